@@ -1,0 +1,123 @@
+package io.prefstream.model.lm;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import io.prefstream.model.LmConfig;
+import io.prefstream.model.TransformerModel;
+import io.prefstream.model.nn.KvCache;
+import io.prefstream.model.nn.ParameterInit;
+import io.prefstream.model.nn.ParameterStore;
+import io.prefstream.model.nn.Transformer;
+import io.prefstream.model.tokenizer.Tokenizer;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * A causal language model (the policy): the {@link Transformer} trunk followed by a linear head,
+ * {@code logits = LN_f(x) W_head + b_head}, shape {@code (B, T, V)}.
+ *
+ * <p>Dimensions: B batch, T positions, V vocabulary.
+ *
+ * <p>For training: {@link #setTrainable(boolean)} then forward inside a DJL
+ * {@code GradientCollector}; {@link #parameters()} is what an optimizer updates.
+ * {@link #frozenCopy()} gives the reference model π_ref.
+ */
+public final class CausalLm implements TransformerModel {
+
+    public static final String KIND = "policy";
+
+    private final LmConfig config;
+    private final Tokenizer tokenizer;
+    private final ParameterStore parameters;
+
+    /** Wraps existing parameters; they must match {@code config}'s layout. */
+    public CausalLm(LmConfig config, Tokenizer tokenizer, ParameterStore parameters) {
+        if (tokenizer.vocabSize() != config.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()
+                    + " tokens but the model config expects vocab_size=" + config.vocabSize());
+        }
+        parameters.requireLayout(layout(config));
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.parameters = parameters;
+    }
+
+    /** A freshly initialised model; the same seed gives the same weights. */
+    public static CausalLm create(LmConfig config, Tokenizer tokenizer, Device device, long seed) {
+        var store = ParameterStore.empty(device);
+        init(store, config, new SplittableRandom(seed));
+        return new CausalLm(config, tokenizer, store);
+    }
+
+    private static void init(ParameterInit store, LmConfig config, SplittableRandom rng) {
+        Transformer.init(store, config, rng);
+        store.addNormal("head.w", new Shape(config.dModel(), config.vocabSize()), 0.02, rng);
+        store.addConstant("head.b", new Shape(config.vocabSize()), 0f);
+    }
+
+    /** Parameter names and shapes of a model with {@code config}. */
+    public static Map<String, Shape> layout(LmConfig config) {
+        var layout = new ParameterInit.Layout();
+        init(layout, config, new SplittableRandom(0));
+        return layout.shapes();
+    }
+
+    /**
+     * Next-token logits for every given position.
+     *
+     * @param tokens (B, T) int64, in the caller's scope (results are created there)
+     * @param positions (B, T) int64
+     * @param keyMask (B, S) float, S = cached + T
+     * @param cache KV cache to read and extend, or null for a full forward
+     * @return (B, T, V)
+     */
+    public NDArray logits(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
+        NDArray h = Transformer.hidden(parameters, config, tokens, positions, keyMask, cache);   // (B, T, C)
+        return h.matMul(parameters.get("head.w")).add(parameters.get("head.b"));                // (B, T, V)
+    }
+
+    /** A deep copy on the same device that records no gradients: the frozen reference π_ref. */
+    public CausalLm frozenCopy() {
+        return new CausalLm(config, tokenizer, parameters.copy(device()));
+    }
+
+    /** A deep copy on {@code device}, without gradients. */
+    public CausalLm copyTo(Device device) {
+        return new CausalLm(config, tokenizer, parameters.copy(device));
+    }
+
+    /** Overwrites this model's weights with {@code other}'s (same config): a policy hot swap. */
+    public void loadWeightsFrom(CausalLm other) {
+        if (!other.config.equals(config)) {
+            throw new IllegalArgumentException("cannot load weights of a model with config " + other.config
+                    + " into one with config " + config);
+        }
+        parameters.copyFrom(other.parameters);
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public LmConfig config() {
+        return config;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    @Override
+    public ParameterStore parameters() {
+        return parameters;
+    }
+
+    @Override
+    public void close() {
+        parameters.close();
+    }
+}

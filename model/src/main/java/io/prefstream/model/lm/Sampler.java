@@ -1,0 +1,271 @@
+package io.prefstream.model.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.prefstream.model.nn.KvCache;
+import io.prefstream.model.nn.NoGrad;
+import io.prefstream.model.nn.TokenBatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Batched autoregressive sampling with a KV cache.
+ *
+ * <p>Contract for recorded log-probs: token {@code y_t} is recorded with
+ * {@code log p_τ(y_t) = log softmax(z_t / τ + m)[y_t]} over the FULL emittable vocabulary
+ * ({@code m = −1e9} on PAD and BOS, which the policy never emits, 0 elsewhere). Top-k and top-p
+ * only restrict which token is drawn, not the recorded probability, so
+ * {@link LogProbs#sequence} at the same τ reproduces the recorded values exactly (with top-k/top-p
+ * off the two are the same distribution). The sequence log-prob sums response tokens, EOS included.
+ *
+ * <p>Layout: K copies of each prompt (row {@code i·K + j} is sample j of prompt i), left-padded;
+ * each row draws from its own random stream split in order from {@code seed}, so results are
+ * reproducible. Finished rows are fed PAD (masked) until every row is done or the limit is hit.
+ *
+ * <p>Dimensions: B rows (prompts × K), P padded prompt length, S keys so far, V vocabulary.
+ */
+public final class Sampler {
+
+    /** Whether decoding reuses cached keys/values or recomputes the whole prefix each step. */
+    public enum Decoding { KV_CACHE, RECOMPUTE }
+
+    private Sampler() {
+    }
+
+    /** Samples {@code k} responses per prompt text with the KV cache. */
+    public static List<Completion> sampleText(CausalLm lm, List<String> prompts, int k, SamplingOptions options) {
+        var encoded = prompts.stream().map(lm.tokenizer()::encodePrompt).toList();
+        return sample(lm, encoded, k, options, Decoding.KV_CACHE);
+    }
+
+    /** Samples {@code k} responses per encoded prompt (BOS included) with the KV cache. */
+    public static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options) {
+        return sample(lm, prompts, k, options, Decoding.KV_CACHE);
+    }
+
+    /** Samples {@code k} responses per encoded prompt; results are in prompt-major order. */
+    public static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
+            Decoding decoding) {
+        if (k <= 0) {
+            throw new IllegalArgumentException("samples per prompt must be > 0, found " + k);
+        }
+        var rows = new ArrayList<int[]>(prompts.size() * k);
+        for (int[] p : prompts) {
+            for (int j = 0; j < k; j++) {
+                rows.add(p);
+            }
+        }
+        TokenBatch prompt = TokenBatch.leftPadded(rows, lm.tokenizer().pad());
+        int maxPositions = Arrays.stream(prompt.lengths()).max().orElseThrow() + options.maxNewTokens() - 1;
+        if (maxPositions > lm.config().maxSeqLen()) {
+            throw new IllegalArgumentException("longest prompt (" + (maxPositions - options.maxNewTokens() + 1)
+                    + " tokens) + maxNewTokens (" + options.maxNewTokens() + ") - 1 = " + maxPositions
+                    + " exceeds the model's max_seq_len " + lm.config().maxSeqLen());
+        }
+        return new Run(lm, prompt, k, options, decoding).execute();
+    }
+
+    /** One sampling run's mutable state. */
+    private static final class Run {
+        private final CausalLm lm;
+        private final TokenBatch prompt;
+        private final int k;
+        private final SamplingOptions options;
+        private final Decoding decoding;
+        private final int b;
+        private final int v;
+        private final int stride;
+        private final long[] tokens;       // (B, P + maxNew) every fed token, row stride = stride
+        private final long[] positions;    // (B, P + maxNew)
+        private final float[] keyMask;     // (B, P + maxNew)
+        private final int[] realCount;     // real tokens per row so far
+        private final int[][] drawn;
+        private final float[][] drawnLogProbs;
+        private final int[] drawnCount;
+        private final double[] seqLogProb;
+        private final boolean[] finished;
+        private final SplittableRandom[] rngs;
+        private final float[] suppress;
+
+        Run(CausalLm lm, TokenBatch prompt, int k, SamplingOptions options, Decoding decoding) {
+            this.lm = lm;
+            this.prompt = prompt;
+            this.k = k;
+            this.options = options;
+            this.decoding = decoding;
+            this.b = prompt.batchSize();
+            this.v = lm.config().vocabSize();
+            this.stride = prompt.length() + options.maxNewTokens();
+            this.tokens = new long[b * stride];
+            this.positions = new long[b * stride];
+            this.keyMask = new float[b * stride];
+            this.realCount = new int[b];
+            this.drawn = new int[b][options.maxNewTokens()];
+            this.drawnLogProbs = new float[b][options.maxNewTokens()];
+            this.drawnCount = new int[b];
+            this.seqLogProb = new double[b];
+            this.finished = new boolean[b];
+            this.rngs = new SplittableRandom[b];
+            var base = new SplittableRandom(options.seed());
+            for (int r = 0; r < b; r++) {
+                rngs[r] = base.split();
+                realCount[r] = prompt.lengths()[r];
+                for (int t = 0; t < prompt.length(); t++) {
+                    tokens[r * stride + t] = prompt.tokens()[r * prompt.length() + t];
+                    positions[r * stride + t] = prompt.positions()[r * prompt.length() + t];
+                    keyMask[r * stride + t] = prompt.keyMask()[r * prompt.length() + t];
+                }
+            }
+            this.suppress = LogProbs.suppressionMask(lm);
+        }
+
+        List<Completion> execute() {
+            try (NoGrad ignored = NoGrad.enter();
+                    NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch");
+                    KvCache cache = decoding == Decoding.KV_CACHE ? new KvCache(lm.config().nLayers(), lm.device()) : null) {
+                int fed = prompt.length();
+                float[] logits = forward(scope, cache, 0, fed);
+                for (int step = 0; step < options.maxNewTokens(); step++) {
+                    boolean anyActive = drawStep(logits);
+                    if (!anyActive || step == options.maxNewTokens() - 1) {
+                        break;
+                    }
+                    for (int r = 0; r < b; r++) {
+                        int idx = r * stride + fed;
+                        if (finished[r]) {
+                            tokens[idx] = lm.tokenizer().pad();
+                            positions[idx] = 0;
+                            keyMask[idx] = 0f;
+                        } else {
+                            tokens[idx] = drawn[r][drawnCount[r] - 1];
+                            positions[idx] = realCount[r]++;
+                            keyMask[idx] = 1f;
+                        }
+                    }
+                    fed++;
+                    logits = decoding == Decoding.KV_CACHE ? forward(scope, cache, fed - 1, fed) : forward(scope, null, 0, fed);
+                }
+            }
+            return completions();
+        }
+
+        /** Feeds columns [from, to) and returns the last column's logits, (B, V) row-major. */
+        private float[] forward(NDManager scope, KvCache cache, int from, int to) {
+            int t = to - from;
+            long[] tok = new long[b * t];
+            long[] pos = new long[b * t];
+            float[] mask = new float[b * to];
+            for (int r = 0; r < b; r++) {
+                System.arraycopy(tokens, r * stride + from, tok, r * t, t);
+                System.arraycopy(positions, r * stride + from, pos, r * t, t);
+                System.arraycopy(keyMask, r * stride, mask, r * to, to);
+            }
+            try (NDManager step = scope.newSubManager()) {
+                NDArray logits = lm.logits(step.create(tok, new Shape(b, t)), step.create(pos, new Shape(b, t)),
+                        step.create(mask, new Shape(b, to)), cache);                       // (B, T, V)
+                return logits.get(":, -1, :").toFloatArray();                              // (B, V)
+            }
+        }
+
+        /** Draws one token for every active row; returns whether any row is still active. */
+        private boolean drawStep(float[] logits) {
+            boolean anyActive = false;
+            double[] logp = new double[v];
+            for (int r = 0; r < b; r++) {
+                if (finished[r]) {
+                    continue;
+                }
+                logSoftmax(logits, r * v, logp);
+                int token = draw(logp, rngs[r]);
+                drawn[r][drawnCount[r]] = token;
+                drawnLogProbs[r][drawnCount[r]] = (float) logp[token];
+                seqLogProb[r] += logp[token];
+                drawnCount[r]++;
+                if ((options.stopAtEos() && token == lm.tokenizer().eos()) || drawnCount[r] == options.maxNewTokens()) {
+                    finished[r] = true;
+                } else {
+                    anyActive = true;
+                }
+            }
+            return anyActive;
+        }
+
+        private void logSoftmax(float[] logits, int offset, double[] out) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < v; i++) {
+                out[i] = logits[offset + i] / options.temperature() + suppress[i];
+                max = Math.max(max, out[i]);
+            }
+            double sum = 0;
+            for (int i = 0; i < v; i++) {
+                sum += Math.exp(out[i] - max);
+            }
+            double logZ = max + Math.log(sum);
+            for (int i = 0; i < v; i++) {
+                out[i] -= logZ;
+            }
+        }
+
+        /** Draws from exp(logp) restricted by top-k then top-p. */
+        private int draw(double[] logp, SplittableRandom rng) {
+            Integer[] order = new Integer[v];
+            for (int i = 0; i < v; i++) {
+                order[i] = i;
+            }
+            int keep = v;
+            if (options.topK() > 0 || options.topP() < 1) {
+                Arrays.sort(order, (x, y) -> Double.compare(logp[y], logp[x]));
+                if (options.topK() > 0) {
+                    keep = Math.min(keep, options.topK());
+                }
+                if (options.topP() < 1) {
+                    double kept = 0;
+                    for (int i = 0; i < keep; i++) {
+                        kept += Math.exp(logp[order[i]]);
+                    }
+                    double cumulative = 0;
+                    for (int i = 0; i < keep; i++) {
+                        cumulative += Math.exp(logp[order[i]]) / kept;
+                        if (cumulative >= options.topP()) {
+                            keep = i + 1;
+                            break;
+                        }
+                    }
+                }
+            }
+            double total = 0;
+            for (int i = 0; i < keep; i++) {
+                total += Math.exp(logp[order[i]]);
+            }
+            double u = rng.nextDouble() * total;
+            for (int i = 0; i < keep; i++) {
+                u -= Math.exp(logp[order[i]]);
+                if (u < 0) {
+                    return order[i];
+                }
+            }
+            // rounding left u >= 0: take the last kept token with non-zero probability
+            for (int i = keep - 1; i >= 0; i--) {
+                if (logp[order[i]] > -1e8) {
+                    return order[i];
+                }
+            }
+            return order[0];
+        }
+
+        private List<Completion> completions() {
+            var out = new ArrayList<Completion>(b);
+            for (int r = 0; r < b; r++) {
+                int[] toks = Arrays.copyOf(drawn[r], drawnCount[r]);
+                float[] lps = Arrays.copyOf(drawnLogProbs[r], drawnCount[r]);
+                boolean eos = toks.length > 0 && toks[toks.length - 1] == lm.tokenizer().eos() && options.stopAtEos();
+                out.add(new Completion(r / k, r % k, toks, lps, seqLogProb[r], eos ? FinishReason.EOS : FinishReason.LENGTH,
+                        lm.tokenizer().decodeResponse(toks)));
+            }
+            return out;
+        }
+    }
+}
