@@ -23,6 +23,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefstream.platform.deadletter.DeadLetter;
+import io.prefstream.platform.deadletter.DeadLetterHeaders;
+import io.prefstream.platform.deadletter.DeadLetterPublisher;
+import io.prefstream.platform.deadletter.RecordHandler;
+import io.prefstream.platform.deadletter.ResilientConsumerLoop;
+import io.prefstream.platform.lag.ConsumerLagReader;
+import io.prefstream.platform.lag.OffsetSample;
+import io.prefstream.platform.lag.PartitionLag;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -161,6 +173,115 @@ abstract class BrokerContractTest {
             assertEquals(5L, admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic.name(), 0),
                     org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().values().iterator().next()
                     .offset());
+        }
+    }
+
+    @Test
+    void corruptRecordIsDeadLetteredWithHeadersAndLaterRecordsAreProcessed() throws Exception {
+        Topic input = newTopic(1, CleanupPolicy.DELETE);
+        Topic output = newTopic(1, CleanupPolicy.DELETE);
+        Topic dlq = newTopic(1, CleanupPolicy.DELETE);
+        String group = TestNames.unique("dlq-group");
+        var registry = new SimpleMeterRegistry();
+        try (var admin = clients.admin(); var producer = clients.producer()) {
+            TopicProvisioner.from(admin, clients.config()).ensure(input, output, dlq);
+            for (int i = 0; i < 10; i++) {
+                String value = i == 4 ? "CORRUPT" : "r" + i;
+                var record = new ProducerRecord<>(input.name(), 0, ("k" + i).getBytes(UTF_8), value.getBytes(UTF_8));
+                record.headers().add("trace-id", ("t" + i).getBytes(UTF_8));
+                producer.send(record).get();
+            }
+            RecordHandler handler = r -> {
+                String value = new String(r.value(), UTF_8);
+                if (value.startsWith("CORRUPT")) {
+                    throw new IllegalArgumentException("cannot decode payload '" + value + "'");
+                }
+                return producer.send(new ProducerRecord<>(output.name(), r.key(), value.toUpperCase().getBytes(UTF_8)));
+            };
+            var lag = new ConsumerLagReader(admin);
+            try (var loop = ResilientConsumerLoop.builder().consumer(clients.consumer(group)).topics(input.name())
+                    .handler(handler).deadLetters(new DeadLetterPublisher(producer, registry, dlq.name()))
+                    .service("test-service").registry(registry).start()) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (lag.totalLag(group, input.name()) > 0 && System.nanoTime() < deadline && loop.isRunning()) {
+                    Thread.sleep(50);
+                }
+                assertEquals(0, lag.totalLag(group, input.name()), "loop failure: " + loop.failure());
+            }
+            try (var reader = clients.consumer(TestNames.unique("check"))) {
+                reader.subscribe(List.of(output.name()));
+                assertEquals(List.of("R0", "R1", "R2", "R3", "R5", "R6", "R7", "R8", "R9"),
+                        readN(reader, 9).stream().map(r -> new String(r.value(), UTF_8)).toList());
+            }
+            try (var reader = clients.consumer(TestNames.unique("check-dlq"))) {
+                reader.subscribe(List.of(dlq.name()));
+                var dead = readN(reader, 1);
+                assertEquals(1, dead.size());
+                var letter = DeadLetter.from(dead.get(0));
+                assertEquals(input.name(), letter.sourceTopic());
+                assertEquals(0, letter.sourcePartition());
+                assertEquals(4L, letter.sourceOffset());
+                assertEquals("test-service", letter.service());
+                assertEquals(IllegalArgumentException.class.getName(), letter.exceptionClass());
+                assertEquals("cannot decode payload 'CORRUPT'", letter.exceptionMessage());
+                assertEquals(DeadLetterPublisher.REASON_EXCEPTION, letter.reason());
+                assertEquals("k4", new String(letter.key(), UTF_8));
+                assertEquals("CORRUPT", new String(letter.value(), UTF_8));
+                assertEquals("t4", new String(dead.get(0).headers().lastHeader("trace-id").value(), UTF_8));
+                assertEquals(String.valueOf(letter.sourceOffset()), new String(dead.get(0).headers()
+                        .lastHeader(DeadLetterHeaders.SOURCE_OFFSET).value(), UTF_8));
+            }
+            assertEquals(1.0, registry.get(DeadLetterPublisher.COUNTER).tag("source_topic", input.name()).counter()
+                    .count());
+            assertEquals(9.0, registry.get(ResilientConsumerLoop.PROCESSED_COUNTER).counter().count());
+            var rows = lag.describe(List.of(group));
+            assertEquals(1, rows.size());
+            assertEquals(OptionalLong.of(10), rows.get(0).currentOffset());
+            assertEquals(10L, rows.get(0).logEndOffset());
+            assertEquals(OptionalLong.of(0), rows.get(0).lag());
+        }
+    }
+
+    @Test
+    void lagReaderMatchesProducedAndCommittedOffsets() throws Exception {
+        Topic topic = newTopic(2, CleanupPolicy.DELETE);
+        String group = TestNames.unique("lag-group");
+        String idle = TestNames.unique("idle-group");
+        var p0 = new TopicPartition(topic.name(), 0);
+        var p1 = new TopicPartition(topic.name(), 1);
+        try (var admin = clients.admin(); var producer = clients.producer()) {
+            TopicProvisioner.from(admin, clients.config()).ensure(topic);
+            for (int i = 0; i < 7; i++) {
+                producer.send(new ProducerRecord<>(topic.name(), 0, null, new byte[] {(byte) i})).get();
+            }
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(topic.name(), 1, null, new byte[] {(byte) i})).get();
+            }
+            try (var consumer = clients.consumer(group)) {
+                consumer.assign(List.of(p0, p1));
+                consumer.commitSync(Map.of(p0, new OffsetAndMetadata(3), p1, new OffsetAndMetadata(5)));
+            }
+            var lag = new ConsumerLagReader(admin);
+            var rows = lag.describe(List.of(group));
+            assertEquals(List.of(
+                    new PartitionLag(group, topic.name(), 0, OptionalLong.of(3), 7, OptionalLong.of(4), "-", "-", "-"),
+                    new PartitionLag(group, topic.name(), 1, OptionalLong.of(5), 5, OptionalLong.of(0), "-", "-", "-")),
+                    rows);
+            assertTrue(lag.describeAll().containsAll(rows));
+            assertEquals(4, lag.totalLag(group, topic.name()));
+            assertEquals(12, lag.totalLag(idle, topic.name()), "no commits: counts from the log start");
+            assertEquals(List.of(), lag.describe(List.of(idle)));
+
+            OffsetSample before = lag.sample(List.of(topic.name()));
+            assertEquals(Map.of(p0, 7L, p1, 5L), before.logEndOffsets());
+            for (int i = 0; i < 6; i++) {
+                producer.send(new ProducerRecord<>(topic.name(), i % 2, null, new byte[] {(byte) i})).get();
+            }
+            OffsetSample after = lag.sample(List.of(topic.name()));
+            assertEquals(Map.of(p0, 10L, p1, 8L), after.logEndOffsets());
+            double seconds = (after.nanoTime() - before.nanoTime()) / 1e9;
+            assertEquals(3 / seconds, after.ratesSince(before).get(p0), 1e-9);
+            assertEquals(6 / seconds, after.topicRateSince(before, topic.name()), 1e-9);
         }
     }
 
