@@ -17,6 +17,11 @@ import java.util.function.BiFunction;
  *   <tr><th>name</th><th>inputs</th></tr>
  *   <tr><td>dpo, cdpo, ipo</td><td>offline and/or online pairs</td></tr>
  *   <tr><td>online-dpo (alias iterative-dpo)</td><td>online pairs (optionally offline pairs)</td></tr>
+ *   <tr><td>hypo</td><td>offline pairs and unlabeled groups</td></tr>
+ *   <tr><td>exo-pair</td><td>offline and/or online pairs</td></tr>
+ *   <tr><td>exo-rw, dpo-rw</td><td>labeled groups</td></tr>
+ *   <tr><td>ais-dpo, ais-ipo</td><td>offline and/or online pairs (online pairs need behaviour
+ *       log-probs)</td></tr>
  * </table>
  */
 public final class Objectives {
@@ -68,6 +73,14 @@ public final class Objectives {
     map.put("cdpo", (n, p) -> new DpoObjective(n, pairs, p.beta(), p.labelSmoothing()));
     map.put("ipo", (n, p) -> new IpoObjective(n, pairs, p.beta()));
     map.put("online-dpo", (n, p) -> new DpoObjective(n, online, p.beta(), 0));
+    map.put("hypo", (n, p) -> new HypoObjective(n, p.beta(), p.lambda(), p.gamma(), p.truncation()));
+    map.put("exo-pair", (n, p) -> new ExoPairObjective(n, pairs, p.betaPi(), p.exoEpsilon()));
+    map.put("exo-rw", (n, p) -> new ExoRewardObjective(n, p.betaPi(), p.betaR()));
+    map.put("dpo-rw", (n, p) -> new DpoRewardObjective(n, p.betaPi(), p.betaR()));
+    map.put("ais-dpo", (n, p) ->
+        new AisObjective(n, pairs, AisObjective.Base.DPO, p.beta(), p.alpha(), p.clip()));
+    map.put("ais-ipo", (n, p) ->
+        new AisObjective(n, pairs, AisObjective.Base.IPO, p.beta(), p.alpha(), p.clip()));
     return map;
   }
 }

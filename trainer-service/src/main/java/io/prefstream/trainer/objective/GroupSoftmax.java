@@ -1,0 +1,48 @@
+package io.prefstream.trainer.objective;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The two distributions over the K completions of each labeled group used by EXO (Ji et al. 2024,
+ * Eqs. 11–12), with the proposal correction of the EXO digest §5 for groups sampled from q ≠ π_ref:
+ * {@code log p_f ∝ β_π·(log π_θ − log π_ref) + (log π_ref − log q)} and
+ * {@code log p_r ∝ r/β_r + (log π_ref − log q)}; without a behaviour log-prob q = π_ref and the
+ * correction vanishes. Padded completions get probability 0. Must be built inside an {@code NDScope}.
+ *
+ * <p>Dimension legend: G = groups, K = completions per group.
+ *
+ * @param logPf log p_f, with gradient // (G, K)
+ * @param logPr log p_r, detached // (G, K)
+ * @param mask 1 = real completion, 0 = padding // (G, K)
+ */
+record GroupSoftmax(NDArray logPf, NDArray logPr, NDArray mask) {
+
+  /** Logit offset that drives padded completions' probability to exactly 0 after exp. */
+  private static final double PAD = 1e9;
+
+  static GroupSoftmax of(GroupTensors groups, double betaPi, double betaR) {
+    NDArray policy = groups.policy(); // (G, K)
+    NDArray ref = groups.ref().stopGradient(); // (G, K)
+    NDArray rewards = groups.rewards().orElseThrow(() -> new IllegalArgumentException(
+        "expected rewards (G, K) on labeled groups but found none")).stopGradient(); // (G, K)
+    NDArray mask = groups.mask().map(NDArray::stopGradient)
+        .orElseGet(() -> policy.getManager().ones(policy.getShape(), policy.getDataType())); // (G, K)
+    NDArray padding = mask.sub(1).mul(PAD); // (G, K): 0 real, −1e9 padded
+    NDArray correction = groups.behaviour()
+        .map(q -> ref.sub(q.stopGradient())) // (G, K)
+        .orElseGet(() -> ref.zerosLike());
+    NDArray fLogits = policy.sub(ref).mul(betaPi).add(correction).add(padding); // (G, K)
+    NDArray rLogits = rewards.div(betaR).add(correction).add(padding); // (G, K)
+    return new GroupSoftmax(fLogits.logSoftmax(1), rLogits.logSoftmax(1), mask);
+  }
+
+  /** p_f, with gradient. */
+  NDArray pf() {
+    return logPf.exp().mul(mask); // (G, K)
+  }
+
+  /** p_r, detached. */
+  NDArray pr() {
+    return logPr.exp().mul(mask); // (G, K)
+  }
+}
