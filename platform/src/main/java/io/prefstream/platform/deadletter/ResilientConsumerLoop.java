@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefstream.platform.metrics.HealthStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -190,6 +191,14 @@ public final class ResilientConsumerLoop implements AutoCloseable {
     /** Why the loop stopped on its own, if it did. */
     public Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
+    }
+
+    /** For {@code /health}: up while polling, down with the failure once stopped. */
+    public HealthStatus health() {
+        if (isRunning()) {
+            return HealthStatus.up(paused ? "paused (back-pressure)" : "consuming " + topics);
+        }
+        return HealthStatus.down(failure == null ? "stopped" : "failed: " + failure);
     }
 
     /** Number of batches whose offsets were committed so far (tests wait on it). */
