@@ -49,6 +49,27 @@ public final class Sampler {
     /** Samples {@code k} responses per encoded prompt; results are in prompt-major order. */
     public static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
             Decoding decoding) {
+        return sample(lm, prompts, k, options, decoding, null);
+    }
+
+    /**
+     * Samples {@code k} responses per encoded prompt with one seed per prompt: the K rows of prompt
+     * i draw from streams split in order from {@code new SplittableRandom(promptSeeds[i])}
+     * ({@code options.seed()} is not used), so a prompt's samples do not depend on which other
+     * prompts share the batch: sampling it alone with {@code options.withSeed(promptSeeds[i])} gives
+     * the same completions, up to float rounding of the batched forward pass.
+     */
+    public static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
+            long[] promptSeeds) {
+        if (promptSeeds.length != prompts.size()) {
+            throw new IllegalArgumentException("need one seed per prompt, found " + prompts.size() + " prompts and "
+                    + promptSeeds.length + " seeds");
+        }
+        return sample(lm, prompts, k, options, Decoding.KV_CACHE, promptSeeds.clone());
+    }
+
+    private static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
+            Decoding decoding, long[] promptSeeds) {
         if (k <= 0) {
             throw new IllegalArgumentException("samples per prompt must be > 0, found " + k);
         }
@@ -65,7 +86,7 @@ public final class Sampler {
                     + " tokens) + maxNewTokens (" + options.maxNewTokens() + ") - 1 = " + maxPositions
                     + " exceeds the model's max_seq_len " + lm.config().maxSeqLen());
         }
-        return new Run(lm, prompt, k, options, decoding).execute();
+        return new Run(lm, prompt, k, options, decoding, promptSeeds).execute();
     }
 
     /** One sampling run's mutable state. */
@@ -90,7 +111,7 @@ public final class Sampler {
         private final SplittableRandom[] rngs;
         private final float[] suppress;
 
-        Run(CausalLm lm, TokenBatch prompt, int k, SamplingOptions options, Decoding decoding) {
+        Run(CausalLm lm, TokenBatch prompt, int k, SamplingOptions options, Decoding decoding, long[] promptSeeds) {
             this.lm = lm;
             this.prompt = prompt;
             this.k = k;
@@ -111,6 +132,9 @@ public final class Sampler {
             this.rngs = new SplittableRandom[b];
             var base = new SplittableRandom(options.seed());
             for (int r = 0; r < b; r++) {
+                if (promptSeeds != null && r % k == 0) {
+                    base = new SplittableRandom(promptSeeds[r / k]);
+                }
                 rngs[r] = base.split();
                 realCount[r] = prompt.lengths()[r];
                 for (int t = 0; t < prompt.length(); t++) {
