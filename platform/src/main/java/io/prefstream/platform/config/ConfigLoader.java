@@ -90,6 +90,32 @@ public final class ConfigLoader {
     }
 
     /**
+     * Reads command-line overrides: {@code --key=value} or {@code --key value}, keys as in files
+     * (e.g. {@code --generator.batch-size=8}, {@code --kafka.linger.ms=5}).
+     *
+     * @throws ConfigException when an argument is not of that form
+     */
+    public static Map<String, String> parseFlags(List<String> args) {
+        var out = new LinkedHashMap<String, String>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new ConfigException(arg, "Unexpected argument '" + arg + "': expected --key=value or --key value");
+            }
+            String body = arg.substring(2);
+            int eq = body.indexOf('=');
+            if (eq > 0) {
+                out.put(body.substring(0, eq), body.substring(eq + 1));
+            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                out.put(body, args.get(++i));
+            } else {
+                throw new ConfigException(body, "Flag '" + arg + "' has no value: expected --" + body + "=value");
+            }
+        }
+        return out;
+    }
+
+    /**
      * Applies every source and validates every value.
      *
      * @throws ConfigException on an unknown key, a malformed or out-of-range value, an unreadable

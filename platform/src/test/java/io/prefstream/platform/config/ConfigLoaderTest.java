@@ -225,4 +225,14 @@ class ConfigLoaderTest {
                 + "Prompts sampled together (an integer in [1, 1024]) |"), doc);
         assertEquals(GENERATOR.settings().size() + 2, doc.lines().count());
     }
+
+    @Test
+    void flagsParseInBothFormsAndRejectStrayArguments() {
+        assertEquals(Map.of("generator.batch-size", "8", "kafka.linger.ms", "5", "service.id", "gen"),
+                ConfigLoader.parseFlags(List.of("--generator.batch-size=8", "--kafka.linger.ms", "5", "--service.id=gen")));
+        assertEquals("Unexpected argument 'batch=8': expected --key=value or --key value",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parseFlags(List.of("batch=8"))).getMessage());
+        assertEquals("Flag '--service.id' has no value: expected --service.id=value",
+                assertThrows(ConfigException.class, () -> ConfigLoader.parseFlags(List.of("--service.id"))).getMessage());
+    }
 }

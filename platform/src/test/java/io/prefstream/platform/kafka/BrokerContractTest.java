@@ -36,6 +36,11 @@ import io.prefstream.platform.lag.OffsetSample;
 import io.prefstream.platform.lag.PartitionLag;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -282,6 +287,32 @@ abstract class BrokerContractTest {
             double seconds = (after.nanoTime() - before.nanoTime()) / 1e9;
             assertEquals(3 / seconds, after.ratesSince(before).get(p0), 1e-9);
             assertEquals(6 / seconds, after.topicRateSince(before, topic.name()), 1e-9);
+        }
+    }
+
+    @Test
+    void kafkaStreamsRunsExactlyOnceV2() throws Exception {
+        Topic input = newTopic(1, CleanupPolicy.DELETE);
+        Topic output = newTopic(1, CleanupPolicy.DELETE);
+        try (var admin = clients.admin(); var producer = clients.producer()) {
+            TopicProvisioner.from(admin, clients.config()).ensure(input, output);
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(input.name(), ("k" + i).getBytes(UTF_8), ("v" + i).getBytes(UTF_8)))
+                        .get();
+            }
+            var builder = new StreamsBuilder();
+            builder.stream(input.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                    .mapValues(v -> new String(v, UTF_8).toUpperCase().getBytes(UTF_8))
+                    .to(output.name(), Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+            var props = clients.streamsProperties(TestNames.unique("eos-app"));
+            assertEquals("exactly_once_v2", props.get("processing.guarantee"));
+            try (var streams = new KafkaStreams(builder.build(), props);
+                 var reader = clients.consumer(TestNames.unique("eos-check"))) {
+                streams.start();
+                reader.subscribe(List.of(output.name()));
+                assertEquals(List.of("V0", "V1", "V2", "V3", "V4"),
+                        readN(reader, 5).stream().map(r -> new String(r.value(), UTF_8)).toList());
+            }
         }
     }
 
