@@ -38,11 +38,12 @@ final class DpoObjective extends PairObjective {
 
   /** −(1−ε)·log σ(βΔ) − ε·log σ(−βΔ) = (1−ε)·softplus(−βΔ) + ε·softplus(βΔ). */
   static NDArray perPair(NDArray delta, double beta, double epsilon) {
-    NDArray logits = delta.mul(beta); // (B)
+    NDArray logits = delta.mul(NativeTensors.scalar(delta, beta)); // (B)
     NDArray loss = Activation.softPlus(logits.neg()); // (B)
     if (epsilon == 0) {
       return loss;
     }
-    return loss.mul(1 - epsilon).add(Activation.softPlus(logits).mul(epsilon)); // (B)
+    return loss.mul(NativeTensors.scalar(loss, 1 - epsilon))
+        .add(Activation.softPlus(logits).mul(NativeTensors.scalar(loss, epsilon))); // (B)
   }
 }

@@ -38,7 +38,8 @@ final class ExoPairObjective extends PairObjective {
     NDArray[] proposal = batch.proposal(name());
     NDArray correction = batch.refChosen().sub(proposal[0])
         .sub(batch.refRejected().sub(proposal[1])); // (B), 0 when q = π_ref
-    NDArray a = batch.delta().mul(betaPi).add(correction); // (B)
+    NDArray delta = batch.delta(); // (B)
+    NDArray a = delta.mul(NativeTensors.scalar(delta, betaPi)).add(correction); // (B)
     NDArray t = correction.add(Math.log((1 - epsilon) / epsilon)); // (B)
     NDArray pw = Activation.sigmoid(a); // (B)
     NDArray pl = Activation.sigmoid(a.neg()); // (B)

@@ -22,16 +22,18 @@ record GroupSoftmax(NDArray logPf, NDArray logPr, NDArray mask) {
 
   static GroupSoftmax of(GroupTensors groups, double betaPi, double betaR) {
     NDArray policy = groups.policy(); // (G, K)
-    NDArray ref = groups.ref().stopGradient(); // (G, K)
-    NDArray rewards = groups.rewards().orElseThrow(() -> new IllegalArgumentException(
-        "expected rewards (G, K) on labeled groups but found none")).stopGradient(); // (G, K)
-    NDArray mask = groups.mask().map(NDArray::stopGradient)
+    NDArray ref = NativeTensors.detachedCopy(groups.ref()); // (G, K)
+    NDArray rewards = NativeTensors.detachedCopy(groups.rewards().orElseThrow(() ->
+        new IllegalArgumentException("expected rewards (G, K) on labeled groups but found none")));
+    NDArray mask = groups.mask().map(NativeTensors::detachedCopy)
         .orElseGet(() -> policy.getManager().ones(policy.getShape(), policy.getDataType())); // (G, K)
     NDArray padding = mask.sub(1).mul(PAD); // (G, K): 0 real, −1e9 padded
     NDArray correction = groups.behaviour()
-        .map(q -> ref.sub(q.stopGradient())) // (G, K)
+        .map(q -> ref.sub(NativeTensors.detachedCopy(q))) // (G, K)
         .orElseGet(() -> ref.zerosLike());
-    NDArray fLogits = policy.sub(ref).mul(betaPi).add(correction).add(padding); // (G, K)
+    NDArray logRatio = policy.sub(ref); // (G, K)
+    NDArray fLogits = logRatio.mul(NativeTensors.scalar(logRatio, betaPi)).add(correction)
+        .add(padding); // (G, K)
     NDArray rLogits = rewards.div(betaR).add(correction).add(padding); // (G, K)
     return new GroupSoftmax(fLogits.logSoftmax(1), rLogits.logSoftmax(1), mask);
   }

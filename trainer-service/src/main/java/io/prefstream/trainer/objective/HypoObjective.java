@@ -64,7 +64,7 @@ final class HypoObjective implements PreferenceObjective {
 
       NDArray policy = groups.policy(); // (G, K)
       NDArray detached = policy.stopGradient(); // (G, K)
-      NDArray mask = groups.mask().map(NDArray::stopGradient)
+      NDArray mask = groups.mask().map(NativeTensors::detachedCopy)
           .orElseGet(() -> policy.getManager().ones(policy.getShape(), policy.getDataType()));
       NDArray s = detached.sub(groups.ref().stopGradient()).mul(mask); // (G, K)
       NDArray score = s.mul(lambda).add(groups.lengths().stopGradient().mul(gamma)).mul(mask);

@@ -62,10 +62,9 @@ record PairBatch(
       lc.add(p.lengthChosen());
       lr.add(p.lengthRejected());
     }
-    return new PairBatch(cat(pc), cat(pr), cat(rc).stopGradient(), cat(rr).stopGradient(),
-        proposalKnown ? cat(mc).stopGradient() : null,
-        proposalKnown ? cat(mr).stopGradient() : null,
-        cat(lc).stopGradient(), cat(lr).stopGradient());
+    return new PairBatch(cat(pc), cat(pr), detached(rc), detached(rr),
+        proposalKnown ? detached(mc) : null, proposalKnown ? detached(mr) : null,
+        detached(lc), detached(lr));
   }
 
   /** Number of pairs B. */
@@ -136,6 +135,10 @@ record PairBatch(
     m.put(ObjectiveResult.LOGRATIO_MEAN, (hw + hl) / (2.0 * n));
     m.put(ObjectiveResult.PAIRS, (double) n);
     return m;
+  }
+
+  private static NDArray detached(List<NDArray> parts) {
+    return NativeTensors.detachedCopy(cat(parts)); // (B)
   }
 
   private static NDArray cat(List<NDArray> parts) {
