@@ -1,0 +1,49 @@
+package io.prefstream.launcher;
+
+import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.config.CommonSettings;
+import io.prefstream.platform.kafka.KafkaClients;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * Where a command finds Kafka and the Schema Registry. The defaults are the addresses
+ * {@code prefstream up} serves on, so every command works against a local stack unchanged.
+ */
+public final class ClusterOptions {
+
+    public static final String DEFAULT_BOOTSTRAP = "localhost:9092";
+    public static final String DEFAULT_REGISTRY = "http://localhost:8081";
+
+    /** A CLI gives up on an unreachable cluster after seconds, not the clients' default minute. */
+    private static final Map<String, String> CLI_CLIENT_PROPERTIES = Map.of("default.api.timeout.ms", "15000",
+            "request.timeout.ms", "10000");
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = DEFAULT_BOOTSTRAP,
+            description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--registry", paramLabel = "URL", defaultValue = DEFAULT_REGISTRY,
+            description = "Schema Registry URL (http://... or mock://scope for an in-process registry).")
+    String registry;
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public String registry() {
+        return registry;
+    }
+
+    /** Common settings for a short-lived CLI client of this cluster. */
+    public CommonConfig commonConfig(String serviceId) {
+        return new CommonConfig(bootstrap, registry, serviceId, 0, Path.of("."),
+                CommonSettings.TOPIC_PARTITIONS.defaultValue(), (short) 1,
+                CommonSettings.TOPIC_RETENTION_MS.defaultValue(), CLI_CLIENT_PROPERTIES);
+    }
+
+    public KafkaClients clients(String serviceId) {
+        return new KafkaClients(commonConfig(serviceId));
+    }
+}

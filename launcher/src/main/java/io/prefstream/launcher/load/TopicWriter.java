@@ -1,0 +1,111 @@
+package io.prefstream.launcher.load;
+
+import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.topics.Topic;
+import io.prefstream.schemas.serde.AvroSerializer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Writes Avro records to one catalogue topic in the Confluent wire format and waits until the
+ * broker acknowledged every one of them: {@link #writeAll} returns only when all records are
+ * stored, or throws naming the first failure. The topic must exist (checked first, so a missing
+ * stack fails fast with a clear message instead of a minute-long metadata wait).
+ */
+public final class TopicWriter<T extends SpecificRecord> implements AutoCloseable {
+
+    private final Topic topic;
+    private final KafkaProducer<String, T> producer;
+
+    private TopicWriter(Topic topic, KafkaProducer<String, T> producer) {
+        this.topic = topic;
+        this.producer = producer;
+    }
+
+    /**
+     * A writer for {@code topic} on the cluster and registry of {@code clients}.
+     *
+     * @throws IllegalStateException when the topic does not exist
+     */
+    public static <T extends SpecificRecord> TopicWriter<T> open(KafkaClients clients, Topic topic) {
+        requireExists(clients, topic);
+        var config = clients.config();
+        var serializer = new AvroSerializer<T>();
+        serializer.configure(Map.of("schema.registry.url", config.schemaRegistryUrl()), false);
+        var props = clients.producerProperties();
+        props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
+        props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new TopicWriter<>(topic, new KafkaProducer<>(props, new StringSerializer(), serializer));
+    }
+
+    /**
+     * Sends every record keyed by {@code key} and waits for all acknowledgements.
+     *
+     * @return the number of records stored
+     * @throws KafkaException on the first record the broker or registry refused
+     */
+    public int writeAll(List<T> records, Function<T, String> key) {
+        var pending = new ArrayList<Future<RecordMetadata>>(records.size());
+        for (T record : records) {
+            pending.add(producer.send(new ProducerRecord<>(topic.name(), key.apply(record), record)));
+        }
+        producer.flush();
+        for (int i = 0; i < pending.size(); i++) {
+            try {
+                pending.get(i).get();
+            } catch (ExecutionException e) {
+                throw new KafkaException("Record " + (i + 1) + " of " + records.size() + " to " + topic.name()
+                        + " was not stored: " + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("Interrupted while writing to " + topic.name(), e);
+            }
+        }
+        return records.size();
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+
+    /**
+     * Fails unless {@code topic} exists on the cluster of {@code clients}.
+     *
+     * @throws IllegalStateException naming the topic, the cluster and what to do
+     */
+    public static void requireExists(KafkaClients clients, Topic topic) {
+        var bootstrap = clients.config().bootstrapServers();
+        Admin admin = clients.admin();
+        try {
+            var names = admin.listTopics().names().get(20, TimeUnit.SECONDS);
+            if (!names.contains(topic.name())) {
+                throw new IllegalStateException("Topic " + topic.name() + " does not exist on " + bootstrap
+                        + ": start the stack with 'prefstream up' or provision it with 'prefstream bootstrap'");
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot reach Kafka at " + bootstrap + " (" + e
+                    + "): is 'prefstream up' running, or is --bootstrap right?", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while checking topic " + topic.name(), e);
+        } finally {
+            admin.close(Duration.ofSeconds(2)); // do not wait out the client's retries against a dead cluster
+        }
+    }
+}

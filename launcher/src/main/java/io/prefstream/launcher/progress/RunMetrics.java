@@ -1,0 +1,63 @@
+package io.prefstream.launcher.progress;
+
+import io.prefstream.schemas.MetricsKind;
+import io.prefstream.schemas.TrainerMetrics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Every trainer metrics record of one run, in arrival order, with the latest TRAIN and EVAL
+ * values at hand for the status line. Thread-safe: the metrics consumer adds, the display and the
+ * report read snapshots.
+ */
+public final class RunMetrics {
+
+    /** One record flattened: kind, step, policy version, wall time and the metric values. */
+    public record Point(MetricsKind kind, long step, long policyVersion, long createdAtMs, Map<String, Double> values) {
+        public Point {
+            values = Map.copyOf(values);
+        }
+
+        /** The value of {@code name}, NaN when the record lacks it. */
+        public double get(String name) {
+            Double v = values.get(name);
+            return v == null ? Double.NaN : v;
+        }
+    }
+
+    private final List<Point> points = new ArrayList<>();
+    private Point lastTrain;
+    private Point lastEval;
+
+    public synchronized void add(TrainerMetrics record) {
+        var values = new TreeMap<String, Double>();
+        record.getMetrics().forEach((k, v) -> values.put(k.toString(), v));
+        var point = new Point(record.getKind(), record.getStep(), record.getPolicyVersion(), record.getCreatedAtMs(),
+                values);
+        points.add(point);
+        if (point.kind() == MetricsKind.TRAIN) {
+            lastTrain = point;
+        } else {
+            lastEval = point;
+        }
+    }
+
+    public synchronized List<Point> snapshot() {
+        return List.copyOf(points);
+    }
+
+    public synchronized List<Point> of(MetricsKind kind) {
+        return points.stream().filter(p -> p.kind() == kind).toList();
+    }
+
+    public synchronized Optional<Point> lastTrain() {
+        return Optional.ofNullable(lastTrain);
+    }
+
+    public synchronized Optional<Point> lastEval() {
+        return Optional.ofNullable(lastEval);
+    }
+}

@@ -1,0 +1,97 @@
+package io.prefstream.launcher.reference;
+
+import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.lm.Completion;
+import io.prefstream.model.lm.Sampler;
+import io.prefstream.model.lm.SamplingOptions;
+import io.prefstream.schemas.PreferencePair;
+import io.prefstream.tasks.Task;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
+
+/**
+ * The offline preference dataset of a task, built from the reference policy itself: K samples
+ * of π_ref per training prompt at temperature 1, scored by the task's gold reward; the best and
+ * the worst sample form the pair {@code (y_w, y_l)} (prompts whose samples all score the same give
+ * no pair). Each pair carries its response token ids and its cached
+ * {@code log π_ref(y|x)} — the sampler's recorded sequence log-prob, which equals what
+ * {@code LogProbs.sequence} recomputes at τ = 1 (the sampler's contract).
+ */
+public final class OfflinePreferenceSet {
+
+    /** Prompts are sampled in chunks of this many, to bound memory. */
+    private static final int CHUNK = 128;
+    /** Reference log-probs are cached at the temperature the trainer scores with. */
+    public static final double TEMPERATURE = 1.0;
+
+    private OfflinePreferenceSet() {
+    }
+
+    /**
+     * @param prompts training prompts to draw (the task's seeded prompt source)
+     * @param k       samples per prompt, at least 2
+     * @param seed    prompt and sampling seed
+     */
+    public record Options(int prompts, int k, long seed) {
+        public Options {
+            if (prompts < 1) {
+                throw new IllegalArgumentException("offline set needs at least 1 prompt, found " + prompts);
+            }
+            if (k < 2) {
+                throw new IllegalArgumentException("offline pairs need at least 2 samples per prompt, found " + k);
+            }
+        }
+    }
+
+    /** The pairs, in prompt order; ids are {@code <task>-offline-<seed>-<prompt index>}. */
+    public static List<PreferencePair> build(Task task, CausalLm reference, Options options) {
+        List<String> prompts = task.prompts(options.seed(), options.prompts());
+        var tokenizer = reference.tokenizer();
+        var pairs = new ArrayList<PreferencePair>();
+        for (int from = 0; from < prompts.size(); from += CHUNK) {
+            List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK));
+            var encoded = chunk.stream().map(tokenizer::encodePrompt).toList();
+            var sampling = SamplingOptions.of(TEMPERATURE, task.maxResponseTokens(), options.seed() + from);
+            List<Completion> samples = Sampler.sample(reference, encoded, options.k(), sampling);
+            for (int i = 0; i < chunk.size(); i++) {
+                String prompt = chunk.get(i);
+                List<Completion> group = samples.subList(i * options.k(), (i + 1) * options.k());
+                double[] rewards = group.stream().mapToDouble(c -> task.goldReward(prompt, c.text())).toArray();
+                int best = argBest(rewards, true);
+                int worst = argBest(rewards, false);
+                if (rewards[best] == rewards[worst]) {
+                    continue; // every sample scores the same: no preference to learn from
+                }
+                Completion chosen = group.get(best);
+                Completion rejected = group.get(worst);
+                pairs.add(PreferencePair.newBuilder()
+                        .setId(task.name() + "-offline-" + options.seed() + "-" + (from + i))
+                        .setPromptText(prompt)
+                        .setChosenText(chosen.text())
+                        .setRejectedText(rejected.text())
+                        .setChosenTokenIds(ids(chosen.tokens()))
+                        .setRejectedTokenIds(ids(rejected.tokens()))
+                        .setChosenRefLogprob(chosen.logProb())
+                        .setRejectedRefLogprob(rejected.logProb())
+                        .setChosenReward(rewards[best])
+                        .setRejectedReward(rewards[worst])
+                        .setSource("pi_ref-best-vs-worst-k" + options.k())
+                        .build());
+            }
+        }
+        return pairs;
+    }
+
+    /** Index of the highest (or lowest) reward; the first one on ties. */
+    private static int argBest(double[] rewards, boolean highest) {
+        return IntStream.range(0, rewards.length)
+                .reduce((a, b) -> (highest ? rewards[b] > rewards[a] : rewards[b] < rewards[a]) ? b : a)
+                .orElseThrow();
+    }
+
+    private static List<Integer> ids(int[] tokens) {
+        return Arrays.stream(tokens).boxed().toList();
+    }
+}

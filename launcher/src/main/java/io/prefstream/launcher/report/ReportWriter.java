@@ -1,0 +1,224 @@
+package io.prefstream.launcher.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.prefstream.launcher.progress.RunMetrics;
+import io.prefstream.launcher.progress.StatusLine;
+import io.prefstream.schemas.MetricsKind;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.function.ToDoubleFunction;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Writes a run's report directory:
+ * <ul>
+ *   <li>{@code summary.json}: the run summary (the {@code --json} line);</li>
+ *   <li>{@code metrics.csv} and {@code metrics.json}: every trainer TRAIN and EVAL record;</li>
+ *   <li>PNG plots: gold reward vs step, gold reward vs KL, accuracy vs step, loss vs step;</li>
+ *   <li>{@code index.html}: the summary table and the plots.</li>
+ * </ul>
+ * Plots need data: a plot with no points is left out and {@code index.html} says so.
+ */
+public final class ReportWriter {
+
+    public static final String SUMMARY_JSON = "summary.json";
+    public static final String METRICS_CSV = "metrics.csv";
+    public static final String METRICS_JSON = "metrics.json";
+    public static final String INDEX_HTML = "index.html";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ReportWriter() {
+    }
+
+    /** A plot written (or skipped for lack of data). */
+    public record Plot(String file, String title, boolean written) {
+    }
+
+    /** Writes every file of the report into {@code summary.reportDir()}; returns the plots. */
+    public static List<Plot> write(RunSummary summary, RunMetrics metrics) {
+        Path dir = summary.reportDir();
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(SUMMARY_JSON), JSON.writeValueAsString(summary.toJson()) + "\n",
+                    StandardCharsets.UTF_8);
+            List<RunMetrics.Point> points = metrics.snapshot();
+            Files.writeString(dir.resolve(METRICS_CSV), csv(points), StandardCharsets.UTF_8);
+            Files.writeString(dir.resolve(METRICS_JSON), JSON.writeValueAsString(json(points)) + "\n",
+                    StandardCharsets.UTF_8);
+            List<Plot> plots = plots(dir, summary, metrics);
+            Files.writeString(dir.resolve(INDEX_HTML), html(summary, plots), StandardCharsets.UTF_8);
+            return plots;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot write the report to " + dir, e);
+        }
+    }
+
+    static String csv(List<RunMetrics.Point> points) {
+        var names = new TreeSet<String>();
+        points.forEach(p -> names.addAll(p.values().keySet()));
+        names.remove("step");
+        names.remove("policy_version");
+        var sb = new StringBuilder("kind,step,policy_version,created_at_ms");
+        names.forEach(n -> sb.append(',').append(n));
+        sb.append('\n');
+        for (RunMetrics.Point p : points) {
+            sb.append(p.kind()).append(',').append(p.step()).append(',').append(p.policyVersion()).append(',')
+                    .append(p.createdAtMs());
+            for (String n : names) {
+                double v = p.get(n);
+                sb.append(',').append(Double.isNaN(v) ? "" : Double.toString(v));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    static ArrayNode json(List<RunMetrics.Point> points) {
+        ArrayNode array = JSON.createArrayNode();
+        for (RunMetrics.Point p : points) {
+            ObjectNode o = array.addObject();
+            o.put("kind", p.kind().toString());
+            o.put("step", p.step());
+            o.put("policy_version", p.policyVersion());
+            o.put("created_at_ms", p.createdAtMs());
+            ObjectNode values = o.putObject("metrics");
+            p.values().forEach((k, v) -> {
+                if (Double.isFinite(v)) {
+                    values.put(k, v);
+                } else {
+                    values.putNull(k);
+                }
+            });
+        }
+        return array;
+    }
+
+    private static List<Plot> plots(Path dir, RunSummary summary, RunMetrics metrics) throws IOException {
+        List<RunMetrics.Point> evals = metrics.of(MetricsKind.EVAL);
+        List<RunMetrics.Point> train = metrics.of(MetricsKind.TRAIN);
+        var plots = new ArrayList<Plot>();
+
+        XYChart reward = chart("Gold reward vs step (held-out prompts)", "trainer step", "mean gold reward");
+        addLine(reward, "trainer eval", evals, p -> p.step(), p -> p.get("gold_reward"));
+        addReference(reward, "π_ref", summary.reference().goldRewardMean(), evals, train);
+        plots.add(save(dir, "gold_reward_vs_step.png", reward));
+
+        XYChart frontier = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
+        var withKl = evals.stream().filter(p -> Double.isFinite(StatusLine.klOf(p))).toList();
+        addLine(frontier, "trainer eval", withKl, StatusLine::klOf, p -> p.get("gold_reward"));
+        XYSeries ref = frontier.addSeries("π_ref", new double[] {0}, new double[] {summary.reference().goldRewardMean()});
+        ref.setMarker(SeriesMarkers.DIAMOND);
+        ref.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        plots.add(save(dir, "gold_reward_vs_kl.png", frontier));
+
+        XYChart accuracy = chart("Exact accuracy vs step (held-out prompts)", "trainer step", "accuracy");
+        addLine(accuracy, "trainer eval", evals, p -> p.step(), p -> p.get("accuracy"));
+        addReference(accuracy, "π_ref", summary.reference().accuracy(), evals, train);
+        plots.add(save(dir, "accuracy_vs_step.png", accuracy));
+
+        XYChart loss = chart("Training loss vs step", "trainer step", "loss");
+        addLine(loss, "loss", train, p -> p.step(), p -> p.get("loss"));
+        plots.add(save(dir, "loss_vs_step.png", loss));
+        return plots;
+    }
+
+    private static XYChart chart(String title, String x, String y) {
+        XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle(x).yAxisTitle(y).build();
+        chart.getStyler().setChartBackgroundColor(Color.WHITE);
+        chart.getStyler().setMarkerSize(6);
+        chart.getStyler().setLegendVisible(true);
+        return chart;
+    }
+
+    private static void addLine(XYChart chart, String name, List<RunMetrics.Point> points,
+                                ToDoubleFunction<RunMetrics.Point> x, ToDoubleFunction<RunMetrics.Point> y) {
+        var finite = points.stream().filter(p -> Double.isFinite(x.applyAsDouble(p)) && Double.isFinite(y.applyAsDouble(p)))
+                .toList();
+        if (finite.isEmpty()) {
+            return;
+        }
+        chart.addSeries(name, finite.stream().mapToDouble(x).toArray(), finite.stream().mapToDouble(y).toArray());
+    }
+
+    /** A dashed horizontal line at π_ref's value across the plotted step range. */
+    private static void addReference(XYChart chart, String name, double value, List<RunMetrics.Point> evals,
+                                     List<RunMetrics.Point> train) {
+        if (!Double.isFinite(value)) {
+            return;
+        }
+        double last = Math.max(1, java.util.stream.Stream.concat(evals.stream(), train.stream())
+                .mapToLong(RunMetrics.Point::step).max().orElse(1));
+        XYSeries series = chart.addSeries(name, new double[] {0, last}, new double[] {value, value});
+        series.setMarker(SeriesMarkers.NONE);
+        series.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[] {6f, 6f}, 0f));
+        series.setLineColor(Color.GRAY);
+    }
+
+    private static Plot save(Path dir, String file, XYChart chart) throws IOException {
+        boolean hasData = chart.getSeriesMap().values().stream().anyMatch(s -> s.getXData().length > 0
+                && !s.getName().equals("π_ref"));
+        if (!hasData) {
+            Files.deleteIfExists(dir.resolve(file));
+            return new Plot(file, chart.getTitle(), false);
+        }
+        try (OutputStream out = Files.newOutputStream(dir.resolve(file))) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        }
+        return new Plot(file, chart.getTitle(), true);
+    }
+
+    static String html(RunSummary summary, List<Plot> plots) {
+        var sb = new StringBuilder();
+        sb.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Prefstream run: ")
+                .append(escape(summary.task())).append(" / ").append(escape(summary.algo())).append("</title>\n")
+                .append("<style>body{font-family:sans-serif;margin:2em;max-width:900px}"
+                        + "table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #ddd;"
+                        + "text-align:right}td:first-child,th:first-child{text-align:left}"
+                        + "img{max-width:100%;border:1px solid #eee;margin:1em 0}</style></head><body>\n");
+        sb.append("<h1>Prefstream run: ").append(escape(summary.task())).append(" / ")
+                .append(escape(summary.algo())).append("</h1>\n");
+        sb.append("<p>").append(summary.steps()).append(" of ").append(summary.plannedSteps())
+                .append(" trainer steps").append(summary.completed() ? "" : " (stopped early)").append(", ")
+                .append(summary.policyVersions()).append(" policy versions, ")
+                .append(String.format(Locale.ROOT, "%.1f", summary.elapsedSeconds())).append(" s.</p>\n");
+        sb.append("<h2>Reference vs final</h2>\n<pre>").append(escape(summary.table())).append("</pre>\n");
+        sb.append("<p>Data: <a href=\"").append(METRICS_CSV).append("\">metrics.csv</a>, <a href=\"")
+                .append(METRICS_JSON).append("\">metrics.json</a>, <a href=\"").append(SUMMARY_JSON)
+                .append("\">summary.json</a>.</p>\n");
+        sb.append("<h2>Plots</h2>\n");
+        for (Plot p : plots) {
+            if (p.written()) {
+                sb.append("<h3>").append(escape(p.title())).append("</h3>\n<img src=\"").append(p.file())
+                        .append("\" alt=\"").append(escape(p.title())).append("\">\n");
+            } else {
+                sb.append("<h3>").append(escape(p.title())).append("</h3>\n<p>No data: the trainer published no "
+                        + "records for this plot during the run.</p>\n");
+            }
+        }
+        sb.append("</body></html>\n");
+        return sb.toString();
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
