@@ -1,0 +1,277 @@
+package io.prefstream.generator;
+
+import ai.djl.Device;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prefstream.generator.GeneratorStatus.State;
+import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.platform.deadletter.DeadLetterPublisher;
+import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.lag.ConsumerLagReader;
+import io.prefstream.platform.metrics.HealthStatus;
+import io.prefstream.platform.metrics.MetricsServer;
+import io.prefstream.platform.topics.Topic;
+import io.prefstream.platform.topics.TopicProvisioner;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.PolicyUpdate;
+import io.prefstream.schemas.Prompt;
+import io.prefstream.schemas.Rollout;
+import io.prefstream.schemas.registry.SchemaRegistries;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.serde.AvroDecoder;
+import io.prefstream.schemas.serde.AvroEncoder;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The generator service: consumes {@code prefstream.prompts} in group {@code prefstream-generator},
+ * samples K completions per prompt in micro-batches with the current policy, and produces one
+ * {@code Rollout} per prompt to {@code prefstream.rollouts} (key = prompt id); follows
+ * {@code prefstream.policy-updates} and hot-swaps verified checkpoints between micro-batches; paces
+ * itself with a {@link StalenessGate}. Offsets are committed only after rollouts (or dead letters)
+ * are acknowledged. Until the first policy arrives (or without {@code generator.initial-policy})
+ * it is PAUSED with reason "no policy yet".
+ *
+ * <pre>{@code
+ * var config = GeneratorConfig.from(ConfigLoader.forSettings(GeneratorSettings.ALL).load());
+ * try (var generator = new GeneratorService(config)) {
+ *     generator.start();          // returns once the loop runs
+ *     generator.status();         // RUNNING/PAUSED, reason, version, rollouts, tokens/s
+ * }
+ * }</pre>
+ *
+ * <p>With {@code metrics.port > 0} it serves {@code /metrics} (Prometheus) and {@code /health}.
+ * A shared registry (the all-in-one launcher's) may be passed; meters are registered there too.
+ */
+public final class GeneratorService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GeneratorService.class);
+
+    private final GeneratorConfig config;
+    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry prometheus;
+    private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+    private GeneratorMetrics metrics;
+    private PolicyFollower follower;
+    private GenerationLoop loop;
+    private TrainerBacklog backlog;
+    private MetricsServer metricsServer;
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    public GeneratorService(GeneratorConfig config) {
+        this(config, null);
+    }
+
+    /** @param sharedRegistry a registry shared with other services in this JVM, or null for a private one */
+    public GeneratorService(GeneratorConfig config, MeterRegistry sharedRegistry) {
+        this.config = Objects.requireNonNull(config, "config");
+        boolean serveMetrics = config.common().metricsPort() > 0;
+        if (sharedRegistry instanceof PrometheusMeterRegistry p) {
+            prometheus = p;
+            registry = p;
+        } else if (serveMetrics) {
+            prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            registry = sharedRegistry == null ? prometheus : new CompositeMeterRegistry().add(prometheus)
+                    .add(sharedRegistry);
+        } else {
+            prometheus = null;
+            registry = sharedRegistry == null ? new SimpleMeterRegistry() : sharedRegistry;
+        }
+    }
+
+    public GeneratorConfig config() {
+        return config;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Provisions the generator's topics, loads the initial policy if configured, starts the policy
+     * follower, the backlog monitor (streaming with a lag bound) and the generation loop, and returns
+     * once the loop is consuming.
+     *
+     * @throws io.prefstream.model.checkpoint.CheckpointException when the initial policy cannot be loaded
+     * @throws org.apache.kafka.common.KafkaException             when Kafka cannot be reached or topics mismatch
+     */
+    public synchronized GeneratorService start() {
+        if (started) {
+            throw new IllegalStateException("generator " + config.generatorId() + " already started");
+        }
+        if (closed) {
+            throw new IllegalStateException("generator " + config.generatorId() + " is closed; create a new one");
+        }
+        started = true;
+        try {
+            startComponents();
+        } catch (RuntimeException | Error e) {
+            closeResources();
+            throw e;
+        }
+        log.info("Generator {} started: {}", config.generatorId(), status().reason());
+        return this;
+    }
+
+    private void startComponents() {
+        var clients = new KafkaClients(config.common());
+        SchemaRegistryClient schemaRegistry = SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
+                config.common().kafkaProperties());
+        resources.push(schemaRegistry);
+        Admin admin = clients.admin();
+        resources.push(admin);
+        TopicProvisioner.from(admin, config.common()).ensure(topics());
+
+        KafkaProducer<byte[], byte[]> producer = clients.producer();
+        resources.push(producer);
+        var deadLetters = new DeadLetterPublisher(producer, registry, config.topics().deadLetters());
+        metrics = new GeneratorMetrics(registry, config.generatorId());
+
+        Device device = config.device().resolve();
+        ServingPolicy initial = config.initialPolicy().map(dir -> loadInitial(dir, device)).orElse(null);
+        if (initial != null) {
+            resources.push(initial); // until the loop owns it
+        }
+
+        follower = new PolicyFollower(clients, new AvroDecoder<>(PolicyUpdate.class, schemaRegistry), deadLetters,
+                config, device, initial);
+        resources.push(follower);
+        if (config.mode() == GeneratorMode.STREAMING && config.maxTrainerLag() > 0) {
+            backlog = new TrainerBacklog(new ConsumerLagReader(admin), config.trainerGroup(),
+                    config.trainerLagTopics(), config.lagCheckInterval());
+            resources.push(backlog);
+        }
+        var props = clients.consumerProperties(config.groupId());
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
+        var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TrainerBacklog monitor = backlog;
+        loop = new GenerationLoop(config, consumer, producer, new AvroDecoder<>(Prompt.class, schemaRegistry),
+                new AvroEncoder<Rollout>(schemaRegistry), deadLetters, follower,
+                monitor == null ? () -> 0L : monitor::current, metrics, initial);
+        resources.push(loop); // closed before the follower, producer and admin it uses
+        if (initial != null) {
+            resources.remove(initial);
+        }
+        metrics.gauge("prefstream.generator.published.version", "Newest policy version published by the trainer",
+                follower, PolicyFollower::publishedVersion);
+        if (monitor != null) {
+            metrics.gauge("prefstream.generator.trainer.backlog", "Records the trainer's input group has yet to read",
+                    monitor, TrainerBacklog::current);
+            monitor.start();
+        }
+        follower.start();
+        loop.start();
+        if (prometheus != null && config.common().metricsPort() > 0) {
+            metricsServer = MetricsServer.start(config.common().metricsPort(), prometheus)
+                    .addHealthCheck("generator", this::health);
+            resources.push(metricsServer);
+        }
+    }
+
+    private ServingPolicy loadInitial(Path dir, Device device) {
+        var model = Checkpoints.loadPolicy(dir, device);
+        String sha = Checkpoints.readManifest(dir).weightsSha256();
+        log.info("Generator {} serves initial policy {} as version {} (sha256 {})", config.generatorId(), dir,
+                config.initialPolicyVersion(), sha);
+        return new ServingPolicy(config.initialPolicyVersion(), model, sha, dir.toAbsolutePath().toUri().toString());
+    }
+
+    /** The catalogue topics the generator uses, under this config's names. */
+    private List<Topic> topics() {
+        var names = config.topics();
+        return List.of(renamed(Topics.PROMPTS, names.prompts()), renamed(Topics.ROLLOUTS, names.rollouts()),
+                renamed(Topics.POLICY_UPDATES, names.policyUpdates()),
+                renamed(Topics.DEAD_LETTERS, names.deadLetters()));
+    }
+
+    private static Topic renamed(Topic t, String name) {
+        return name.equals(t.name()) ? t
+                : new Topic(name, t.keyType(), t.valueType(), t.partitions(), t.cleanupPolicy(), t.configs());
+    }
+
+    /** Port of {@code /metrics} and {@code /health}, when served. */
+    public Optional<Integer> metricsPort() {
+        return Optional.ofNullable(metricsServer).map(MetricsServer::port);
+    }
+
+    /** For {@code /health}: up while the loop and the policy follower run. */
+    public HealthStatus health() {
+        GeneratorStatus s = status();
+        boolean up = (s.state() == State.RUNNING || s.state() == State.PAUSED) && follower != null
+                && follower.isRunning();
+        String detail = s.state() + ": " + s.reason() + " (policy version " + s.policyVersion() + ")";
+        if (up) {
+            return HealthStatus.up(detail);
+        }
+        Throwable followerFailure = follower == null ? null : follower.failure();
+        return HealthStatus.down(followerFailure == null ? detail : detail + "; policy follower failed: "
+                + followerFailure);
+    }
+
+    /** A consistent-enough snapshot for displays and tests (fields are read one by one). */
+    public GeneratorStatus status() {
+        GenerationLoop l = loop;
+        if (l == null) {
+            return new GeneratorStatus(config.generatorId(), closed ? State.STOPPED : State.STARTING,
+                    closed ? "stopped" : "not started", -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        }
+        State state;
+        String reason;
+        if (l.failure() != null) {
+            state = State.FAILED;
+            reason = "failed: " + l.failure();
+        } else if (closed || (l.started() && !l.isRunning())) {
+            state = State.STOPPED;
+            reason = "stopped";
+        } else if (!l.started()) {
+            state = State.STARTING;
+            reason = "starting";
+        } else {
+            var admission = l.admission();
+            state = admission.open() ? State.RUNNING : State.PAUSED;
+            reason = admission.reason();
+        }
+        double[] rates = metrics.rates();
+        return new GeneratorStatus(config.generatorId(), state, reason, l.servingVersion(), follower.publishedVersion(),
+                l.produced(), metrics.rollouts(), metrics.tokens(), rates[0], rates[1], l.held(),
+                l.assignedPartitions(), l.inputLag(), backlog == null ? 0 : backlog.current(),
+                metrics.checkpointsLoaded(), metrics.checkpointsRejected(), metrics.deadLetters());
+    }
+
+    /** Stops the loop (committing every acknowledged rollout), the follower and the clients. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeResources();
+        log.info("Generator {} closed", config.generatorId());
+    }
+
+    private void closeResources() {
+        while (!resources.isEmpty()) {
+            AutoCloseable r = resources.pop();
+            try {
+                r.close();
+            } catch (Exception e) {
+                log.warn("Closing {} failed: {}", r.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

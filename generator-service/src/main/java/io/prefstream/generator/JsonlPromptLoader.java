@@ -1,0 +1,180 @@
+package io.prefstream.generator;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.prefstream.schemas.Prompt;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Reads prompts from a JSON Lines file: one object per line with {@code text} (a non-empty string)
+ * and optionally {@code id} (non-empty string, unique in the file), {@code task} (string) and
+ * {@code metadata} (object of string, number or boolean values, kept as text). Other fields are
+ * rejected (put them in {@code metadata}); blank lines are skipped.
+ *
+ * <p>All or nothing: every line is validated before any prompt is returned, and the first bad line
+ * fails the whole file with its line number and reason. A line without {@code id} gets
+ * {@code UUIDv3("jsonl:" + lineNumber + ":" + text)}, stable across reloads of the same file; a line
+ * without {@code task} gets the loader's default task.
+ */
+public final class JsonlPromptLoader {
+
+    private static final Set<String> FIELDS = Set.of("id", "text", "task", "metadata");
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
+    private JsonlPromptLoader() {
+    }
+
+    /**
+     * Reads and validates {@code file}.
+     *
+     * @param defaultTask task of lines that name none, e.g. {@code arithmetic} or {@code custom}
+     * @throws PromptFileException naming the first bad line, or the file when it cannot be read
+     */
+    public static List<Prompt> read(Path file, String defaultTask) {
+        if (defaultTask == null || defaultTask.isBlank()) {
+            throw new IllegalArgumentException("default task: expected a non-empty task name, found '" + defaultTask
+                    + "'");
+        }
+        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        var prompts = new ArrayList<Prompt>();
+        var firstLineOfId = new HashMap<String, Integer>();
+        long now = System.currentTimeMillis();
+        int lineNumber = 0;
+        try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
+                decoder))) {
+            String line;
+            while ((line = readLine(reader, file, lineNumber + 1)) != null) {
+                lineNumber++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                Prompt prompt = parse(file, lineNumber, line, defaultTask, now);
+                Integer previous = firstLineOfId.putIfAbsent(prompt.getId(), lineNumber);
+                if (previous != null) {
+                    throw new PromptFileException(file, lineNumber, "duplicate id '" + prompt.getId()
+                            + "' (first used on line " + previous + "); expected ids unique within the file", null);
+                }
+                prompts.add(prompt);
+            }
+        } catch (IOException e) {
+            throw new PromptFileException(file, 0, "cannot read the file: " + e, e);
+        }
+        if (prompts.isEmpty()) {
+            throw new PromptFileException(file, 0, "no prompts: expected at least one JSON object line", null);
+        }
+        return List.copyOf(prompts);
+    }
+
+    private static String readLine(BufferedReader reader, Path file, int lineNumber) throws IOException {
+        try {
+            return reader.readLine();
+        } catch (CharacterCodingException e) {
+            throw new PromptFileException(file, lineNumber, "not valid UTF-8 (" + e + ")", e);
+        }
+    }
+
+    private static Prompt parse(Path file, int lineNumber, String line, String defaultTask, long now) {
+        JsonNode node;
+        try (JsonParser parser = JSON.createParser(line)) {
+            node = JSON.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw bad(file, lineNumber, "unexpected content after the JSON object; expected one object per line");
+            }
+        } catch (JsonProcessingException e) {
+            throw bad(file, lineNumber, "not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw bad(file, lineNumber, "not valid JSON: " + e.getMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw bad(file, lineNumber, "expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw bad(file, lineNumber, "unknown field '" + name + "'; expected only " + new java.util.TreeSet<>(FIELDS)
+                        + " (put other data in metadata)");
+            }
+        }
+        JsonNode text = node.get("text");
+        if (text == null || !text.isTextual()) {
+            throw bad(file, lineNumber, "field 'text' must be a string, found " + describe(text));
+        }
+        if (text.asText().isEmpty()) {
+            throw bad(file, lineNumber, "field 'text' is empty; expected the prompt text");
+        }
+        String id = optionalString(file, lineNumber, node, "id");
+        String task = optionalString(file, lineNumber, node, "task");
+        return Prompt.newBuilder()
+                .setId(id != null ? id : UUID.nameUUIDFromBytes(("jsonl:" + lineNumber + ":" + text.asText())
+                        .getBytes(StandardCharsets.UTF_8)).toString())
+                .setTask(task != null ? task : defaultTask)
+                .setText(text.asText())
+                .setTokenIds(null)
+                .setMetadata(metadata(file, lineNumber, node.get("metadata")))
+                .setCreatedAtMs(now)
+                .build();
+    }
+
+    private static String optionalString(Path file, int lineNumber, JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null) {
+            return null;
+        }
+        if (!value.isTextual() || value.asText().isBlank()) {
+            throw bad(file, lineNumber, "field '" + field + "' must be a non-empty string when present, found "
+                    + describe(value));
+        }
+        return value.asText();
+    }
+
+    private static Map<String, String> metadata(Path file, int lineNumber, JsonNode node) {
+        if (node == null) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw bad(file, lineNumber, "field 'metadata' must be an object, found " + describe(node));
+        }
+        var out = new TreeMap<String, String>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            JsonNode v = e.getValue();
+            if (!(v.isTextual() || v.isNumber() || v.isBoolean())) {
+                throw bad(file, lineNumber, "metadata." + e.getKey() + " must be a string, number or boolean, found "
+                        + describe(v));
+            }
+            out.put(e.getKey(), v.asText());
+        }
+        return new LinkedHashMap<>(out);
+    }
+
+    private static String describe(JsonNode node) {
+        return node == null ? "none" : node.getNodeType().toString().toLowerCase() + " " + node;
+    }
+
+    private static PromptFileException bad(Path file, int lineNumber, String reason) {
+        return new PromptFileException(file, lineNumber, reason, null);
+    }
+}

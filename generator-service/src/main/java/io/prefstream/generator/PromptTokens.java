@@ -1,0 +1,80 @@
+package io.prefstream.generator;
+
+import io.prefstream.model.LmConfig;
+import io.prefstream.model.tokenizer.Tokenizer;
+import io.prefstream.schemas.Prompt;
+import java.util.List;
+
+/**
+ * Turns a {@link Prompt} into the policy's input ids, or says why it cannot be sampled.
+ *
+ * <p>Input: the prompt's {@code token_ids} when given (then they are the complete model input,
+ * BOS first, exactly as {@link Tokenizer#encodePrompt} would produce), else
+ * {@code encodePrompt(text)}. Context rule, the sampler's: the last drawn token is never fed back,
+ * so a prompt of P tokens (BOS included) fits when {@code P + maxNewTokens − 1 ≤ max_seq_len}.
+ */
+public final class PromptTokens {
+
+    private PromptTokens() {
+    }
+
+    /**
+     * The input ids of {@code prompt}.
+     *
+     * @throws InvalidPromptException naming the reason when the prompt is empty, untokenizable,
+     *                                has invalid token ids, lacks an id, or is too long
+     */
+    public static int[] encode(Prompt prompt, Tokenizer tokenizer, LmConfig config, int maxNewTokens)
+            throws InvalidPromptException {
+        String id = prompt.getId();
+        if (id == null || id.isBlank()) {
+            throw new InvalidPromptException(InvalidPromptException.MISSING_ID,
+                    "prompt has a blank id; expected a non-empty id to key its rollout by");
+        }
+        int[] tokens = prompt.getTokenIds() != null ? checkedIds(prompt.getTokenIds(), tokenizer)
+                : encodeText(prompt.getText(), tokenizer);
+        if (tokens.length <= 1) {
+            throw new InvalidPromptException(InvalidPromptException.EMPTY, "prompt " + id
+                    + " is empty: expected text or token ids beyond BOS, found none");
+        }
+        int positions = tokens.length + maxNewTokens - 1;
+        if (positions > config.maxSeqLen()) {
+            throw new InvalidPromptException(InvalidPromptException.TOO_LONG, "prompt " + id + " has "
+                    + tokens.length + " tokens (BOS included); with max-new-tokens " + maxNewTokens + " it needs "
+                    + positions + " positions but the model's max_seq_len is " + config.maxSeqLen()
+                    + "; expected at most " + (config.maxSeqLen() - maxNewTokens + 1) + " prompt tokens");
+        }
+        return tokens;
+    }
+
+    private static int[] encodeText(String text, Tokenizer tokenizer) throws InvalidPromptException {
+        if (text == null || text.isEmpty()) {
+            return new int[] {tokenizer.bos()};
+        }
+        try {
+            return tokenizer.encodePrompt(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE,
+                    "tokenizer " + tokenizer.id() + " cannot encode the prompt: " + e.getMessage(), e);
+        }
+    }
+
+    private static int[] checkedIds(List<Integer> ids, Tokenizer tokenizer) throws InvalidPromptException {
+        if (ids.isEmpty() || ids.get(0) != tokenizer.bos()) {
+            throw new InvalidPromptException(InvalidPromptException.INVALID_TOKEN_IDS, "token_ids must start with BOS ("
+                    + tokenizer.bos() + "), found " + (ids.isEmpty() ? "an empty list" : "first id " + ids.get(0)));
+        }
+        int[] out = new int[ids.size()];
+        for (int i = 0; i < out.length; i++) {
+            int t = ids.get(i);
+            boolean special = t == tokenizer.pad() || t == tokenizer.bos() || t == tokenizer.eos();
+            if (t < 0 || t >= tokenizer.vocabSize() || (i > 0 && special)) {
+                throw new InvalidPromptException(InvalidPromptException.INVALID_TOKEN_IDS, "token_ids[" + i + "] = " + t
+                        + ": expected a non-special id in [0, " + tokenizer.vocabSize() + ") of tokenizer "
+                        + tokenizer.id() + " (PAD, BOS and EOS only as the leading BOS)");
+            }
+            out[i] = t;
+        }
+        return out;
+    }
+}
