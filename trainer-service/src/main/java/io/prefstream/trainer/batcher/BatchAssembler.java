@@ -1,0 +1,242 @@
+package io.prefstream.trainer.batcher;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.LabeledRollout;
+import io.prefstream.schemas.PolicyUpdate;
+import io.prefstream.schemas.PreferencePair;
+import io.prefstream.schemas.Rollout;
+import io.prefstream.schemas.TrainingBatch;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.serde.AvroDecoder;
+import io.prefstream.schemas.serde.AvroEncoder;
+import io.prefstream.schemas.serde.RecordDecodingException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Second stage of the batcher, a single task over the single-partition input topic: keeps the
+ * offline pool, the online buffer, the latest policy version and the trainer's progress in state
+ * stores, and emits {@link TrainingBatch}es.
+ *
+ * <p>Rules:
+ * <ul>
+ *   <li>A batch is emitted only when it can be full with the exact mix: {@code m = round(size·f)}
+ *       buffered online records (oldest first) and {@code size − m} offline pairs sampled uniformly
+ *       with {@code SplittableRandom(seed ⊕ sequence)}. Scarce online data therefore makes the
+ *       batcher wait; with f = 1 the trainer waits with it. Nothing is emitted before the first
+ *       policy update of the batcher's policy (the version the staleness bound refers to).</li>
+ *   <li>Back-pressure: at most {@code max-ahead} batches beyond the last sequence the trainer
+ *       reported as consumed (metric {@value BatcherTopology#CONSUMED_SEQUENCE_METRIC} of its policy
+ *       updates), so online data waits here, where the staleness bound still applies to it.</li>
+ *   <li>Staleness: an online record with {@code latest − version > S} goes to the stale topic, on
+ *       arrival or when a new version makes buffered records stale.</li>
+ *   <li>Sequence numbers start at 0 and grow by one per batch; the counter lives in a
+ *       changelogged store, so it survives restarts.</li>
+ * </ul>
+ */
+final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchAssembler.class);
+
+    static final String NEXT_SEQUENCE = "next-sequence";
+    static final String LATEST_VERSION = "latest-version";
+    static final String CONSUMED_SEQUENCE = "consumed-sequence";
+
+    private final BatcherConfig config;
+    private final StalenessGate gate;
+    private final AvroDecoder<PreferencePair> pairs;
+    private final AvroDecoder<LabeledRollout> labeledRollouts;
+    private final AvroDecoder<Rollout> rollouts;
+    private final AvroDecoder<PolicyUpdate> updates;
+    private final AvroEncoder<TrainingBatch> batches;
+    private final StreamsDeadLetters deadLetters;
+    private final Counter emitted;
+    private final MeterRegistry meters;
+    private final AtomicLong bufferedGauge;
+    private final AtomicLong poolGauge;
+    private ProcessorContext<Routed, byte[]> context;
+    private KeyValueStore<String, Long> meta;
+    private OfflinePool pool;
+    private OnlineBuffer buffer;
+
+    BatchAssembler(BatcherConfig config, SchemaRegistryClient registry, StreamsDeadLetters deadLetters,
+                   MeterRegistry meters, AtomicLong bufferedGauge, AtomicLong poolGauge) {
+        this.config = config;
+        this.gate = new StalenessGate(config.maxStaleness());
+        this.pairs = new AvroDecoder<>(PreferencePair.class, registry);
+        this.labeledRollouts = new AvroDecoder<>(LabeledRollout.class, registry);
+        this.rollouts = new AvroDecoder<>(Rollout.class, registry);
+        this.updates = new AvroDecoder<>(PolicyUpdate.class, registry);
+        this.batches = new AvroEncoder<>(registry);
+        this.deadLetters = deadLetters;
+        this.meters = meters;
+        this.emitted = Counter.builder("prefstream.batcher.batches").description("Training batches emitted")
+                .tag("policy", config.policyName()).register(meters);
+        this.bufferedGauge = bufferedGauge;
+        this.poolGauge = poolGauge;
+    }
+
+    @Override
+    public void init(ProcessorContext<Routed, byte[]> context) {
+        this.context = context;
+        this.meta = context.getStateStore(BatcherTopology.META_STORE);
+        this.pool = new OfflinePool(context.getStateStore(BatcherTopology.POOL_STORE),
+                context.getStateStore(BatcherTopology.POOL_INDEX_STORE), meta);
+        this.buffer = new OnlineBuffer(context.getStateStore(BatcherTopology.BUFFER_STORE), meta);
+        bufferedGauge.set(buffer.size());
+        poolGauge.set(pool.size());
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        SourcedRecord in = SourcedRecord.decode(record.value());
+        try {
+            switch (in.kind()) {
+                case OFFLINE_PAIR -> pool.put(decode(pairs, in).getId(), in.value());
+                case OFFLINE_TOMBSTONE -> pool.remove(new String(in.key(), UTF_8),
+                        bytes -> pairs.decode(in.topic(), bytes).getId());
+                case LABELED_ROLLOUT, UNLABELED_ROLLOUT -> admit(in);
+                case POLICY_UPDATE -> onPolicyUpdate(decode(updates, in));
+                default -> throw new IllegalStateException("unexpected input kind " + in.kind());
+            }
+        } catch (RecordDecodingException e) {
+            deadLetter(in, "undecodable", e);
+        }
+        emitReady(record.timestamp());
+        bufferedGauge.set(buffer.size());
+        poolGauge.set(pool.size());
+    }
+
+    private void admit(SourcedRecord in) {
+        Long latest = meta.get(LATEST_VERSION);
+        if (latest != null && gate.isStale(in.policyVersion(), latest)) {
+            routeStale(in, latest, "arrival");
+        } else {
+            buffer.append(in);
+        }
+    }
+
+    private void onPolicyUpdate(PolicyUpdate update) {
+        Long latest = meta.get(LATEST_VERSION);
+        if (latest == null || update.getVersion() > latest) {
+            meta.put(LATEST_VERSION, update.getVersion());
+            log.info("Batcher for policy {} sees version {}", config.policyName(), update.getVersion());
+        }
+        Double consumed = update.getMetrics().get(BatcherTopology.CONSUMED_SEQUENCE_METRIC);
+        if (consumed != null) {
+            Long known = meta.get(CONSUMED_SEQUENCE);
+            if (known == null || consumed.longValue() > known) {
+                meta.put(CONSUMED_SEQUENCE, consumed.longValue());
+            }
+        }
+        long newest = meta.get(LATEST_VERSION);
+        for (SourcedRecord stale : buffer.removeIf(r -> gate.isStale(r.policyVersion(), newest))) {
+            routeStale(stale, newest, "buffer");
+        }
+    }
+
+    private void emitReady(long timestamp) {
+        Long latest = meta.get(LATEST_VERSION);
+        if (latest == null) {
+            return;
+        }
+        int online = config.onlineItems();
+        int offline = config.offlineItems();
+        while (true) {
+            long next = value(NEXT_SEQUENCE, 0);
+            long consumed = value(CONSUMED_SEQUENCE, -1);
+            if (next - 1 - consumed >= config.maxAhead()) {
+                return;
+            }
+            if (buffer.size() < online || (offline > 0 && pool.size() == 0)) {
+                return;
+            }
+            emit(next, buffer.poll(online), offline, timestamp);
+            meta.put(NEXT_SEQUENCE, next + 1);
+        }
+    }
+
+    private void emit(long sequence, List<SourcedRecord> onlineRecords, int offline, long timestamp) {
+        var labeled = new ArrayList<LabeledRollout>();
+        var unlabeled = new ArrayList<Rollout>();
+        Long minVersion = null;
+        Long maxVersion = null;
+        for (SourcedRecord r : onlineRecords) {
+            if (r.kind() == InputKind.LABELED_ROLLOUT) {
+                labeled.add(decode(labeledRollouts, r));
+            } else {
+                unlabeled.add(decode(rollouts, r));
+            }
+            minVersion = minVersion == null ? r.policyVersion() : Math.min(minVersion, r.policyVersion());
+            maxVersion = maxVersion == null ? r.policyVersion() : Math.max(maxVersion, r.policyVersion());
+        }
+        var offlinePairs = new ArrayList<PreferencePair>(offline);
+        for (long ordinal : pool.sample(offline, new SplittableRandom(mix(config.seed(), sequence)))) {
+            offlinePairs.add(pairs.decode(Topics.OFFLINE_PREFERENCES.name(), pool.get(ordinal)));
+        }
+        String id = config.policyName() + "-" + sequence;
+        var batch = TrainingBatch.newBuilder().setBatchId(id).setSequence(sequence).setOfflinePairs(offlinePairs)
+                .setOnlineLabeled(labeled).setOnlineUnlabeled(unlabeled).setMinPolicyVersion(minVersion)
+                .setMaxPolicyVersion(maxVersion).setCreatedAtMs(System.currentTimeMillis()).build();
+        byte[] bytes = batches.encode(Topics.TRAINING_BATCHES.name(), batch);
+        context.forward(new Record<>(new Routed(Topics.TRAINING_BATCHES.name(), id.getBytes(UTF_8)), bytes, timestamp));
+        emitted.increment();
+        log.debug("Emitted batch {}: {} offline pairs, {} labeled and {} unlabeled rollouts, versions [{}, {}]", id,
+                offlinePairs.size(), labeled.size(), unlabeled.size(), minVersion, maxVersion);
+    }
+
+    private void routeStale(SourcedRecord r, long latest, String detectedAt) {
+        Headers headers = r.kafkaHeaders();
+        headers.add(StaleHeaders.SOURCE_TOPIC, r.topic().getBytes(UTF_8));
+        headers.add(StaleHeaders.SOURCE_PARTITION, Integer.toString(r.partition()).getBytes(UTF_8));
+        headers.add(StaleHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(UTF_8));
+        headers.add(StaleHeaders.POLICY_VERSION, Long.toString(r.policyVersion()).getBytes(UTF_8));
+        headers.add(StaleHeaders.LATEST_VERSION, Long.toString(latest).getBytes(UTF_8));
+        headers.add(StaleHeaders.MAX_STALENESS, Long.toString(config.maxStaleness()).getBytes(UTF_8));
+        headers.add(StaleHeaders.DETECTED_AT, detectedAt.getBytes(UTF_8));
+        Counter.builder("prefstream.batcher.stale").description("Online records beyond the staleness bound")
+                .tag("policy", config.policyName()).tag("source_topic", r.topic()).register(meters).increment();
+        log.info("Stale: {} from version {} while the latest is {} (max staleness {}), detected at {}", r,
+                r.policyVersion(), latest, config.maxStaleness(), detectedAt);
+        context.forward(new Record<>(new Routed(Topics.STALE.name(), r.key()), r.value(), r.timestamp(), headers));
+    }
+
+    private void deadLetter(SourcedRecord r, String reason, Exception error) {
+        Headers headers = deadLetters.annotate(new RecordHeaders(r.kafkaHeaders().toArray()), r.topic(),
+                r.partition(), r.offset(), r.timestamp(), reason, error);
+        context.forward(new Record<>(new Routed(Topics.DEAD_LETTERS.name(), r.key()), r.value(), r.timestamp(),
+                headers));
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(AvroDecoder<T> decoder,
+                                                                               SourcedRecord r) {
+        return decoder.decode(r.topic(), r.partition(), r.offset(), r.value());
+    }
+
+    private long value(String key, long absent) {
+        Long v = meta.get(key);
+        return v == null ? absent : v;
+    }
+
+    /** SplitMix64 finaliser of seed and sequence: decorrelated streams for consecutive batches. */
+    static long mix(long seed, long sequence) {
+        long z = seed + 0x9E3779B97F4A7C15L * (sequence + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
