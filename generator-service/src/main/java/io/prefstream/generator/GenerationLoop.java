@@ -72,7 +72,7 @@ final class GenerationLoop implements AutoCloseable {
 
     private volatile ServingPolicy serving;
     private volatile long produced;
-    private volatile Admission admission = new Admission(Code.NO_POLICY, 0, "starting");
+    private volatile Admission admission;
     private volatile boolean paused;
     private volatile boolean loopStarted;
     private volatile int assigned;
@@ -97,6 +97,7 @@ final class GenerationLoop implements AutoCloseable {
         this.metrics = metrics;
         this.service = config.common().serviceId();
         this.serving = initial;
+        this.admission = gate.admit(servingVersion(), 0, 0);
         this.thread = new Thread(this::run, "prefstream-generator-" + config.generatorId());
         metrics.gauge("prefstream.generator.policy.version", "Policy version being served, -1 before the first",
                 this, l -> l.servingVersion());
@@ -176,6 +177,8 @@ final class GenerationLoop implements AutoCloseable {
                     config.generatorId(), config.topics().prompts(), config.groupId(), config.mode(),
                     config.batchSize(), config.maxWait().toMillis(), config.samplesPerPrompt(),
                     config.budgetPerVersion() == 0 ? "unlimited" : config.budgetPerVersion());
+            log.info("Generator {} {}: {}", config.generatorId(), admission.open() ? "running" : "paused",
+                    admission.reason());
             while (running.get()) {
                 turn();
             }

@@ -33,6 +33,7 @@ final class TrainerBacklog implements AutoCloseable {
     private final AtomicLong backlog = new AtomicLong();
     private final ScheduledExecutorService executor;
     private boolean failing;
+    private volatile boolean closed;
 
     TrainerBacklog(ConsumerLagReader reader, String group, Collection<String> topics, Duration interval) {
         this.reader = Objects.requireNonNull(reader, "reader");
@@ -65,6 +66,9 @@ final class TrainerBacklog implements AutoCloseable {
                 failing = false;
             }
         } catch (RuntimeException e) {
+            if (closed) {
+                return; // interrupted by close()
+            }
             if (!failing) {
                 log.warn("Cannot read the backlog of trainer group {} (keeping the last value {}): {}", group,
                         backlog.get(), e.toString());
@@ -86,6 +90,7 @@ final class TrainerBacklog implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         executor.shutdownNow();
         try {
             executor.awaitTermination(10, TimeUnit.SECONDS);
