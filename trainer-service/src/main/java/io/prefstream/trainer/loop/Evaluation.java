@@ -1,0 +1,42 @@
+package io.prefstream.trainer.loop;
+
+import io.prefstream.model.eval.EvalReport;
+import io.prefstream.model.eval.PolicyEvaluator;
+import io.prefstream.model.lm.CausalLm;
+import io.prefstream.tasks.Task;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Held-out evaluation of the policy against the initial reference π_0, by the model module's
+ * {@link PolicyEvaluator}, reported under the EVAL metric names: {@code gold_reward},
+ * {@code accuracy}, {@code win_rate}, {@code kl_seq} (Monte-Carlo sequence KL), {@code kl_token}
+ * (exact per-token full-vocabulary KL), {@code mean_length}. The same prompts and seed are used at
+ * every evaluation so the curve compares like with like.
+ */
+final class Evaluation {
+
+    private final PolicyEvaluator evaluator;
+    private final PolicyEvaluator.Options options;
+    private final CausalLm initialReference;
+
+    Evaluation(Task task, CausalLm initialReference, int prompts, double temperature, long seed) {
+        this.evaluator = new PolicyEvaluator(task);
+        this.options = new PolicyEvaluator.Options(prompts, temperature, seed);
+        this.initialReference = initialReference;
+    }
+
+    Map<String, Double> run(CausalLm policy) {
+        EvalReport r = evaluator.evaluate(policy, initialReference, options);
+        var m = new LinkedHashMap<String, Double>();
+        m.put("gold_reward", r.goldRewardMean());
+        m.put("accuracy", r.accuracy());
+        m.put("win_rate", r.winRate().orElse(Double.NaN));
+        m.put("kl_seq", r.klMonteCarlo().orElse(Double.NaN));
+        m.put("kl_token", r.klExact().orElse(Double.NaN));
+        m.put("mean_length", r.meanLength());
+        m.put("eval_prompts", (double) r.n());
+        m.put("eval_seconds", r.seconds());
+        return m;
+    }
+}

@@ -1,0 +1,150 @@
+package io.prefstream.trainer.loop;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.MetricsKind;
+import io.prefstream.schemas.PolicyUpdate;
+import io.prefstream.schemas.TrainerMetrics;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.serde.AvroDecoder;
+import io.prefstream.schemas.serde.AvroEncoder;
+import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.trainer.batcher.BatcherTopology;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the trainer tells the rest of the system: {@link PolicyUpdate}s on the compacted
+ * policy-updates topic (keyed by policy name) and {@link TrainerMetrics} on the metrics topic.
+ * A policy update is acknowledged before the caller goes on, so the consumer offset is never
+ * committed for a checkpoint nobody was told about.
+ */
+final class PolicyPublisher {
+
+    private static final Logger log = LoggerFactory.getLogger(PolicyPublisher.class);
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Producer<byte[], byte[]> producer;
+    private final String policy;
+    private final AvroEncoder<PolicyUpdate> updates;
+    private final AvroEncoder<TrainerMetrics> metrics;
+    private final AvroDecoder<PolicyUpdate> decoder;
+
+    PolicyPublisher(Producer<byte[], byte[]> producer, SchemaRegistryClient registry, String policy) {
+        this.producer = producer;
+        this.policy = policy;
+        this.updates = new AvroEncoder<>(registry);
+        this.metrics = new AvroEncoder<>(registry);
+        this.decoder = new AvroDecoder<>(PolicyUpdate.class, registry);
+    }
+
+    /**
+     * Publishes the checkpoint in {@code entry} as {@code version} and waits for the broker's ack.
+     *
+     * @param trainMetrics latest training metrics, published with the update
+     */
+    PolicyUpdate publish(CheckpointStore.Entry entry, long version, Map<String, Double> trainMetrics) {
+        var values = new TreeMap<>(trainMetrics);
+        values.put(BatcherTopology.CONSUMED_SEQUENCE_METRIC, (double) entry.state().batchSequence());
+        long bytes;
+        try {
+            bytes = Files.size(entry.dir().resolve(io.prefstream.model.checkpoint.Checkpoints.WEIGHTS));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot stat checkpoint " + entry.dir(), e);
+        }
+        var update = PolicyUpdate.newBuilder().setPolicy(policy).setVersion(version)
+                .setCheckpointUri(entry.dir().toUri().toString()).setSha256(entry.manifest().weightsSha256())
+                .setBytes(bytes).setTrainerStep(entry.state().step()).setMetrics(values)
+                .setCreatedAtMs(System.currentTimeMillis()).build();
+        send(Topics.POLICY_UPDATES.name(), updates.encode(Topics.POLICY_UPDATES.name(), update), true);
+        log.info("Published policy {} version {} (step {}, {}, sha256 {})", policy, version, entry.state().step(),
+                entry.dir(), entry.manifest().weightsSha256());
+        return update;
+    }
+
+    /** Sends one metrics record; does not wait. */
+    void metrics(MetricsKind kind, long step, long version, Map<String, Double> values) {
+        var record = TrainerMetrics.newBuilder().setPolicy(policy).setStep(step).setPolicyVersion(version)
+                .setKind(kind).setMetrics(new TreeMap<>(values)).setCreatedAtMs(System.currentTimeMillis()).build();
+        send(Topics.METRICS.name(), metrics.encode(Topics.METRICS.name(), record), false);
+    }
+
+    /** Waits until every record sent so far is acknowledged. */
+    void flush() {
+        producer.flush();
+    }
+
+    private void send(String topic, byte[] value, boolean await) {
+        var future = producer.send(new ProducerRecord<>(topic, policy.getBytes(UTF_8), value));
+        if (!await) {
+            return;
+        }
+        try {
+            future.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new KafkaException("cannot publish to " + topic + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new KafkaException("no ack from " + topic + " within " + SEND_TIMEOUT.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaException("interrupted while publishing to " + topic, e);
+        }
+    }
+
+    /**
+     * The newest version of this policy on the policy-updates topic, read from its beginning to its
+     * end (the topic is compacted, so this is short), or empty when none was ever published.
+     */
+    OptionalLong latestPublished(KafkaClients clients, String groupId) {
+        var tp = new TopicPartition(Topics.POLICY_UPDATES.name(), 0);
+        long latest = -1;
+        boolean found = false;
+        try (var consumer = clients.consumer(groupId + "-policy-reader")) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + SEND_TIMEOUT.toNanos();
+            while (consumer.position(tp) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new KafkaException("could not read " + tp + " to its end offset " + end + " within "
+                            + SEND_TIMEOUT.toSeconds() + " s");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.key() == null || !policy.equals(new String(r.key(), UTF_8)) || r.value() == null) {
+                        continue;
+                    }
+                    PolicyUpdate u;
+                    try {
+                        u = decoder.decode(r);
+                    } catch (RecordDecodingException e) {
+                        log.warn("Skipping an undecodable policy update at {}-{}@{}: {}", r.topic(), r.partition(),
+                                r.offset(), e.reason());
+                        continue;
+                    }
+                    if (!found || u.getVersion() > latest) {
+                        latest = u.getVersion();
+                        found = true;
+                    }
+                }
+            }
+        }
+        return found ? OptionalLong.of(latest) : OptionalLong.empty();
+    }
+}

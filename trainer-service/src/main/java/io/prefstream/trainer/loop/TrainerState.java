@@ -1,0 +1,81 @@
+package io.prefstream.trainer.loop;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trainer's position, stored in every checkpoint's metadata so a restart resumes exactly: the
+ * weights and optimizer state sit next to it in the same atomically written directory.
+ *
+ * <p>"Trained" is defined relative to checkpoints: a batch is trained once a checkpoint whose
+ * {@code batchOffset} is at or after the batch's offset is durable. {@link #segment} lists the batch
+ * sequences consumed since the previous checkpoint (trained, then dead-lettered), so the history of
+ * trained batches is the concatenation of the segments of successive checkpoints.
+ *
+ * @param step                 optimisation steps applied
+ * @param policyVersion        version of the last published policy (weights may be newer when not yet published)
+ * @param batchOffset          offset of the last consumed training batch, −1 before the first
+ * @param batchSequence        sequence number of that batch, −1 when none (or undecodable)
+ * @param referenceStep        checkpoint step whose weights are π_ref (reference=refresh), −1 for the reference dir
+ * @param referenceSha256      weights sha256 of the π_ref this run started from
+ * @param segment              sequences trained since the previous checkpoint, in order
+ * @param deadLettered         sequences dead-lettered since the previous checkpoint (−1 when undecodable)
+ */
+public record TrainerState(long step, long policyVersion, long batchOffset, long batchSequence, long referenceStep,
+                           String referenceSha256, List<Long> segment, List<Long> deadLettered) {
+
+    public TrainerState {
+        segment = List.copyOf(segment);
+        deadLettered = List.copyOf(deadLettered);
+    }
+
+    /** The state of a run that has not consumed anything yet. */
+    public static TrainerState initial(String referenceSha256) {
+        return new TrainerState(0, 0, -1, -1, -1, referenceSha256, List.of(), List.of());
+    }
+
+    Map<String, String> toMetadata() {
+        var m = new LinkedHashMap<String, String>();
+        m.put("step", Long.toString(step));
+        m.put("policy_version", Long.toString(policyVersion));
+        m.put("batch_offset", Long.toString(batchOffset));
+        m.put("batch_sequence", Long.toString(batchSequence));
+        m.put("reference_step", Long.toString(referenceStep));
+        m.put("reference_sha256", referenceSha256);
+        m.put("segment", join(segment));
+        m.put("dead_lettered", join(deadLettered));
+        return m;
+    }
+
+    static TrainerState fromMetadata(Map<String, String> m, String where) {
+        try {
+            return new TrainerState(Long.parseLong(get(m, "step", where)),
+                    Long.parseLong(get(m, "policy_version", where)), Long.parseLong(get(m, "batch_offset", where)),
+                    Long.parseLong(get(m, "batch_sequence", where)), Long.parseLong(get(m, "reference_step", where)),
+                    get(m, "reference_sha256", where), split(m.getOrDefault("segment", "")),
+                    split(m.getOrDefault("dead_lettered", "")));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("checkpoint " + where + " has malformed trainer metadata " + m, e);
+        }
+    }
+
+    private static String get(Map<String, String> m, String key, String where) {
+        String v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("checkpoint " + where + " lacks trainer metadata '" + key
+                    + "'; it was not written by the trainer (found keys " + m.keySet() + ")");
+        }
+        return v;
+    }
+
+    private static String join(List<Long> values) {
+        return String.join(",", values.stream().map(String::valueOf).toList());
+    }
+
+    private static List<Long> split(String text) {
+        return text.isBlank() ? List.of() : Arrays.stream(text.split(",")).map(String::trim).map(Long::valueOf)
+                .toList();
+    }
+}

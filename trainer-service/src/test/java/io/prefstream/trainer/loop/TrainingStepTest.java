@@ -1,0 +1,182 @@
+package io.prefstream.trainer.loop;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prefstream.model.DeviceSetting;
+import io.prefstream.model.LmConfig;
+import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.lm.LogProbs;
+import io.prefstream.model.lm.ScoringBatch;
+import io.prefstream.model.tokenizer.CharTokenizer;
+import io.prefstream.model.train.AdamW;
+import io.prefstream.model.train.AdamWOptions;
+import io.prefstream.schemas.LabelKind;
+import io.prefstream.schemas.PreferencePair;
+import io.prefstream.schemas.TrainingBatch;
+import io.prefstream.trainer.TestRecords;
+import io.prefstream.trainer.TestRecords.Sample;
+import io.prefstream.trainer.objective.ObjectiveParams;
+import io.prefstream.trainer.objective.Objectives;
+import io.prefstream.trainer.objective.PairSelector;
+import io.prefstream.trainer.objective.PreferenceObjective;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TrainingStepTest {
+
+    private static final CharTokenizer TK = new CharTokenizer("0123456789+=");
+
+    private CausalLm policy;
+    private CausalLm reference;
+    private AdamW optimizer;
+
+    @BeforeEach
+    void models() {
+        policy = CausalLm.create(LmConfig.tiny(TK.vocabSize()), TK, DeviceSetting.AUTO.resolve(), 7);
+        reference = policy.frozenCopy();
+        policy.setTrainable(true);
+        optimizer = new AdamW(policy.parameters(), AdamWOptions.defaults().withWeightDecay(0));
+    }
+
+    @AfterEach
+    void close() {
+        optimizer.close();
+        policy.close();
+        reference.close();
+    }
+
+    private TrainingStep step(String objectiveName) {
+        PreferenceObjective objective = Objectives.create(objectiveName, ObjectiveParams.defaults());
+        var options = new ScoringPlan.Options(TK, policy.config().maxSeqLen(), BatchRouting.of(objective),
+                PairSelector.of(ObjectiveParams.defaults()), List.of(LabelKind.RULE), 1.0, true);
+        return new TrainingStep(policy, new ReferenceScorer(reference, 1000), optimizer, objective, options);
+    }
+
+    private static List<PreferencePair> arithmeticPairs(int n, long seed) {
+        var rng = new SplittableRandom(seed);
+        var out = new ArrayList<PreferencePair>();
+        for (int i = 0; i < n; i++) {
+            int a = rng.nextInt(50);
+            int b = rng.nextInt(50);
+            String sum = Integer.toString(a + b);
+            String wrong = Integer.toString(a + b + 1 + rng.nextInt(9));
+            out.add(TestRecords.pair("p" + i, a + "+" + b + "=", sum, wrong));
+        }
+        return out;
+    }
+
+    private static TrainingBatch batch(long sequence, List<PreferencePair> pairs) {
+        return TrainingBatch.newBuilder().setBatchId("b" + sequence).setSequence(sequence).setOfflinePairs(pairs)
+                .setOnlineLabeled(List.of()).setOnlineUnlabeled(List.of()).setCreatedAtMs(0L).build();
+    }
+
+    /** Fraction of pairs with (log π − log π_ref)(y_w) > (log π − log π_ref)(y_l). */
+    private double implicitRewardAccuracy(List<PreferencePair> pairs) {
+        var prompts = new ArrayList<String>();
+        var chosen = new ArrayList<String>();
+        var rejected = new ArrayList<String>();
+        for (PreferencePair p : pairs) {
+            prompts.add(p.getPromptText());
+            chosen.add(p.getChosenText());
+            rejected.add(p.getRejectedText());
+        }
+        var eos = pairs.stream().map(p -> true).toList();
+        var w = ScoringBatch.ofText(TK, prompts, chosen, eos);
+        var l = ScoringBatch.ofText(TK, prompts, rejected, eos);
+        double[] pw = LogProbs.sequenceNoGrad(policy, w, 1.0);
+        double[] rw = LogProbs.sequenceNoGrad(reference, w, 1.0);
+        double[] pl = LogProbs.sequenceNoGrad(policy, l, 1.0);
+        double[] rl = LogProbs.sequenceNoGrad(reference, l, 1.0);
+        int correct = 0;
+        for (int i = 0; i < pw.length; i++) {
+            correct += (pw[i] - rw[i]) - (pl[i] - rl[i]) > 0 ? 1 : 0;
+        }
+        return (double) correct / pw.length;
+    }
+
+    @Test
+    void offlineDpoLearnsToPreferTheChosenResponses() {
+        List<PreferencePair> data = arithmeticPairs(32, 1);
+        assertEquals(0.0, implicitRewardAccuracy(data), "π = π_ref: every margin is 0");
+        var step = step("dpo");
+        var rng = new SplittableRandom(3);
+        double firstLoss = Double.NaN;
+        double lastLoss = Double.NaN;
+        for (int s = 0; s < 40; s++) {
+            var picked = new ArrayList<PreferencePair>();
+            for (int i = 0; i < 8; i++) {
+                picked.add(data.get(rng.nextInt(data.size())));
+            }
+            var outcome = step.run(batch(s, picked), 1e-2);
+            if (s == 0) {
+                firstLoss = outcome.metrics().get("loss");
+                assertEquals(Math.log(2), firstLoss, 1e-5, "DPO loss at π = π_ref is log 2");
+                assertEquals(8.0, outcome.metrics().get("offline_pairs"));
+            }
+            lastLoss = outcome.metrics().get("loss");
+        }
+        double accuracy = implicitRewardAccuracy(data);
+        assertTrue(accuracy >= 0.9, "implicit-reward accuracy on the training pairs: " + accuracy);
+        assertTrue(lastLoss < firstLoss - 0.1, "loss " + firstLoss + " -> " + lastLoss);
+    }
+
+    @Test
+    void aBatchWithAnInfiniteLossLeavesWeightsAndOptimizerUntouched() {
+        var step = step("dpo");
+        step.run(batch(0, arithmeticPairs(4, 2)), 1e-3); // a real step first, so moments are non-zero
+        float[] before = policy.parameters().get("head.w").toFloatArray();
+        long optimizerStep = optimizer.stepCount();
+        // finite cached π_ref log-probs whose difference overflows float32: Δ = −inf
+        var poisoned = PreferencePair.newBuilder(TestRecords.pair("bad", "1+2=", "3", "4"))
+                .setChosenRefLogprob(3e38).setRejectedRefLogprob(-3e38).build();
+        var e = assertThrows(BatchRejectedException.class, () -> step.run(batch(1, List.of(poisoned)), 1e-3));
+        assertEquals(BatchRejectedException.NON_FINITE_LOSS, e.reason());
+        assertArrayEquals(before, policy.parameters().get("head.w").toFloatArray());
+        assertEquals(optimizerStep, optimizer.stepCount());
+        // and training goes on
+        step.run(batch(2, arithmeticPairs(4, 3)), 1e-3);
+        assertEquals(optimizerStep + 1, optimizer.stepCount());
+    }
+
+    @Test
+    void badTokensAndMissingPairsAreRejectedWithTheReason() {
+        var step = step("dpo");
+        var badChar = TestRecords.pair("x", "1+2=", "3a", "4");
+        var e = assertThrows(BatchRejectedException.class, () -> step.run(batch(0, List.of(badChar)), 1e-3));
+        assertEquals(BatchRejectedException.INVALID, e.reason());
+        assertTrue(e.getMessage().contains("offline pair x chosen"), e.getMessage());
+
+        var online = step("online-dpo");
+        var tied = TestRecords.labeled(TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(
+                new Sample("3", new int[] {3, TK.eos()}, -1.0, true),
+                new Sample("4", new int[] {4, TK.eos()}, -1.0, true))), 1.0, 1.0);
+        var onlyTies = TrainingBatch.newBuilder(batch(1, List.of())).setOnlineLabeled(List.of(tied)).build();
+        var e2 = assertThrows(BatchRejectedException.class, () -> online.run(onlyTies, 1e-3));
+        assertEquals(BatchRejectedException.INVALID, e2.reason());
+        assertTrue(e2.getMessage().contains("pair_reward_tie=1") && e2.getMessage().contains("online pairs"),
+                e2.getMessage());
+    }
+
+    @Test
+    void onlineDpoUsesTheRewardsToPickBestVersusWorst() {
+        var step = step("online-dpo");
+        var rollout = TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(
+                new Sample("4", new int[] {4, TK.eos()}, -2.0, true),
+                new Sample("3", new int[] {3, TK.eos()}, -1.5, true),
+                new Sample("33", new int[] {3, 3, TK.eos()}, -3.0, true)));
+        var b = TrainingBatch.newBuilder(batch(0, List.of()))
+                .setOnlineLabeled(List.of(TestRecords.labeled(rollout, 0.0, 1.0, -0.2))).build();
+        var outcome = step.run(b, 1e-3);
+        assertEquals(1.0, outcome.metrics().get("online_pairs"));
+        assertEquals(3.0, outcome.metrics().get("sequences"));
+        assertEquals(Math.log(2), outcome.metrics().get("loss"), 1e-5);
+        assertTrue(outcome.metrics().containsKey("kl"), "online samples give a KL estimate");
+    }
+}
