@@ -1,0 +1,286 @@
+package io.prefstream.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.labeler.LabelerSettings;
+import io.prefstream.platform.config.CommonSettings;
+import io.prefstream.platform.config.Setting;
+import io.prefstream.platform.config.SettingSet;
+import io.prefstream.trainer.TrainerSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Static checks of the compose deployment (Docker does not run on development machines): every
+ * {@code PREFSTREAM_*} variable a service gets is a configuration key of that service, every service
+ * the docs name exists, host ports do not clash, and every image, volume and dependency referenced is
+ * defined. The services' settings classes are the single source of truth for keys.
+ */
+class ComposeFilesTest {
+
+    private static final Path DIR = Path.of(System.getProperty("compose.dir", "."));
+
+    /** What each prefstream command reads from the environment. */
+    private static final Map<String, SettingSet> SETTINGS_BY_COMMAND = Map.of(
+            "generator", GeneratorSettings.ALL,
+            "labeler", LabelerSettings.ALL,
+            "trainer", TrainerSettings.ALL,
+            "bootstrap", CommonSettings.ALL);
+
+    /** Variables read by the JVM, DJL or the launcher script rather than a settings class. */
+    private static final Set<String> NON_SETTING_ENV = Set.of("JAVA_TOOL_OPTIONS", "PYTORCH_LIBRARY_PATH",
+            "PYTORCH_VERSION", "PYTORCH_FLAVOR", "PREFSTREAM_CONFIG", "PREFSTREAM_JAVA_OPTS");
+
+    private static final String PREFSTREAM_IMAGE = "prefstream";
+
+    @Test
+    void everyPrefstreamVariableIsAKeyOfItsService() throws IOException {
+        var problems = new ArrayList<String>();
+        var base = services(load("docker-compose.yml"));
+        var gpu = services(load("docker-compose.gpu.yml"));
+        int checked = 0;
+        for (var file : List.of(base, gpu)) {
+            for (var entry : file.entrySet()) {
+                String name = entry.getKey();
+                var service = merged(base.get(name), entry.getValue());
+                if (!isPrefstream(service)) {
+                    continue;
+                }
+                var settings = settingsFor(name, service);
+                var env = new LinkedHashMap<String, String>(environment(entry.getValue()));
+                env.putAll(envFiles(entry.getValue()));
+                for (var variable : env.entrySet()) {
+                    checked++;
+                    String key = variable.getKey();
+                    if (NON_SETTING_ENV.contains(key) || key.startsWith(Setting.ENV_PREFIX + "KAFKA_")) {
+                        continue;
+                    }
+                    var setting = settings.findByEnv(key);
+                    if (setting.isEmpty()) {
+                        problems.add(name + ": " + key + " is not a configuration key of '" + command(service)
+                                + "' (known: " + settings.envNames() + ")");
+                        continue;
+                    }
+                    try {
+                        setting.get().parse(variable.getValue(), "compose service " + name);
+                    } catch (RuntimeException e) {
+                        problems.add(name + ": " + e.getMessage());
+                    }
+                }
+            }
+        }
+        assertThat(problems).isEmpty();
+        assertThat(checked).as("variables checked").isGreaterThan(20);
+    }
+
+    @Test
+    void aMisspelledVariableWouldBeCaught() {
+        assertThat(GeneratorSettings.ALL.findByEnv("PREFSTREAM_GENERATOR_BATCHSIZE")).isEmpty();
+        assertThat(GeneratorSettings.ALL.findByEnv("PREFSTREAM_GENERATOR_BATCH_SIZE")).isPresent();
+        assertThat(LabelerSettings.ALL.findByEnv("PREFSTREAM_TRAINER_OBJECTIVE")).isEmpty();
+    }
+
+    @Test
+    void referencesResolve() throws IOException {
+        var root = load("docker-compose.yml");
+        var services = services(root);
+        var volumes = keys(root.get("volumes"));
+        var problems = new ArrayList<String>();
+        for (var entry : services.entrySet()) {
+            var service = entry.getValue();
+            if (!service.containsKey("image") && !service.containsKey("build")) {
+                problems.add(entry.getKey() + ": neither image nor build");
+            }
+            Object image = service.get("image");
+            if (image != null && !String.valueOf(image).contains(":") || String.valueOf(image).endsWith(":latest")) {
+                problems.add(entry.getKey() + ": image " + image + " must be pinned to a tag other than latest");
+            }
+            for (Object mount : list(service.get("volumes"))) {
+                String source = String.valueOf(mount).split(":")[0];
+                if (!source.startsWith(".") && !source.startsWith("/") && !volumes.contains(source)) {
+                    problems.add(entry.getKey() + ": volume " + source + " is not declared under volumes:");
+                }
+                if (source.startsWith(".") && !Files.exists(DIR.resolve(source))) {
+                    problems.add(entry.getKey() + ": bind mount " + source + " does not exist");
+                }
+            }
+            for (String dependency : keys(service.get("depends_on"))) {
+                if (!services.containsKey(dependency)) {
+                    problems.add(entry.getKey() + ": depends_on unknown service " + dependency);
+                }
+            }
+            if (service.get("build") instanceof Map<?, ?> build) {
+                Path dockerfile = DIR.resolve(String.valueOf(build.get("context")))
+                        .resolve(String.valueOf(build.get("dockerfile")));
+                if (!Files.exists(dockerfile)) {
+                    problems.add(entry.getKey() + ": Dockerfile " + dockerfile + " missing");
+                } else if (!Files.readString(dockerfile).contains(" AS " + build.get("target"))) {
+                    problems.add(entry.getKey() + ": Dockerfile has no stage " + build.get("target"));
+                }
+            }
+        }
+        for (String name : services(load("docker-compose.gpu.yml")).keySet()) {
+            if (!services.containsKey(name)) {
+                problems.add("gpu override names unknown service " + name);
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    @Test
+    void servicesStartInOrderAndHaveHealthChecks() throws IOException {
+        var services = services(load("docker-compose.yml"));
+        for (String name : List.of("generator", "labeler", "trainer")) {
+            var dependsOn = (Map<?, ?>) services.get(name).get("depends_on");
+            assertThat(((Map<?, ?>) dependsOn.get("bootstrap")).get("condition"))
+                    .as(name + " waits for bootstrap").isEqualTo("service_completed_successfully");
+            assertThat(services.get(name)).as(name + " health check").containsKey("healthcheck");
+        }
+        var bootstrap = (Map<?, ?>) services.get("bootstrap").get("depends_on");
+        assertThat(bootstrap.keySet()).contains("kafka", "schema-registry");
+        assertThat(((Map<?, ?>) services.get("generator").get("deploy")).get("replicas")).isEqualTo(1);
+    }
+
+    @Test
+    void hostPortsDoNotClash() throws IOException {
+        var seen = new HashMap<String, String>();
+        var clashes = new ArrayList<String>();
+        for (var entry : services(load("docker-compose.yml")).entrySet()) {
+            for (Object port : list(entry.getValue().get("ports"))) {
+                String[] parts = String.valueOf(port).split(":");
+                String host = parts.length == 1 ? parts[0] : parts[parts.length - 2];
+                String previous = seen.put(host, entry.getKey());
+                if (previous != null) {
+                    clashes.add(host + " used by " + previous + " and " + entry.getKey());
+                }
+            }
+        }
+        assertThat(clashes).isEmpty();
+        assertThat(seen).containsKeys("8080", "8081", "9090");
+    }
+
+    @Test
+    void everyServiceTheReadmeNamesExists() throws IOException {
+        String readme = Files.readString(DIR.resolve("README.md"));
+        var services = services(load("docker-compose.yml")).keySet();
+        var named = new TreeSet<String>();
+        var command = Pattern.compile("docker compose[^\\n`]*?\\b(?:up|logs|restart|stop|exec|run|ps)\\b((?:\\s+[a-z][\\w-]*)+)");
+        var matcher = command.matcher(readme);
+        while (matcher.find()) {
+            for (String word : matcher.group(1).trim().split("\\s+")) {
+                named.add(word);
+            }
+        }
+        var scale = Pattern.compile("--scale ([a-z][\\w-]*)=").matcher(readme);
+        while (scale.find()) {
+            named.add(scale.group(1));
+        }
+        var table = Pattern.compile("(?m)^\\| `([a-z][\\w-]*)` \\|").matcher(readme);
+        while (table.find()) {
+            named.add(table.group(1));
+        }
+        assertThat(named).as("services named in compose/README.md").isNotEmpty();
+        assertThat(services).containsAll(named);
+        assertThat(named).containsAll(services);
+    }
+
+    @Test
+    void secretsAreNotBakedIntoImagesOrCommitted() throws IOException {
+        String dockerfile = Files.readString(DIR.resolve("Dockerfile"));
+        assertThat(dockerfile).doesNotContain("LABELER_TOKENS");
+        String compose = Files.readString(DIR.resolve("docker-compose.yml"));
+        assertThat(compose).doesNotContain("PREFSTREAM_LABELER_TOKENS:");
+        var labeler = services(load("docker-compose.yml")).get("labeler");
+        assertThat(envFiles(labeler)).containsKey("PREFSTREAM_LABELER_TOKENS");
+        assertThat(dockerfile).contains("USER prefstream");
+    }
+
+    // --- YAML helpers --------------------------------------------------------------------------
+
+    private static Map<String, Object> load(String file) throws IOException {
+        var options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        return new Yaml(options).load(Files.readString(DIR.resolve(file)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Map<String, Object>> services(Map<String, Object> root) {
+        return (Map<String, Map<String, Object>>) root.get("services");
+    }
+
+    private static Map<String, Object> merged(Map<String, Object> base, Map<String, Object> override) {
+        var result = new LinkedHashMap<String, Object>(base == null ? Map.of() : base);
+        result.putAll(override);
+        return result;
+    }
+
+    private static boolean isPrefstream(Map<String, Object> service) {
+        return String.valueOf(service.get("image")).startsWith(PREFSTREAM_IMAGE);
+    }
+
+    private static String command(Map<String, Object> service) {
+        return String.valueOf(list(service.get("command")).get(0));
+    }
+
+    private static SettingSet settingsFor(String name, Map<String, Object> service) {
+        var settings = SETTINGS_BY_COMMAND.get(command(service));
+        assertThat(settings).as("service " + name + " runs a known prefstream command, got " + command(service))
+                .isNotNull();
+        return settings;
+    }
+
+    private static Map<String, String> environment(Map<String, Object> service) {
+        var out = new LinkedHashMap<String, String>();
+        if (service.get("environment") instanceof Map<?, ?> env) {
+            env.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+        }
+        return out;
+    }
+
+    /** Variables from env files; a missing optional file is read from its committed {@code .example}. */
+    private static Map<String, String> envFiles(Map<String, Object> service) throws IOException {
+        var out = new LinkedHashMap<String, String>();
+        for (Object entry : list(service.get("env_file"))) {
+            String path = entry instanceof Map<?, ?> m ? String.valueOf(m.get("path")) : String.valueOf(entry);
+            Path file = DIR.resolve(path);
+            if (!Files.exists(file)) {
+                file = DIR.resolve(path + ".example");
+            }
+            assertThat(file).as("env file " + path + " or its .example").exists();
+            for (String line : Files.readAllLines(file)) {
+                if (!line.isBlank() && !line.startsWith("#")) {
+                    int eq = line.indexOf('=');
+                    out.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<?> list(Object value) {
+        return value instanceof List<?> l ? l : value == null ? List.of() : List.of(value);
+    }
+
+    private static Set<String> keys(Object value) {
+        var out = new TreeSet<String>();
+        if (value instanceof Map<?, ?> map) {
+            map.keySet().forEach(k -> out.add(String.valueOf(k)));
+        } else {
+            list(value).forEach(v -> out.add(String.valueOf(v)));
+        }
+        return out;
+    }
+}
