@@ -1,6 +1,7 @@
 package io.prefstream.trainer.objective;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The two distributions over the K completions of each labeled group used by EXO (Ji et al. 2024,
@@ -35,7 +36,28 @@ record GroupSoftmax(NDArray logPf, NDArray logPr, NDArray mask) {
     NDArray fLogits = logRatio.mul(NativeTensors.scalar(logRatio, betaPi)).add(correction)
         .add(padding); // (G, K)
     NDArray rLogits = rewards.div(betaR).add(correction).add(padding); // (G, K)
-    return new GroupSoftmax(fLogits.logSoftmax(1), rLogits.logSoftmax(1), mask);
+    return new GroupSoftmax(logSoftmax(fLogits), logSoftmax(rLogits), mask);
+  }
+
+  /**
+   * log-softmax over K as x − m − log Σ exp(x − m), m = max_K x taken on the host: exact
+   * (log-softmax is shift invariant) and far faster on CPU than {@code logSoftmax(1)} or
+   * {@code max(axis)}, whose parallel kernels stall on a busy machine (10–20 ms for (32, 8)).
+   */
+  private static NDArray logSoftmax(NDArray logits) {
+    int g = Math.toIntExact(logits.getShape().get(0));
+    int k = Math.toIntExact(logits.getShape().get(1));
+    double[] values = TensorChecks.values(logits);
+    double[] max = new double[g];
+    for (int i = 0; i < g; i++) {
+      max[i] = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < k; j++) {
+        max[i] = Math.max(max[i], values[i * k + j]);
+      }
+    }
+    NDArray shift = logits.getManager().create(max, new Shape(g, 1)); // (G, 1), saved by nothing
+    NDArray shifted = logits.sub(shift.toType(logits.getDataType(), false)); // (G, K)
+    return shifted.sub(shifted.exp().sum(new int[] {1}, true).log()); // (G, K)
   }
 
   /** p_f, with gradient. */
