@@ -1,0 +1,336 @@
+package io.prefstream.labeler.human;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.prefstream.schemas.LabelCandidate;
+import io.prefstream.schemas.LabelRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The label requests this instance holds for human labelers, with leases and votes.
+ *
+ * <p>Rules: a request is offered until it has {@code votes} labels from distinct labelers. A labeler
+ * asking for work gets back its own unexpired lease if it has one, else the oldest request it has
+ * not labeled that still has a free slot ({@code labels + labels being written + live leases <
+ * votes}), leased for {@code lease}; an expired lease frees its slot for the next labeler (counted in
+ * {@value #LEASE_EXPIRIES}). Each labeler sees the two candidates in its own random order (A = left),
+ * remembered so that its answer maps back to completion indices. A request whose
+ * {@code deadline_ms} passed is dropped (the join no longer waits for it).
+ *
+ * <p>Offsets: the queue tells the feed, per partition, the lowest offset it may commit: the offset
+ * of the oldest request still open, or one past the last record seen when none is. A restart
+ * re-reads open requests instead of losing them. All methods are thread-safe.
+ */
+public final class RequestQueue {
+
+    public static final String DEPTH = "prefstream.labeler.queue.depth";
+    public static final String LEASE_EXPIRIES = "prefstream.labeler.lease.expiries";
+    public static final String AGREEMENT = "prefstream.labeler.agreement";
+    public static final String EXPIRED_REQUESTS = "prefstream.labeler.requests.expired";
+    private static final int COMPLETED_MEMORY = 100_000;
+
+    private final int votes;
+    private final long leaseMs;
+    private final int maxPending;
+    private final LongSupplier clockMs;
+    private final SplittableRandom random = new SplittableRandom();
+    private final LinkedHashMap<String, Entry> pending = new LinkedHashMap<>();
+    private final Map<String, Set<String>> completed = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Set<String>> eldest) {
+            return size() > COMPLETED_MEMORY;
+        }
+    };
+    private final Map<TopicPartition, TreeMap<Long, String>> openOffsets = new HashMap<>();
+    private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
+    private final Counter leaseExpiries;
+    private final Counter expiredRequests;
+    private long agreeingPairs;
+    private long comparedPairs;
+
+    public RequestQueue(int votes, Duration lease, int maxPending, LongSupplier clockMs, MeterRegistry meters) {
+        if (votes < 1 || maxPending < 1 || lease.isNegative() || lease.isZero()) {
+            throw new IllegalArgumentException("expected votes >= 1, maxPending >= 1 and a positive lease, found "
+                    + votes + ", " + maxPending + ", " + lease);
+        }
+        this.votes = votes;
+        this.leaseMs = lease.toMillis();
+        this.maxPending = maxPending;
+        this.clockMs = clockMs;
+        this.leaseExpiries = Counter.builder(LEASE_EXPIRIES).description("Leases that ran out before a label came")
+                .register(meters);
+        this.expiredRequests = Counter.builder(EXPIRED_REQUESTS)
+                .description("Requests dropped unanswered at their deadline").register(meters);
+        Gauge.builder(DEPTH, this, RequestQueue::depth).description("Label requests waiting for human labels")
+                .register(meters);
+        Gauge.builder(AGREEMENT, this, q -> q.agreement().orElse(Double.NaN))
+                .description("Inter-annotator agreement: share of agreeing pairs of human labels on one request")
+                .register(meters);
+    }
+
+    /** A request leased to a labeler: candidates in display order (A first) and when the lease ends. */
+    public record Lease(LabelRequest request, List<LabelCandidate> shown, long expiresAtMs) {
+    }
+
+    /** A slot held while a label is written to Kafka; finish with {@link #commit} or {@link #release}. */
+    public record Reservation(LabelRequest request, String labelerId, int[] displayOrder, long shownAtMs) {
+    }
+
+    /** What one labeler sees of the queue. */
+    public record Stats(int pending, int availableToLabeler, long labeledByLabeler) {
+    }
+
+    // ---- feed side ----------------------------------------------------------------------------
+
+    /**
+     * Adds {@code request}, read at {@code offset} of {@code partition}. A request id already pending
+     * or recently completed, or one past its deadline, is not added; its offset still counts as seen.
+     *
+     * @return whether the request was added
+     */
+    public synchronized boolean offer(LabelRequest request, TopicPartition partition, long offset) {
+        seen(partition, offset);
+        String id = request.getRequestId();
+        if (pending.containsKey(id) || completed.containsKey(id)) {
+            return false;
+        }
+        if (request.getDeadlineMs() <= clockMs.getAsLong()) {
+            expiredRequests.increment();
+            return false;
+        }
+        pending.put(id, new Entry(request, partition, offset));
+        openOffsets.computeIfAbsent(partition, p -> new TreeMap<>()).put(offset, id);
+        return true;
+    }
+
+    /** Records that {@code offset} was read and needs nothing (skipped or dead-lettered). */
+    public synchronized void seen(TopicPartition partition, long offset) {
+        nextOffsets.merge(partition, offset + 1, Math::max);
+    }
+
+    /** Forgets the requests of partitions this instance no longer owns. */
+    public synchronized void drop(Iterable<TopicPartition> partitions) {
+        for (TopicPartition p : partitions) {
+            pending.values().removeIf(e -> e.partition.equals(p));
+            openOffsets.remove(p);
+            nextOffsets.remove(p);
+        }
+    }
+
+    /** Per partition, the offset up to which everything is done. */
+    public synchronized Map<TopicPartition, Long> committableOffsets() {
+        var out = new HashMap<TopicPartition, Long>();
+        nextOffsets.forEach((p, next) -> {
+            var open = openOffsets.get(p);
+            out.put(p, open == null || open.isEmpty() ? next : open.firstKey());
+        });
+        return out;
+    }
+
+    public synchronized int depth() {
+        return pending.size();
+    }
+
+    /** Whether the feed should stop reading until requests are answered. */
+    public synchronized boolean full() {
+        return pending.size() >= maxPending;
+    }
+
+    /** Ends expired leases and drops requests past their deadline. */
+    public synchronized void sweep() {
+        long now = clockMs.getAsLong();
+        for (Iterator<Entry> it = pending.values().iterator(); it.hasNext(); ) {
+            Entry e = it.next();
+            e.leases.values().removeIf(l -> {
+                if (l.expiresAtMs <= now) {
+                    leaseExpiries.increment();
+                    return true;
+                }
+                return false;
+            });
+            if (e.request.getDeadlineMs() <= now && e.inFlight.isEmpty()) {
+                it.remove();
+                close(e);
+                expiredRequests.increment();
+            }
+        }
+    }
+
+    // ---- API side -----------------------------------------------------------------------------
+
+    /** The work for {@code labelerId}: its live lease, else a newly leased request, else empty. */
+    public synchronized Optional<Lease> next(String labelerId) {
+        sweep();
+        long now = clockMs.getAsLong();
+        for (Entry e : pending.values()) {
+            var own = e.leases.get(labelerId);
+            if (own != null) {
+                return Optional.of(e.lease(labelerId, own.expiresAtMs));
+            }
+        }
+        for (Entry e : pending.values()) {
+            if (e.canTake(labelerId)) {
+                int[] order = e.shown.computeIfAbsent(labelerId, x -> randomOrder(e.request));
+                e.leases.put(labelerId, new LeaseSlot(now + leaseMs, now));
+                e.shownAt.put(labelerId, now);
+                return Optional.of(e.lease(labelerId, now + leaseMs));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Holds a vote slot of {@code requestId} for {@code labelerId} while its label is written.
+     *
+     * @throws LabelingConflict NOT_FOUND for an unknown request; CONFLICT when the labeler already
+     *                          labeled it, all votes are in, or it was never shown to the labeler
+     */
+    public synchronized Reservation reserve(String requestId, String labelerId) {
+        Entry e = pending.get(requestId);
+        if (e == null) {
+            Set<String> done = completed.get(requestId);
+            if (done == null) {
+                throw new LabelingConflict(LabelingConflict.Kind.NOT_FOUND, "unknown request_id '" + requestId
+                        + "': not pending here (never issued, expired, or owned by another labeler instance)");
+            }
+            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, done.contains(labelerId)
+                    ? "you already labeled request " + requestId
+                    : "request " + requestId + " already has its " + votes + " label(s)");
+        }
+        if (e.voted.contains(labelerId) || e.inFlight.contains(labelerId)) {
+            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "you already labeled request " + requestId);
+        }
+        int[] order = e.shown.get(labelerId);
+        if (order == null) {
+            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "request " + requestId
+                    + " was never shown to you, so A and B are undefined; take it with GET /api/v1/requests/next");
+        }
+        if (e.voted.size() + e.inFlight.size() >= votes) {
+            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "request " + requestId + " already has its "
+                    + votes + " label(s)");
+        }
+        e.leases.remove(labelerId); // the slot is now held by the write in flight
+        e.inFlight.add(labelerId);
+        return new Reservation(e.request, labelerId, order.clone(), e.shownAt.getOrDefault(labelerId, 0L));
+    }
+
+    /** The label of {@code reservation} is on Kafka: count the vote, complete the request when all are in. */
+    public synchronized void commit(Reservation reservation, Choice choice) {
+        Entry e = pending.get(reservation.request().getRequestId());
+        if (e == null || !e.inFlight.remove(reservation.labelerId())) {
+            throw new IllegalStateException("no reservation of " + reservation.labelerId() + " on request "
+                    + reservation.request().getRequestId());
+        }
+        e.leases.remove(reservation.labelerId());
+        String outcome = choice.outcome(reservation.displayOrder());
+        for (String other : e.outcomes.values()) {
+            comparedPairs++;
+            if (other.equals(outcome)) {
+                agreeingPairs++;
+            }
+        }
+        e.outcomes.put(reservation.labelerId(), outcome);
+        e.voted.add(reservation.labelerId());
+        if (e.voted.size() >= votes) {
+            pending.remove(e.request.getRequestId());
+            close(e);
+        }
+    }
+
+    /** Writing the label failed: free the slot. */
+    public synchronized void release(Reservation reservation) {
+        Entry e = pending.get(reservation.request().getRequestId());
+        if (e != null) {
+            e.inFlight.remove(reservation.labelerId());
+        }
+    }
+
+    public synchronized Stats stats(String labelerId) {
+        int available = 0;
+        for (Entry e : pending.values()) {
+            if (e.leases.containsKey(labelerId) || e.canTake(labelerId)) {
+                available++;
+            }
+        }
+        long labeled = completed.values().stream().filter(s -> s.contains(labelerId)).count()
+                + pending.values().stream().filter(e -> e.voted.contains(labelerId)).count();
+        return new Stats(pending.size(), available, labeled);
+    }
+
+    /**
+     * Pairwise percent agreement over requests with several human labels:
+     * {@code Σ agreeing pairs / Σ pairs}, where a pair is two labels of one request and they agree
+     * when they name the same outcome in completion indices; empty until a request has two labels.
+     */
+    public synchronized Optional<Double> agreement() {
+        return comparedPairs == 0 ? Optional.empty() : Optional.of(agreeingPairs / (double) comparedPairs);
+    }
+
+    private void close(Entry e) {
+        completed.put(e.request.getRequestId(), Set.copyOf(e.voted));
+        var open = openOffsets.get(e.partition);
+        if (open != null) {
+            open.remove(e.offset);
+        }
+    }
+
+    private int[] randomOrder(LabelRequest request) {
+        var c = request.getCandidates();
+        int a = c.get(0).getIndex();
+        int b = c.get(1).getIndex();
+        return random.nextBoolean() ? new int[] {a, b} : new int[] {b, a};
+    }
+
+    private record LeaseSlot(long expiresAtMs, long issuedAtMs) {
+    }
+
+    private final class Entry {
+        final LabelRequest request;
+        final TopicPartition partition;
+        final long offset;
+        final Map<String, LeaseSlot> leases = new HashMap<>();
+        final Map<String, int[]> shown = new HashMap<>();
+        final Map<String, Long> shownAt = new HashMap<>();
+        final Set<String> inFlight = new HashSet<>();
+        final Set<String> voted = new HashSet<>();
+        final Map<String, String> outcomes = new LinkedHashMap<>();
+
+        Entry(LabelRequest request, TopicPartition partition, long offset) {
+            this.request = request;
+            this.partition = partition;
+            this.offset = offset;
+        }
+
+        boolean canTake(String labelerId) {
+            if (voted.contains(labelerId) || inFlight.contains(labelerId) || leases.containsKey(labelerId)) {
+                return false;
+            }
+            return voted.size() + inFlight.size() + leases.size() < votes;
+        }
+
+        Lease lease(String labelerId, long expiresAtMs) {
+            int[] order = shown.get(labelerId);
+            var byIndex = new HashMap<Integer, LabelCandidate>();
+            request.getCandidates().forEach(c -> byIndex.put(c.getIndex(), c));
+            var out = new ArrayList<LabelCandidate>(2);
+            for (int i : order) {
+                out.add(byIndex.get(i));
+            }
+            return new Lease(request, out, expiresAtMs);
+        }
+    }
+}
