@@ -1,5 +1,6 @@
 package io.prefstream.launcher;
 
+import io.prefstream.generator.PromptFileException;
 import io.prefstream.launcher.load.InvalidInputException;
 import io.prefstream.launcher.logging.RunLog;
 import io.prefstream.platform.config.ConfigException;
@@ -14,10 +15,15 @@ import picocli.CommandLine.Command;
         description = "Streaming online preference learning on Apache Kafka.",
         subcommands = {
                 // one line per subcommand class, in alphabetical order
+                BootstrapCommand.class,
+                BenchCommand.class,
+                GeneratorCommand.class,
                 CommandLine.HelpCommand.class,
+                EvalCommand.class,
                 LagCommand.class,
                 OfflineCommand.class,
                 PromptsCommand.class,
+                SftCommand.class,
         })
 public final class PrefstreamCommand implements Runnable {
 
@@ -48,7 +54,7 @@ public final class PrefstreamCommand implements Runnable {
         PrintWriter err = cli.getErr();
         String prefix = "prefstream " + cli.getCommandName() + ": ";
         log.debug("Command {} failed", cli.getCommandName(), e);
-        if (e instanceof InvalidInputException || e instanceof ConfigException
+        if (e instanceof InvalidInputException || e instanceof PromptFileException || e instanceof ConfigException
                 || e instanceof IllegalArgumentException) {
             err.println(prefix + e.getMessage());
             err.flush();

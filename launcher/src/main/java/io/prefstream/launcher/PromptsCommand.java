@@ -1,13 +1,14 @@
 package io.prefstream.launcher;
 
-import io.prefstream.launcher.load.PromptsFile;
+import io.prefstream.generator.JsonlPromptLoader;
+import io.prefstream.generator.PromptProducer;
+import io.prefstream.launcher.load.TaskPromptCheck;
 import io.prefstream.launcher.load.TopicWriter;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.tasks.Task;
 import io.prefstream.tasks.Tasks;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,7 +36,8 @@ public final class PromptsCommand implements Runnable {
     /** {@code prefstream prompts load FILE}. */
     @Command(name = "load", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = {"Load prompts from a JSON Lines file into prefstream.prompts.",
-                    "Each line: {\"text\": ...} with optional \"id\", \"task\", \"metadata\" (object of strings).",
+                    "Each line: {\"text\": ...} with optional \"id\", \"task\", \"metadata\" (object of strings,",
+                    "numbers or booleans). Prompts of a registered task must be ones its gold reward can score.",
                     "Every line is validated first; an invalid file loads nothing."})
     public static final class Load implements Callable<Integer> {
 
@@ -53,7 +55,8 @@ public final class PromptsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            List<Prompt> prompts = PromptsFile.read(file, task);
+            List<Prompt> prompts = JsonlPromptLoader.read(file, task);
+            TaskPromptCheck.check(file, prompts);
             int written = write(cluster, prompts);
             spec.commandLine().getOut().printf("Loaded %d prompts from %s into %s%n", written, file,
                     Topics.PROMPTS.name());
@@ -89,7 +92,7 @@ public final class PromptsCommand implements Runnable {
             }
             Task t = Tasks.byName(task);
             long s = seed != null ? seed : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-            int written = write(cluster, TaskPrompts.of(t, s, 0, count));
+            int written = write(cluster, PromptProducer.taskPrompts(t, count, s));
             spec.commandLine().getOut().printf("Produced %d %s prompts (seed %d) into %s%n", written, t.name(), s,
                     Topics.PROMPTS.name());
             return 0;
@@ -97,34 +100,10 @@ public final class PromptsCommand implements Runnable {
     }
 
     private static int write(ClusterOptions cluster, List<Prompt> prompts) {
-        try (TopicWriter<Prompt> writer = TopicWriter.open(cluster.clients("prefstream-prompts"), Topics.PROMPTS)) {
-            return writer.writeAll(prompts, Prompt::getId);
-        }
-    }
-
-    /** Prompt records from a task's seeded prompt source. */
-    public static final class TaskPrompts {
-
-        private TaskPrompts() {
-        }
-
-        /**
-         * Prompts {@code from .. from+count-1} of the task's stream for {@code seed}; ids are
-         * {@code <task>-<seed>-<index>}, so the same seed and index always give the same prompt.
-         */
-        public static List<Prompt> of(Task task, long seed, int from, int count) {
-            List<String> texts = task.prompts(seed, from + count).subList(from, from + count);
-            long now = System.currentTimeMillis();
-            var out = new ArrayList<Prompt>(count);
-            for (int i = 0; i < count; i++) {
-                out.add(Prompt.newBuilder()
-                        .setId(task.name() + "-" + Long.toUnsignedString(seed, 36) + "-" + (from + i))
-                        .setTask(task.name())
-                        .setText(texts.get(i))
-                        .setCreatedAtMs(now)
-                        .build());
-            }
-            return out;
+        var clients = cluster.clients("prefstream-prompts");
+        TopicWriter.requireExists(clients, Topics.PROMPTS);
+        try (var producer = PromptProducer.create(clients.config())) {
+            return producer.send(prompts);
         }
     }
 }

@@ -6,6 +6,7 @@ import io.prefstream.schemas.serde.AvroSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -22,10 +23,11 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes Avro records to one catalogue topic in the Confluent wire format and waits until the
- * broker acknowledged every one of them: {@link #writeAll} returns only when all records are
- * stored, or throws naming the first failure. The topic must exist (checked first, so a missing
- * stack fails fast with a clear message instead of a minute-long metadata wait).
+ * Writes Avro records to one catalogue topic in the Confluent wire format, all or nothing: one
+ * Kafka transaction per {@link #writeAll} call, so {@code read_committed} consumers (every
+ * Prefstream service) see either every record or, after a failure, none. The topic must exist
+ * (checked first, so a missing stack fails fast with a clear message instead of a minute-long
+ * metadata wait).
  */
 public final class TopicWriter<T extends SpecificRecord> implements AutoCloseable {
 
@@ -50,33 +52,60 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
         var props = clients.producerProperties();
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
-        return new TopicWriter<>(topic, new KafkaProducer<>(props, new StringSerializer(), serializer));
+        // Unique per writer: loaders may run concurrently, and none resumes another's transaction.
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clients.config().serviceId() + "-" + topic.name() + "-"
+                + UUID.randomUUID());
+        var producer = new KafkaProducer<>(props, new StringSerializer(), serializer);
+        try {
+            producer.initTransactions();
+        } catch (RuntimeException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        return new TopicWriter<>(topic, producer);
     }
 
     /**
-     * Sends every record keyed by {@code key} and waits for all acknowledgements.
+     * Sends every record keyed by {@code key} in one transaction and commits it.
      *
      * @return the number of records stored
-     * @throws KafkaException on the first record the broker or registry refused
+     * @throws KafkaException when the broker or registry refused a record; the transaction is
+     *                        aborted and no record of this call becomes visible
      */
     public int writeAll(List<T> records, Function<T, String> key) {
-        var pending = new ArrayList<Future<RecordMetadata>>(records.size());
-        for (T record : records) {
-            pending.add(producer.send(new ProducerRecord<>(topic.name(), key.apply(record), record)));
-        }
-        producer.flush();
-        for (int i = 0; i < pending.size(); i++) {
-            try {
-                pending.get(i).get();
-            } catch (ExecutionException e) {
-                throw new KafkaException("Record " + (i + 1) + " of " + records.size() + " to " + topic.name()
-                        + " was not stored: " + e.getCause().getMessage(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KafkaException("Interrupted while writing to " + topic.name(), e);
+        producer.beginTransaction();
+        try {
+            var pending = new ArrayList<Future<RecordMetadata>>(records.size());
+            for (T record : records) {
+                pending.add(producer.send(new ProducerRecord<>(topic.name(), key.apply(record), record)));
             }
+            producer.flush();
+            for (int i = 0; i < pending.size(); i++) {
+                try {
+                    pending.get(i).get();
+                } catch (ExecutionException e) {
+                    throw new KafkaException("Record " + (i + 1) + " of " + records.size() + " to " + topic.name()
+                            + " was not stored: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            producer.commitTransaction();
+            return records.size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            abort();
+            throw new KafkaException("Interrupted while writing to " + topic.name() + "; nothing was written", e);
+        } catch (RuntimeException e) {
+            abort();
+            throw e;
         }
-        return records.size();
+    }
+
+    private void abort() {
+        try {
+            producer.abortTransaction();
+        } catch (RuntimeException suppressed) {
+            // the producer is unusable (fenced or closed): the broker aborts the transaction on timeout
+        }
     }
 
     @Override

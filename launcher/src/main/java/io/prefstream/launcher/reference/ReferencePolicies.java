@@ -30,6 +30,47 @@ public final class ReferencePolicies {
     private ReferencePolicies() {
     }
 
+    /**
+     * Makes {@code target} a copy of the checkpoint in {@code checkpoint} (e.g. {@code <data-dir>/reference},
+     * where the trainer looks by default). Nothing is copied when {@code target} already holds the
+     * same weights; otherwise the copy is assembled next to it and moved into place.
+     *
+     * @return whether anything was copied
+     */
+    public static boolean install(Path checkpoint, Path target) {
+        var source = Checkpoints.verify(checkpoint, null);
+        if (Files.isRegularFile(target.resolve(Checkpoints.MANIFEST))) {
+            try {
+                if (Checkpoints.verify(target, source.weightsSha256()) != null) {
+                    return false;
+                }
+            } catch (CheckpointException e) {
+                log.info("Replacing {}: {}", target, e.getMessage());
+            }
+        }
+        Path tmp = target.toAbsolutePath().resolveSibling("." + target.getFileName() + ".tmp-" + System.nanoTime());
+        try {
+            Files.createDirectories(tmp);
+            try (var files = Files.list(checkpoint)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, tmp.resolve(f.getFileName()));
+                }
+            }
+            if (Files.exists(target)) {
+                try (var old = Files.walk(target)) {
+                    for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Checkpoints.verify(target, source.weightsSha256());
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot install the reference policy into " + target, e);
+        }
+    }
+
     /** What {@link #prepare} found or did. */
     public record Prepared(Path checkpoint, boolean trained, double sftSeconds, double sftFinalLoss) {
     }

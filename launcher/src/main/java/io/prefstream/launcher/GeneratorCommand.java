@@ -1,0 +1,29 @@
+package io.prefstream.launcher;
+
+import io.prefstream.generator.GeneratorConfig;
+import io.prefstream.generator.GeneratorService;
+import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.platform.config.ResolvedConfig;
+import io.prefstream.platform.config.SettingSet;
+import picocli.CommandLine.Command;
+
+/** {@code prefstream generator}: one generator instance against an external cluster. */
+@Command(name = "generator", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Run a generator: prompts -> K sampled completions per prompt -> rollouts, following policy "
+                + "updates.", "Scale out by starting more instances (same generator.group-id)."})
+public final class GeneratorCommand extends ServiceCommand {
+
+    @Override
+    SettingSet settings() {
+        return GeneratorSettings.ALL;
+    }
+
+    @Override
+    Running start(ResolvedConfig resolved) {
+        var config = GeneratorConfig.from(resolved);
+        var service = new GeneratorService(config).start();
+        return new Running(service, service::health, "generator " + config.generatorId() + " running: "
+                + config.topics().prompts() + " -> " + config.topics().rollouts() + ", group " + config.groupId() + ", bootstrap " + config.common().bootstrapServers()
+                + service.metricsPort().map(p -> ", metrics http://localhost:" + p + "/metrics").orElse(""));
+    }
+}

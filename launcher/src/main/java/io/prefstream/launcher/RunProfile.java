@@ -1,0 +1,97 @@
+package io.prefstream.launcher;
+
+import io.prefstream.launcher.reference.OfflinePreferenceSet;
+import io.prefstream.model.LmConfig;
+import io.prefstream.model.reward.RewardModelTraining;
+import io.prefstream.model.train.AdamWOptions;
+import io.prefstream.model.train.SftOptions;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.IntFunction;
+
+/**
+ * A named bundle of sizes for the all-in-one commands: the reference policy's shape and SFT
+ * budget, the offline set, the launcher's own evaluation, the number of trainer steps, and the
+ * service settings (keys of the generator, labeler and trainer) the run starts from. {@code tiny}
+ * makes everything small for tests; {@code default} is tuned so {@code prefstream demo} shows
+ * learning in a few minutes on two CPU cores.
+ *
+ * @param name            {@code default} or {@code tiny}
+ * @param model           model shape for a vocabulary size
+ * @param sft             SFT options of π_ref
+ * @param sftCorpus       SFT examples drawn from the task
+ * @param offline         offline preference set built from π_ref
+ * @param rewardModel     training of the reward model for {@code --labeling reward-model}
+ * @param evalPrompts     held-out prompts of the launcher's reference-vs-final evaluation
+ * @param steps           trainer steps of a demo run
+ * @param promptBacklog   prompts the demo keeps queued ahead of the generator
+ * @param services        service settings (e.g. {@code trainer.beta}) the run starts from
+ */
+public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sft, int sftCorpus,
+                         OfflinePreferenceSet.Options offline, RewardModelTraining.Options rewardModel,
+                         int evalPrompts, long steps, int promptBacklog, Map<String, String> services) {
+
+    public RunProfile {
+        services = Map.copyOf(services);
+    }
+
+    /** Names accepted by {@code --profile}. */
+    public static final String NAMES = "default, tiny";
+
+    /** The profile called {@code name}. */
+    public static RunProfile named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "default" -> standard();
+            case "tiny" -> tiny();
+            default -> throw new IllegalArgumentException("unknown profile '" + name + "'; expected one of " + NAMES);
+        };
+    }
+
+    /** The demo: the arithmetic model, a noisy SFT reference, online DPO on gold-reward pairs. */
+    static RunProfile standard() {
+        var services = new LinkedHashMap<String, String>();
+        services.put("trainer.beta", "0.1");
+        services.put("trainer.lr", "5e-4");
+        services.put("trainer.warmup-steps", "5");
+        services.put("trainer.checkpoint-every", "5");
+        services.put("trainer.eval-every", "20");
+        services.put("trainer.eval-prompts", "128");
+        services.put("batcher.batch-size", "32");
+        services.put("batcher.online-fraction", "0.75");
+        services.put("batcher.max-staleness", "2");
+        services.put("generator.samples-per-prompt", "4");
+        services.put("generator.batch-size", "32");
+        services.put("generator.budget-per-version", "256");
+        services.put("generator.max-staleness", "1");
+        services.put("join.timeout-ms", "30000");
+        return new RunProfile("default", LmConfig::arithmetic,
+                new SftOptions(1500, 64, 3e-3, 100, 0.1, AdamWOptions.defaults(), 0), 20_000,
+                new OfflinePreferenceSet.Options(2000, 4, 1), new RewardModelTraining.Options(400, 64, 1e-3, 20, 0),
+                500, 200, 256, services);
+    }
+
+    /** Tests: a 2-layer width-32 model, short SFT, a few dozen steps. */
+    static RunProfile tiny() {
+        var services = new LinkedHashMap<String, String>();
+        services.put("trainer.beta", "0.1");
+        services.put("trainer.lr", "1e-3");
+        services.put("trainer.warmup-steps", "2");
+        services.put("trainer.checkpoint-every", "5");
+        services.put("trainer.eval-every", "10");
+        services.put("trainer.eval-prompts", "64");
+        services.put("batcher.batch-size", "16");
+        services.put("batcher.online-fraction", "0.75");
+        services.put("batcher.max-staleness", "2");
+        services.put("batcher.max-ahead", "16");
+        services.put("generator.samples-per-prompt", "4");
+        services.put("generator.batch-size", "16");
+        services.put("generator.budget-per-version", "64");
+        services.put("generator.max-staleness", "1");
+        services.put("join.timeout-ms", "30000");
+        return new RunProfile("tiny", LmConfig::tiny,
+                new SftOptions(400, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0), 5_000,
+                new OfflinePreferenceSet.Options(256, 4, 1), new RewardModelTraining.Options(100, 32, 1e-3, 5, 0),
+                256, 40, 64, services);
+    }
+}

@@ -1,0 +1,99 @@
+package io.prefstream.launcher;
+
+import io.prefstream.platform.config.ConfigLoader;
+import io.prefstream.platform.config.ResolvedConfig;
+import io.prefstream.platform.config.SettingSet;
+import io.prefstream.platform.metrics.HealthStatus;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * Runs one Prefstream service against an external Kafka and Schema Registry (the compose path):
+ * settings from defaults, then {@code --config FILE} (or {@code PREFSTREAM_CONFIG}), then
+ * {@code PREFSTREAM_*} environment variables, then {@code --set key=value} flags, validated by the
+ * service's own config record. Runs until SIGTERM/SIGINT, then closes the service cleanly; exits
+ * with 1 if the service fails on its own.
+ */
+abstract class ServiceCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceCommand.class);
+    private static final long HEALTH_CHECK_MS = 1000;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Config file (.properties or .yaml); default: the file named by PREFSTREAM_CONFIG, if any.")
+    Path configFile;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "Override one setting (repeatable), e.g. --set generator.batch-size=32. "
+                    + "Run with --print-config to see every key, its value and where it came from.")
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--print-config", description = "Print the resolved configuration and exit.")
+    boolean printConfig;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The service's settings (common ones included). */
+    abstract SettingSet settings();
+
+    /** Starts the service from {@code config}; the result is closed on shutdown. */
+    abstract Running start(ResolvedConfig config);
+
+    /** A started service: what to close, how to tell it still works, and what to print once ready. */
+    record Running(AutoCloseable service, Supplier<HealthStatus> health, String readyMessage) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(overrides)
+                .load();
+        PrintWriter out = spec.commandLine().getOut();
+        if (printConfig) {
+            out.print(config.describe());
+            out.flush();
+            return 0;
+        }
+        log.info("Starting {} with configuration:\n{}", spec.name(), config.describe());
+        Running running = start(config);
+        var stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            log.info("Shutdown requested: stopping {}", spec.name());
+            closeQuietly(running.service());
+            stopped.countDown();
+        }, "prefstream-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        out.println(running.readyMessage());
+        out.flush();
+        while (!stopped.await(HEALTH_CHECK_MS, TimeUnit.MILLISECONDS)) {
+            HealthStatus health = running.health().get();
+            if (!health.healthy()) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                closeQuietly(running.service());
+                spec.commandLine().getErr().println("prefstream " + spec.name() + ": service stopped working: "
+                        + health.detail());
+                return PrefstreamCommand.EXIT_FAILURE;
+            }
+        }
+        return 0;
+    }
+
+    private static void closeQuietly(AutoCloseable service) {
+        try {
+            service.close();
+        } catch (Exception e) {
+            log.error("Error while stopping the service", e);
+        }
+    }
+}

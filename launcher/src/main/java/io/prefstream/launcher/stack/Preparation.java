@@ -1,0 +1,90 @@
+package io.prefstream.launcher.stack;
+
+import ai.djl.Device;
+import io.prefstream.launcher.RunProfile;
+import io.prefstream.launcher.load.TopicCounts;
+import io.prefstream.launcher.load.TopicWriter;
+import io.prefstream.launcher.reference.OfflinePreferenceSet;
+import io.prefstream.launcher.reference.ReferencePolicies;
+import io.prefstream.launcher.reference.ReferenceSpec;
+import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.model.tokenizer.Tokenizers;
+import io.prefstream.model.train.ProgressListener;
+import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.PreferencePair;
+import io.prefstream.tasks.Task;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every run needs before the services start: the reference policy π_ref (trained once per
+ * spec and cached) and the offline preference set on {@code prefstream.offline-preferences}.
+ * Idempotent: the set is built and written (in one transaction) only when the topic holds no
+ * committed record, so running it again, or after {@code prefstream offline load}, adds nothing.
+ */
+public final class Preparation {
+
+    private static final Logger log = LoggerFactory.getLogger(Preparation.class);
+
+    private Preparation() {
+    }
+
+    /**
+     * @param reference       π_ref's checkpoint and whether it was trained now
+     * @param offlineWritten  pairs written now (0 when the topic already held a set)
+     * @param offlineExisting committed records the topic held before
+     */
+    public record Result(ReferencePolicies.Prepared reference, ReferenceSpec spec, int offlineWritten,
+                         long offlineExisting) {
+    }
+
+    /** The π_ref spec of {@code task} under {@code profile} and {@code seed}. */
+    public static ReferenceSpec referenceSpec(Task task, RunProfile profile, long seed) {
+        int vocab = Tokenizers.forSpec(task.tokenizerSpec()).vocabSize();
+        return new ReferenceSpec(task, profile.model().apply(vocab), profile.sft().withSeed(seed), profile.sftCorpus(),
+                seed);
+    }
+
+    /**
+     * Prepares π_ref under {@code cacheDir} and makes sure the offline set exists.
+     *
+     * @param sftProgress called per SFT step when π_ref is trained
+     * @param messages    one-line progress messages for the user
+     */
+    public static Result run(Task task, RunProfile profile, long seed, Path cacheDir, Device device,
+                             KafkaClients clients, ProgressListener sftProgress, Consumer<String> messages) {
+        ReferenceSpec spec = referenceSpec(task, profile, seed);
+        var reference = ReferencePolicies.prepare(spec, cacheDir, device, sftProgress);
+        messages.accept(reference.trained()
+                ? String.format("π_ref trained in %.0f s (SFT loss %.3f), cached in %s", reference.sftSeconds(),
+                        reference.sftFinalLoss(), reference.checkpoint())
+                : "π_ref loaded from cache " + reference.checkpoint());
+
+        long existing = TopicCounts.committedRecords(clients, Topics.OFFLINE_PREFERENCES.name(), Duration.ofMinutes(2));
+        if (existing > 0) {
+            messages.accept("Offline preference set already on " + Topics.OFFLINE_PREFERENCES.name() + " (" + existing
+                    + " records); not rebuilt");
+            return new Result(reference, spec, 0, existing);
+        }
+        long started = System.nanoTime();
+        var options = new OfflinePreferenceSet.Options(profile.offline().prompts(), profile.offline().k(),
+                profile.offline().seed() + seed);
+        java.util.List<PreferencePair> pairs;
+        try (var policy = Checkpoints.loadPolicy(reference.checkpoint(), device)) {
+            pairs = OfflinePreferenceSet.build(task, policy, options);
+        }
+        int written;
+        try (TopicWriter<PreferencePair> writer = TopicWriter.open(clients, Topics.OFFLINE_PREFERENCES)) {
+            written = writer.writeAll(pairs, PreferencePair::getId);
+        }
+        log.info("Offline set: {} pairs from {} prompts x {} samples of π_ref", written, options.prompts(),
+                options.k());
+        messages.accept(String.format("Offline preference set: %d pairs (π_ref best vs worst of %d, %d prompts) "
+                + "in %.0f s", written, options.k(), options.prompts(), (System.nanoTime() - started) / 1e9));
+        return new Result(reference, spec, written, 0);
+    }
+}
