@@ -14,7 +14,10 @@ final class DiscreteGaussianPolicy {
   /** log π_θ over Y. theta = (μ, log σ) // (2) → (N) */
   static NDArray logProbs(NDArray theta, NDArray ys) {
     NDArray mu = theta.get(0);
-    NDArray twoVar = theta.get(1).mul(2).exp().mul(2); // 2σ²
+    NDArray logSigma = theta.get(1);
+    // only add/exp on the gradient path: x.mul(2.0) would save a Java-backed scalar (see NativeTensors)
+    NDArray variance = logSigma.add(logSigma).exp(); // σ²
+    NDArray twoVar = variance.add(variance); // 2σ²
     return ys.sub(mu).square().neg().div(twoVar).logSoftmax(0); // (N)
   }
 
