@@ -1,0 +1,76 @@
+package io.prefstream.labeler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prefstream.labeler.human.LabelerTokens;
+import io.prefstream.platform.config.ConfigException;
+import io.prefstream.platform.config.ConfigLoader;
+import io.prefstream.schemas.LabelKind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class LabelerConfigTest {
+
+    @Test
+    void defaults() {
+        var c = TestData.config(Map.of());
+        assertEquals(List.of(MachineKind.RULE), c.machine().kinds());
+        assertEquals(HumanRoute.NONE, c.human().route());
+        assertEquals(List.of(LabelKind.RULE), c.join().requiredKinds());
+        assertEquals(Duration.ofSeconds(60), c.join().timeout());
+        assertEquals(Duration.ofMinutes(2), c.human().lease());
+        assertEquals(8080, c.human().httpPort());
+        assertTrue(c.human().tokens().isEmpty());
+    }
+
+    @Test
+    void tokensComeFromTheEnvironmentAndNeverAppearInDumpsOrErrors() {
+        var resolved = ConfigLoader.forSettings(LabelerSettings.ALL)
+                .withEnv(Map.of("PREFSTREAM_LABELER_TOKENS", "alice:s3cret-a, bob:s3cret-b")).load();
+        var tokens = LabelerConfig.from(resolved).human().tokens();
+        assertEquals(Optional.of("alice"), tokens.labelerFor("s3cret-a"));
+        assertEquals(Optional.of("bob"), tokens.labelerFor("s3cret-b"));
+        assertEquals(Optional.empty(), tokens.labelerFor("s3cret"));
+        assertEquals(Optional.empty(), tokens.labelerFor(""));
+        assertFalse(resolved.describe().contains("s3cret"), resolved.describe());
+        assertTrue(resolved.describe().contains("labeler.tokens = [alice:******, bob:******]"));
+        assertFalse(LabelerConfig.from(resolved).toString().contains("s3cret"));
+
+        var bad = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.tokens",
+                "alice:x1,bob-without-token-s3cret")));
+        assertEquals("labeler.tokens", bad.key());
+        assertTrue(bad.getMessage().contains("entry 2 has no ':'"), bad.getMessage());
+        assertFalse(bad.getMessage().contains("s3cret"), bad.getMessage());
+        var shared = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.tokens",
+                "alice:same-s3cret,bob:same-s3cret")));
+        assertTrue(shared.getMessage().contains("'alice' and 'bob' share one token"), shared.getMessage());
+        assertEquals("[]", LabelerTokens.none().toString());
+    }
+
+    @Test
+    void rejectsCombinationsThatCannotWork() {
+        var uncertain = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
+                "labeler.human.route", "uncertain", "join.required-kinds", "HUMAN")));
+        assertEquals("join.required-kinds", uncertain.key());
+        var human = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
+                "labeler.human.route", "fraction", "join.required-kinds", "RULE,HUMAN")));
+        assertTrue(human.getMessage().contains("no HUMAN unless labeler.human.route=all"), human.getMessage());
+        var votes = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
+                "labeler.human.votes", "2", "join.min-human-votes", "3")));
+        assertEquals("join.min-human-votes", votes.key());
+        var rm = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "rule,reward-model")));
+        assertEquals("labeler.reward-model.checkpoint", rm.key());
+        var url = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "remote",
+                "labeler.remote.url", "ftp://rm")));
+        assertTrue(url.getMessage().contains("expected an http:// or https:// URL"), url.getMessage());
+        var kind = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "rule,magic")));
+        assertTrue(kind.getMessage().contains("Invalid value 'rule,magic' for labeler.machine"), kind.getMessage());
+        assertEquals(List.of(), TestData.config(Map.of("labeler.machine", "none")).machine().kinds());
+    }
+}

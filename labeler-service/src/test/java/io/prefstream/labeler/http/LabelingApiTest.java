@@ -1,0 +1,236 @@
+package io.prefstream.labeler.http;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.prefstream.labeler.KafkaTestIO;
+import io.prefstream.labeler.LabelerService;
+import io.prefstream.labeler.TestData;
+import io.prefstream.platform.deadletter.DeadLetter;
+import io.prefstream.platform.testing.EmbeddedKafkaExtension;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.Label;
+import io.prefstream.schemas.LabelCandidate;
+import io.prefstream.schemas.LabelKind;
+import io.prefstream.schemas.LabelRequest;
+import io.prefstream.schemas.Verdict;
+import io.prefstream.schemas.registry.SchemaRegistries;
+import io.prefstream.schemas.serde.AvroDecoder;
+import io.prefstream.schemas.serde.AvroEncoder;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The REST API against a running service on an embedded broker (join and machine labelers off). */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LabelingApiTest {
+
+    @RegisterExtension
+    static EmbeddedKafkaExtension kafka = EmbeddedKafkaExtension.perClass();
+
+    @TempDir
+    static Path dataDir;
+
+    private static final String SCOPE = "api-test";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static LabelerService service;
+    private static KafkaTestIO io;
+
+    @BeforeAll
+    static void start() {
+        var config = TestData.config(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "schema.registry.url", "mock://" + SCOPE, "data.dir", dataDir.toString(), "topics.partitions", "1",
+                "labeler.machine", "none", "join.enabled", "false", "labeler.tokens", "alice:tok-alice,bob:tok-bob",
+                "labeler.lease-ms", "1500", "labeler.http.port", "0", "labeler.http.host", "127.0.0.1"));
+        service = new LabelerService(config).start();
+        io = new KafkaTestIO(kafka.bootstrapServers());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+        }
+        if (io != null) {
+            io.close();
+        }
+    }
+
+    private static HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+        var builder = HttpRequest.newBuilder(service.url().resolve(path)).timeout(Duration.ofSeconds(20));
+        if (token != null) {
+            builder.header("Authorization", "Bearer " + token);
+        }
+        if (body != null) {
+            builder.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+        } else {
+            builder.method(method, HttpRequest.BodyPublishers.noBody());
+        }
+        return HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void produceRequest(String requestId, String... texts) {
+        var request = new LabelRequest(requestId, "rollout-" + requestId, "arithmetic", "7+8=",
+                List.of(new LabelCandidate(0, texts[0]), new LabelCandidate(1, texts[1])), LabelKind.HUMAN, 4L,
+                System.currentTimeMillis(), System.currentTimeMillis() + 600_000);
+        io.send(Topics.LABEL_REQUESTS.name(), request.getRolloutId(),
+                new AvroEncoder<LabelRequest>(SchemaRegistries.mockScope(SCOPE)).encode(Topics.LABEL_REQUESTS.name(), request));
+    }
+
+    /** GET next for {@code token} until it answers 200 (the feed needs a moment to read the topic). */
+    private static JsonObject awaitNext(String token) throws Exception {
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < deadline) {
+            var r = call("GET", "api/v1/requests/next", token, null);
+            if (r.statusCode() == 200) {
+                return new JsonObject(r.body());
+            }
+            assertEquals(204, r.statusCode(), r.body());
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no request was offered within 20 s");
+    }
+
+    @Test
+    @Order(1)
+    void withoutAValidBearerTokenEveryApiCallIs401() throws Exception {
+        var none = call("GET", "api/v1/requests/next", null, null);
+        assertEquals(401, none.statusCode());
+        assertEquals("Bearer realm=\"prefstream-labeler\"", none.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals(401, new JsonObject(none.body()).getInteger("status"));
+        assertTrue(new JsonObject(none.body()).getString("error").startsWith("missing bearer token"));
+        assertEquals(401, call("GET", "api/v1/requests/next", "tok-mallory", null).statusCode());
+        assertEquals(401, call("POST", "api/v1/labels", "tok-alic", "{\"request_id\":\"x\",\"choice\":\"A\"}")
+                .statusCode());
+        assertEquals(401, call("GET", "api/v1/queue", "", null).statusCode());
+
+        var openapi = call("GET", "api/v1/openapi.yaml", null, null);
+        assertEquals(200, openapi.statusCode());
+        assertTrue(openapi.body().startsWith("openapi: 3.0.3"));
+        var health = call("GET", "health", null, null);
+        assertEquals(200, health.statusCode(), health.body());
+        assertEquals("UP", new JsonObject(health.body()).getString("status"));
+        assertEquals(204, call("GET", "api/v1/requests/next", "tok-alice", null).statusCode(), "nothing pending yet");
+        assertEquals(404, call("GET", "api/v1/nothing-here", "tok-alice", null).statusCode());
+    }
+
+    @Test
+    @Order(2)
+    void malformedOrOutOfRangeInputIs400AndUnknownRequestsAre404() throws Exception {
+        String[] bad = {"not json", "[1,2]", "{\"choice\":\"A\"}", "{\"request_id\":42,\"choice\":\"A\"}",
+            "{\"request_id\":\"r\",\"choice\":\"C\"}", "{\"request_id\":\"r\",\"choice\":\"A\",\"strength\":1.5}",
+            "{\"request_id\":\"r\",\"choice\":\"A\",\"strength\":\"high\"}",
+            "{\"request_id\":\"r\",\"choice\":\"A\",\"colour\":\"red\"}"};
+        String[] messages = {"expected a JSON object body", "expected a JSON object body",
+            "request_id: expected a non-empty string, found nothing", "request_id: expected a non-empty string, found 42",
+            "choice: expected one of A, B, TIE, BOTH_BAD, found 'C'", "strength: expected a number in [0, 1], found 1.5",
+            "strength: expected a number in [0, 1], found 'high'", "unknown field 'colour'"};
+        for (int i = 0; i < bad.length; i++) {
+            var r = call("POST", "api/v1/labels", "tok-alice", bad[i]);
+            assertEquals(400, r.statusCode(), bad[i]);
+            assertTrue(new JsonObject(r.body()).getString("error").startsWith(messages[i]), r.body());
+        }
+        var unknown = call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"no-such\",\"choice\":\"A\"}");
+        assertEquals(404, unknown.statusCode());
+        assertTrue(new JsonObject(unknown.body()).getString("error").startsWith("unknown request_id 'no-such'"));
+    }
+
+    @Test
+    @Order(3)
+    void leaseExpiresAndIsReissuedThenLabelsReachKafkaAndSecondLabelsConflict() throws Exception {
+        produceRequest("req-1", "15", "16");
+        var alice = awaitNext("tok-alice");
+        assertEquals("req-1", alice.getString("request_id"));
+        assertEquals("7+8=", alice.getString("prompt"));
+        var shown = alice.getJsonArray("completions");
+        assertEquals(2, shown.size());
+        Instant aliceLease = Instant.parse(alice.getString("lease_expires_at"));
+        assertEquals(204, call("GET", "api/v1/requests/next", "tok-bob", null).statusCode(), "leased to alice");
+        assertEquals(aliceLease, Instant.parse(awaitNext("tok-alice").getString("lease_expires_at")),
+                "alice keeps her lease");
+
+        Thread.sleep(1_600); // labeler.lease-ms=1500
+        var bob = awaitNext("tok-bob");
+        assertEquals("req-1", bob.getString("request_id"), "reissued to bob after alice's lease expired");
+        assertTrue(Instant.parse(bob.getString("lease_expires_at")).isAfter(aliceLease));
+        assertTrue(service.status().leaseExpiries() >= 1);
+
+        var queue = new JsonObject(call("GET", "api/v1/queue", "tok-bob", null).body());
+        assertEquals(1, queue.getInteger("pending"));
+        assertEquals(1, queue.getInteger("available"));
+
+        var posted = call("POST", "api/v1/labels", "tok-bob",
+                "{\"request_id\":\"req-1\",\"choice\":\"B\",\"strength\":0.5,\"rationale\":\"B is right\"}");
+        assertEquals(201, posted.statusCode(), posted.body());
+        var receipt = new JsonObject(posted.body());
+        int a = bob.getJsonArray("completions").getJsonObject(0).getInteger("index");
+        int b = bob.getJsonArray("completions").getJsonObject(1).getInteger("index");
+        assertEquals(b, receipt.getInteger("chosen_index"), "B as shown to bob");
+        assertEquals(a, receipt.getInteger("rejected_index"));
+
+        // Acknowledged before the reply: the label is readable right away.
+        var decoder = new AvroDecoder<>(Label.class, SchemaRegistries.mockScope(SCOPE));
+        var onTopic = io.await(Topics.LABELS.name(), r -> true, 1, Duration.ofSeconds(5));
+        assertEquals(1, onTopic.size());
+        Label label = decoder.decode(onTopic.get(0));
+        assertEquals("rollout-req-1", new String(onTopic.get(0).key(), UTF_8));
+        assertEquals(receipt.getString("label_id"), label.getLabelId());
+        assertEquals("req-1", label.getRequestId());
+        assertEquals("bob", label.getLabelerId());
+        assertEquals(LabelKind.HUMAN, label.getKind());
+        assertNull(label.getScores());
+        assertEquals(Verdict.PREFERENCE, label.getJudgement().getVerdict());
+        assertEquals(b, label.getJudgement().getChosenIndex());
+        assertEquals(List.of(a, b), label.getJudgement().getDisplayOrder());
+        assertEquals(0.5, label.getJudgement().getStrength());
+        assertEquals("B is right", label.getRationale());
+        assertTrue(label.getLeadTimeMs() >= 0);
+
+        var twice = call("POST", "api/v1/labels", "tok-bob", "{\"request_id\":\"req-1\",\"choice\":\"A\"}");
+        assertEquals(409, twice.statusCode());
+        assertEquals("you already labeled request req-1", new JsonObject(twice.body()).getString("error"));
+        var late = call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-1\",\"choice\":\"A\"}");
+        assertEquals(409, late.statusCode(), "the request's one vote is in");
+        assertEquals(1L, service.status().labels(LabelKind.HUMAN));
+        assertEquals(0, service.status().pendingRequests());
+
+        var metrics = call("GET", "metrics", null, null);
+        assertEquals(200, metrics.statusCode());
+        assertTrue(metrics.body().contains("prefstream_labeler_labels_total{kind=\"HUMAN\"} 1.0"), metrics.body());
+        assertTrue(metrics.body().contains("prefstream_labeler_queue_depth 0.0"));
+        assertTrue(metrics.body().contains("prefstream_labeler_lease_expiries_total"));
+    }
+
+    @Test
+    @Order(4)
+    void undecodableRequestsAreDeadLetteredAndTheFeedGoesOn() throws Exception {
+        io.send(Topics.LABEL_REQUESTS.name(), "junk", "{\"not\":\"avro\"}".getBytes(UTF_8));
+        produceRequest("req-2", "a", "b");
+        var next = awaitNext("tok-alice");
+        assertEquals("req-2", next.getString("request_id"));
+        var dead = io.await(Topics.DEAD_LETTERS.name(), r -> true, 1, Duration.ofSeconds(10));
+        assertEquals(1, dead.size());
+        var letter = DeadLetter.from(dead.get(0));
+        assertEquals("undecodable", letter.reason());
+        assertEquals(Topics.LABEL_REQUESTS.name(), letter.sourceTopic());
+        assertNotEquals(-1L, letter.sourceOffset());
+    }
+}

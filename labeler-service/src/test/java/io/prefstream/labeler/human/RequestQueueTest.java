@@ -1,0 +1,140 @@
+package io.prefstream.labeler.human;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefstream.schemas.LabelCandidate;
+import io.prefstream.schemas.LabelKind;
+import io.prefstream.schemas.LabelRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class RequestQueueTest {
+
+    private static final TopicPartition P0 = new TopicPartition("prefstream.label-requests", 0);
+    private final AtomicLong clock = new AtomicLong(10_000);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    private RequestQueue queue(int votes) {
+        return new RequestQueue(votes, Duration.ofMillis(1_000), 100, clock::get, meters);
+    }
+
+    private static LabelRequest request(String id, long deadline) {
+        return new LabelRequest(id, "rollout-" + id, "arithmetic", "1+1=",
+                List.of(new LabelCandidate(0, "2"), new LabelCandidate(2, "3")), LabelKind.HUMAN, 1L, 0L, deadline);
+    }
+
+    /** The choice that prefers completion {@code index} given the order the lease shows. */
+    private static Choice preferring(RequestQueue.Lease lease, int index) {
+        return lease.shown().get(0).getIndex() == index ? Choice.A : Choice.B;
+    }
+
+    @Test
+    void aLeaseIsKeptByItsHolderAndReissuedToAnotherLabelerWhenItExpires() {
+        var q = queue(1);
+        q.offer(request("r1", 100_000), P0, 0);
+        var alice = q.next("alice").orElseThrow();
+        assertEquals("r1", alice.request().getRequestId());
+        assertEquals(11_000, alice.expiresAtMs());
+        assertEquals(List.of(0, 2), alice.shown().stream().map(LabelCandidate::getIndex).sorted().toList());
+        clock.addAndGet(500);
+        var again = q.next("alice").orElseThrow();
+        assertEquals(11_000, again.expiresAtMs(), "asking again returns the same lease");
+        assertEquals(alice.shown(), again.shown(), "in the same order");
+        assertEquals(Optional.empty(), q.next("bob"), "the only slot is leased to alice");
+
+        clock.addAndGet(500); // alice's lease ends at 11_000
+        var bob = q.next("bob").orElseThrow();
+        assertEquals("r1", bob.request().getRequestId());
+        assertEquals(12_000, bob.expiresAtMs());
+        assertEquals(1.0, meters.get(RequestQueue.LEASE_EXPIRIES).counter().count());
+        assertEquals(Optional.empty(), q.next("alice"), "the slot went to bob");
+
+        var reservation = q.reserve("r1", "bob");
+        q.commit(reservation, Choice.A);
+        assertEquals(0, q.depth());
+        var conflict = assertThrows(LabelingConflict.class, () -> q.reserve("r1", "bob"));
+        assertEquals(LabelingConflict.Kind.CONFLICT, conflict.kind());
+        assertEquals("you already labeled request r1", conflict.getMessage());
+        var full = assertThrows(LabelingConflict.class, () -> q.reserve("r1", "alice"));
+        assertEquals("request r1 already has its 1 label(s)", full.getMessage());
+        var unknown = assertThrows(LabelingConflict.class, () -> q.reserve("nope", "alice"));
+        assertEquals(LabelingConflict.Kind.NOT_FOUND, unknown.kind());
+    }
+
+    @Test
+    void severalVotesPerRequestFromDistinctLabelersAndTheirAgreement() {
+        var q = queue(2);
+        q.offer(request("r1", 100_000), P0, 0);
+        q.offer(request("r2", 100_000), P0, 1);
+        var a1 = q.next("alice").orElseThrow();
+        var b1 = q.next("bob").orElseThrow();
+        assertEquals("r1", b1.request().getRequestId(), "two votes: bob gets r1 too");
+        assertEquals("r2", q.next("carol").orElseThrow().request().getRequestId(), "r1's two slots are leased");
+        assertThrows(LabelingConflict.class, () -> q.reserve("r2", "alice"), "r2 was never shown to alice");
+
+        q.commit(q.reserve("r1", "alice"), preferring(a1, 2));
+        assertEquals(Optional.empty(), q.agreement(), "one label: nothing to compare");
+        q.commit(q.reserve("r1", "bob"), preferring(b1, 2));
+        assertEquals(Optional.of(1.0), q.agreement(), "both prefer completion 2, whatever order they saw");
+
+        var a2 = q.next("alice").orElseThrow();
+        assertEquals("r2", a2.request().getRequestId());
+        q.commit(q.reserve("r2", "alice"), preferring(a2, 0));
+        q.commit(q.reserve("r2", "carol"), Choice.TIE);
+        assertEquals(Optional.of(0.5), q.agreement(), "1 agreeing pair of 2");
+        assertEquals(0, q.depth());
+        assertEquals(new RequestQueue.Stats(0, 0, 2), q.stats("alice"));
+    }
+
+    @Test
+    void aFailedWriteFreesTheSlotAndAConcurrentSecondLabelIsRefused() {
+        var q = queue(1);
+        q.offer(request("r1", 100_000), P0, 0);
+        q.next("alice");
+        var reservation = q.reserve("r1", "alice");
+        assertThrows(LabelingConflict.class, () -> q.reserve("r1", "alice"), "a label is being written");
+        q.release(reservation);
+        q.commit(q.reserve("r1", "alice"), Choice.BOTH_BAD);
+        assertEquals(0, q.depth());
+    }
+
+    @Test
+    void committableOffsetStopsAtTheOldestOpenRequest() {
+        var q = queue(1);
+        assertTrue(q.offer(request("r0", 100_000), P0, 0));
+        assertTrue(q.offer(request("r1", 100_000), P0, 1));
+        assertFalse(q.offer(request("r1", 100_000), P0, 2), "a redelivered request id is not queued twice");
+        q.seen(P0, 3);
+        assertEquals(Map.of(P0, 0L), q.committableOffsets());
+        q.next("alice");
+        q.commit(q.reserve("r0", "alice"), Choice.A);
+        assertEquals(Map.of(P0, 1L), q.committableOffsets());
+        q.next("alice");
+        q.commit(q.reserve("r1", "alice"), Choice.A);
+        assertEquals(Map.of(P0, 4L), q.committableOffsets());
+        q.drop(List.of(P0));
+        assertEquals(Map.of(), q.committableOffsets());
+    }
+
+    @Test
+    void requestsPastTheirDeadlineAreDropped() {
+        var q = queue(1);
+        assertFalse(q.offer(request("late", 9_000), P0, 0), "already past its deadline");
+        assertTrue(q.offer(request("soon", 12_000), P0, 1));
+        assertEquals(1, q.depth());
+        clock.set(12_000);
+        assertEquals(Optional.empty(), q.next("alice"));
+        assertEquals(0, q.depth());
+        assertEquals(2.0, meters.get(RequestQueue.EXPIRED_REQUESTS).counter().count());
+        assertEquals(Map.of(P0, 2L), q.committableOffsets());
+    }
+}
