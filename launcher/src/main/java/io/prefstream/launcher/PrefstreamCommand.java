@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 GeneratorCommand.class,
                 CommandLine.HelpCommand.class,
                 EvalCommand.class,
+                LabelerCommand.class,
                 LagCommand.class,
                 OfflineCommand.class,
                 PromptsCommand.class,
