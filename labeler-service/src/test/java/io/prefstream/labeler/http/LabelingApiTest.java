@@ -58,7 +58,7 @@ class LabelingApiTest {
     static void start() {
         var config = TestData.config(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "schema.registry.url", "mock://" + SCOPE, "data.dir", dataDir.toString(), "topics.partitions", "1",
-                "labeler.machine", "none", "join.enabled", "false", "labeler.tokens", "alice:tok-alice,bob:tok-bob",
+                "labeler.machine", "none", "join.enabled", "false", "labeler.tokens", "alice:tok-alice,bob:tok-bob,carol:tok-carol",
                 "labeler.lease-ms", "1500", "labeler.http.port", "0", "labeler.http.host", "127.0.0.1"));
         service = new LabelerService(config).start();
         io = new KafkaTestIO(kafka.bootstrapServers());
@@ -232,5 +232,60 @@ class LabelingApiTest {
         assertEquals("undecodable", letter.reason());
         assertEquals(Topics.LABEL_REQUESTS.name(), letter.sourceTopic());
         assertNotEquals(-1L, letter.sourceOffset());
+        assertEquals(201, call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-2\",\"choice\":\"TIE\"}")
+                .statusCode());
+        assertEquals(0, service.status().pendingRequests());
+    }
+
+    /**
+     * The web UI in headless Chromium: a completion holding a script is shown as text and never runs;
+     * clicking "A is better" and pressing "2" write labels that name the completions shown as A and B.
+     */
+    @Test
+    @Order(5)
+    void webUiShowsModelTextSafelyAndLabelsReachKafka() throws Exception {
+        var browser = HeadlessChromium.startOrSkip(dataDir.resolve("chromium-profile"));
+        String script = "<script>window.__pwned=1</script>";
+        try (browser) {
+            produceRequest("ui-1", script, "<b>16</b> & more");
+            produceRequest("ui-2", "first", "second");
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (service.status().pendingRequests() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            var driver = browser.driver();
+            driver.get(service.url() + "?token=tok-carol");
+            var page = new UiPage(driver);
+            page.awaitCompletions();
+            assertEquals(-1, driver.getCurrentUrl().indexOf("tok-carol"), "the token leaves the address bar");
+            String a = page.completionA();
+            String b = page.completionB();
+            assertEquals(java.util.Set.of(script, "<b>16</b> & more"), java.util.Set.of(a, b),
+                    "model text is shown literally");
+            assertEquals(Boolean.TRUE, page.script("return window.__pwned === undefined"), "the script did not run");
+            assertEquals(0L, page.script("return document.querySelectorAll('#completion-a *, #completion-b *').length"));
+            assertEquals("7+8=", page.prompt());
+            page.awaitRemaining("2 left for you");
+            page.click("btn-a");
+
+            page.awaitCompletionA(t -> t.equals("first") || t.equals("second"));
+            String secondA = page.completionA();
+            page.awaitRemaining("1 left for you");
+            page.press("2");
+            page.awaitStatus("Nothing to label right now");
+
+            var decoder = new AvroDecoder<>(Label.class, SchemaRegistries.mockScope(SCOPE));
+            var labels = io.await(Topics.LABELS.name(), r -> decoder.decode(r).getLabelerId().equals("carol"), 2,
+                    Duration.ofSeconds(10)).stream().map(decoder::decode).toList();
+            assertEquals(2, labels.size());
+            var first = labels.stream().filter(l -> l.getRequestId().equals("ui-1")).findFirst().orElseThrow();
+            int shownAsA = a.equals(script) ? 0 : 1;
+            assertEquals(Verdict.PREFERENCE, first.getJudgement().getVerdict());
+            assertEquals(shownAsA, first.getJudgement().getChosenIndex(), "A is the left completion");
+            assertEquals(List.of(shownAsA, 1 - shownAsA), first.getJudgement().getDisplayOrder());
+            var second = labels.stream().filter(l -> l.getRequestId().equals("ui-2")).findFirst().orElseThrow();
+            int secondShownAsA = secondA.equals("first") ? 0 : 1;
+            assertEquals(1 - secondShownAsA, second.getJudgement().getChosenIndex(), "key 2 means B is better");
+        }
     }
 }
