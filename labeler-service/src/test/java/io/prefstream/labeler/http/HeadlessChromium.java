@@ -20,6 +20,9 @@ final class HeadlessChromium implements AutoCloseable {
     static final Path BROWSER = Path.of(System.getProperty("prefstream.chromium", "/usr/bin/chromium"));
     static final Path DRIVER = Path.of(System.getProperty("prefstream.chromedriver", "/usr/bin/chromedriver"));
 
+    /** Selenium logs through java.util.logging; its CDP-version notice is noise here. Held so the level sticks. */
+    private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+
     private final WebDriver driver;
 
     private HeadlessChromium(WebDriver driver) {
@@ -27,8 +30,7 @@ final class HeadlessChromium implements AutoCloseable {
     }
 
     static HeadlessChromium startOrSkip(Path profileDir) throws Exception {
-        // Selenium logs through java.util.logging; its CDP-version notice is noise for a headless test.
-        java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(java.util.logging.Level.SEVERE);
+        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
         Assumptions.assumeTrue(Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER),
                 "Chromium UI test skipped: " + BROWSER + " or " + DRIVER + " is not installed");
         Files.createDirectories(profileDir);
