@@ -37,8 +37,8 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "arithmetic", description = "Task to prepare.")
     String task;
 
-    @Option(names = "--data-dir", defaultValue = "prefstream-data",
-            description = "Shared data directory of the deployment (data.dir of the services).")
+    @Option(names = "--data-dir", defaultValue = "${env:PREFSTREAM_DATA_DIR:-prefstream-data}",
+            description = "Shared data directory of the deployment (data.dir of the services; env PREFSTREAM_DATA_DIR).")
     Path dataDir;
 
     @Option(names = "--cache-dir", description = "Cache of trained reference policies; default: <data-dir>/cache.")

@@ -20,12 +20,14 @@ public final class ClusterOptions {
     private static final Map<String, String> CLI_CLIENT_PROPERTIES = Map.of("default.api.timeout.ms", "15000",
             "request.timeout.ms", "10000");
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = DEFAULT_BOOTSTRAP,
-            description = "Kafka bootstrap servers.")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+            defaultValue = "${env:PREFSTREAM_BOOTSTRAP_SERVERS:-" + DEFAULT_BOOTSTRAP + "}",
+            description = "Kafka bootstrap servers (env PREFSTREAM_BOOTSTRAP_SERVERS).")
     String bootstrap;
 
-    @Option(names = "--registry", paramLabel = "URL", defaultValue = DEFAULT_REGISTRY,
-            description = "Schema Registry URL (http://... or mock://scope for an in-process registry).")
+    @Option(names = "--registry", paramLabel = "URL",
+            defaultValue = "${env:PREFSTREAM_SCHEMA_REGISTRY_URL:-" + DEFAULT_REGISTRY + "}",
+            description = "Schema Registry URL, http://... (env PREFSTREAM_SCHEMA_REGISTRY_URL).")
     String registry;
 
     public String bootstrap() {
