@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * every partition's completed prefix; (4) sample {@code min(B, quota)} waiting prompts when that
  * many are waiting or the oldest has waited {@code T}; else poll (at most until the oldest waiting
  * prompt's deadline). Rollouts are sent asynchronously (idempotent producer) and their offsets
- * committed once acknowledged (see {@link PendingPrompts}), so the broker round trip overlaps the
- * next micro-batch's sampling. Undecodable or unsampleable prompts go to the dead-letter topic with
+ * committed (asynchronously; synchronously on revocation and close) once acknowledged (see
+ * {@link PendingPrompts}), so broker round trips overlap the next micro-batch's sampling. Undecodable or unsampleable prompts go to the dead-letter topic with
  * the reason; the loop goes on.
  */
 final class GenerationLoop implements AutoCloseable {
@@ -214,7 +214,7 @@ final class GenerationLoop implements AutoCloseable {
         applyPolicyEvent();
         Admission a = gate.admit(servingVersion(), produced, trainerBacklog.getAsLong());
         admit(a);
-        commit(pending.completed(this::deadLetterFailedOutput));
+        commitAsync(pending.completed(this::deadLetterFailedOutput));
         int want = (int) Math.min(config.batchSize(), a.quota());
         Duration timeout = config.pollTimeout();
         int waiting = pending.waitingCount();
@@ -373,7 +373,24 @@ final class GenerationLoop implements AutoCloseable {
         return deadLetter(entry.record, OUTPUT_SEND_FAILED, cause);
     }
 
-    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    /**
+     * Commits asynchronously, so the broker round trip does not stall sampling; commits of one
+     * consumer are applied in order, and a failed one is superseded by the next (or, on revocation
+     * and close, by the synchronous commit there).
+     */
+    private void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        consumer.commitAsync(offsets, (committed, error) -> {
+            if (error != null) {
+                log.warn("Generator {} could not commit {} ({}); a later commit supersedes it, else those prompts "
+                        + "are redelivered", config.generatorId(), committed, error.toString());
+            }
+        });
+    }
+
+    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (offsets.isEmpty()) {
             return;
         }
@@ -394,7 +411,7 @@ final class GenerationLoop implements AutoCloseable {
             producer.flush();
             offsets.putAll(pending.completed(this::deadLetterFailedOutput));
         }
-        commit(offsets);
+        commitSync(offsets); // also flushes earlier asynchronous commits
     }
 
     private void drain() {

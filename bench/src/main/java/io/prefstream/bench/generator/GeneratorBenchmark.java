@@ -1,0 +1,403 @@
+package io.prefstream.bench.generator;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import io.micrometer.core.instrument.Timer;
+import io.prefstream.generator.GeneratorConfig;
+import io.prefstream.generator.GeneratorService;
+import io.prefstream.generator.GeneratorStatus;
+import io.prefstream.generator.PromptProducer;
+import io.prefstream.generator.PromptTokens;
+import io.prefstream.generator.RolloutSampler;
+import io.prefstream.generator.ServingPolicy;
+import io.prefstream.model.DeviceSetting;
+import io.prefstream.model.LmConfig;
+import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.tokenizer.Tokenizers;
+import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.kafka.EmbeddedKafka;
+import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.Prompt;
+import io.prefstream.schemas.Rollout;
+import io.prefstream.schemas.registry.SchemaRegistries;
+import io.prefstream.schemas.serde.AvroDecoder;
+import io.prefstream.tasks.Task;
+import io.prefstream.tasks.Tasks;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Rollouts/s and tokens/s of the real {@link GeneratorService} on an embedded Kafka broker versus
+ * the same sampling ({@link RolloutSampler}, same checkpoint, batch size, K, per-prompt seeds)
+ * called directly in-process, measured side by side in one run.
+ *
+ * <p>Kafka path: the prompts are produced in one burst after a warm-up; the clock runs from the
+ * first send to the moment a plain consumer has read every rollout back, so it includes producing,
+ * polling, micro-batching, Avro encoding, the acknowledged produce, offset commits and the read.
+ * In-process path: the same prompts in consecutive micro-batches of B, clock around the sampling
+ * loop. Each of {@code rounds} rounds measures both on fresh prompt ids; the best round of each is
+ * reported. Because seeds are per prompt, both paths sample the same completions: the number of
+ * rollouts with identical tokens is reported as a check that the work compared is the same.
+ * {@code ratio = Kafka rollouts/s ÷ in-process rollouts/s} (target ≥ 0.9).
+ */
+public final class GeneratorBenchmark {
+
+    /**
+     * @param config           model shape (random weights; sampling cost does not depend on training)
+     * @param prompts          prompts per round and path
+     * @param warmupPrompts    prompts sampled before timing (JIT, allocator, consumer group join)
+     * @param batchSize        B, prompts per micro-batch
+     * @param samplesPerPrompt K
+     * @param maxNewTokens     response token limit
+     * @param rounds           measured rounds; the best of each path is reported
+     * @param seed             model init and generator seed
+     * @param device           auto, cpu or gpu
+     */
+    public record Options(LmConfig config, int prompts, int warmupPrompts, int batchSize, int samplesPerPrompt,
+                          int maxNewTokens, int rounds, long seed, DeviceSetting device) {
+
+        public Options {
+            if (prompts < 1 || warmupPrompts < 0 || batchSize < 1 || samplesPerPrompt < 1 || maxNewTokens < 1
+                    || rounds < 1) {
+                throw new IllegalArgumentException("benchmark needs prompts, batch size, K, max new tokens and rounds "
+                        + ">= 1 and warm-up >= 0, found " + prompts + ", " + batchSize + ", " + samplesPerPrompt + ", "
+                        + maxNewTokens + ", " + rounds + ", " + warmupPrompts);
+            }
+        }
+
+        /** The arithmetic model shape, 1024 prompts, B = 16, K = 4, 8 new tokens, 3 rounds. */
+        public static Options defaults() {
+            var task = arithmetic();
+            return new Options(LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()), 1024, 128,
+                    16, 4, 8, 3, 0, DeviceSetting.AUTO);
+        }
+    }
+
+    /**
+     * Figures of one path in one round.
+     *
+     * @param samplingSeconds time spent inside the sampler (for the Kafka path, as the service's own
+     *                        sampling timer saw it); {@code seconds − samplingSeconds} is the pipeline's overhead
+     */
+    public record Throughput(int rollouts, long tokens, double seconds, double samplingSeconds) {
+        public double rolloutsPerSecond() {
+            return rollouts / seconds;
+        }
+
+        public double tokensPerSecond() {
+            return tokens / seconds;
+        }
+    }
+
+    /**
+     * @param device           where the policy ran
+     * @param parameters       policy parameter count
+     * @param options          the setup
+     * @param inProcess        best in-process round
+     * @param kafka            best Kafka round
+     * @param identical        rollouts (of the compared rounds) whose K completions have identical tokens on both paths
+     * @param compared         rollouts compared
+     * @param meanBatchFill    mean micro-batch fill of the service over all rounds (prompts ÷ B)
+     */
+    public record Result(String device, long parameters, Options options, Throughput inProcess, Throughput kafka,
+                         int identical, int compared, double meanBatchFill) {
+
+        public double ratio() {
+            return kafka.rolloutsPerSecond() / inProcess.rolloutsPerSecond();
+        }
+
+        public double tokensRatio() {
+            return kafka.tokensPerSecond() / inProcess.tokensPerSecond();
+        }
+
+        /** One JSON object on one line. */
+        public String toJson() {
+            return String.format(Locale.ROOT, "{\"benchmark\":\"generator\",\"device\":\"%s\",\"parameters\":%d,"
+                            + "\"prompts\":%d,\"batch_size\":%d,\"samples_per_prompt\":%d,\"max_new_tokens\":%d,"
+                            + "\"in_process\":{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
+                            + "\"sampling_seconds\":%.3f},"
+                            + "\"kafka\":{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
+                            + "\"sampling_seconds\":%.3f},"
+                            + "\"ratio\":%.3f,\"tokens_ratio\":%.3f,\"identical_rollouts\":%d,\"compared_rollouts\":%d,"
+                            + "\"mean_batch_fill\":%.3f}",
+                    device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
+                    options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
+                    inProcess.seconds(), inProcess.samplingSeconds(), kafka.rolloutsPerSecond(),
+                    kafka.tokensPerSecond(), kafka.seconds(), kafka.samplingSeconds(), ratio(),
+                    tokensRatio(), identical, compared, meanBatchFill);
+        }
+
+        /** A few lines for a terminal. */
+        public String toText() {
+            return String.format(Locale.ROOT, "generator benchmark on %s, %,d parameters: %d prompts, B=%d, K=%d, "
+                            + "max %d new tokens%n"
+                            + "  in-process : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling)%n"
+                            + "  via Kafka  : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling in the service, "
+                            + "mean batch fill %.2f)%n"
+                            + "  ratio      : %.3f (rollouts/s), %.3f (tokens/s); identical rollouts %d/%d",
+                    device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
+                    options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
+                    inProcess.seconds(), inProcess.samplingSeconds(), kafka.rolloutsPerSecond(),
+                    kafka.tokensPerSecond(), kafka.seconds(), kafka.samplingSeconds(), meanBatchFill, ratio(),
+                    tokensRatio(),
+                    identical, compared);
+        }
+    }
+
+    private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
+
+    private GeneratorBenchmark() {
+    }
+
+    public static Result run(Options options) {
+        Path work = tempDir();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            Path checkpoint = work.resolve("policy");
+            var tokenizer = Tokenizers.forSpec(arithmetic().tokenizerSpec());
+            try (CausalLm init = CausalLm.create(options.config(), tokenizer, ai.djl.Device.cpu(), options.seed())) {
+                Checkpoints.save(checkpoint, init);
+            }
+            var config = GeneratorConfig.fromValues(settings(options, kafka.bootstrapServers(), checkpoint));
+            var policy = new ServingPolicy(0, Checkpoints.loadPolicy(checkpoint, options.device().resolve()),
+                    Checkpoints.readManifest(checkpoint).weightsSha256(), checkpoint.toString());
+            try (policy; var service = new GeneratorService(config).start();
+                 var producer = PromptProducer.create(config.common());
+                 var reader = new RolloutReader(config)) {
+                var sampler = RolloutSampler.of(config);
+                Timer samplingTimer = service.registry().get("prefstream.generator.sampling").timer();
+                var warmup = prompts("warmup", options.warmupPrompts(), options.seed());
+                inProcess(sampler, policy, warmup, options);
+                kafka(producer, reader, samplingTimer, warmup);
+                Throughput bestLocal = null;
+                Throughput bestKafka = null;
+                int identical = 0;
+                int compared = 0;
+                for (int round = 0; round < options.rounds(); round++) {
+                    var batch = prompts("round" + round, options.prompts(), options.seed() + 1 + round);
+                    var local = inProcess(sampler, policy, batch, options);
+                    var viaKafka = kafka(producer, reader, samplingTimer, batch);
+                    for (var entry : local.rollouts().entrySet()) {
+                        compared++;
+                        if (sameTokens(entry.getValue(), viaKafka.rollouts().get(entry.getKey()))) {
+                            identical++;
+                        }
+                    }
+                    if (bestLocal == null || local.throughput().rolloutsPerSecond() > bestLocal.rolloutsPerSecond()) {
+                        bestLocal = local.throughput();
+                    }
+                    if (bestKafka == null || viaKafka.throughput().rolloutsPerSecond() > bestKafka.rolloutsPerSecond()) {
+                        bestKafka = viaKafka.throughput();
+                    }
+                }
+                GeneratorStatus status = service.status();
+                if (status.rollouts() != (long) options.warmupPrompts() + (long) options.rounds() * options.prompts()) {
+                    throw new IllegalStateException("the service produced " + status.rollouts() + " rollouts, expected "
+                            + (options.warmupPrompts() + options.rounds() * options.prompts()));
+                }
+                var fill = service.registry().find("prefstream.generator.batch.fill").summary();
+                double meanFill = fill == null ? Double.NaN : fill.mean();
+                return new Result(policy.model().device().toString(), policy.model().parameters().parameterCount(),
+                        options, bestLocal, bestKafka, identical, compared, meanFill);
+            }
+        } finally {
+            deleteRecursively(work);
+        }
+    }
+
+    private static Map<String, String> settings(Options options, String bootstrap, Path checkpoint) {
+        var m = new HashMap<String, String>();
+        m.put("bootstrap.servers", bootstrap);
+        m.put("schema.registry.url", "mock://bench-generator");
+        m.put("topics.partitions", "1");
+        m.put("generator.id", "bench");
+        m.put("generator.batch-size", Integer.toString(options.batchSize()));
+        m.put("generator.max-wait-ms", "10");
+        m.put("generator.samples-per-prompt", Integer.toString(options.samplesPerPrompt()));
+        m.put("generator.max-new-tokens", Integer.toString(options.maxNewTokens()));
+        m.put("generator.seed", Long.toString(options.seed()));
+        m.put("generator.mode", "streaming");
+        m.put("generator.budget-per-version", "0");
+        m.put("generator.max-trainer-lag", "0");
+        m.put("generator.initial-policy", checkpoint.toString());
+        m.put("generator.device", options.device().toString());
+        return m;
+    }
+
+    private static Task arithmetic() {
+        return Tasks.byName("arithmetic");
+    }
+
+    private static List<Prompt> prompts(String round, int n, long seed) {
+        var out = new ArrayList<Prompt>(n);
+        for (Prompt p : PromptProducer.taskPrompts(arithmetic(), n, seed)) {
+            out.add(Prompt.newBuilder(p).setId(round + "-" + p.getId()).build());
+        }
+        return out;
+    }
+
+    private record Measured(Throughput throughput, Map<String, Rollout> rollouts) {
+    }
+
+    private static Measured inProcess(RolloutSampler sampler, ServingPolicy policy, List<Prompt> prompts,
+                                      Options options) {
+        var model = policy.model();
+        var inputs = new ArrayList<RolloutSampler.Input>(prompts.size());
+        long now = System.nanoTime();
+        for (Prompt p : prompts) {
+            try {
+                inputs.add(new RolloutSampler.Input(p, PromptTokens.encode(p, model.tokenizer(), model.config(),
+                        options.maxNewTokens()), now));
+            } catch (io.prefstream.generator.InvalidPromptException e) {
+                throw new IllegalStateException("benchmark prompt " + p.getId() + " does not fit: " + e.getMessage(), e);
+            }
+        }
+        var rollouts = new HashMap<String, Rollout>();
+        long tokens = 0;
+        long start = System.nanoTime();
+        for (int from = 0; from < inputs.size(); from += options.batchSize()) {
+            var batch = inputs.subList(from, Math.min(inputs.size(), from + options.batchSize()));
+            for (Rollout r : sampler.sample(policy, batch)) {
+                rollouts.put(r.getPrompt().getId(), r);
+                tokens += tokens(r);
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Measured(new Throughput(rollouts.size(), tokens, seconds, seconds), rollouts);
+    }
+
+    private static Measured kafka(PromptProducer producer, RolloutReader reader, Timer sampling,
+                                  List<Prompt> prompts) {
+        double samplingBefore = sampling.totalTime(TimeUnit.NANOSECONDS);
+        long start = System.nanoTime();
+        producer.send(prompts);
+        Map<String, Rollout> rollouts = reader.read(prompts.size());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double samplingSeconds = (sampling.totalTime(TimeUnit.NANOSECONDS) - samplingBefore) / 1e9;
+        long tokens = rollouts.values().stream().mapToLong(GeneratorBenchmark::tokens).sum();
+        return new Measured(new Throughput(rollouts.size(), tokens, seconds, samplingSeconds), rollouts);
+    }
+
+    private static long tokens(Rollout r) {
+        return r.getCompletions().stream().mapToLong(c -> c.getLength()).sum();
+    }
+
+    private static boolean sameTokens(Rollout a, Rollout b) {
+        if (b == null || a.getCompletions().size() != b.getCompletions().size()) {
+            return false;
+        }
+        for (int j = 0; j < a.getCompletions().size(); j++) {
+            if (!a.getCompletions().get(j).getTokenIds().equals(b.getCompletions().get(j).getTokenIds())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reads the rollouts topic from the start, without a group, continuing where the last read stopped. */
+    private static final class RolloutReader implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final AvroDecoder<Rollout> decoder;
+
+        RolloutReader(GeneratorConfig config) {
+            var props = new KafkaClients(config.common()).consumerProperties("unused");
+            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+            consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            String topic = Topics.ROLLOUTS.name();
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            decoder = new AvroDecoder<>(Rollout.class, SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
+                    Map.of()));
+        }
+
+        Map<String, Rollout> read(int n) {
+            var out = new HashMap<String, Rollout>();
+            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+            while (out.size() < n) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("read " + out.size() + " of " + n + " rollouts in "
+                            + READ_TIMEOUT.toMinutes() + " min; is the generator running?");
+                }
+                for (var record : consumer.poll(Duration.ofMillis(5))) {
+                    Rollout r = decoder.decode(record);
+                    out.put(new String(record.key(), UTF_8), r);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    private static Path tempDir() {
+        try {
+            return Files.createTempDirectory("prefstream-bench-generator-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary directory", e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + dir, e);
+        }
+    }
+
+    /** {@code [--json] [--prompts N] [--batch-size B] [--samples K] [--max-new-tokens N] [--rounds R] [--device auto|cpu|gpu]}. */
+    public static void main(String[] args) {
+        var d = Options.defaults();
+        boolean json = false;
+        int prompts = d.prompts();
+        int batch = d.batchSize();
+        int k = d.samplesPerPrompt();
+        int maxNew = d.maxNewTokens();
+        int rounds = d.rounds();
+        DeviceSetting device = d.device();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--json" -> json = true;
+                case "--prompts" -> prompts = Integer.parseInt(value(args, ++i));
+                case "--batch-size" -> batch = Integer.parseInt(value(args, ++i));
+                case "--samples" -> k = Integer.parseInt(value(args, ++i));
+                case "--max-new-tokens" -> maxNew = Integer.parseInt(value(args, ++i));
+                case "--rounds" -> rounds = Integer.parseInt(value(args, ++i));
+                case "--device" -> device = DeviceSetting.parse(value(args, ++i));
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; expected --json, "
+                        + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds or --device");
+            }
+        }
+        var result = run(new Options(d.config(), prompts, d.warmupPrompts(), batch, k, maxNew, rounds, d.seed(), device));
+        System.out.println(json ? result.toJson() : result.toText());
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("option " + args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+}
