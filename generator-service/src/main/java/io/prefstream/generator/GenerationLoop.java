@@ -109,6 +109,7 @@ final class GenerationLoop implements AutoCloseable {
                 l -> l.gate.ahead(l.produced));
         metrics.gauge("prefstream.generator.input.lag", "Prompt records of its partitions not yet fetched", this,
                 l -> l.inputLag);
+        metrics.gateState(() -> admission.code());
         metrics.gauge("prefstream.generator.buffered", "Prompt records held between poll and commit", this,
                 l -> l.held);
     }
@@ -179,6 +180,9 @@ final class GenerationLoop implements AutoCloseable {
                     config.budgetPerVersion() == 0 ? "unlimited" : config.budgetPerVersion());
             log.info("Generator {} {}: {}", config.generatorId(), admission.open() ? "running" : "paused",
                     admission.reason());
+            if (!admission.open()) {
+                metrics.pauseTransition(admission.code());
+            }
             while (running.get()) {
                 turn();
             }

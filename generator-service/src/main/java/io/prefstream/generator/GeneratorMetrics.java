@@ -3,11 +3,16 @@ package io.prefstream.generator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 
@@ -20,7 +25,7 @@ import java.util.function.ToDoubleFunction;
  * policy version, paused (0/1) and pause transitions by reason, P, input lag (records of its
  * partitions not yet fetched), trainer backlog, checkpoints loaded/rejected.
  */
-final class GeneratorMetrics {
+final class GeneratorMetrics implements AutoCloseable {
 
     static final int RATE_WINDOW_SECONDS = 10;
     private static final long WINDOW_NANOS = Duration.ofSeconds(RATE_WINDOW_SECONDS).toNanos();
@@ -39,26 +44,28 @@ final class GeneratorMetrics {
     private final AtomicLong tokenTotal = new AtomicLong();
     private final ArrayDeque<long[]> window = new ArrayDeque<>(); // {nanoTime, rollouts, tokens}
     private final long createdNanos = System.nanoTime();
+    private final List<Meter> meters = new ArrayList<>();
 
     GeneratorMetrics(MeterRegistry registry, String generatorId) {
         this.registry = registry;
         this.tags = Tags.of("generator", generatorId);
-        rollouts = Counter.builder("prefstream.generator.rollouts").description("Rollouts produced").tags(tags)
-                .register(registry);
-        completions = Counter.builder("prefstream.generator.completions").description("Completions sampled")
-                .tags(tags).register(registry);
-        tokens = Counter.builder("prefstream.generator.tokens").description("Response tokens sampled, EOS included")
-                .tags(tags).register(registry);
-        checkpointsLoaded = Counter.builder("prefstream.generator.checkpoints").tags(tags).tag("outcome", "loaded")
-                .description("Policy versions loaded").register(registry);
-        checkpointsRejected = Counter.builder("prefstream.generator.checkpoints").tags(tags).tag("outcome", "rejected")
-                .description("Policy versions skipped: missing checkpoint, wrong sha256 or shape").register(registry);
-        deadLetters = Counter.builder("prefstream.generator.dead.letters").tags(tags)
-                .description("Records this generator sent to the dead-letter topic").register(registry);
-        batchFill = DistributionSummary.builder("prefstream.generator.batch.fill").tags(tags)
-                .description("Prompts per micro-batch divided by the batch size").register(registry);
-        sampling = Timer.builder("prefstream.generator.sampling").tags(tags)
-                .description("Wall time of sampling one micro-batch").register(registry);
+        rollouts = track(Counter.builder("prefstream.generator.rollouts").description("Rollouts produced").tags(tags)
+                .register(registry));
+        completions = track(Counter.builder("prefstream.generator.completions").description("Completions sampled")
+                .tags(tags).register(registry));
+        tokens = track(Counter.builder("prefstream.generator.tokens")
+                .description("Response tokens sampled, EOS included").tags(tags).register(registry));
+        checkpointsLoaded = track(Counter.builder("prefstream.generator.checkpoints").tags(tags)
+                .tag("outcome", "loaded").description("Policy versions loaded").register(registry));
+        checkpointsRejected = track(Counter.builder("prefstream.generator.checkpoints").tags(tags)
+                .tag("outcome", "rejected")
+                .description("Policy versions skipped: missing checkpoint, wrong sha256 or shape").register(registry));
+        deadLetters = track(Counter.builder("prefstream.generator.dead.letters").tags(tags)
+                .description("Records this generator sent to the dead-letter topic").register(registry));
+        batchFill = track(DistributionSummary.builder("prefstream.generator.batch.fill").tags(tags)
+                .description("Prompts per micro-batch divided by the batch size").register(registry));
+        sampling = track(Timer.builder("prefstream.generator.sampling").tags(tags)
+                .description("Wall time of sampling and encoding one micro-batch").register(registry));
         gauge("prefstream.generator.rollouts.per.second", "Rollouts per second, last 10 s",
                 m -> m.rates()[0]);
         gauge("prefstream.generator.tokens.per.second", "Tokens per second, last 10 s", m -> m.rates()[1]);
@@ -66,17 +73,48 @@ final class GeneratorMetrics {
 
     /** Registers a gauge on {@code source} (held strongly by the caller). */
     <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
-        Gauge.builder(name, source, value).description(description).tags(tags).strongReference(true)
-                .register(registry);
+        track(Gauge.builder(name, source, value).description(description).tags(tags).strongReference(true)
+                .register(registry));
     }
 
     private void gauge(String name, String description, ToDoubleFunction<GeneratorMetrics> value) {
         gauge(name, description, this, value);
     }
 
+    /**
+     * Gauges {@code prefstream_generator_gate{code=...}}: 1 for the gate's current code (open,
+     * no_policy, budget_spent, ahead_of_trainer, trainer_backlog), 0 for the others.
+     */
+    void gateState(Supplier<StalenessGate.Code> current) {
+        for (StalenessGate.Code code : StalenessGate.Code.values()) {
+            track(Gauge.builder("prefstream.generator.gate", current, c -> c.get() == code ? 1 : 0).tags(tags)
+                    .tag("code", code.name().toLowerCase(Locale.ROOT)).strongReference(true)
+                    .description("1 for the admission state the generator is in, with why").register(registry));
+        }
+    }
+
     void pauseTransition(StalenessGate.Code code) {
-        Counter.builder("prefstream.generator.pauses").tags(tags).tag("reason", code.name().toLowerCase())
-                .description("Transitions into a paused state, by reason").register(registry).increment();
+        track(Counter.builder("prefstream.generator.pauses").tags(tags)
+                .tag("reason", code.name().toLowerCase(Locale.ROOT))
+                .description("Transitions into a paused state, by reason").register(registry)).increment();
+    }
+
+    private <M extends Meter> M track(M meter) {
+        synchronized (meters) {
+            if (!meters.contains(meter)) {
+                meters.add(meter);
+            }
+        }
+        return meter;
+    }
+
+    /** Removes this instance's meters, so a later generator with the same id on a shared registry starts clean. */
+    @Override
+    public void close() {
+        synchronized (meters) {
+            meters.forEach(registry::remove);
+            meters.clear();
+        }
     }
 
     /** Rollouts handed to the producer. */

@@ -141,6 +141,7 @@ public final class GeneratorService implements AutoCloseable {
         resources.push(producer);
         var deadLetters = new DeadLetterPublisher(producer, registry, config.topics().deadLetters());
         metrics = new GeneratorMetrics(registry, config.generatorId());
+        resources.push(metrics);
 
         Device device = config.device().resolve();
         ServingPolicy initial = config.initialPolicy().map(dir -> loadInitial(dir, device)).orElse(null);

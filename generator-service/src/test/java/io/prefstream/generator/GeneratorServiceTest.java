@@ -139,6 +139,11 @@ class GeneratorServiceTest {
             assertTrue(metrics.contains("prefstream_generator_policy_version{generator=\"gen-e2e\"} 0.0"), metrics);
             assertTrue(metrics.contains("prefstream_generator_paused{generator=\"gen-e2e\"} 0.0"), metrics);
             assertTrue(metrics.contains("prefstream_generator_batch_fill_count{generator=\"gen-e2e\"}"), metrics);
+            assertTrue(metrics.contains("prefstream_generator_gate{code=\"open\",generator=\"gen-e2e\"} 1.0"), metrics);
+            assertTrue(metrics.contains("prefstream_generator_gate{code=\"no_policy\",generator=\"gen-e2e\"} 0.0"),
+                    metrics);
+            assertTrue(metrics.contains("prefstream_generator_pauses_total{generator=\"gen-e2e\",reason=\"no_policy\"} 1.0"),
+                    metrics);
             var health = http.send(HttpRequest.newBuilder(base.resolve("/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
@@ -301,6 +306,39 @@ class GeneratorServiceTest {
             kit.exactlyRollouts(topics, 5, Duration.ofMillis(200));
             assertEquals(State.RUNNING, generator.status().state());
             assertEquals(4, generator.status().trainerBacklog());
+        }
+    }
+
+    @Test
+    void aRestartResumesAfterTheCommittedPromptsAndARedeliveredPromptGetsTheSameRollout() throws Exception {
+        var topics = uniqueTopics();
+        var settings = kit.baseSettings("gen-restart");
+        settings.put("generator.initial-policy", policyA.dir().toString());
+        var config = config(settings, topics);
+        try (var generator = new GeneratorService(config).start()) {
+            kit.sendPrompts(topics, prompts("first", 4));
+            kit.exactlyRollouts(topics, 4, Duration.ofMillis(100));
+        }
+        assertEquals(4, kit.committed(config.groupId()), "close commits every acknowledged rollout");
+        try (var generator = new GeneratorService(config).start()) {
+            kit.sendPrompts(topics, prompts("second", 2));
+            var six = kit.exactlyRollouts(topics, 6, Duration.ofMillis(300));
+            assertEquals(6, six.stream().map(r -> r.getPrompt().getId()).distinct().count(), "nothing re-sampled");
+        }
+        // a crash before the commit = redelivery: rewind the group and sample everything again
+        var partition = new TopicPartition(topics.prompts(), 0);
+        kit.admin.alterConsumerGroupOffsets(config.groupId(), Map.of(partition, new OffsetAndMetadata(0))).all().get();
+        try (var generator = new GeneratorService(config).start()) {
+            var all = kit.exactlyRollouts(topics, 12, Duration.ofMillis(300));
+            Map<String, List<Rollout>> byId = all.stream().collect(Collectors.groupingBy(Rollout::getId));
+            assertEquals(6, byId.size(), "each redelivered prompt yields the rollout id it had");
+            for (List<Rollout> twins : byId.values()) {
+                assertEquals(2, twins.size());
+                for (int j = 0; j < 3; j++) {
+                    assertEquals(twins.get(0).getCompletions().get(j).getTokenIds(),
+                            twins.get(1).getCompletions().get(j).getTokenIds(), "same seed, same completions");
+                }
+            }
         }
     }
 
