@@ -59,7 +59,7 @@ public final class LabelerSettings {
     public static final Setting<String> REMOTE_SCORE_KEY = Setting.string("labeler.remote.score-key", "rewards",
             "Key of the reward array in the remote response");
     public static final Setting<String> REMOTE_LABEL_KEY = Setting.string("labeler.remote.label-key", "answer",
-            "Prompt metadata key whose value is sent in the request's labels array (empty string when absent)");
+            "Prompt metadata key whose value is sent in the request's labels array (\"\" for prompts without it)");
 
     // ---- human labeling -----------------------------------------------------------------------
 

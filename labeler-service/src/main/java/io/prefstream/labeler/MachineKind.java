@@ -47,6 +47,12 @@ public enum MachineKind {
         throw new IllegalArgumentException("expected one of " + choices() + " but found '" + text + "'");
     }
 
+    /** The config spelling, so config dumps read {@code [rule]}. */
+    @Override
+    public String toString() {
+        return id;
+    }
+
     /** {@code rule, reward-model, remote}. */
     public static String choices() {
         return Arrays.stream(values()).map(MachineKind::id).collect(Collectors.joining(", "));
