@@ -65,8 +65,8 @@ class RemoteRewardModelLabelerTest {
 
     @Test
     void retriesAfterServerErrorsAndTimeoutsThenSucceeds() {
-        stub.then(RewardStub.status(503)).then(RewardStub.slow(1_500));
-        var labeler = new RemoteRewardModelLabeler(config(3, 5, 500));
+        stub.then(RewardStub.status(503)).then(RewardStub.slow(3_000));
+        var labeler = new RemoteRewardModelLabeler(config(3, 5, 1_000));
         var outcomes = labeler.score(List.of(rollout("a", "1+2=", "3", "4")));
 
         assertEquals(3, stub.requests().size(), "503, then a timeout, then success");

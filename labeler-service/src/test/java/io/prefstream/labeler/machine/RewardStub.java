@@ -24,6 +24,7 @@ final class RewardStub implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService executor;
     private final ConcurrentLinkedDeque<Answer> script = new ConcurrentLinkedDeque<>();
     private final List<JsonNode> requests = new CopyOnWriteArrayList<>();
     private volatile Answer fallback = lengths();
@@ -54,7 +55,12 @@ final class RewardStub implements AutoCloseable {
                 // client gave up (timeout): nothing to answer
             }
         });
-        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
+        executor = java.util.concurrent.Executors.newFixedThreadPool(4, r -> {
+            var t = new Thread(r, "reward-stub");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
         server.start();
     }
 
@@ -100,5 +106,6 @@ final class RewardStub implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }
