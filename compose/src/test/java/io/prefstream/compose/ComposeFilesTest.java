@@ -149,8 +149,7 @@ class ComposeFilesTest {
                     .as(name + " waits for bootstrap").isEqualTo("service_completed_successfully");
             assertThat(services.get(name)).as(name + " health check").containsKey("healthcheck");
         }
-        var bootstrap = (Map<?, ?>) services.get("bootstrap").get("depends_on");
-        assertThat(bootstrap.keySet()).contains("kafka", "schema-registry");
+        assertThat(keys(services.get("bootstrap").get("depends_on"))).contains("kafka", "schema-registry");
         assertThat(((Map<?, ?>) services.get("generator").get("deploy")).get("replicas")).isEqualTo(1);
     }
 
@@ -177,11 +176,18 @@ class ComposeFilesTest {
         String readme = Files.readString(DIR.resolve("README.md"));
         var services = services(load("docker-compose.yml")).keySet();
         var named = new TreeSet<String>();
-        var command = Pattern.compile("docker compose[^\\n`]*?\\b(?:up|logs|restart|stop|exec|run|ps)\\b((?:\\s+[a-z][\\w-]*)+)");
-        var matcher = command.matcher(readme);
-        while (matcher.find()) {
-            for (String word : matcher.group(1).trim().split("\\s+")) {
-                named.add(word);
+        var subcommands = Set.of("up", "logs", "restart", "stop", "start", "exec", "run", "ps", "down", "build");
+        for (String line : readme.lines().map(String::strip).filter(l -> l.startsWith("docker compose")).toList()) {
+            String[] words = line.replaceAll("#.*", "").trim().split("\\s+");
+            boolean afterSubcommand = false;
+            for (int i = 2; i < words.length; i++) {
+                if (words[i].equals("-f") || words[i].equals("--scale")) {
+                    i++;
+                } else if (!afterSubcommand) {
+                    afterSubcommand = subcommands.contains(words[i]);
+                } else if (!words[i].startsWith("-")) {
+                    named.add(words[i]);
+                }
             }
         }
         var scale = Pattern.compile("--scale ([a-z][\\w-]*)=").matcher(readme);
