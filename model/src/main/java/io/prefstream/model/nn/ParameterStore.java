@@ -33,6 +33,7 @@ public final class ParameterStore implements ParameterInit, AutoCloseable {
     private final Map<String, NDArray> tensors = new LinkedHashMap<>();
 
     private ParameterStore(Device device) {
+        TorchThreads.ensureConfigured();
         this.manager = NDManager.newBaseManager(device, "PyTorch");
     }
 
@@ -100,6 +101,14 @@ public final class ParameterStore implements ParameterInit, AutoCloseable {
     /** The tensors in store order (the list an optimizer updates). */
     public List<NDArray> arrays() {
         return Collections.unmodifiableList(new ArrayList<>(tensors.values()));
+    }
+
+    /**
+     * Number of native arrays the store's manager holds: equals {@code names().size()} unless some
+     * operation left a temporary attached to the parameters' manager (a leak).
+     */
+    public int managedArrayCount() {
+        return manager.getManagedArrays().size();
     }
 
     /** Total number of scalars. */
