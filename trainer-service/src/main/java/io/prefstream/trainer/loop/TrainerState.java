@@ -16,6 +16,7 @@ import java.util.Map;
  *
  * @param step                 optimisation steps applied
  * @param policyVersion        version of the last published policy (weights may be newer when not yet published)
+ * @param publishedStep        step of the checkpoint published as {@code policyVersion} (kept from pruning)
  * @param batchOffset          offset of the last consumed training batch, −1 before the first
  * @param batchSequence        sequence number of that batch, −1 when none (or undecodable)
  * @param referenceStep        checkpoint step whose weights are π_ref (reference=refresh), −1 for the reference dir
@@ -23,7 +24,7 @@ import java.util.Map;
  * @param segment              sequences trained since the previous checkpoint, in order
  * @param deadLettered         sequences dead-lettered since the previous checkpoint (−1 when undecodable)
  */
-public record TrainerState(long step, long policyVersion, long batchOffset, long batchSequence, long referenceStep,
+public record TrainerState(long step, long policyVersion, long publishedStep, long batchOffset, long batchSequence, long referenceStep,
                            String referenceSha256, List<Long> segment, List<Long> deadLettered) {
 
     public TrainerState {
@@ -33,13 +34,14 @@ public record TrainerState(long step, long policyVersion, long batchOffset, long
 
     /** The state of a run that has not consumed anything yet. */
     public static TrainerState initial(String referenceSha256) {
-        return new TrainerState(0, 0, -1, -1, -1, referenceSha256, List.of(), List.of());
+        return new TrainerState(0, 0, 0, -1, -1, -1, referenceSha256, List.of(), List.of());
     }
 
     Map<String, String> toMetadata() {
         var m = new LinkedHashMap<String, String>();
         m.put("step", Long.toString(step));
         m.put("policy_version", Long.toString(policyVersion));
+        m.put("published_step", Long.toString(publishedStep));
         m.put("batch_offset", Long.toString(batchOffset));
         m.put("batch_sequence", Long.toString(batchSequence));
         m.put("reference_step", Long.toString(referenceStep));
@@ -52,7 +54,8 @@ public record TrainerState(long step, long policyVersion, long batchOffset, long
     static TrainerState fromMetadata(Map<String, String> m, String where) {
         try {
             return new TrainerState(Long.parseLong(get(m, "step", where)),
-                    Long.parseLong(get(m, "policy_version", where)), Long.parseLong(get(m, "batch_offset", where)),
+                    Long.parseLong(get(m, "policy_version", where)), Long.parseLong(get(m, "published_step", where)),
+                    Long.parseLong(get(m, "batch_offset", where)),
                     Long.parseLong(get(m, "batch_sequence", where)), Long.parseLong(get(m, "reference_step", where)),
                     get(m, "reference_sha256", where), split(m.getOrDefault("segment", "")),
                     split(m.getOrDefault("dead_lettered", "")));
