@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
         description = "Benchmarks that print ratios measured side by side in one run.",
         subcommands = {
                 // one line per benchmark subcommand class, in alphabetical order
+                BenchGeneratorCommand.class,
                 BenchSamplerCommand.class,
         })
 public final class BenchCommand implements Runnable {

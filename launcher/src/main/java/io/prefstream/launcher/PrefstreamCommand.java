@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 // one line per subcommand class, in alphabetical order
                 BootstrapCommand.class,
                 BenchCommand.class,
+                DemoCommand.class,
                 GeneratorCommand.class,
                 CommandLine.HelpCommand.class,
                 EvalCommand.class,
@@ -25,6 +26,8 @@ import picocli.CommandLine.Command;
                 OfflineCommand.class,
                 PromptsCommand.class,
                 SftCommand.class,
+                TrainerCommand.class,
+                UpCommand.class,
         })
 public final class PrefstreamCommand implements Runnable {
 

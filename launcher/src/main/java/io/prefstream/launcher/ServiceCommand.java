@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -51,8 +53,16 @@ abstract class ServiceCommand implements Callable<Integer> {
     /** Starts the service from {@code config}; the result is closed on shutdown. */
     abstract Running start(ResolvedConfig config);
 
-    /** A started service: what to close, how to tell it still works, and what to print once ready. */
-    record Running(AutoCloseable service, Supplier<HealthStatus> health, String readyMessage) {
+    /**
+     * A started service: what to close, how to tell it still works, what to print once ready, and
+     * (for a trainer with {@code trainer.max-steps}) a future that completes with a closing message
+     * when its work is done, or exceptionally when it failed.
+     */
+    record Running(AutoCloseable service, Supplier<HealthStatus> health, String readyMessage,
+                   CompletableFuture<String> finished) {
+        Running(AutoCloseable service, Supplier<HealthStatus> health, String readyMessage) {
+            this(service, health, readyMessage, new CompletableFuture<>());
+        }
     }
 
     @Override
@@ -77,6 +87,18 @@ abstract class ServiceCommand implements Callable<Integer> {
         out.println(running.readyMessage());
         out.flush();
         while (!stopped.await(HEALTH_CHECK_MS, TimeUnit.MILLISECONDS)) {
+            if (running.finished().isDone()) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                closeQuietly(running.service());
+                try {
+                    out.println(running.finished().join());
+                    out.flush();
+                    return 0;
+                } catch (CompletionException e) {
+                    spec.commandLine().getErr().println("prefstream " + spec.name() + ": " + e.getCause().getMessage());
+                    return PrefstreamCommand.EXIT_FAILURE;
+                }
+            }
             HealthStatus health = running.health().get();
             if (!health.healthy()) {
                 Runtime.getRuntime().removeShutdownHook(hook);

@@ -4,22 +4,32 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.filter.Filter;
 import ch.qos.logback.core.spi.FilterReply;
+import java.util.List;
 
 /**
- * What reaches the terminal: errors from anyone, warnings from Prefstream's own code. Kafka and
- * its clients warn routinely during normal operation (rebalances, metadata refreshes, a topic
- * not yet known); those warnings go to the run's log file only, so the status line stays
- * readable.
+ * What reaches the terminal: warnings and errors from Prefstream's own code, and errors from
+ * libraries, except those of the embedded broker's internals. Kafka warns routinely during normal
+ * operation (rebalances, metadata refreshes, a topic not yet known), and the embedded broker logs
+ * errors when clients go away during a shutdown (e.g. a fenced idempotent producer); those go to
+ * the run's log file only, so the status line stays readable. Failures that matter surface as a
+ * service's health or a command's error message.
  */
 public final class TerminalFilter extends Filter<ILoggingEvent> {
+
+    /** Loggers of the broker and controller running inside the launcher's JVM. */
+    private static final List<String> BROKER_LOGGERS = List.of("kafka.", "state.change.logger",
+            "org.apache.kafka.server", "org.apache.kafka.storage", "org.apache.kafka.controller",
+            "org.apache.kafka.raft", "org.apache.kafka.metadata", "org.apache.kafka.coordinator",
+            "org.apache.kafka.image", "org.apache.kafka.queue");
 
     @Override
     public FilterReply decide(ILoggingEvent event) {
         Level level = event.getLevel();
-        if (level.isGreaterOrEqual(Level.ERROR)) {
-            return FilterReply.NEUTRAL;
+        String logger = event.getLoggerName();
+        if (logger.startsWith("io.prefstream.")) {
+            return level.isGreaterOrEqual(Level.WARN) ? FilterReply.NEUTRAL : FilterReply.DENY;
         }
-        if (level.isGreaterOrEqual(Level.WARN) && event.getLoggerName().startsWith("io.prefstream.")) {
+        if (level.isGreaterOrEqual(Level.ERROR) && BROKER_LOGGERS.stream().noneMatch(logger::startsWith)) {
             return FilterReply.NEUTRAL;
         }
         return FilterReply.DENY;

@@ -46,7 +46,7 @@ public final class EmbeddedStack implements AutoCloseable {
         try {
             registry = SchemaRegistryServer.persistent(dataDir.resolve("registry")).start(registryPort);
             var config = new CommonConfig(kafka.bootstrapServers(), registry.url(), "prefstream", 0,
-                    dataDir.resolve("state"), partitions, (short) 1, -1, Map.of());
+                    dataDir, partitions, (short) 1, -1, Map.of());
             var clients = new KafkaClients(config);
             try (var admin = clients.admin()) {
                 var result = TopicProvisioner.from(admin, config).ensureAll();

@@ -67,7 +67,7 @@ public final class PromptFeeder implements AutoCloseable {
                 Thread.sleep(CHECK_MS);
             }
         } catch (InterruptedException e) {
-            // close() stops us
+            Thread.currentThread().interrupt();
         } catch (Exception e) {
             if (running) {
                 failure = e;
@@ -88,10 +88,9 @@ public final class PromptFeeder implements AutoCloseable {
 
     @Override
     public void close() {
-        running = false;
-        thread.interrupt();
+        running = false; // not interrupted: an interrupt inside a send or close leaves the producer half-closed
         try {
-            thread.join(5000);
+            thread.join(30_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

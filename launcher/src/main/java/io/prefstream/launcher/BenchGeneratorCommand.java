@@ -1,0 +1,63 @@
+package io.prefstream.launcher;
+
+import io.prefstream.bench.generator.GeneratorBenchmark;
+import io.prefstream.launcher.logging.RunLog;
+import io.prefstream.model.DeviceSetting;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code prefstream bench generator}: the generator service through Kafka versus the same sampling in-process. */
+@Command(name = "generator", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Rollouts/s of the real generator service on an embedded Kafka versus the same sampling",
+                "called in-process (same checkpoint, B, K and seeds), side by side; prints the ratio."})
+public final class BenchGeneratorCommand implements Callable<Integer> {
+
+    @Option(names = "--prompts", defaultValue = "1024", description = "Prompts per round and path.")
+    int prompts;
+
+    @Option(names = "--batch-size", defaultValue = "16", description = "B: prompts per micro-batch.")
+    int batchSize;
+
+    @Option(names = "--samples", defaultValue = "4", description = "K: completions per prompt.")
+    int samples;
+
+    @Option(names = "--max-new-tokens", defaultValue = "8", description = "Response token limit.")
+    int maxNewTokens;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds (best of each path reported).")
+    int rounds;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu.")
+    String device;
+
+    @Option(names = "--json", description = "Print one JSON object as the last line.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        var d = GeneratorBenchmark.Options.defaults();
+        var options = new GeneratorBenchmark.Options(d.config(), prompts, d.warmupPrompts(), batchSize, samples,
+                maxNewTokens, rounds, d.seed(), DeviceSetting.parse(device));
+        Path logFile = Files.createTempFile("prefstream-bench-generator-", ".log");
+        GeneratorBenchmark.Result result;
+        try (var runLog = RunLog.to(logFile)) {
+            result = GeneratorBenchmark.run(options);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(result.toText());
+        if (json) {
+            out.println(result.toJson());
+        }
+        out.flush();
+        return 0;
+    }
+}

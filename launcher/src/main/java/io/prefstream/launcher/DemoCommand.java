@@ -1,0 +1,346 @@
+package io.prefstream.launcher;
+
+import ai.djl.Device;
+import io.prefstream.launcher.logging.RunLog;
+import io.prefstream.launcher.progress.MetricsTail;
+import io.prefstream.launcher.progress.RunMetrics;
+import io.prefstream.launcher.progress.ServiceLag;
+import io.prefstream.launcher.progress.StatusLine;
+import io.prefstream.launcher.reference.RewardModels;
+import io.prefstream.launcher.report.ReportWriter;
+import io.prefstream.launcher.report.RunSummary;
+import io.prefstream.launcher.stack.EmbeddedStack;
+import io.prefstream.launcher.stack.Preparation;
+import io.prefstream.launcher.stack.PromptFeeder;
+import io.prefstream.launcher.stack.RunSettings;
+import io.prefstream.launcher.stack.ServiceStack;
+import io.prefstream.launcher.load.TopicCounts;
+import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.model.eval.EvalReport;
+import io.prefstream.model.eval.PolicyEvaluator;
+import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.train.ProgressListener;
+import io.prefstream.platform.lag.ConsumerLagReader;
+import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.MetricsKind;
+import io.prefstream.tasks.Task;
+import io.prefstream.tasks.Tasks;
+import io.prefstream.trainer.TrainerStatus;
+import io.prefstream.trainer.loop.CheckpointEvent;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code prefstream demo}: the whole system in one JVM on an embedded broker, no Docker, no
+ * network. Starts Kafka (KRaft) and the Schema Registry, prepares π_ref (cached) and the offline
+ * preference set, starts trainer, labeler and generator, feeds prompts, and runs online preference
+ * learning for {@code --steps} trainer steps with one live status line; then evaluates π_ref and
+ * the final policy on the same held-out prompts and writes a report with plots. Ctrl-C stops the
+ * run cleanly and still writes the report.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Run online preference learning end to end on an embedded Kafka: pi_ref (trained once and "
+                + "cached),", "offline set, generator, labeler and trainer in one JVM, live status line, then a "
+                + "summary and a report", "with plots under <data-dir>/report/. Ctrl-C stops cleanly and still "
+                + "writes the report."})
+public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
+    private static final long LAG_POLL_MS = 1000;
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(90);
+
+    @Mixin
+    StackOptions stack;
+
+    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 200, tiny 40).")
+    Long steps;
+
+    @Option(names = "--online-fraction", paramLabel = "F",
+            description = "Fraction of each training batch that is fresh on-policy data (batcher.online-fraction); "
+                    + "default: the profile's (0.75).")
+    Double onlineFraction;
+
+    @Option(names = "--mode", defaultValue = "streaming", paramLabel = "streaming|iterative",
+            description = "streaming: generator and trainer run concurrently within a staleness bound; iterative: "
+                    + "synchronous rounds (a budget of rollouts per policy version).")
+    String mode;
+
+    @Option(names = "--data-dir", description = "Run directory (broker log, registry, checkpoints, log file, "
+            + "report); default: runs/<timestamp>-<id>.")
+    Path dataDir;
+
+    @Option(names = "--json", description = "Print the summary as one JSON object on the last line of stdout.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Where the run is, for the Ctrl-C handler. */
+    private enum Phase { PREPARING, ONLINE, FINISHING }
+
+    private volatile Phase phase = Phase.PREPARING;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch finished = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        RunProfile profile = RunProfile.named(stack.profile);
+        Task task = Tasks.byName(stack.task);
+        String objective = stack.objective();
+        RunSettings.Mode runMode = parseMode(mode);
+        long totalSteps = steps != null ? steps : profile.steps();
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("--steps must be at least 1, found " + totalSteps);
+        }
+        if (onlineFraction != null && !(onlineFraction >= 0 && onlineFraction <= 1)) {
+            throw new IllegalArgumentException("--online-fraction must be in [0, 1], found " + onlineFraction);
+        }
+        Device device = stack.deviceSetting().resolve();
+        Path dir = dataDir != null ? dataDir : defaultRunDir();
+        PrintWriter out = spec.commandLine().getOut();
+        boolean tty = System.console() != null && !json;
+
+        Thread hook = new Thread(this::onShutdownSignal, "prefstream-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (RunLog runLog = RunLog.to(dir.resolve("prefstream.log"))) {
+            out.printf("prefstream demo: task %s, objective %s, %d steps, %s mode, %s labeling, profile %s%n",
+                    task.name(), objective, totalSteps, runMode.name().toLowerCase(), label(stack.labeling),
+                    profile.name());
+            out.printf("run directory %s (log: %s)%n", dir.toAbsolutePath(), runLog.file().toAbsolutePath());
+            out.flush();
+            try {
+                return run(profile, task, objective, runMode, totalSteps, device, dir, out, tty);
+            } catch (Exception | Error e) {
+                log.error("Demo run failed", e);
+                throw e;
+            }
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down (Ctrl-C): the hook is running
+            }
+        }
+    }
+
+    private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, long totalSteps,
+                    Device device, Path dir, PrintWriter out, boolean tty) throws Exception {
+        long started = System.nanoTime();
+        try (EmbeddedStack infra = EmbeddedStack.start(dir, 0, 0, 2)) {
+            log.info("Embedded stack: Kafka {}, registry {}", infra.bootstrapServers(), infra.registryUrl());
+            out.printf("embedded Kafka %s, schema registry %s%n", infra.bootstrapServers(), infra.registryUrl());
+            var clients = infra.clients();
+            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, device, clients,
+                    progress(out, tty, "training π_ref"), out::println);
+            Path rewardModel = null;
+            if (stack.labeling == Labeling.REWARD_MODEL) {
+                rewardModel = RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(),
+                        profile.offline(), profile.rewardModel(), stack.cacheDir, device,
+                        progress(out, tty, "training the reward model"));
+                out.println("reward model ready: " + rewardModel);
+            }
+            var evalOptions = new PolicyEvaluator.Options(profile.evalPrompts(), 1.0, stack.seed);
+            EvalReport reference;
+            try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device)) {
+                reference = new PolicyEvaluator(task).evaluate(ref, ref, evalOptions);
+            }
+            out.printf("π_ref on %d held-out prompts: gold reward %.3f, exact accuracy %.3f%n", reference.n(),
+                    reference.goldRewardMean(), reference.accuracy());
+            if (stopRequested.getCount() == 0) {
+                out.println("stopped before online training started; no report written");
+                return PrefstreamCommand.EXIT_FAILURE;
+            }
+
+            var settings = ServiceStack.settings(RunSettings.base(profile, task.name(), objective, totalSteps,
+                    onlineFraction, runMode, stack.seed, prepared.reference().checkpoint(), stack.device,
+                    stack.labeling.settings(rewardModel), 0, task.maxResponseTokens()), stack.configFile,
+                    stack.overrides);
+            long deadLettersBefore = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(),
+                    Duration.ofMinutes(1));
+            var metrics = new RunMetrics();
+            var latestCheckpoint = new AtomicReference<CheckpointEvent>();
+            var lag = new AtomicReference<Map<String, Long>>(Map.of());
+            long onlineStarted;
+            long onlineEnded;
+            boolean completed;
+            String failure = null;
+            long rollouts;
+            TrainerStatus trainerStatus;
+            try (MetricsTail tail = MetricsTail.start(clients, endOffsets(clients, Topics.METRICS.name()), metrics)) {
+                ServiceStack services = ServiceStack.start(settings, infra.config(), -1);
+                onlineStarted = System.nanoTime();
+                phase = Phase.ONLINE;
+                services.trainer().addCheckpointListener(latestCheckpoint::set);
+                if (stack.labeling == Labeling.HUMAN) {
+                    out.println("label in your browser: " + services.labeler().url());
+                }
+                try (PromptFeeder feeder = PromptFeeder.start(task, "prefstream-generator", profile.promptBacklog(),
+                        stack.seed * 1_000_003L, clients);
+                     var admin = clients.admin();
+                     StatusLine status = StatusLine.start(out, tty, () -> StatusLine.training(metrics, totalSteps,
+                             lag.get(), (System.nanoTime() - started) / 1_000_000))) {
+                    var lagReader = new ConsumerLagReader(admin);
+                    long nextLagPoll = 0;
+                    while (true) {
+                        var done = services.trainer().done();
+                        if (done.isDone()) {
+                            break;
+                        }
+                        if (stopRequested.getCount() == 0) {
+                            status.println("stopping (Ctrl-C): closing services and writing the report...");
+                            break;
+                        }
+                        Optional<String> broken = services.failure();
+                        if (broken.isEmpty() && feeder.failure() != null) {
+                            broken = Optional.of("prompt feeder: " + feeder.failure());
+                        }
+                        if (broken.isPresent()) {
+                            failure = broken.get();
+                            status.println("a service failed: " + failure);
+                            break;
+                        }
+                        if (System.nanoTime() >= nextLagPoll) {
+                            try {
+                                lag.set(ServiceLag.read(lagReader));
+                            } catch (RuntimeException e) {
+                                log.debug("Lag not readable yet: {}", e.toString());
+                            }
+                            nextLagPoll = System.nanoTime() + LAG_POLL_MS * 1_000_000;
+                        }
+                        try {
+                            done.get(200, TimeUnit.MILLISECONDS);
+                        } catch (TimeoutException e) {
+                            // keep watching
+                        }
+                    }
+                    phase = Phase.FINISHING;
+                } finally {
+                    onlineEnded = System.nanoTime();
+                    rollouts = services.generator().status().rollouts();
+                    trainerStatus = services.trainer().status();
+                    services.close();
+                }
+                completed = trainerStatus.phase() == TrainerStatus.Phase.DONE;
+                if (trainerStatus.phase() == TrainerStatus.Phase.FAILED && failure == null) {
+                    failure = "trainer: " + trainerStatus.failure();
+                }
+                tail.drainAndClose(Duration.ofSeconds(15));
+            }
+            long deadLetters = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(), Duration.ofMinutes(1))
+                    - deadLettersBefore;
+
+            EvalReport finalEval = null;
+            CheckpointEvent last = latestCheckpoint.get();
+            if (last != null && trainerStatus.step() > 0 && Files.isDirectory(last.dir())) {
+                out.printf("evaluating the final policy (step %d) against π_ref on %d held-out prompts...%n",
+                        last.state().step(), evalOptions.n());
+                out.flush();
+                try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device);
+                     CausalLm policy = Checkpoints.loadPolicy(last.dir(), device)) {
+                    finalEval = new PolicyEvaluator(task).evaluate(policy, ref, evalOptions);
+                }
+            }
+            double pairs = metrics.of(MetricsKind.TRAIN).stream().mapToDouble(p -> p.get("pairs"))
+                    .filter(Double::isFinite).sum();
+            var summary = new RunSummary(task.name(), objective, trainerStatus.step(), totalSteps, completed,
+                    trainerStatus.policyVersion(), (System.nanoTime() - started) / 1e9,
+                    (onlineEnded - onlineStarted) / 1e9, reference, finalEval, rollouts, pairs, deadLetters,
+                    dir.resolve("report"));
+            ReportWriter.write(summary, metrics);
+            out.println();
+            out.print(summary.table());
+            out.println("report: " + summary.reportDir().resolve(ReportWriter.INDEX_HTML).toAbsolutePath());
+            if (failure != null) {
+                out.println("run ended early: " + failure);
+            }
+            if (json) {
+                out.println(summary.toJson().toString());
+            }
+            out.flush();
+            return failure == null ? 0 : PrefstreamCommand.EXIT_FAILURE;
+        }
+    }
+
+    /** Ctrl-C: ask the run to stop, then wait for it to close the services and write its report. */
+    private void onShutdownSignal() {
+        stopRequested.countDown();
+        if (phase == Phase.PREPARING) {
+            return; // nothing to report yet; the JVM may stop now
+        }
+        try {
+            finished.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Map<TopicPartition, Long> endOffsets(io.prefstream.platform.kafka.KafkaClients clients,
+                                                        String topic) {
+        Map<String, Object> props = clients.consumerProperties("unused");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            return new HashMap<>(consumer.endOffsets(partitions));
+        }
+    }
+
+    /** SFT/reward-model progress: a redrawn line on a terminal, a line every 25% otherwise. */
+    static ProgressListener progress(PrintWriter out, boolean tty, String what) {
+        return (step, total, loss, lr, elapsed) -> {
+            if (tty) {
+                out.printf("\r  %s: step %d/%d, loss %.3f, %s   ", what, step, total, loss,
+                        StatusLine.duration(elapsed / 1_000_000));
+                if (step == total) {
+                    out.println();
+                }
+                out.flush();
+            } else if (step == total || step % Math.max(1, total / 4) == 0) {
+                out.printf("  %s: step %d/%d, loss %.3f, %s%n", what, step, total, loss,
+                        StatusLine.duration(elapsed / 1_000_000));
+                out.flush();
+            }
+        };
+    }
+
+    static RunSettings.Mode parseMode(String text) {
+        try {
+            return RunSettings.Mode.valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mode: expected streaming or iterative, found '" + text + "'");
+        }
+    }
+
+    private static String label(Labeling labeling) {
+        return labeling.name().toLowerCase().replace('_', '-');
+    }
+
+    static Path defaultRunDir() {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String id = Long.toString(ProcessHandle.current().pid(), 36);
+        return Path.of("runs", stamp + "-" + id);
+    }
+}

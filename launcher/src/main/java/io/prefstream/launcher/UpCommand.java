@@ -1,0 +1,187 @@
+package io.prefstream.launcher;
+
+import ai.djl.Device;
+import io.prefstream.launcher.logging.RunLog;
+import io.prefstream.launcher.reference.RewardModels;
+import io.prefstream.launcher.stack.EmbeddedStack;
+import io.prefstream.launcher.stack.Preparation;
+import io.prefstream.launcher.stack.RunSettings;
+import io.prefstream.launcher.stack.ServiceStack;
+import io.prefstream.tasks.Task;
+import io.prefstream.tasks.Tasks;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code prefstream up}: the embedded stack and all services, running until stopped. Kafka, the
+ * Schema Registry (HTTP, journaled under the data dir) and the labeling UI listen on loopback at
+ * fixed ports, so other processes (the {@code prompts}/{@code offline} commands, an external
+ * labeler, any Kafka client) can join in. Broker log, registry, checkpoints and π_ref's
+ * installation live under {@code --data-dir}: restarting with the same directory resumes where
+ * the stack stopped, with the same schema ids.
+ */
+@Command(name = "up", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = {"Start the embedded Kafka, the Schema Registry and all services in one JVM, and run until "
+                + "Ctrl-C.", "Prints bootstrap.servers, schema.registry.url, the labeling UI and the metrics URLs "
+                + "once ready.", "Feed it with 'prefstream prompts produce --count N'."})
+public final class UpCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
+    private static final long HEALTH_CHECK_MS = 1000;
+
+    @Mixin
+    StackOptions stack;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka broker port on loopback (0 = free).")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081",
+            description = "Schema Registry port on loopback (0 = free).")
+    int registryPort;
+
+    @Option(names = "--http-port", defaultValue = "8080", description = "Labeling UI and REST API port (0 = free).")
+    int httpPort;
+
+    @Option(names = "--metrics-port", defaultValue = "9400",
+            description = "Port of /metrics (Prometheus) and /health of all services (0 = free).")
+    int metricsPort;
+
+    @Option(names = "--mode", defaultValue = "streaming", paramLabel = "streaming|iterative",
+            description = "Generator/trainer pacing: streaming (bounded staleness) or iterative (synchronous rounds).")
+    String mode;
+
+    @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the data topics.")
+    int partitions;
+
+    @Option(names = "--data-dir", defaultValue = "runs/up",
+            description = "State of the stack (broker log, registry journal, checkpoints, log file); reuse it to "
+                    + "resume.")
+    Path dataDir;
+
+    @Spec
+    CommandSpec spec;
+
+    /** Where the running stack can be reached. */
+    public record Endpoints(String bootstrapServers, String schemaRegistryUrl, URI labelingUi, URI metrics,
+                            URI health, Path dataDir) {
+    }
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final CompletableFuture<Endpoints> ready = new CompletableFuture<>();
+
+    /** Completes once everything runs (exceptionally when start-up failed). */
+    public CompletableFuture<Endpoints> ready() {
+        return ready;
+    }
+
+    /** Asks a running {@code up} to stop, and waits until it has (what Ctrl-C does). */
+    public void stop(Duration timeout) throws InterruptedException {
+        stop.countDown();
+        stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        var profile = RunProfile.named(stack.profile);
+        Task task = Tasks.byName(stack.task);
+        String objective = stack.objective();
+        RunSettings.Mode runMode = DemoCommand.parseMode(mode);
+        Device device = stack.deviceSetting().resolve();
+        PrintWriter out = spec.commandLine().getOut();
+        Thread hook = new Thread(() -> {
+            stop.countDown();
+            try {
+                stopped.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "prefstream-up-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try (RunLog runLog = RunLog.to(dataDir.resolve("prefstream.log"))) {
+            try {
+                return run(profile, task, objective, runMode, device, out, runLog);
+            } catch (Exception | Error e) {
+                log.error("prefstream up failed", e);
+                ready.completeExceptionally(e);
+                throw e;
+            }
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down: the hook is running
+            }
+        }
+    }
+
+    private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, Device device,
+                    PrintWriter out, RunLog runLog) throws Exception {
+        out.printf("prefstream up: task %s, objective %s, %s labeling, data %s (log: %s)%n", task.name(), objective,
+                stack.labeling.name().toLowerCase().replace('_', '-'), dataDir.toAbsolutePath(),
+                runLog.file().toAbsolutePath());
+        out.flush();
+        try (EmbeddedStack infra = EmbeddedStack.start(dataDir, kafkaPort, registryPort, partitions)) {
+            var clients = infra.clients();
+            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, device, clients,
+                    DemoCommand.progress(out, false, "training π_ref"), out::println);
+            Path rewardModel = stack.labeling == Labeling.REWARD_MODEL
+                    ? RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(), profile.offline(),
+                    profile.rewardModel(), stack.cacheDir, device, DemoCommand.progress(out, false,
+                            "training the reward model"))
+                    : null;
+            var settings = ServiceStack.settings(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
+                    stack.seed, prepared.reference().checkpoint(), stack.device, stack.labeling.settings(rewardModel),
+                    httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
+            try (ServiceStack services = ServiceStack.start(settings, infra.config(), metricsPort)) {
+                var metrics = services.metricsServer().orElseThrow();
+                var endpoints = new Endpoints(infra.bootstrapServers(), infra.registryUrl(), services.labeler().url(),
+                        metrics.baseUri().resolve("/metrics"), metrics.baseUri().resolve("/health"),
+                        dataDir.toAbsolutePath());
+                printReady(out, endpoints, task);
+                ready.complete(endpoints);
+                while (!stop.await(HEALTH_CHECK_MS, TimeUnit.MILLISECONDS)) {
+                    Optional<String> failure = services.failure();
+                    if (failure.isPresent()) {
+                        spec.commandLine().getErr().println("prefstream up: a service stopped working: "
+                                + failure.get() + " (details: " + runLog.file().toAbsolutePath() + ")");
+                        return PrefstreamCommand.EXIT_FAILURE;
+                    }
+                }
+                out.println("prefstream up: stopping...");
+                out.flush();
+            }
+        }
+        out.println("prefstream up: stopped");
+        out.flush();
+        return 0;
+    }
+
+    private static void printReady(PrintWriter out, Endpoints e, Task task) {
+        out.println("prefstream up: ready");
+        out.printf("  bootstrap.servers     %s%n", e.bootstrapServers());
+        out.printf("  schema.registry.url   %s%n", e.schemaRegistryUrl());
+        out.printf("  labeling UI           %s%n", e.labelingUi());
+        out.printf("  metrics               %s  (health %s)%n", e.metrics(), e.health());
+        out.printf("feed prompts:  prefstream prompts produce --task %s --count 50 --bootstrap %s --registry %s%n",
+                task.name(), e.bootstrapServers(), e.schemaRegistryUrl());
+        out.println("watch lag:     prefstream lag --bootstrap " + e.bootstrapServers());
+        out.println("stop with Ctrl-C");
+        out.flush();
+    }
+}
