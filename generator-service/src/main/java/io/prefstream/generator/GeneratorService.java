@@ -158,7 +158,8 @@ public final class GeneratorService implements AutoCloseable {
             resources.push(backlog);
         }
         var props = clients.consumerProperties(config.groupId());
-        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.batchSize());
+        // several micro-batches per poll, so consecutive batches are sampled without a poll in between
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.batchSize());
         var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TrainerBacklog monitor = backlog;
         loop = new GenerationLoop(config, consumer, producer, new AvroDecoder<>(Prompt.class, schemaRegistry),

@@ -55,7 +55,12 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * loop. Each of {@code rounds} rounds measures both on fresh prompt ids; the best round of each is
  * reported. Because seeds are per prompt, both paths sample the same completions: the number of
  * rollouts with identical tokens is reported as a check that the work compared is the same.
- * {@code ratio = Kafka rollouts/s ÷ in-process rollouts/s} (target ≥ 0.9).
+ * {@code ratio = Kafka rollouts/s ÷ in-process rollouts/s} of the best rounds (target ≥ 0.9); also
+ * the median of per-round ratios (the paths run back to back, so it resists load drifting between
+ * rounds) and the pipeline overhead {@code 1 − (time the service spent sampling and encoding) ÷
+ * (Kafka wall time)}, the part of the gap Kafka itself causes. The rest of any gap is the broker and
+ * clients, which run in this JVM, competing with PyTorch's threads for the CPU; on a small machine
+ * {@code -Dai.djl.pytorch.num_threads=1} reduces that interference.
  */
 public final class GeneratorBenchmark {
 
@@ -115,9 +120,27 @@ public final class GeneratorBenchmark {
      * @param identical        rollouts (of the compared rounds) whose K completions have identical tokens on both paths
      * @param compared         rollouts compared
      * @param meanBatchFill    mean micro-batch fill of the service over all rounds (prompts ÷ B)
+     * @param roundRatios      per round, Kafka ÷ in-process rollouts/s of that round (the two paths
+     *                         run back to back, so this is robust to load that drifts between rounds)
      */
     public record Result(String device, long parameters, Options options, Throughput inProcess, Throughput kafka,
-                         int identical, int compared, double meanBatchFill) {
+                         int identical, int compared, double meanBatchFill, List<Double> roundRatios) {
+
+        public Result {
+            roundRatios = List.copyOf(roundRatios);
+        }
+
+        /** Median of {@link #roundRatios}. */
+        public double medianRoundRatio() {
+            var sorted = roundRatios.stream().sorted().toList();
+            int n = sorted.size();
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        }
+
+        /** Share of the Kafka path's wall time not spent sampling in the service: the pipeline's own overhead. */
+        public double pipelineOverhead() {
+            return 1 - kafka.samplingSeconds() / kafka.seconds();
+        }
 
         public double ratio() {
             return kafka.rolloutsPerSecond() / inProcess.rolloutsPerSecond();
@@ -136,12 +159,15 @@ public final class GeneratorBenchmark {
                             + "\"kafka\":{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
                             + "\"sampling_seconds\":%.3f},"
                             + "\"ratio\":%.3f,\"tokens_ratio\":%.3f,\"identical_rollouts\":%d,\"compared_rollouts\":%d,"
-                            + "\"mean_batch_fill\":%.3f}",
+                            + "\"mean_batch_fill\":%.3f,\"median_round_ratio\":%.3f,\"round_ratios\":%s,"
+                            + "\"pipeline_overhead\":%.3f}",
                     device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
                     options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
                     inProcess.seconds(), inProcess.samplingSeconds(), kafka.rolloutsPerSecond(),
                     kafka.tokensPerSecond(), kafka.seconds(), kafka.samplingSeconds(), ratio(),
-                    tokensRatio(), identical, compared, meanBatchFill);
+                    tokensRatio(), identical, compared, meanBatchFill, medianRoundRatio(),
+                    roundRatios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList().toString()
+                            .replace(" ", ""), pipelineOverhead());
         }
 
         /** A few lines for a terminal. */
@@ -151,13 +177,13 @@ public final class GeneratorBenchmark {
                             + "  in-process : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling)%n"
                             + "  via Kafka  : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling in the service, "
                             + "mean batch fill %.2f)%n"
-                            + "  ratio      : %.3f (rollouts/s), %.3f (tokens/s); identical rollouts %d/%d",
+                            + "  ratio      : %.3f (rollouts/s), %.3f (tokens/s); median per-round %.3f; "
+                            + "pipeline overhead %.1f%%; identical rollouts %d/%d",
                     device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
                     options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
                     inProcess.seconds(), inProcess.samplingSeconds(), kafka.rolloutsPerSecond(),
                     kafka.tokensPerSecond(), kafka.seconds(), kafka.samplingSeconds(), meanBatchFill, ratio(),
-                    tokensRatio(),
-                    identical, compared);
+                    tokensRatio(), medianRoundRatio(), 100 * pipelineOverhead(), identical, compared);
         }
     }
 
@@ -189,10 +215,12 @@ public final class GeneratorBenchmark {
                 Throughput bestKafka = null;
                 int identical = 0;
                 int compared = 0;
+                var roundRatios = new ArrayList<Double>();
                 for (int round = 0; round < options.rounds(); round++) {
                     var batch = prompts("round" + round, options.prompts(), options.seed() + 1 + round);
                     var local = inProcess(sampler, policy, batch, options);
                     var viaKafka = kafka(producer, reader, samplingTimer, batch);
+                    roundRatios.add(viaKafka.throughput().rolloutsPerSecond() / local.throughput().rolloutsPerSecond());
                     for (var entry : local.rollouts().entrySet()) {
                         compared++;
                         if (sameTokens(entry.getValue(), viaKafka.rollouts().get(entry.getKey()))) {
@@ -214,7 +242,7 @@ public final class GeneratorBenchmark {
                 var fill = service.registry().find("prefstream.generator.batch.fill").summary();
                 double meanFill = fill == null ? Double.NaN : fill.mean();
                 return new Result(policy.model().device().toString(), policy.model().parameters().parameterCount(),
-                        options, bestLocal, bestKafka, identical, compared, meanFill);
+                        options, bestLocal, bestKafka, identical, compared, meanFill, roundRatios);
             }
         } finally {
             deleteRecursively(work);
