@@ -187,6 +187,12 @@ public final class GeneratorService implements AutoCloseable {
 
     private ServingPolicy loadInitial(Path dir, Device device) {
         var model = Checkpoints.loadPolicy(dir, device);
+        try {
+            PromptTokens.requireRoomForPrompts(model.config(), config.maxNewTokens());
+        } catch (IllegalArgumentException e) {
+            model.close();
+            throw new IllegalArgumentException("generator.initial-policy " + dir + ": " + e.getMessage(), e);
+        }
         String sha = Checkpoints.readManifest(dir).weightsSha256();
         log.info("Generator {} serves initial policy {} as version {} (sha256 {})", config.generatorId(), dir,
                 config.initialPolicyVersion(), sha);

@@ -50,6 +50,7 @@ final class PolicyFollower implements AutoCloseable {
     private final String service;
     private final Device device;
     private final Duration pollTimeout;
+    private final int maxNewTokens;
     private final AtomicReference<PolicyEvent> slot = new AtomicReference<>();
     private final AtomicLong publishedVersion = new AtomicLong(-1);
     private final AtomicBoolean running = new AtomicBoolean();
@@ -71,6 +72,7 @@ final class PolicyFollower implements AutoCloseable {
         this.service = config.common().serviceId();
         this.device = device;
         this.pollTimeout = config.pollTimeout().multipliedBy(2);
+        this.maxNewTokens = config.maxNewTokens();
         if (initial != null) {
             publishedVersion.set(initial.version());
             expectedConfig = initial.model().config();
@@ -209,6 +211,12 @@ final class PolicyFollower implements AutoCloseable {
     private ServingPolicy load(PolicyUpdate update) {
         Path dir = checkpointDir(update.getCheckpointUri());
         CausalLm model = Checkpoints.loadPolicy(dir, device, update.getSha256(), expectedConfig);
+        try {
+            PromptTokens.requireRoomForPrompts(model.config(), maxNewTokens);
+        } catch (IllegalArgumentException e) {
+            model.close();
+            throw e;
+        }
         String tokenizer = model.tokenizer().id();
         if (expectedTokenizer != null && !expectedTokenizer.equals(tokenizer)) {
             model.close();

@@ -47,6 +47,20 @@ public final class PromptTokens {
         return tokens;
     }
 
+    /**
+     * Checks that a policy can serve {@code maxNewTokens} at all: the shortest prompt (BOS and one
+     * token) must fit, else every prompt would be dead-lettered as too long.
+     *
+     * @throws IllegalArgumentException naming both numbers when it cannot
+     */
+    public static void requireRoomForPrompts(LmConfig config, int maxNewTokens) {
+        if (2 + maxNewTokens - 1 > config.maxSeqLen()) {
+            throw new IllegalArgumentException("the policy's max_seq_len " + config.maxSeqLen()
+                    + " leaves no room for a prompt with generator.max-new-tokens " + maxNewTokens
+                    + "; expected max-new-tokens <= " + (config.maxSeqLen() - 1));
+        }
+    }
+
     private static int[] encodeText(String text, Tokenizer tokenizer) throws InvalidPromptException {
         if (text == null || text.isEmpty()) {
             return new int[] {tokenizer.bos()};

@@ -38,6 +38,14 @@ class PromptTokensTest {
     }
 
     @Test
+    void aPolicyMustLeaveRoomForAtLeastAOneTokenPrompt() {
+        PromptTokens.requireRoomForPrompts(TINY, 31); // BOS + 1 token + 31 - 1 = 32
+        var e = assertThrows(IllegalArgumentException.class, () -> PromptTokens.requireRoomForPrompts(TINY, 32));
+        assertEquals("the policy's max_seq_len 32 leaves no room for a prompt with generator.max-new-tokens 32; "
+                + "expected max-new-tokens <= 31", e.getMessage());
+    }
+
+    @Test
     void badPromptsNameTheirReason() {
         assertReason(InvalidPromptException.EMPTY, prompt("p", ""));
         assertReason(InvalidPromptException.UNTOKENIZABLE, prompt("p", "one+1="));
