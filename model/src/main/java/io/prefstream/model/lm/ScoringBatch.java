@@ -122,11 +122,11 @@ public record ScoringBatch(TokenBatch inputs, long[] targets, float[] targetMask
 
     /** (B, T) int64 targets. */
     public NDArray targets(NDManager manager) {
-        return manager.create(targets, new Shape(batchSize(), length()));
+        return TokenBatch.nativeCopy(manager.create(targets, new Shape(batchSize(), length()))); // gather saves it
     }
 
     /** (B, T) float32 response mask. */
     public NDArray targetMask(NDManager manager) {
-        return manager.create(targetMask, new Shape(batchSize(), length()));
+        return TokenBatch.nativeCopy(manager.create(targetMask, new Shape(batchSize(), length()))); // mul saves it
     }
 }

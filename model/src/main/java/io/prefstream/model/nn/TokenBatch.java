@@ -59,16 +59,28 @@ public record TokenBatch(int batchSize, int length, long[] tokens, long[] positi
 
     /** (B, L) int64 token ids. */
     public NDArray tokens(NDManager manager) {
-        return manager.create(tokens, new Shape(batchSize, length));
+        return nativeCopy(manager.create(tokens, new Shape(batchSize, length)));
     }
 
     /** (B, L) int64 position ids. */
     public NDArray positions(NDManager manager) {
-        return manager.create(positions, new Shape(batchSize, length));
+        return nativeCopy(manager.create(positions, new Shape(batchSize, length)));
     }
 
     /** (B, L) float32 key mask. */
     public NDArray keyMask(NDManager manager) {
-        return manager.create(keyMask, new Shape(batchSize, length));
+        return nativeCopy(manager.create(keyMask, new Shape(batchSize, length)));
+    }
+
+    /**
+     * A copy whose memory the engine owns. Embedding lookups save their index tensors for backward;
+     * an array created from a Java array wraps a direct buffer that is freed once its handle is
+     * closed and the GC runs, so a backward after the caller's scope closed would read freed
+     * memory (seen as "index ... out of bounds" in the trainer).
+     */
+    public static NDArray nativeCopy(NDArray javaBacked) {
+        NDArray copy = javaBacked.duplicate();
+        javaBacked.close();
+        return copy;
     }
 }
