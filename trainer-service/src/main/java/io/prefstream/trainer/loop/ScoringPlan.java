@@ -445,8 +445,11 @@ public final class ScoringPlan {
             muW[i] = (float) p.behaviourChosen();
             muL[i] = (float) p.behaviourRejected();
         }
-        var tensors = PairTensors.of(policy.get(m.create(chosen)), policy.get(m.create(rejected)),  // (B)
-                m.create(refW), m.create(refL), m.create(lenW), m.create(lenL));
+        // Index tensors are saved by autograd for backward: native copies, not Java-backed from_blob
+        // views whose buffer the GC may free before backward runs (see objective.NativeTensors).
+        var tensors = PairTensors.of(policy.get(m.create(chosen).duplicate()),                      // (B)
+                policy.get(m.create(rejected).duplicate()), m.create(refW), m.create(refL), m.create(lenW),
+                m.create(lenL));
         return behaviour ? tensors.withBehaviour(m.create(muW), m.create(muL)) : tensors;
     }
 
@@ -483,7 +486,7 @@ public final class ScoringPlan {
             }
         }
         var shape = new Shape(g, k);
-        NDArray pol = policy.get(m.create(idx)).reshape(shape);                                  // (G, K)
+        NDArray pol = policy.get(m.create(idx).duplicate()).reshape(shape);  // (G, K); native index, saved for backward
         var tensors = new GroupTensors(pol, m.create(refs, shape), java.util.Optional.of(m.create(mu, shape)),
                 hasRewards ? java.util.Optional.of(m.create(rewards, shape)) : java.util.Optional.empty(),
                 m.create(lengths, shape), java.util.Optional.empty());

@@ -149,7 +149,8 @@ public final class TrainingStep {
         if (parts.size() == 1) {
             return parts.get(0);                                                                   // (N)
         }
-        return NDArrays.concat(parts).get(scope.create(position));                                 // (N)
+        // A native copy of the index: autograd keeps it for backward, after the Java buffer may be gone.
+        return NDArrays.concat(parts).get(scope.create(position).duplicate());                     // (N)
     }
 
     private double gradientNorm() {
