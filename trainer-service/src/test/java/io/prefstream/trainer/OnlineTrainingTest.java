@@ -78,22 +78,25 @@ class OnlineTrainingTest {
     }
 
     @Test
-    void onlineDpoOnFreshLabeledRolloutsImprovesGoldRewardOverTheReference() throws Exception {
+    void iterativeOnlineDpoOnFreshLabeledRolloutsImprovesGoldRewardOverTheReference() throws Exception {
         String policy = TestNames.unique("online-policy");
+        int metricsPort = freePort();
         TrainerConfig config = TrainerTestSupport.config(kafka.bootstrapServers(), "mock://" + scope, dataDir,
                 Map.ofEntries(Map.entry("trainer.policy-name", policy), Map.entry("trainer.objective", "online-dpo"),
                         Map.entry("batcher.online-fraction", "1"), Map.entry("batcher.batch-size", "8"),
-                        Map.entry("trainer.checkpoint-every", "2"), Map.entry("batcher.max-ahead", "4"),
-                        Map.entry("batcher.max-staleness", "1"), Map.entry("trainer.max-steps", "40"),
-                        Map.entry("trainer.eval-every", "20"), Map.entry("trainer.eval-prompts", "128"),
-                        Map.entry("trainer.lr", "1e-3")));
+                        Map.entry("trainer.mode", "iterative"), Map.entry("trainer.steps-per-iteration", "2"),
+                        Map.entry("trainer.reference", "refresh"), Map.entry("trainer.checkpoint-every", "5"),
+                        Map.entry("batcher.max-ahead", "4"), Map.entry("batcher.max-staleness", "1"),
+                        Map.entry("trainer.max-steps", "40"), Map.entry("trainer.eval-every", "20"),
+                        Map.entry("trainer.eval-prompts", "128"), Map.entry("trainer.lr", "1e-3"),
+                        Map.entry("metrics.port", Integer.toString(metricsPort))));
         TrainerTestSupport.saveReference(config.referenceDir(), 5);
         var clients = new KafkaClients(CommonConfig.local(kafka.bootstrapServers(), dataDir));
         try (var admin = clients.admin()) {
             TopicProvisioner.from(admin, config.common()).ensureAll();
         }
         // one budget of rollouts per policy version: synchronous iterative DPO
-        int budget = config.checkpointEvery() * config.batcher().onlineItems();
+        int budget = config.stepsPerIteration() * config.batcher().onlineItems();
         var generator = new Generator(clients, policy, budget, config.createTask());
         var thread = new Thread(generator, "test-generator");
         try (var service = new TrainerService(config)) {
@@ -102,7 +105,19 @@ class OnlineTrainingTest {
             TrainerStatus status = service.done().get(4, TimeUnit.MINUTES);
             assertEquals(TrainerStatus.Phase.DONE, status.phase(), status.failure());
             assertEquals(40, status.step());
-            assertEquals(20, status.policyVersion());
+            assertEquals(20, status.policyVersion(), "one version per 2-step iteration; checkpoints 5, 15, ... "
+                    + "are for resume only");
+
+            String scrape = http(metricsPort, "/metrics");
+            assertTrue(scrape.contains("prefstream_trainer_steps_total{policy=\"" + policy + "\"} 40.0"), scrape);
+            for (String gauge : List.of("prefstream_trainer_pairs_per_second", "prefstream_trainer_loss",
+                    "prefstream_trainer_kl", "prefstream_trainer_policy_version", "prefstream_trainer_input_lag",
+                    "prefstream_trainer_eval_gold_reward", "prefstream_batcher_batches_total")) {
+                assertTrue(scrape.contains(gauge), gauge + " missing from /metrics");
+            }
+            String health = http(metricsPort, "/health");
+            assertTrue(health.contains("\"status\":\"UP\"") && health.contains("trainer-loop")
+                    && health.contains("batcher"), health);
 
             // a rollout of version 0 is now far beyond the staleness bound: routed to prefstream.stale
             LabeledRollout old;
@@ -133,11 +148,37 @@ class OnlineTrainingTest {
         assertTrue(eval.get(2).getMetrics().get("kl_token") > 0, "the policy moved away from pi_ref");
         List<TrainerMetrics> train = metrics.stream().filter(m -> m.getKind() == MetricsKind.TRAIN).toList();
         assertEquals(40, train.size());
+        for (int step = 3; step <= 39; step += 2) {
+            // reference=refresh: an iteration's first step sees pi = pi_ref exactly, so Δ = 0 and L = log 2
+            var m = train.get(step - 1).getMetrics();
+            assertEquals(Math.log(2), m.get("loss"), 1e-6, "loss at step " + step + ": " + m);
+            assertEquals(0.0, m.get("reward_margin"), 1e-6);
+        }
+        assertTrue(Math.abs(train.get(1).getMetrics().get("loss") - Math.log(2)) > 1e-4,
+                "within an iteration the policy has moved");
+        List<PolicyUpdate> published = TrainerTestSupport.readValues(clients, registry, Topics.POLICY_UPDATES.name(),
+                PolicyUpdate.class, policy);
+        assertEquals(21, published.size());
+        assertTrue(published.stream().allMatch(u -> u.getTrainerStep() == 2 * u.getVersion()),
+                "only iteration boundaries are published");
         TrainerMetrics last = train.get(39);
         for (String name : List.of("loss", "kl", "reward_accuracy", "reward_margin", "pairs_per_s", "online_pairs")) {
             assertTrue(last.getMetrics().containsKey(name), name + " in " + last.getMetrics());
         }
         assertTrue(generator.rollouts > 0);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String http(int port, String path) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var response = client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        return response.body();
     }
 
     private static CausalLm loadReference(TrainerConfig config) {

@@ -163,7 +163,7 @@ public final class TrainingLoop implements AutoCloseable {
             freshStart = true;
             policy = initialReference.frozenCopy();
             optimizer = new AdamW(policy.parameters(), adamW());
-            reference = new ReferenceScorer(initialReference, config.refCacheSize());
+            reference = new ReferenceScorer(referenceFrom(initialReference), config.refCacheSize());
             store.save(policy, optimizer, TrainerState.initial(referenceSha));
             lastCheckpointStep = 0;
             log.info("No checkpoint in {}: policy {} starts from pi_ref {} (sha256 {})", store.root(),
@@ -184,6 +184,11 @@ public final class TrainingLoop implements AutoCloseable {
         seek();
     }
 
+    /** π_ref itself when it stays fixed; a copy when refreshes will overwrite it (evaluation keeps π_0). */
+    private CausalLm referenceFrom(CausalLm initial) {
+        return config.objectiveParams().reference() == ReferenceMode.REFRESH ? initial.frozenCopy() : initial;
+    }
+
     private AdamWOptions adamW() {
         return AdamWOptions.defaults().withWeightDecay(config.weightDecay()).withMaxGradNorm(config.maxGradNorm());
     }
@@ -199,7 +204,7 @@ public final class TrainingLoop implements AutoCloseable {
         policy = Checkpoints.loadPolicy(entry.dir(), device, null, initialReference.config());
         optimizer = new AdamW(policy.parameters(), adamW());
         Checkpoints.loadOptimizer(entry.dir(), optimizer);
-        CausalLm ref = s.referenceStep() < 0 ? initialReference
+        CausalLm ref = s.referenceStep() < 0 ? referenceFrom(initialReference)
                 : Checkpoints.loadPolicy(store.dirOf(s.referenceStep()), device);
         reference = new ReferenceScorer(ref, config.refCacheSize());
         step = s.step();
