@@ -72,7 +72,13 @@ public final class ParameterStore implements ParameterInit, AutoCloseable {
         if (tensors.containsKey(name)) {
             throw new IllegalArgumentException("parameter '" + name + "' already exists");
         }
-        NDArray array = manager.create(values, shape);
+        NDArray array;
+        try (NDManager staging = manager.newSubManager()) {
+            // copy into memory from PyTorch's allocator: an array made from a Java buffer keeps that
+            // buffer's alignment, which varies between runs and changes SIMD rounding (runs diverged)
+            array = staging.create(values, shape).duplicate();
+            array.attach(manager);
+        }
         array.setName(name);
         tensors.put(name, array);
     }
