@@ -179,4 +179,59 @@ class TrainingStepTest {
         assertEquals(Math.log(2), outcome.metrics().get("loss"), 1e-5);
         assertTrue(outcome.metrics().containsKey("kl"), "online samples give a KL estimate");
     }
+
+    /** A completion that ended with EOS. */
+    private static Sample s(String text) {
+        return new Sample(text, TK.encodeResponse(text), -1.0 - text.length(), true);
+    }
+
+    @Test
+    void hypoTrainsOnOfflinePairsAndPaddedUnlabeledGroups() {
+        var step = step("hypo");
+        var pairs = List.of(TestRecords.pair("a", "1+2=", "3", "4"), TestRecords.pair("b", "2+2=", "4", "5"));
+        var groups = List.of(TestRecords.rollout("g1", "3+4=", 0, 1.0, List.of(s("7"), s("8"), s("71"))),
+                TestRecords.rollout("g2", "5+5=", 0, 1.0, List.of(s("10"), s("11"))));
+        var b = TrainingBatch.newBuilder(batch(0, pairs)).setOnlineUnlabeled(groups).build();
+        var m = step.run(b, 1e-3).metrics();
+        assertEquals(2.0, m.get("offline_pairs"));
+        assertEquals(2.0, m.get("groups"));
+        assertEquals(9.0, m.get("sequences"), "4 offline responses + 3 + 2 completions");
+        // π = π_ref: the DPO part is log 2 and the KL estimate and its penalty are 0
+        assertEquals(Math.log(2), m.get("loss"), 1e-5);
+        assertEquals(0.0, m.get("kl"), 1e-6);
+    }
+
+    @Test
+    void rewardWeightedObjectivesTakeLabeledRolloutsAsGroupsAndCountThoseWithoutRewards() {
+        var step = step("exo-rw");
+        var scored = TestRecords.labeled(TestRecords.rollout("r1", "1+2=", 0, 1.0, List.of(s("3"), s("4"), s("33"))),
+                1.0, 0.25, -0.1);
+        var unscored = io.prefstream.schemas.LabeledRollout.newBuilder(scored)
+                .setRollout(TestRecords.rollout("r2", "2+2=", 0, 1.0, List.of(s("4"), s("5"))))
+                .setSummary(io.prefstream.schemas.LabelSummary.newBuilder().setScores(List.of()).setVotes(List.of())
+                        .setLabelIds(List.of()).build()).build();
+        var b = TrainingBatch.newBuilder(batch(0, List.of())).setOnlineLabeled(List.of(scored, unscored)).build();
+        var m = step.run(b, 1e-3).metrics();
+        assertEquals(1.0, m.get("groups"));
+        assertEquals(1.0, m.get("dropped_rollout_without_rewards"));
+        assertTrue(Double.isFinite(m.get("loss")));
+    }
+
+    @Test
+    void aSequenceSharedByTwoPairsIsScoredOnce() {
+        var step = step("dpo");
+        var pairs = List.of(TestRecords.pair("a", "1+2=", "3", "4"), TestRecords.pair("b", "1+2=", "3", "5"));
+        var m = step.run(batch(0, pairs), 1e-3).metrics();
+        assertEquals(3.0, m.get("sequences"));
+        assertEquals(2.0, m.get("offline_pairs"));
+    }
+
+    @Test
+    void labeledRolloutsWithScoresOfTheWrongSizeAreInvalid() {
+        var step = step("online-dpo");
+        var bad = TestRecords.labeled(TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(s("3"), s("4"))), 1.0);
+        var b = TrainingBatch.newBuilder(batch(0, List.of())).setOnlineLabeled(List.of(bad)).build();
+        var e = assertThrows(BatchRejectedException.class, () -> step.run(b, 1e-3));
+        assertTrue(e.getMessage().contains("1 RULE scores for 2 completions"), e.getMessage());
+    }
 }
