@@ -2,6 +2,7 @@ package io.prefstream.model.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.prefstream.model.nn.NativeScalar;
 import io.prefstream.model.nn.NoGrad;
 
 /**
@@ -46,7 +47,7 @@ public final class LogProbs {
         try (NDManager tmp = scope.newSubManager(lm.device())) {
             var in = batch.inputs();
             NDArray logits = lm.logits(in.tokens(tmp), in.positions(tmp), in.keyMask(tmp), null);     // (B, T, V)
-            NDArray out = logits.div(temperature).add(tmp.create(suppressionMask(lm))).logSoftmax(-1);  // (B, T, V)
+            NDArray out = logits.div(NativeScalar.of(logits, temperature)).add(tmp.create(suppressionMask(lm))).logSoftmax(-1);  // (B, T, V)
             out.attach(scope);
             return out;
         }

@@ -105,7 +105,8 @@ public final class Transformer {
             k = kv[0];
             v = kv[1];
         }
-        NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(D))        // (B, H, T, S)
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));                              // (B, H, T, S)
+        NDArray att = scores.mul(NativeScalar.of(scores, 1.0 / Math.sqrt(D)))          // (B, H, T, S)
                 .add(bias)
                 .softmax(-1);
         NDArray y = att.matMul(v)                                                         // (B, H, T, D)

@@ -1,6 +1,7 @@
 package io.prefstream.model.reward;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
 
 /**
  * Bradley–Terry preference loss (Bradley &amp; Terry, 1952; as in Ouyang et al., 2022):
@@ -15,6 +16,6 @@ public final class BradleyTerry {
     /** chosen, rejected (B) → scalar loss, in chosen's manager. */
     public static NDArray loss(NDArray chosen, NDArray rejected) {
         NDArray d = chosen.sub(rejected);                                 // (B)
-        return d.neg().maximum(0f).add(d.abs().neg().exp().add(1f).log()).mean();
+        return Activation.relu(d.neg()).add(d.abs().neg().exp().add(1f).log()).mean();
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.lm.LogProbs;
 import io.prefstream.model.lm.ScoringBatch;
+import io.prefstream.model.nn.NativeScalar;
 import io.prefstream.tasks.SftExample;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,8 @@ public final class Sft {
                 double loss;
                 try (NDManager scope = root.newSubManager();
                         GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray nll = LogProbs.tokens(scope, policy, batch, 1.0).sum().neg().div(tokens);   // scalar
+                    NDArray nll = LogProbs.tokens(scope, policy, batch, 1.0).sum().neg();
+                    nll = nll.div(NativeScalar.of(nll, tokens));   // scalar
                     gc.backward(nll);
                     loss = nll.getFloat();
                 }
