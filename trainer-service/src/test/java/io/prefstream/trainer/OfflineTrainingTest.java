@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -106,10 +107,18 @@ class OfflineTrainingTest {
             assertEquals(5, status.policyVersion(), "v0 = pi_ref, then one version per 10-step checkpoint");
         }
 
-        // the checkpoint segments are the sequences 0..49, each once, in order
+        // the checkpoints' segments consume sequences 0, 1, 2, ... in order, each once; a batch the guard
+        // rejected (a rare non-finite gradient at this aggressive learning rate) is consumed, not trained
         assertEquals(5, segments.size());
-        assertEquals(java.util.stream.LongStream.range(0, 50).boxed().toList(),
-                segments.stream().flatMap(e -> e.state().segment().stream()).toList());
+        List<Long> trained = segments.stream().flatMap(e -> e.state().segment().stream()).toList();
+        List<Long> rejected = segments.stream().flatMap(e -> e.state().deadLettered().stream()).toList();
+        assertEquals(50, trained.size());
+        var consumed = new ArrayList<Long>(trained);
+        consumed.addAll(rejected);
+        consumed.sort(null);
+        assertEquals(LongStream.range(0, 50 + rejected.size()).boxed().toList(), consumed);
+        assertEquals(trained.stream().sorted().toList(), trained, "trained in sequence order");
+        long lastConsumed = consumed.get(consumed.size() - 1);
 
         // policy updates: v0..v5; the last loads and verifies with the model module
         List<PolicyUpdate> updates = TrainerTestSupport.readValues(clients, registry, Topics.POLICY_UPDATES.name(),
@@ -118,13 +127,13 @@ class OfflineTrainingTest {
         assertEquals(refSha, updates.get(0).getSha256(), "version 0 is pi_ref's weights");
         PolicyUpdate last = updates.get(5);
         assertEquals(50, last.getTrainerStep());
-        assertEquals(49.0, last.getMetrics().get("last_batch_sequence"));
+        assertEquals((double) lastConsumed, last.getMetrics().get("last_batch_sequence"));
         Path lastDir = Path.of(URI.create(last.getCheckpointUri()));
         try (CausalLm reference = Checkpoints.loadPolicy(dataDir.resolve("reference"), DeviceSetting.AUTO.resolve());
-                CausalLm trained = Checkpoints.loadPolicy(lastDir, DeviceSetting.AUTO.resolve(), last.getSha256(),
+                CausalLm policyLm = Checkpoints.loadPolicy(lastDir, DeviceSetting.AUTO.resolve(), last.getSha256(),
                         reference.config())) {
             assertEquals(0.0, TrainerTestSupport.implicitRewardAccuracy(reference, reference, data));
-            double accuracy = TrainerTestSupport.implicitRewardAccuracy(trained, reference, data);
+            double accuracy = TrainerTestSupport.implicitRewardAccuracy(policyLm, reference, data);
             assertTrue(accuracy >= 0.9, "implicit-reward accuracy on the offline set after 50 steps: " + accuracy);
         }
 
@@ -150,12 +159,17 @@ class OfflineTrainingTest {
         assertEquals(50.0, eval.get(0).getMetrics().get("step"));
 
         // the undecodable offline record was dead-lettered by the batcher with its coordinates
-        List<DeadLetter> dead = TrainerTestSupport.readAll(clients, Topics.DEAD_LETTERS.name()).stream()
+        List<DeadLetter> letters = TrainerTestSupport.readAll(clients, Topics.DEAD_LETTERS.name()).stream()
                 .map(DeadLetter::from).toList();
+        List<DeadLetter> dead = letters.stream()
+                .filter(d -> d.sourceTopic().equals(Topics.OFFLINE_PREFERENCES.name())).toList();
         assertEquals(1, dead.size());
-        assertEquals(Topics.OFFLINE_PREFERENCES.name(), dead.get(0).sourceTopic());
         assertEquals("undecodable", dead.get(0).reason());
         assertArrayEquals(new byte[] {1, 2, 3}, dead.get(0).value());
+        List<DeadLetter> batches = letters.stream()
+                .filter(d -> d.sourceTopic().equals(Topics.TRAINING_BATCHES.name())).toList();
+        assertEquals(rejected.size(), batches.size(), "every rejected batch is in the dead-letter topic: " + batches);
+        assertTrue(batches.stream().allMatch(d -> d.reason().startsWith("non-finite")), batches.toString());
 
         // retention 3, plus the published checkpoint: never more than 3 step directories
         try (Stream<Path> dirs = Files.list(config.checkpointDir())) {
@@ -177,8 +191,12 @@ class OfflineTrainingTest {
             assertEquals(60, status.step());
             assertEquals(6, status.policyVersion());
         }
-        assertEquals(java.util.stream.LongStream.range(50, 60).boxed().toList(), resumed.get(0).state().segment(),
-                "the batcher continues its sequence after a restart and the trainer resumes after batch 49");
+        var next = new ArrayList<Long>(resumed.get(0).state().segment());
+        next.addAll(resumed.get(0).state().deadLettered());
+        next.sort(null);
+        assertEquals(lastConsumed + 1, next.get(0),
+                "the batcher continues its sequence after a restart and the trainer resumes after its last batch");
+        assertEquals(LongStream.range(lastConsumed + 1, lastConsumed + 1 + next.size()).boxed().toList(), next);
     }
 
     private static double meanOf(List<TrainerMetrics> records, String name) {
