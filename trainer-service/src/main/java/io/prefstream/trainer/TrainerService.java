@@ -115,7 +115,7 @@ public final class TrainerService implements AutoCloseable {
         // same identity fences the first, which is what one batcher per policy wants.
         props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                 config.common().serviceId() + "-" + config.policyName() + "-batcher");
-        batcher = new KafkaStreams(BatcherTopology.build(config.batcher(), meters), props);
+        batcher = new KafkaStreams(BatcherTopology.build(config.batcher(), meters, registry), props);
         batcher.setUncaughtExceptionHandler(e -> {
             log.error("Batcher of policy {} failed: {}", config.policyName(), e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

@@ -56,8 +56,12 @@ public final class BatcherTopology {
 
     /** The topology for {@code config}; stale records, dead letters, batches and buffer sizes are metered in {@code meters}. */
     public static Topology build(BatcherConfig config, MeterRegistry meters) {
-        SchemaRegistryClient registry = SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
-                config.common().kafkaProperties());
+        return build(config, meters, SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
+                config.common().kafkaProperties()));
+    }
+
+    /** The topology for {@code config}, decoding and encoding with {@code registry} (owned by the caller). */
+    public static Topology build(BatcherConfig config, MeterRegistry meters, SchemaRegistryClient registry) {
         var deadLetters = new StreamsDeadLetters(config.applicationId(), meters);
         var builder = new StreamsBuilder();
         var bytes = Serdes.ByteArray();

@@ -13,7 +13,6 @@ import io.prefstream.schemas.serde.AvroEncoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
 import io.prefstream.trainer.batcher.BatcherTopology;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
