@@ -14,8 +14,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code prefstream bench generator}: the generator service through Kafka versus the same sampling in-process. */
 @Command(name = "generator", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Rollouts/s of the real generator service on an embedded Kafka versus the same sampling",
-                "called in-process (same checkpoint, B, K and seeds), side by side; prints the ratio."})
+        description = {"Rollouts/s of the real generator service on an embedded Kafka versus the",
+                "same sampling called in-process (same checkpoint, B, K and seeds), side by",
+                "side; prints the ratio."})
 public final class BenchGeneratorCommand implements Callable<Integer> {
 
     @Option(names = "--prompts", defaultValue = "1024", description = "Prompts per round and path.")

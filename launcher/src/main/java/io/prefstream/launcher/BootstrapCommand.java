@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
  * with the same weights is kept, and the offline set is not written twice.
  */
 @Command(name = "bootstrap", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Provision topics, train or load pi_ref into the data dir, build the offline preference set.",
-                "Idempotent: re-running creates nothing twice (the compose one-shot job)."})
+        description = {"The one-shot job of a distributed deployment: provision the topics, train",
+                "(or load) pi_ref and install it as <data-dir>/reference, and write the offline",
+                "preference set. Idempotent: re-running creates nothing twice."})
 public final class BootstrapCommand implements Callable<Integer> {
 
     @Mixin

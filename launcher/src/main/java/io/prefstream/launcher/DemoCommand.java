@@ -37,6 +37,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,10 +62,10 @@ import picocli.CommandLine.Spec;
  * run cleanly and still writes the report.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run online preference learning end to end on an embedded Kafka: pi_ref (trained once and "
-                + "cached),", "offline set, generator, labeler and trainer in one JVM, live status line, then a "
-                + "summary and a report", "with plots under <data-dir>/report/. Ctrl-C stops cleanly and still "
-                + "writes the report."})
+        description = {"Online preference learning end to end on an embedded Kafka, in one JVM:",
+                "pi_ref (trained once, then cached), the offline preference set, generator,",
+                "labeler and trainer, a live status line, then a summary and a report with",
+                "plots under <data-dir>/report/. Ctrl-C stops cleanly and still writes the report."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
@@ -234,6 +235,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                             done.get(200, TimeUnit.MILLISECONDS);
                         } catch (TimeoutException e) {
                             // keep watching
+                        } catch (ExecutionException e) {
+                            failure = "trainer: " + e.getCause();
+                            status.println("the trainer failed: " + e.getCause());
+                            break;
                         }
                     }
                     phase = Phase.FINISHING;

@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 
 /** {@code prefstream generator}: one generator instance against an external cluster. */
 @Command(name = "generator", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run a generator: prompts -> K sampled completions per prompt -> rollouts, following policy "
-                + "updates.", "Scale out by starting more instances (same generator.group-id)."})
+        description = {"Run one generator against an external Kafka and Schema Registry: prompts ->",
+                "K sampled completions per prompt -> rollouts, following policy updates.",
+                "Scale out by starting more instances with the same generator.group-id."})
 public final class GeneratorCommand extends ServiceCommand {
 
     @Override

@@ -11,8 +11,9 @@ import picocli.CommandLine.Command;
 
 /** {@code prefstream labeler}: machine labelers, the label join and the labeling UI against an external cluster. */
 @Command(name = "labeler", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run the labeler: machine labelers (rule, reward-model, remote), the label join (Kafka Streams)",
-                "and the human labeling web UI + REST API."})
+        description = {"Run the labeler against an external Kafka and Schema Registry: machine labelers",
+                "(rule, reward-model, remote), the label join (Kafka Streams) and the human",
+                "labeling web UI and REST API."})
 public final class LabelerCommand extends ServiceCommand {
 
     /** Kafka Streams states in which the label join no longer processes records. */

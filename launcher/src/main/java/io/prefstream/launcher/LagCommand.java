@@ -24,8 +24,9 @@ import picocli.CommandLine.Spec;
  * window (two reads {@code --window} apart).
  */
 @Command(name = "lag", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Show consumer-group lag per group/topic/partition: committed offset, log-end offset, lag,",
-                "and records/s produced to and consumed from each partition over a short window."})
+        description = {"Consumer-group lag per group, topic and partition, like kafka-consumer-groups",
+                "--describe: committed offset, log-end offset, lag, and records/s produced to",
+                "(IN/S) and consumed from (OUT/S) each partition over a short window."})
 public final class LagCommand implements Callable<Integer> {
 
     @Mixin

@@ -29,8 +29,9 @@ public final class OfflineCommand implements Runnable {
     /** {@code prefstream offline load FILE}. */
     @Command(name = "load", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = {"Load preference pairs from a JSON Lines file into prefstream.offline-preferences.",
-                    "Each line: {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...} with optional \"id\", \"source\",",
-                    "\"chosen_reward\", \"rejected_reward\". Every line is validated first; an invalid file loads nothing."})
+                    "Each line: {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}, optionally \"id\",",
+                    "\"source\", \"chosen_reward\", \"rejected_reward\". Every line is validated first;",
+                    "an invalid file loads nothing (all valid lines go in one transaction)."})
     public static final class Load implements Callable<Integer> {
 
         @Mixin

@@ -35,10 +35,10 @@ public final class PromptsCommand implements Runnable {
 
     /** {@code prefstream prompts load FILE}. */
     @Command(name = "load", mixinStandardHelpOptions = true, showDefaultValues = true,
-            description = {"Load prompts from a JSON Lines file into prefstream.prompts.",
-                    "Each line: {\"text\": ...} with optional \"id\", \"task\", \"metadata\" (object of strings,",
-                    "numbers or booleans). Prompts of a registered task must be ones its gold reward can score.",
-                    "Every line is validated first; an invalid file loads nothing."})
+            description = {"Load prompts from a JSON Lines file into prefstream.prompts. Each line:",
+                    "{\"text\": ...}, optionally \"id\", \"task\", \"metadata\" (object of strings, numbers",
+                    "or booleans). Prompts of a registered task must be ones its gold reward can",
+                    "score. Every line is validated first; an invalid file loads nothing."})
     public static final class Load implements Callable<Integer> {
 
         @Mixin

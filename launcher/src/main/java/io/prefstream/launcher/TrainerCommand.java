@@ -13,9 +13,10 @@ import picocli.CommandLine.Command;
 
 /** {@code prefstream trainer}: the batcher and the training loop of one policy against an external cluster. */
 @Command(name = "trainer", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Run the trainer: the batcher (Kafka Streams) and the training loop of one policy,",
-                "publishing checkpoints to prefstream.policy-updates and metrics to prefstream.metrics.",
-                "With trainer.max-steps > 0 it exits after the final checkpoint and evaluation."})
+        description = {"Run the trainer against an external Kafka and Schema Registry: the batcher",
+                "(Kafka Streams) and the training loop of one policy, publishing checkpoints to",
+                "prefstream.policy-updates and metrics to prefstream.metrics. With",
+                "trainer.max-steps > 0 it exits after the final checkpoint and evaluation."})
 public final class TrainerCommand extends ServiceCommand {
 
     @Override

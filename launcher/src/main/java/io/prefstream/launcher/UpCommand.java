@@ -35,9 +35,10 @@ import picocli.CommandLine.Spec;
  * the stack stopped, with the same schema ids.
  */
 @Command(name = "up", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = {"Start the embedded Kafka, the Schema Registry and all services in one JVM, and run until "
-                + "Ctrl-C.", "Prints bootstrap.servers, schema.registry.url, the labeling UI and the metrics URLs "
-                + "once ready.", "Feed it with 'prefstream prompts produce --count N'."})
+        description = {"The embedded Kafka, the Schema Registry and all services in one JVM, running",
+                "until Ctrl-C. Prints bootstrap.servers, schema.registry.url, the labeling UI and",
+                "the metrics URLs once ready. Feed it with 'prefstream prompts produce --count N'.",
+                "State lives under --data-dir: restart with the same directory to resume."})
 public final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
