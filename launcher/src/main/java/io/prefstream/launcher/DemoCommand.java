@@ -134,7 +134,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             try {
                 return run(profile, task, objective, runMode, totalSteps, device, dir, out, tty);
             } catch (Exception | Error e) {
-                log.error("Demo run failed", e);
+                log.error(RunLog.FILE_ONLY, "Demo run failed", e);
                 throw e;
             }
         } finally {
@@ -175,9 +175,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 return PrefstreamCommand.EXIT_FAILURE;
             }
 
+            String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
             var settings = ServiceStack.settings(RunSettings.base(profile, task.name(), objective, totalSteps,
                     onlineFraction, runMode, stack.seed, prepared.reference().checkpoint(), stack.device,
-                    stack.labeling.settings(rewardModel), 0, task.maxResponseTokens()), stack.configFile,
+                    stack.labeling.settings(rewardModel, humanToken), 0, task.maxResponseTokens()), stack.configFile,
                     stack.overrides);
             long deadLettersBefore = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(),
                     Duration.ofMinutes(1));
@@ -196,7 +197,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 phase = Phase.ONLINE;
                 services.trainer().addCheckpointListener(latestCheckpoint::set);
                 if (stack.labeling == Labeling.HUMAN) {
-                    out.println("label in your browser: " + services.labeler().url());
+                    out.println("label in your browser: " + Labeling.uiAddress(services.labeler().url(), settings,
+                            humanToken));
                 }
                 try (PromptFeeder feeder = PromptFeeder.start(task, "prefstream-generator", profile.promptBacklog(),
                         stack.seed * 1_000_003L, clients);

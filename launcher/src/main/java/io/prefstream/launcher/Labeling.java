@@ -17,15 +17,38 @@ public enum Labeling {
     /** Every rollout waits for a human vote in the web UI (the run advances as people label). */
     HUMAN;
 
+    /** Labeler id of the token {@link #HUMAN} labeling creates for the person at the terminal. */
+    static final String LOCAL_LABELER = "you";
+
     /** How long the join waits for a human vote before it emits a rollout without one. */
     static final String HUMAN_TIMEOUT_MS = "600000";
+
+    /** A fresh random token for the labeling UI (the UI reads it from {@code ?token=}). */
+    static String newToken() {
+        var bytes = new byte[12];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    /**
+     * The labeling UI address to print: with the run's own token when the settings still hold it.
+     */
+    static java.net.URI uiAddress(java.net.URI ui, io.prefstream.platform.config.ResolvedConfig settings,
+                                  String humanToken) {
+        var tokens = io.prefstream.labeler.LabelerSettings.TOKENS;
+        if (humanToken == null || !settings.sourceOf(tokens).equals("profile")) {
+            return ui;
+        }
+        return ui.resolve("?token=" + humanToken);
+    }
 
     /**
      * The labeler settings of this choice.
      *
      * @param rewardModel the reward model's checkpoint ({@link #REWARD_MODEL} only, else null)
+     * @param humanToken  the labeling API token of {@link #LOCAL_LABELER} ({@link #HUMAN} only)
      */
-    Map<String, String> settings(Path rewardModel) {
+    Map<String, String> settings(Path rewardModel, String humanToken) {
         var m = new LinkedHashMap<String, String>();
         switch (this) {
             case RULE -> {
@@ -44,6 +67,7 @@ public enum Labeling {
                 m.put("labeler.human.route", "all");
                 m.put("join.required-kinds", "HUMAN");
                 m.put("join.timeout-ms", HUMAN_TIMEOUT_MS);
+                m.put("labeler.tokens", LOCAL_LABELER + ":" + humanToken);
             }
         }
         return m;

@@ -74,7 +74,7 @@ public final class PrefstreamCommand implements Runnable {
         String logFile = System.getProperty(RunLog.PROPERTY);
         if (logFile != null) {
             message.append("\n  details: ").append(logFile);
-            log.error("Command {} failed", cli.getCommandName(), e);
+            log.error(RunLog.FILE_ONLY, "Command {} failed", cli.getCommandName(), e);
         }
         err.println(message);
         err.flush();

@@ -117,7 +117,7 @@ public final class UpCommand implements Callable<Integer> {
             try {
                 return run(profile, task, objective, runMode, device, out, runLog);
             } catch (Exception | Error e) {
-                log.error("prefstream up failed", e);
+                log.error(RunLog.FILE_ONLY, "prefstream up failed", e);
                 ready.completeExceptionally(e);
                 throw e;
             }
@@ -146,12 +146,14 @@ public final class UpCommand implements Callable<Integer> {
                     profile.rewardModel(), stack.cacheDir, device, DemoCommand.progress(out, false,
                             "training the reward model"))
                     : null;
+            String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
             var settings = ServiceStack.settings(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
-                    stack.seed, prepared.reference().checkpoint(), stack.device, stack.labeling.settings(rewardModel),
+                    stack.seed, prepared.reference().checkpoint(), stack.device, stack.labeling.settings(rewardModel, humanToken),
                     httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
             try (ServiceStack services = ServiceStack.start(settings, infra.config(), metricsPort)) {
                 var metrics = services.metricsServer().orElseThrow();
-                var endpoints = new Endpoints(infra.bootstrapServers(), infra.registryUrl(), services.labeler().url(),
+                var endpoints = new Endpoints(infra.bootstrapServers(), infra.registryUrl(),
+                        Labeling.uiAddress(services.labeler().url(), settings, humanToken),
                         metrics.baseUri().resolve("/metrics"), metrics.baseUri().resolve("/health"),
                         dataDir.toAbsolutePath());
                 printReady(out, endpoints, task);

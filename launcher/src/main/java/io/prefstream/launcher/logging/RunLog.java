@@ -10,6 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * The log file of one run: every logger at its configured level (INFO for Prefstream, WARN for
@@ -18,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * commands in one JVM).
  */
 public final class RunLog implements AutoCloseable {
+
+    /** Marks an event for the log file only, e.g. the stack trace of an error the terminal already shows. */
+    public static final Marker FILE_ONLY = MarkerFactory.getMarker("FILE_ONLY");
 
     /** System property holding the current log file, for messages that point the user to it. */
     public static final String PROPERTY = "prefstream.log.file";

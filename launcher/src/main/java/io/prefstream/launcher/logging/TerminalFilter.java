@@ -24,6 +24,9 @@ public final class TerminalFilter extends Filter<ILoggingEvent> {
 
     @Override
     public FilterReply decide(ILoggingEvent event) {
+        if (event.getMarkerList() != null && event.getMarkerList().contains(RunLog.FILE_ONLY)) {
+            return FilterReply.DENY;
+        }
         Level level = event.getLevel();
         String logger = event.getLoggerName();
         if (logger.startsWith("io.prefstream.")) {

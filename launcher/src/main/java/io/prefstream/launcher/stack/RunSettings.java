@@ -60,6 +60,8 @@ public final class RunSettings {
             double fraction = Double.parseDouble(m.getOrDefault("batcher.online-fraction", "0.5"));
             long perRound = Math.max(1, Math.round(batch * fraction)) * (long) STEPS_PER_ITERATION;
             m.put("trainer.steps-per-iteration", Integer.toString(STEPS_PER_ITERATION));
+            // The batcher hears of the trainer's progress only at publications (once per round).
+            m.put("batcher.max-ahead", Integer.toString(STEPS_PER_ITERATION + 2));
             m.put("generator.budget-per-version", Long.toString((long) Math.ceil(perRound * BUDGET_MARGIN)));
         }
         m.putAll(labeling);
