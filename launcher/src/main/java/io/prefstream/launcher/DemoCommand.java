@@ -75,12 +75,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Mixin
     StackOptions stack;
 
-    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 200, tiny 40).")
+    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 600, tiny 60).")
     Long steps;
 
     @Option(names = "--online-fraction", paramLabel = "F",
             description = "Fraction of each training batch that is fresh on-policy data (batcher.online-fraction); "
-                    + "default: the profile's (0.75).")
+                    + "default: the profile's (1.0: only fresh data; 0.75 mixes in the offline set).")
     Double onlineFraction;
 
     @Option(names = "--mode", defaultValue = "streaming", paramLabel = "streaming|iterative",
@@ -176,7 +176,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             }
 
             String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
-            var settings = ServiceStack.settings(RunSettings.base(profile, task.name(), objective, totalSteps,
+            var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, totalSteps,
                     onlineFraction, runMode, stack.seed, prepared.reference().checkpoint(), stack.device,
                     stack.labeling.settings(rewardModel, humanToken), 0, task.maxResponseTokens()), stack.configFile,
                     stack.overrides);

@@ -147,7 +147,7 @@ public final class UpCommand implements Callable<Integer> {
                             "training the reward model"))
                     : null;
             String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
-            var settings = ServiceStack.settings(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
+            var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
                     stack.seed, prepared.reference().checkpoint(), stack.device, stack.labeling.settings(rewardModel, humanToken),
                     httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
             try (ServiceStack services = ServiceStack.start(settings, infra.config(), metricsPort)) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -174,6 +175,9 @@ public final class ReportWriter {
     }
 
     private static Plot save(Path dir, String file, XYChart chart) throws IOException {
+        // No ImageIO disk cache: its temp file registers a JVM shutdown hook, which fails while the
+        // report of an interrupted (Ctrl-C) run is written from inside the shutdown.
+        ImageIO.setUseCache(false);
         boolean hasData = chart.getSeriesMap().values().stream().anyMatch(s -> s.getXData().length > 0
                 && !s.getName().equals("π_ref"));
         if (!hasData) {

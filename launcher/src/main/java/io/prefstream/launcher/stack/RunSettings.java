@@ -1,6 +1,10 @@
 package io.prefstream.launcher.stack;
 
 import io.prefstream.launcher.RunProfile;
+import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.platform.config.ResolvedConfig;
+import io.prefstream.platform.config.Setting;
+import io.prefstream.trainer.TrainerSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -15,10 +19,46 @@ public final class RunSettings {
 
     /** Trainer steps per iteration in iterative mode (one policy version per iteration). */
     static final int STEPS_PER_ITERATION = 10;
-    /** Rollouts a generator may sample per version beyond what one iteration consumes. */
+    /** Generator budget per version relative to what the trainer consumes per version. */
     static final double BUDGET_MARGIN = 1.25;
 
     private RunSettings() {
+    }
+
+    /**
+     * Resolves the all-in-one settings (base, then file, environment and flags) and derives the
+     * generator's pacing from the trainer's cadence, unless a file, variable or flag set it:
+     * a generator may sample {@code generator.budget-per-version} rollouts per policy version (and
+     * {@code generator.max-staleness} budgets ahead), while the trainer publishes a version only
+     * after {@code trainer.checkpoint-every} steps (iterative: {@code trainer.steps-per-iteration})
+     * of {@code round(batcher.batch-size × batcher.online-fraction)} online items each. A budget
+     * below that makes both wait for each other, so it is set to what one version consumes plus
+     * {@value #BUDGET_MARGIN}× headroom. In iterative mode the batcher hears of progress only once
+     * per round, so {@code batcher.max-ahead} must exceed the steps of a round.
+     */
+    public static ResolvedConfig resolve(Map<String, String> base, Path file, Map<String, String> overrides) {
+        ResolvedConfig first = ServiceStack.settings(base, file, overrides);
+        var derived = new LinkedHashMap<>(base);
+        boolean iterative = first.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE;
+        int stepsPerVersion = iterative ? first.get(TrainerSettings.STEPS_PER_ITERATION)
+                : first.get(TrainerSettings.CHECKPOINT_EVERY);
+        long online = Math.round(first.get(TrainerSettings.BATCH_SIZE) * first.get(TrainerSettings.ONLINE_FRACTION));
+        long perVersion = Math.max(1, online) * stepsPerVersion;
+        if (isDefault(first, GeneratorSettings.BUDGET_PER_VERSION)) {
+            derived.put(GeneratorSettings.BUDGET_PER_VERSION.key(),
+                    Long.toString((long) Math.ceil(perVersion * BUDGET_MARGIN)));
+        }
+        if (iterative && isDefault(first, TrainerSettings.MAX_AHEAD)
+                && first.get(TrainerSettings.MAX_AHEAD) <= stepsPerVersion) {
+            derived.put(TrainerSettings.MAX_AHEAD.key(), Integer.toString(stepsPerVersion + 2));
+        }
+        return derived.equals(base) ? first : ServiceStack.settings(derived, file, overrides);
+    }
+
+    /** Whether nobody but the defaults or the run's own base values chose this setting. */
+    private static boolean isDefault(ResolvedConfig config, Setting<?> setting) {
+        String source = config.sourceOf(setting);
+        return source.equals("default") || source.equals("profile");
     }
 
     /** Streaming (bounded staleness) or iterative (synchronous rounds, the iterative-DPO protocol). */
@@ -53,16 +93,7 @@ public final class RunSettings {
         m.put("generator.mode", mode.name().toLowerCase(Locale.ROOT));
         m.put("trainer.mode", mode.name().toLowerCase(Locale.ROOT));
         if (mode == Mode.ITERATIVE) {
-            // A round: the generator samples its budget with version v and waits; the trainer takes
-            // STEPS_PER_ITERATION batches, then publishes v+1. The budget must cover a round's online
-            // items, or both would wait for each other.
-            int batch = Integer.parseInt(m.getOrDefault("batcher.batch-size", "16"));
-            double fraction = Double.parseDouble(m.getOrDefault("batcher.online-fraction", "0.5"));
-            long perRound = Math.max(1, Math.round(batch * fraction)) * (long) STEPS_PER_ITERATION;
             m.put("trainer.steps-per-iteration", Integer.toString(STEPS_PER_ITERATION));
-            // The batcher hears of the trainer's progress only at publications (once per round).
-            m.put("batcher.max-ahead", Integer.toString(STEPS_PER_ITERATION + 2));
-            m.put("generator.budget-per-version", Long.toString((long) Math.ceil(perRound * BUDGET_MARGIN)));
         }
         m.putAll(labeling);
         m.put("labeler.http.host", "127.0.0.1");

@@ -1,0 +1,83 @@
+package io.prefstream.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code prefstream demo} end to end on the embedded broker, in-process. */
+class DemoCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void tinyDemoImprovesOnTheReferenceAndWritesTheReport() throws Exception {
+        Path run = dir.resolve("run");
+        var result = Cli.run("demo", "--profile", "tiny", "--json", "--data-dir", run.toString(), "--cache-dir",
+                TestCache.DIR.toString());
+        assertEquals(0, result.exitCode(), result.out() + result.err());
+
+        JsonNode summary = new ObjectMapper().readTree(result.lastLine());
+        for (String field : List.of("reference_gold_reward", "final_gold_reward", "reference_accuracy",
+                "final_accuracy", "kl", "policy_versions", "steps", "elapsed_s", "dead_letters", "report_dir")) {
+            assertTrue(summary.hasNonNull(field), "missing " + field + " in " + summary);
+        }
+        assertTrue(summary.get("completed").asBoolean(), summary.toString());
+        assertEquals(RunProfile.named("tiny").steps(), summary.get("steps").asLong());
+        assertTrue(summary.get("policy_versions").asLong() >= 2, summary.toString());
+        assertTrue(summary.get("final_accuracy").asDouble() > summary.get("reference_accuracy").asDouble()
+                        || summary.get("final_gold_reward").asDouble() > summary.get("reference_gold_reward").asDouble(),
+                "no improvement over pi_ref: " + summary);
+        assertTrue(summary.get("kl").asDouble() > 0, "the policy did not move: " + summary);
+        assertEquals(0, summary.get("dead_letters").asLong(), summary.toString());
+
+        Path report = Path.of(summary.get("report_dir").asText());
+        assertEquals(run.resolve("report").toAbsolutePath(), report);
+        for (String file : List.of("index.html", "summary.json", "metrics.csv", "metrics.json",
+                "gold_reward_vs_step.png", "gold_reward_vs_kl.png")) {
+            assertTrue(Files.size(report.resolve(file)) > 0, file + " missing or empty");
+        }
+        byte[] png = Arrays.copyOf(Files.readAllBytes(report.resolve("gold_reward_vs_step.png")), 4);
+        assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, png);
+        String html = Files.readString(report.resolve("index.html"));
+        assertTrue(html.contains("src=\"gold_reward_vs_step.png\"") && html.contains("src=\"gold_reward_vs_kl.png\""),
+                html);
+        List<String> csv = Files.readAllLines(report.resolve("metrics.csv"));
+        assertEquals(RunProfile.named("tiny").steps(), csv.stream().filter(l -> l.startsWith("TRAIN,")).count(),
+                "one TRAIN record per step");
+        assertTrue(csv.stream().filter(l -> l.startsWith("EVAL,")).count() >= 2, "evaluations at start and end");
+        assertTrue(Files.readString(run.resolve("prefstream.log")).contains("Trainer started"));
+        assertTrue(result.out().contains("exact accuracy"), result.out());
+    }
+
+    @Test
+    void unknownAlgorithmIsRejectedWithTheKnownNames() {
+        var result = Cli.run("demo", "--profile", "tiny", "--algo", "ppo", "--data-dir", dir.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode());
+        assertTrue(result.err().contains("unknown --algo 'ppo'; expected one of [dpo, cdpo, ipo, online-dpo, hypo"),
+                result.err());
+        assertTrue(result.err().contains("iterative-dpo"), result.err());
+    }
+
+    @Test
+    void badOptionValuesAreUserErrors() {
+        var mode = Cli.run("demo", "--mode", "sometimes", "--data-dir", dir.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, mode.exitCode());
+        assertTrue(mode.err().contains("--mode: expected streaming or iterative, found 'sometimes'"), mode.err());
+        var labeling = Cli.run("demo", "--labeling", "crowd", "--data-dir", dir.toString());
+        assertTrue(labeling.exitCode() != 0 && labeling.err().contains("expected rule, reward-model or human"),
+                labeling.err());
+        var fraction = Cli.run("demo", "--online-fraction", "1.5", "--data-dir", dir.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, fraction.exitCode());
+        assertTrue(fraction.err().contains("--online-fraction must be in [0, 1], found 1.5"), fraction.err());
+    }
+}
