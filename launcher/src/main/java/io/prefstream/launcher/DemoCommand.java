@@ -36,6 +36,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -75,7 +76,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Mixin
     StackOptions stack;
 
-    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 600, tiny 60).")
+    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 800, tiny 60).")
     Long steps;
 
     @Option(names = "--online-fraction", paramLabel = "F",
@@ -104,6 +105,17 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     private volatile Phase phase = Phase.PREPARING;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final CompletableFuture<Void> online = new CompletableFuture<>();
+
+    /** Completes once the services run and training has started. */
+    public CompletableFuture<Void> online() {
+        return online;
+    }
+
+    /** Asks the run to stop as Ctrl-C does: it closes the services and still writes its report. */
+    public void requestStop() {
+        stopRequested.countDown();
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -138,6 +150,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 throw e;
             }
         } finally {
+            online.complete(null);
             finished.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -195,6 +208,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 ServiceStack services = ServiceStack.start(settings, infra.config(), -1);
                 onlineStarted = System.nanoTime();
                 phase = Phase.ONLINE;
+                online.complete(null);
                 services.trainer().addCheckpointListener(latestCheckpoint::set);
                 if (stack.labeling == Labeling.HUMAN) {
                     out.println("label in your browser: " + Labeling.uiAddress(services.labeler().url(), settings,

@@ -51,15 +51,16 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
     /**
      * The demo: the arithmetic model, a noisy-SFT reference (about 56% exact at τ = 1), online DPO
      * on fresh rule-labeled groups of K = 8 (best vs worst) with a cosine learning rate. Measured
-     * choices (README, "What you will see"): K = 8 beats K = 4 (a group more often holds both a
-     * right and a wrong answer); a constant learning rate of 3e-4 or more, or online data that is
-     * many versions stale, makes the policy collapse; offline π_ref pairs in the mix (online
-     * fraction 0.75) learn a little slower than pure online data.
+     * choices (see the launcher's report notes): K = 8 beats K = 4 (a group more often holds both
+     * a right and a wrong answer); a constant learning rate of 3e-4 or more, or online data that
+     * is many versions stale, makes the policy collapse; a peak of 1.5e-4 ends as high but swings
+     * hard on the way; offline π_ref pairs in the mix (online fraction 0.75) learn a little slower
+     * than pure online data.
      */
     static RunProfile standard() {
         var services = new LinkedHashMap<String, String>();
         services.put("trainer.beta", "0.1");
-        services.put("trainer.lr", "1.5e-4");
+        services.put("trainer.lr", "1e-4");
         services.put("trainer.lr-schedule", "cosine");
         services.put("trainer.warmup-steps", "10");
         services.put("trainer.checkpoint-every", "5");
@@ -69,7 +70,7 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
         return new RunProfile("default", LmConfig::arithmetic,
                 new SftOptions(1500, 64, 3e-3, 100, 0.1, AdamWOptions.defaults(), 0), 20_000,
                 new OfflinePreferenceSet.Options(2000, 4, 1), new RewardModelTraining.Options(400, 64, 1e-3, 20, 0),
-                500, 600, 256, services);
+                500, 800, 256, services);
     }
 
     /** Tests: a 2-layer width-32 model, short SFT, a few dozen steps. */

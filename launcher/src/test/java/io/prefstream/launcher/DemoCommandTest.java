@@ -60,6 +60,35 @@ class DemoCommandTest {
     }
 
     @Test
+    void stoppedRunClosesEverythingAndStillWritesTheReport() throws Exception {
+        Path run = dir.resolve("stopped");
+        var command = new DemoCommand();
+        var cli = new picocli.CommandLine(command);
+        var out = new java.io.StringWriter();
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(out, true));
+        var exit = java.util.concurrent.CompletableFuture.supplyAsync(() -> cli.execute("--profile", "tiny", "--json",
+                "--steps", "100000", "--data-dir", run.toString(), "--cache-dir", TestCache.DIR.toString()));
+        command.online().get(5, java.util.concurrent.TimeUnit.MINUTES);
+        Thread.sleep(8000); // some training happens
+        command.requestStop();                  // what Ctrl-C does
+        assertEquals(0, exit.get(3, java.util.concurrent.TimeUnit.MINUTES), out.toString());
+
+        String text = out.toString();
+        assertTrue(text.contains("stopping (Ctrl-C): closing services and writing the report..."), text);
+        String[] lines = text.strip().split("\\R");
+        JsonNode summary = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertTrue(!summary.get("completed").asBoolean(), summary.toString());
+        assertTrue(summary.get("steps").asLong() < 100000, summary.toString());
+        Path report = run.resolve("report");
+        for (String file : List.of("index.html", "summary.json", "metrics.csv", "gold_reward_vs_step.png")) {
+            assertTrue(Files.size(report.resolve(file)) > 0, file + " missing or empty");
+        }
+        assertTrue(Files.readString(run.resolve("prefstream.log")).contains("Trainer for policy policy stopped"),
+                "services closed");
+    }
+
+    @Test
     void unknownAlgorithmIsRejectedWithTheKnownNames() {
         var result = Cli.run("demo", "--profile", "tiny", "--algo", "ppo", "--data-dir", dir.toString());
         assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode());
