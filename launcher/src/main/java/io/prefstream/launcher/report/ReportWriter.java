@@ -119,20 +119,23 @@ public final class ReportWriter {
 
         XYChart reward = chart("Gold reward vs step (held-out prompts)", "trainer step", "mean gold reward");
         addLine(reward, "trainer eval", evals, p -> p.step(), p -> p.get("gold_reward"));
-        addReference(reward, "π_ref", summary.reference().goldRewardMean(), evals, train);
+        addReference(reward, "π_ref", referenceValue(evals, "gold_reward", summary.reference().goldRewardMean()), evals,
+                train);
         plots.add(save(dir, "gold_reward_vs_step.png", reward));
 
         XYChart frontier = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
         var withKl = evals.stream().filter(p -> Double.isFinite(StatusLine.klOf(p))).toList();
         addLine(frontier, "trainer eval", withKl, StatusLine::klOf, p -> p.get("gold_reward"));
-        XYSeries ref = frontier.addSeries("π_ref", new double[] {0}, new double[] {summary.reference().goldRewardMean()});
+        XYSeries ref = frontier.addSeries("π_ref", new double[] {0},
+                new double[] {referenceValue(evals, "gold_reward", summary.reference().goldRewardMean())});
         ref.setMarker(SeriesMarkers.DIAMOND);
         ref.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         plots.add(save(dir, "gold_reward_vs_kl.png", frontier));
 
         XYChart accuracy = chart("Exact accuracy vs step (held-out prompts)", "trainer step", "accuracy");
         addLine(accuracy, "trainer eval", evals, p -> p.step(), p -> p.get("accuracy"));
-        addReference(accuracy, "π_ref", summary.reference().accuracy(), evals, train);
+        addReference(accuracy, "π_ref", referenceValue(evals, "accuracy", summary.reference().accuracy()), evals,
+                train);
         plots.add(save(dir, "accuracy_vs_step.png", accuracy));
 
         XYChart loss = chart("Training loss vs step", "trainer step", "loss");
@@ -157,6 +160,15 @@ public final class ReportWriter {
             return;
         }
         chart.addSeries(name, finite.stream().mapToDouble(x).toArray(), finite.stream().mapToDouble(y).toArray());
+    }
+
+    /**
+     * π_ref's value on the curve's own prompts: the trainer's evaluation at step 0 (of π_ref, on
+     * the same held-out prompts and seed as every later evaluation), else the launcher's own.
+     */
+    private static double referenceValue(List<RunMetrics.Point> evals, String metric, double fallback) {
+        return evals.stream().filter(p -> p.step() == 0 && Double.isFinite(p.get(metric))).findFirst()
+                .map(p -> p.get(metric)).orElse(fallback);
     }
 
     /** A dashed horizontal line at π_ref's value across the plotted step range. */
@@ -208,7 +220,10 @@ public final class ReportWriter {
         sb.append("<p>Data: <a href=\"").append(METRICS_CSV).append("\">metrics.csv</a>, <a href=\"")
                 .append(METRICS_JSON).append("\">metrics.json</a>, <a href=\"").append(SUMMARY_JSON)
                 .append("\">summary.json</a>.</p>\n");
-        sb.append("<h2>Plots</h2>\n");
+        sb.append("<h2>Plots</h2>\n<p>Curves are the trainer's periodic evaluations (its own held-out prompts, "
+                + "the same prompts and seed every time; π_ref is its evaluation at step 0). The table above is the "
+                + "launcher's evaluation of π_ref and of the final policy on ").append(summary.reference().n())
+                .append(" held-out prompts.</p>\n");
         for (Plot p : plots) {
             if (p.written()) {
                 sb.append("<h3>").append(escape(p.title())).append("</h3>\n<img src=\"").append(p.file())

@@ -80,6 +80,9 @@ public final class RunSettings {
         m.put("trainer.objective", objective);
         m.put("trainer.reference-dir", reference.toAbsolutePath().toString());
         m.put("trainer.max-steps", Long.toString(steps));
+        if (steps == 0) {
+            m.put("trainer.lr-schedule", "constant"); // a cosine needs a horizon; an open-ended run has none
+        }
         m.put("trainer.device", device);
         m.put("trainer.eval-seed", Long.toString(seed));
         m.put("trainer.seed", Long.toString(seed));
