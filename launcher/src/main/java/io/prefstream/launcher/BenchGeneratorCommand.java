@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code prefstream bench generator}: the generator service through Kafka versus the same sampling in-process. */
-@Command(name = "generator", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "generator", mixinStandardHelpOptions = true,
+        header = "Generator service via Kafka vs the same sampling in-process.", showDefaultValues = true,
         description = {"Rollouts/s of the real generator service on an embedded Kafka versus the",
                 "same sampling called in-process (same checkpoint, B, K and seeds), side by",
                 "side; prints the ratio."})

@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
  * the offline preference set. Safe to run again: existing topics are verified, an installed π_ref
  * with the same weights is kept, and the offline set is not written twice.
  */
-@Command(name = "bootstrap", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "bootstrap", mixinStandardHelpOptions = true,
+        header = "One-shot setup: provision topics, install pi_ref, write the offline set.", showDefaultValues = true,
         description = {"The one-shot job of a distributed deployment: provision the topics, train",
                 "(or load) pi_ref and install it as <data-dir>/reference, and write the offline",
                 "preference set. Idempotent: re-running creates nothing twice."})
@@ -39,7 +40,8 @@ public final class BootstrapCommand implements Callable<Integer> {
     String task;
 
     @Option(names = "--data-dir", defaultValue = "${env:PREFSTREAM_DATA_DIR:-prefstream-data}",
-            description = "Shared data directory of the deployment (data.dir of the services; env PREFSTREAM_DATA_DIR).")
+            description = "Shared data directory of the deployment (the services' data.dir; env "
+                    + "PREFSTREAM_DATA_DIR).")
     Path dataDir;
 
     @Option(names = "--cache-dir", description = "Cache of trained reference policies; default: <data-dir>/cache.")

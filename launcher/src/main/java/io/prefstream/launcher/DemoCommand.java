@@ -62,7 +62,8 @@ import picocli.CommandLine.Spec;
  * the final policy on the same held-out prompts and writes a report with plots. Ctrl-C stops the
  * run cleanly and still writes the report.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Online preference learning end to end on an embedded Kafka, with a report.", showDefaultValues = true,
         description = {"Online preference learning end to end on an embedded Kafka, in one JVM:",
                 "pi_ref (trained once, then cached), the offline preference set, generator,",
                 "labeler and trainer, a live status line, then a summary and a report with",

@@ -8,7 +8,8 @@ import io.prefstream.platform.config.SettingSet;
 import picocli.CommandLine.Command;
 
 /** {@code prefstream generator}: one generator instance against an external cluster. */
-@Command(name = "generator", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "generator", mixinStandardHelpOptions = true,
+        header = "Run a generator against an external Kafka (prompts -> rollouts).", showDefaultValues = true,
         description = {"Run one generator against an external Kafka and Schema Registry: prompts ->",
                 "K sampled completions per prompt -> rollouts, following policy updates.",
                 "Scale out by starting more instances with the same generator.group-id."})

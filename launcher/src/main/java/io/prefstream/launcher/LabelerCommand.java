@@ -10,7 +10,8 @@ import java.util.Set;
 import picocli.CommandLine.Command;
 
 /** {@code prefstream labeler}: machine labelers, the label join and the labeling UI against an external cluster. */
-@Command(name = "labeler", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "labeler", mixinStandardHelpOptions = true,
+        header = "Run the labelers, label join and labeling UI against an external Kafka.", showDefaultValues = true,
         description = {"Run the labeler against an external Kafka and Schema Registry: machine labelers",
                 "(rule, reward-model, remote), the label join (Kafka Streams) and the human",
                 "labeling web UI and REST API."})

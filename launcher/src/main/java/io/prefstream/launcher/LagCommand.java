@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
  * {@code kafka-consumer-groups --describe}, plus produce and consume rates measured over a short
  * window (two reads {@code --window} apart).
  */
-@Command(name = "lag", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "lag", mixinStandardHelpOptions = true,
+        header = "Consumer-group lag and records/s per group, topic and partition.", showDefaultValues = true,
         description = {"Consumer-group lag per group, topic and partition, like kafka-consumer-groups",
                 "--describe: committed offset, log-end offset, lag, and records/s produced to",
                 "(IN/S) and consumed from (OUT/S) each partition over a short window."})

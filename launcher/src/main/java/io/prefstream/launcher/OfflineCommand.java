@@ -27,7 +27,8 @@ public final class OfflineCommand implements Runnable {
     }
 
     /** {@code prefstream offline load FILE}. */
-    @Command(name = "load", mixinStandardHelpOptions = true, showDefaultValues = true,
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            header = "Load a JSONL file of preference pairs (all or nothing).", showDefaultValues = true,
             description = {"Load preference pairs from a JSON Lines file into prefstream.offline-preferences.",
                     "Each line: {\"prompt\": ..., \"chosen\": ..., \"rejected\": ...}, optionally \"id\",",
                     "\"source\", \"chosen_reward\", \"rejected_reward\". Every line is validated first;",

@@ -15,12 +15,12 @@ import picocli.CommandLine.Command;
         description = "Streaming online preference learning on Apache Kafka.",
         subcommands = {
                 // one line per subcommand class, in alphabetical order
-                BootstrapCommand.class,
                 BenchCommand.class,
+                BootstrapCommand.class,
                 DemoCommand.class,
+                EvalCommand.class,
                 GeneratorCommand.class,
                 CommandLine.HelpCommand.class,
-                EvalCommand.class,
                 LabelerCommand.class,
                 LagCommand.class,
                 OfflineCommand.class,

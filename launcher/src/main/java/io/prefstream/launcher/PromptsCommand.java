@@ -34,7 +34,8 @@ public final class PromptsCommand implements Runnable {
     }
 
     /** {@code prefstream prompts load FILE}. */
-    @Command(name = "load", mixinStandardHelpOptions = true, showDefaultValues = true,
+    @Command(name = "load", mixinStandardHelpOptions = true,
+            header = "Load a JSONL file of prompts (all or nothing).", showDefaultValues = true,
             description = {"Load prompts from a JSON Lines file into prefstream.prompts. Each line:",
                     "{\"text\": ...}, optionally \"id\", \"task\", \"metadata\" (object of strings, numbers",
                     "or booleans). Prompts of a registered task must be ones its gold reward can",
@@ -65,7 +66,8 @@ public final class PromptsCommand implements Runnable {
     }
 
     /** {@code prefstream prompts produce --task T --count N}. */
-    @Command(name = "produce", mixinStandardHelpOptions = true, showDefaultValues = true,
+    @Command(name = "produce", mixinStandardHelpOptions = true,
+            header = "Produce a task's seeded training prompts.", showDefaultValues = true,
             description = "Produce prompts from a task's seeded training-prompt source into prefstream.prompts.")
     public static final class Produce implements Callable<Integer> {
 

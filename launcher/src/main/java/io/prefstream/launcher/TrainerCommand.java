@@ -12,7 +12,8 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 
 /** {@code prefstream trainer}: the batcher and the training loop of one policy against an external cluster. */
-@Command(name = "trainer", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+        header = "Run the batcher and training loop against an external Kafka.", showDefaultValues = true,
         description = {"Run the trainer against an external Kafka and Schema Registry: the batcher",
                 "(Kafka Streams) and the training loop of one policy, publishing checkpoints to",
                 "prefstream.policy-updates and metrics to prefstream.metrics. With",

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
  * installation live under {@code --data-dir}: restarting with the same directory resumes where
  * the stack stopped, with the same schema ids.
  */
-@Command(name = "up", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(name = "up", mixinStandardHelpOptions = true,
+        header = "Embedded Kafka, Schema Registry and all services, until Ctrl-C.", showDefaultValues = true,
         description = {"The embedded Kafka, the Schema Registry and all services in one JVM, running",
                 "until Ctrl-C. Prints bootstrap.servers, schema.registry.url, the labeling UI and",
                 "the metrics URLs once ready. Feed it with 'prefstream prompts produce --count N'.",
@@ -148,7 +149,8 @@ public final class UpCommand implements Callable<Integer> {
                     : null;
             String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
             var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
-                    stack.seed, prepared.reference().checkpoint(), stack.device, stack.labeling.settings(rewardModel, humanToken),
+                    stack.seed, prepared.reference().checkpoint(), stack.device,
+                    stack.labeling.settings(rewardModel, humanToken),
                     httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
             try (ServiceStack services = ServiceStack.start(settings, infra.config(), metricsPort)) {
                 var metrics = services.metricsServer().orElseThrow();

@@ -95,7 +95,8 @@ public final class StatusLine implements AutoCloseable {
 
     /**
      * The text of a training status line, e.g.
-     * {@code step 120/300 | policy v12 | 45.2 pairs/s | lag gen 3 label 0 join 0 batch 2 train 0 | gold 0.712 | KL 0.084 | 1m23s}.
+     * {@code step 120/300 | policy v12 | 45.2 pairs/s | lag gen 3 label 0 join 0 batch 2 train 0 | gold 0.712
+     * | KL 0.084 | 1m23s}.
      */
     public static String training(RunMetrics metrics, long totalSteps, Map<String, Long> lag, long elapsedMs) {
         var train = metrics.lastTrain();

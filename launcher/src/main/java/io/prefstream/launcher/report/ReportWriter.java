@@ -119,8 +119,8 @@ public final class ReportWriter {
 
         XYChart reward = chart("Gold reward vs step (held-out prompts)", "trainer step", "mean gold reward");
         addLine(reward, "trainer eval", evals, p -> p.step(), p -> p.get("gold_reward"));
-        addReference(reward, "π_ref", referenceValue(evals, "gold_reward", summary.reference().goldRewardMean()), evals,
-                train);
+        double refReward = referenceValue(evals, "gold_reward", summary.reference().goldRewardMean());
+        addReference(reward, "π_ref", refReward, evals, train);
         plots.add(save(dir, "gold_reward_vs_step.png", reward));
 
         XYChart frontier = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
@@ -154,8 +154,8 @@ public final class ReportWriter {
 
     private static void addLine(XYChart chart, String name, List<RunMetrics.Point> points,
                                 ToDoubleFunction<RunMetrics.Point> x, ToDoubleFunction<RunMetrics.Point> y) {
-        var finite = points.stream().filter(p -> Double.isFinite(x.applyAsDouble(p)) && Double.isFinite(y.applyAsDouble(p)))
-                .toList();
+        var finite = points.stream()
+                .filter(p -> Double.isFinite(x.applyAsDouble(p)) && Double.isFinite(y.applyAsDouble(p))).toList();
         if (finite.isEmpty()) {
             return;
         }
