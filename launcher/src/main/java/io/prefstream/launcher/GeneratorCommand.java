@@ -25,7 +25,8 @@ public final class GeneratorCommand extends ServiceCommand {
         var config = GeneratorConfig.from(resolved);
         var service = new GeneratorService(config).start();
         return new Running(service, service::health, "generator " + config.generatorId() + " running: "
-                + config.topics().prompts() + " -> " + config.topics().rollouts() + ", group " + config.groupId() + ", bootstrap " + config.common().bootstrapServers()
+                + config.topics().prompts() + " -> " + config.topics().rollouts() + ", group " + config.groupId()
+                + ", bootstrap " + config.common().bootstrapServers()
                 + service.metricsPort().map(p -> ", metrics http://localhost:" + p + "/metrics").orElse(""));
     }
 }

@@ -28,7 +28,8 @@ public final class StackOptions {
             + " (tiny: small and fast, for tests).")
     String profile;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of pi_ref, the offline set, sampling and evaluation.")
+    @Option(names = "--seed", defaultValue = "0",
+            description = "Seed of pi_ref, the offline set, sampling and evaluation.")
     long seed;
 
     @Option(names = "--cache-dir", defaultValue = "runs/cache",
