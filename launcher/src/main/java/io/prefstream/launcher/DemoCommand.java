@@ -261,9 +261,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     phase = Phase.FINISHING;
                 } finally {
                     onlineEnded = System.nanoTime();
+                    services.close();
+                    // read after close: the loop may finish a step while it is being stopped
                     rollouts = services.generator().status().rollouts();
                     trainerStatus = services.trainer().status();
-                    services.close();
                 }
                 completed = trainerStatus.phase() == TrainerStatus.Phase.DONE;
                 if (trainerStatus.phase() == TrainerStatus.Phase.FAILED && failure == null) {
