@@ -73,11 +73,15 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
                 500, 800, 256, services);
     }
 
-    /** Tests: a 2-layer width-32 model, short SFT, a few dozen steps. */
+    /**
+     * Tests: a 2-layer width-32 model, 1200 SFT steps (π_ref ≈ 20–30 % exact), 150 online steps at lr 1e-4.
+     * Measured: +4 to +7 accuracy points over π_ref on two seeds; with 400 SFT steps (π_ref ≈ 4 %) or lr 3e-4
+     * the outcome was within noise and the test flaked.
+     */
     static RunProfile tiny() {
         var services = new LinkedHashMap<String, String>();
         services.put("trainer.beta", "0.1");
-        services.put("trainer.lr", "3e-4");
+        services.put("trainer.lr", "1e-4");
         services.put("trainer.lr-schedule", "cosine");
         services.put("trainer.warmup-steps", "2");
         services.put("trainer.checkpoint-every", "5");
@@ -85,9 +89,9 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
         services.put("trainer.eval-prompts", "64");
         services.putAll(pacing(16, 1.0, 8));
         return new RunProfile("tiny", LmConfig::tiny,
-                new SftOptions(400, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0), 5_000,
+                new SftOptions(1200, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0), 5_000,
                 new OfflinePreferenceSet.Options(256, 4, 1), new RewardModelTraining.Options(100, 32, 1e-3, 5, 0),
-                256, 60, 64, services);
+                256, 150, 64, services);
     }
 
     /**
