@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>Each turn: (1) take a pending {@link PolicyEvent}: a loaded version is swapped in (and the old
  * one closed), so a micro-batch is always sampled by one version; (2) ask the {@link StalenessGate};
  * closed pauses the consumer's assignment, open resumes it (transitions logged once); (3) commit
- * every partition's completed prefix; (4) sample {@code min(B, quota)} waiting prompts when that
+ * every partition's completed prefix (at most every {@code generator.commit-interval-ms}); (4) sample {@code min(B, quota)} waiting prompts when that
  * many are waiting or the oldest has waited {@code T}; else poll (at most until the oldest waiting
  * prompt's deadline). Rollouts are sent asynchronously (idempotent producer) and their offsets
  * committed (asynchronously; synchronously on revocation and close) once acknowledged (see
@@ -65,6 +65,9 @@ final class GenerationLoop implements AutoCloseable {
     private final RolloutSampler sampler;
     private final GeneratorMetrics metrics;
     private final PendingPrompts pending = new PendingPrompts();
+    /** Offsets of acknowledged prompts not yet committed (committed with the next interval, revocation or close). */
+    private final Map<TopicPartition, OffsetAndMetadata> acknowledged = new HashMap<>();
+    private long lastCommitNanos = System.nanoTime();
     private final String service;
     private final Thread thread;
     private final AtomicBoolean running = new AtomicBoolean();
@@ -218,7 +221,12 @@ final class GenerationLoop implements AutoCloseable {
         applyPolicyEvent();
         Admission a = gate.admit(servingVersion(), produced, trainerBacklog.getAsLong());
         admit(a);
-        commitAsync(pending.completed(this::deadLetterFailedOutput));
+        acknowledged.putAll(pending.completed(this::deadLetterFailedOutput));
+        if (!acknowledged.isEmpty() && System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
+            commitAsync(Map.copyOf(acknowledged));
+            acknowledged.clear();
+            lastCommitNanos = System.nanoTime();
+        }
         int want = (int) Math.min(config.batchSize(), a.quota());
         Duration timeout = config.pollTimeout();
         int waiting = pending.waitingCount();
@@ -410,7 +418,9 @@ final class GenerationLoop implements AutoCloseable {
 
     /** Waits for every output in flight and commits the completed prefixes. */
     private void commitEverythingAcknowledged() {
-        var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
+        var offsets = new HashMap<TopicPartition, OffsetAndMetadata>(acknowledged);
+        acknowledged.clear();
+        lastCommitNanos = System.nanoTime();
         for (int round = 0; round < 2; round++) { // a failed output is dead-lettered in round 0, settled in round 1
             producer.flush();
             offsets.putAll(pending.completed(this::deadLetterFailedOutput));
@@ -472,6 +482,7 @@ final class GenerationLoop implements AutoCloseable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            acknowledged.keySet().removeAll(partitions); // no longer ours to commit; the new owner re-reads them
             int released = pending.release(partitions);
             assigned = consumer.assignment().size();
             log.warn("Generator {} lost {} ({} waiting prompts released)", config.generatorId(), partitions, released);

@@ -47,6 +47,7 @@ import java.util.Optional;
  * @param generatorId          id written on rollouts
  * @param recordTokenLogProbs  whether per-token log-probs are recorded
  * @param pollTimeout          longest one poll blocks
+ * @param commitInterval       longest acknowledged prompts wait for their offset commit, zero = every micro-batch
  */
 public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, String groupId, String policy,
                               GeneratorMode mode, int batchSize, Duration maxWait, int samplesPerPrompt,
@@ -54,7 +55,7 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
                               long budgetPerVersion, int maxStaleness, long maxTrainerLag, String trainerGroup,
                               List<String> trainerLagTopics, Duration lagCheckInterval, Optional<Path> initialPolicy,
                               long initialPolicyVersion, DeviceSetting device, String generatorId,
-                              boolean recordTokenLogProbs, Duration pollTimeout) {
+                              boolean recordTokenLogProbs, Duration pollTimeout, Duration commitInterval) {
 
     public GeneratorConfig {
         Objects.requireNonNull(common, "common");
@@ -69,6 +70,7 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
         Objects.requireNonNull(device, "device");
         Objects.requireNonNull(generatorId, "generatorId");
         Objects.requireNonNull(pollTimeout, "pollTimeout");
+        Objects.requireNonNull(commitInterval, "commitInterval");
         trainerLagTopics = List.copyOf(trainerLagTopics);
         if (batchSize < 1) {
             throw ConfigException.invalid(GeneratorSettings.BATCH_SIZE, batchSize, "an integer >= 1");
@@ -98,6 +100,10 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
         }
         if (pollTimeout.isNegative() || pollTimeout.isZero()) {
             throw ConfigException.invalid(GeneratorSettings.POLL_TIMEOUT_MS, pollTimeout.toMillis(), "a positive duration");
+        }
+        if (commitInterval.isNegative()) {
+            throw ConfigException.invalid(GeneratorSettings.COMMIT_INTERVAL_MS, commitInterval.toMillis(),
+                    "0 or more milliseconds");
         }
         // SamplingOptions validates temperature, top-k, top-p and max-new-tokens; name the keys on failure.
         try {
@@ -129,7 +135,8 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
                 config.get(GeneratorSettings.INITIAL_POLICY_VERSION), config.get(GeneratorSettings.DEVICE),
                 id.equals(GeneratorSettings.AUTO) ? defaultGeneratorId(common.serviceId()) : id,
                 config.get(GeneratorSettings.RECORD_TOKEN_LOGPROBS),
-                Duration.ofMillis(config.get(GeneratorSettings.POLL_TIMEOUT_MS)));
+                Duration.ofMillis(config.get(GeneratorSettings.POLL_TIMEOUT_MS)),
+                Duration.ofMillis(config.get(GeneratorSettings.COMMIT_INTERVAL_MS)));
     }
 
     /**
@@ -145,7 +152,7 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
         return new GeneratorConfig(common, newTopics, groupId, policy, mode, batchSize, maxWait, samplesPerPrompt,
                 temperature, topK, topP, maxNewTokens, seed, budgetPerVersion, maxStaleness, maxTrainerLag,
                 trainerGroup, trainerLagTopics, lagCheckInterval, initialPolicy, initialPolicyVersion, device,
-                generatorId, recordTokenLogProbs, pollTimeout);
+                generatorId, recordTokenLogProbs, pollTimeout, commitInterval);
     }
 
     /** A copy with other common settings (e.g. the launcher's per-service id). */
@@ -153,7 +160,7 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
         return new GeneratorConfig(newCommon, topics, groupId, policy, mode, batchSize, maxWait, samplesPerPrompt,
                 temperature, topK, topP, maxNewTokens, seed, budgetPerVersion, maxStaleness, maxTrainerLag,
                 trainerGroup, trainerLagTopics, lagCheckInterval, initialPolicy, initialPolicyVersion, device,
-                generatorId, recordTokenLogProbs, pollTimeout);
+                generatorId, recordTokenLogProbs, pollTimeout, commitInterval);
     }
 
     /** The sampler options of every rollout (the seed is replaced per prompt). */

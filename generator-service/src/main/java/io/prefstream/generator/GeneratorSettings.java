@@ -74,12 +74,16 @@ public final class GeneratorSettings {
             "Record per-token behaviour log-probs on every completion (not only their sum)");
     public static final Setting<Integer> POLL_TIMEOUT_MS = Setting.integer("generator.poll-timeout-ms", 100, 1, 60_000,
             "Longest a poll blocks; also how fast a paused generator notices a new version");
+    public static final Setting<Integer> COMMIT_INTERVAL_MS = Setting.integer("generator.commit-interval-ms", 1000, 0,
+            3_600_000, "Longest time acknowledged prompts wait for their offset commit (also on revocation and close); "
+                    + "0 = commit after every micro-batch. Fewer commits leave more CPU for sampling; a crash re-reads "
+                    + "at most this much work, and the deterministic rollout ids let the label join drop the repeats");
 
     /** The generator's own settings, in declaration order. */
     public static final SettingSet GENERATOR = SettingSet.of(GROUP_ID, POLICY, MODE, BATCH_SIZE, MAX_WAIT_MS,
             SAMPLES_PER_PROMPT, TEMPERATURE, TOP_K, TOP_P, MAX_NEW_TOKENS, SEED, BUDGET_PER_VERSION, MAX_STALENESS,
             MAX_TRAINER_LAG, TRAINER_GROUP, TRAINER_LAG_TOPICS, LAG_CHECK_INTERVAL_MS, INITIAL_POLICY,
-            INITIAL_POLICY_VERSION, DEVICE, GENERATOR_ID, RECORD_TOKEN_LOGPROBS, POLL_TIMEOUT_MS);
+            INITIAL_POLICY_VERSION, DEVICE, GENERATOR_ID, RECORD_TOKEN_LOGPROBS, POLL_TIMEOUT_MS, COMMIT_INTERVAL_MS);
 
     /** Common settings plus the generator's: what {@code prefstream generator} loads. */
     public static final SettingSet ALL = SettingSet.union(CommonSettings.ALL, GENERATOR);

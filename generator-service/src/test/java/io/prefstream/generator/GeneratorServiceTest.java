@@ -310,6 +310,22 @@ class GeneratorServiceTest {
     }
 
     @Test
+    void acknowledgedPromptsWaitForTheCommitIntervalAndCloseCommitsThem() throws Exception {
+        var topics = uniqueTopics();
+        var settings = kit.baseSettings("gen-commit-interval");
+        settings.put("generator.initial-policy", policyA.dir().toString());
+        settings.put("generator.commit-interval-ms", "600000");
+        var config = config(settings, topics);
+        try (var generator = new GeneratorService(config).start()) {
+            kit.sendPrompts(topics, prompts("interval", 3));
+            kit.exactlyRollouts(topics, 3, Duration.ofMillis(100));
+            GeneratorTestKit.sleep(500); // several loop turns, each of which would commit with interval 0
+            assertEquals(0, kit.committed(config.groupId()), "committed before the 10-minute interval elapsed");
+        }
+        assertEquals(3, kit.committed(config.groupId()), "close commits what the interval held back");
+    }
+
+    @Test
     void aRestartResumesAfterTheCommittedPromptsAndARedeliveredPromptGetsTheSameRollout() throws Exception {
         var topics = uniqueTopics();
         var settings = kit.baseSettings("gen-restart");

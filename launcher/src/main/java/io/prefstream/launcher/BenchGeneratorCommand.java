@@ -32,8 +32,12 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "8", description = "Response token limit.")
     int maxNewTokens;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Measured rounds (best of each path reported).")
+    @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds (best of each path reported).")
     int rounds;
+
+    @Option(names = "--warmup", defaultValue = "4096",
+            description = "Prompts sent through both paths before timing (JIT of the in-JVM broker and clients).")
+    int warmup;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu.")
     String device;
@@ -47,7 +51,7 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var d = GeneratorBenchmark.Options.defaults();
-        var options = new GeneratorBenchmark.Options(d.config(), prompts, d.warmupPrompts(), batchSize, samples,
+        var options = new GeneratorBenchmark.Options(d.config(), prompts, warmup, batchSize, samples,
                 maxNewTokens, rounds, d.seed(), DeviceSetting.parse(device));
         Path logFile = Files.createTempFile("prefstream-bench-generator-", ".log");
         GeneratorBenchmark.Result result;

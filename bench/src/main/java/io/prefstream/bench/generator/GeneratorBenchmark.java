@@ -27,6 +27,8 @@ import io.prefstream.tasks.Task;
 import io.prefstream.tasks.Tasks;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,11 +89,17 @@ public final class GeneratorBenchmark {
             }
         }
 
-        /** The arithmetic model shape, 1024 prompts, B = 16, K = 4, 8 new tokens, 3 rounds. */
+        /**
+         * The arithmetic model shape, 1024 prompts, 4096 warm-up prompts, B = 16, K = 4, 8 new tokens,
+         * 5 rounds. The warm-up is long because the broker runs in this JVM: until the JIT has compiled
+         * its request path, each micro-batch's produce, fetch and commit cost milliseconds of CPU
+         * (measured: the JVM kept 1.54 cores busy on the Kafka path after 128 warm-up prompts, 1.41
+         * after 4096), which a long-running broker does not pay.
+         */
         public static Options defaults() {
             var task = arithmetic();
-            return new Options(LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()), 1024, 128,
-                    16, 4, 8, 3, 0, DeviceSetting.AUTO);
+            return new Options(LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()), 1024, 4096,
+                    16, 4, 8, 5, 0, DeviceSetting.AUTO);
         }
     }
 
@@ -100,14 +108,28 @@ public final class GeneratorBenchmark {
      *
      * @param samplingSeconds time spent inside the sampler (for the Kafka path, as the service's own
      *                        sampling timer saw it); {@code seconds − samplingSeconds} is the pipeline's overhead
+     * @param samplerCpuSeconds CPU time of the sampling thread (the caller's thread in-process, the
+     *                        service's generator thread via Kafka) over {@code seconds}
+     * @param processCpuSeconds CPU time of the whole JVM (broker and clients included) over {@code seconds}
      */
-    public record Throughput(int rollouts, long tokens, double seconds, double samplingSeconds) {
+    public record Throughput(int rollouts, long tokens, double seconds, double samplingSeconds,
+                             double samplerCpuSeconds, double processCpuSeconds) {
         public double rolloutsPerSecond() {
             return rollouts / seconds;
         }
 
         public double tokensPerSecond() {
             return tokens / seconds;
+        }
+
+        /** Share of the wall time the sampling thread was on a CPU. */
+        public double samplerCpuShare() {
+            return samplerCpuSeconds / seconds;
+        }
+
+        /** Mean number of cores the JVM kept busy. */
+        public double processCores() {
+            return processCpuSeconds / seconds;
         }
     }
 
@@ -154,36 +176,40 @@ public final class GeneratorBenchmark {
         public String toJson() {
             return String.format(Locale.ROOT, "{\"benchmark\":\"generator\",\"device\":\"%s\",\"parameters\":%d,"
                             + "\"prompts\":%d,\"batch_size\":%d,\"samples_per_prompt\":%d,\"max_new_tokens\":%d,"
-                            + "\"in_process\":{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
-                            + "\"sampling_seconds\":%.3f},"
-                            + "\"kafka\":{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
-                            + "\"sampling_seconds\":%.3f},"
+                            + "\"in_process\":%s,\"kafka\":%s,"
                             + "\"ratio\":%.3f,\"tokens_ratio\":%.3f,\"identical_rollouts\":%d,\"compared_rollouts\":%d,"
                             + "\"mean_batch_fill\":%.3f,\"median_round_ratio\":%.3f,\"round_ratios\":%s,"
                             + "\"pipeline_overhead\":%.3f}",
                     device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
-                    options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
-                    inProcess.seconds(), inProcess.samplingSeconds(), kafka.rolloutsPerSecond(),
-                    kafka.tokensPerSecond(), kafka.seconds(), kafka.samplingSeconds(), ratio(),
-                    tokensRatio(), identical, compared, meanBatchFill, medianRoundRatio(),
+                    options.maxNewTokens(), json(inProcess), json(kafka), ratio(), tokensRatio(), identical, compared,
+                    meanBatchFill, medianRoundRatio(),
                     roundRatios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList().toString()
                             .replace(" ", ""), pipelineOverhead());
+        }
+
+        private static String json(Throughput t) {
+            return String.format(Locale.ROOT, "{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
+                            + "\"sampling_seconds\":%.3f,\"sampler_cpu_share\":%.3f,\"process_cores\":%.3f}",
+                    t.rolloutsPerSecond(), t.tokensPerSecond(), t.seconds(), t.samplingSeconds(), t.samplerCpuShare(),
+                    t.processCores());
         }
 
         /** A few lines for a terminal. */
         public String toText() {
             return String.format(Locale.ROOT, "generator benchmark on %s, %,d parameters: %d prompts, B=%d, K=%d, "
                             + "max %d new tokens%n"
-                            + "  in-process : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling)%n"
-                            + "  via Kafka  : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling in the service, "
-                            + "mean batch fill %.2f)%n"
+                            + "  in-process : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling; sampler on CPU "
+                            + "%.0f%% of the time, JVM busy %.2f cores)%n"
+                            + "  via Kafka  : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling in the service; "
+                            + "sampler on CPU %.0f%% of the time, JVM busy %.2f cores; mean batch fill %.2f)%n"
                             + "  ratio      : %.3f (rollouts/s), %.3f (tokens/s); median per-round %.3f; "
                             + "pipeline overhead %.1f%%; identical rollouts %d/%d",
                     device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
                     options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
-                    inProcess.seconds(), inProcess.samplingSeconds(), kafka.rolloutsPerSecond(),
-                    kafka.tokensPerSecond(), kafka.seconds(), kafka.samplingSeconds(), meanBatchFill, ratio(),
-                    tokensRatio(), medianRoundRatio(), 100 * pipelineOverhead(), identical, compared);
+                    inProcess.seconds(), inProcess.samplingSeconds(), 100 * inProcess.samplerCpuShare(),
+                    inProcess.processCores(), kafka.rolloutsPerSecond(), kafka.tokensPerSecond(), kafka.seconds(),
+                    kafka.samplingSeconds(), 100 * kafka.samplerCpuShare(), kafka.processCores(), meanBatchFill,
+                    ratio(), tokensRatio(), medianRoundRatio(), 100 * pipelineOverhead(), identical, compared);
         }
     }
 
@@ -208,9 +234,10 @@ public final class GeneratorBenchmark {
                  var reader = new RolloutReader(config)) {
                 var sampler = RolloutSampler.of(config);
                 Timer samplingTimer = service.registry().get("prefstream.generator.sampling").timer();
+                Thread generatorThread = thread("prefstream-generator-" + config.generatorId());
                 var warmup = prompts("warmup", options.warmupPrompts(), options.seed());
                 inProcess(sampler, policy, warmup, options);
-                kafka(producer, reader, samplingTimer, warmup);
+                kafka(producer, reader, samplingTimer, generatorThread, warmup);
                 Throughput bestLocal = null;
                 Throughput bestKafka = null;
                 int identical = 0;
@@ -219,7 +246,7 @@ public final class GeneratorBenchmark {
                 for (int round = 0; round < options.rounds(); round++) {
                     var batch = prompts("round" + round, options.prompts(), options.seed() + 1 + round);
                     var local = inProcess(sampler, policy, batch, options);
-                    var viaKafka = kafka(producer, reader, samplingTimer, batch);
+                    var viaKafka = kafka(producer, reader, samplingTimer, generatorThread, batch);
                     roundRatios.add(viaKafka.throughput().rolloutsPerSecond() / local.throughput().rolloutsPerSecond());
                     for (var entry : local.rollouts().entrySet()) {
                         compared++;
@@ -298,6 +325,7 @@ public final class GeneratorBenchmark {
         }
         var rollouts = new HashMap<String, Rollout>();
         long tokens = 0;
+        var cpu = CpuClock.start(Thread.currentThread());
         long start = System.nanoTime();
         for (int from = 0; from < inputs.size(); from += options.batchSize()) {
             var batch = inputs.subList(from, Math.min(inputs.size(), from + options.batchSize()));
@@ -307,19 +335,53 @@ public final class GeneratorBenchmark {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Measured(new Throughput(rollouts.size(), tokens, seconds, seconds), rollouts);
+        return new Measured(new Throughput(rollouts.size(), tokens, seconds, seconds, cpu.threadSeconds(),
+                cpu.processSeconds()), rollouts);
     }
 
     private static Measured kafka(PromptProducer producer, RolloutReader reader, Timer sampling,
-                                  List<Prompt> prompts) {
+                                  Thread generatorThread, List<Prompt> prompts) {
         double samplingBefore = sampling.totalTime(TimeUnit.NANOSECONDS);
+        var cpu = CpuClock.start(generatorThread);
         long start = System.nanoTime();
         producer.send(prompts);
-        Map<String, Rollout> rollouts = reader.read(prompts.size());
+        var records = reader.read(prompts.size());
         double seconds = (System.nanoTime() - start) / 1e9;
+        var cpuTimes = new double[] {cpu.threadSeconds(), cpu.processSeconds()};
+        Map<String, Rollout> rollouts = reader.decode(records); // for the identical-tokens check, off the clock
         double samplingSeconds = (sampling.totalTime(TimeUnit.NANOSECONDS) - samplingBefore) / 1e9;
         long tokens = rollouts.values().stream().mapToLong(GeneratorBenchmark::tokens).sum();
-        return new Measured(new Throughput(rollouts.size(), tokens, seconds, samplingSeconds), rollouts);
+        return new Measured(new Throughput(rollouts.size(), tokens, seconds, samplingSeconds, cpuTimes[0], cpuTimes[1]),
+                rollouts);
+    }
+
+    private static Thread thread(String name) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no thread named " + name + "; was the generator renamed?"));
+    }
+
+    /** CPU time of one thread and of the whole JVM since {@link #start}. */
+    private record CpuClock(Thread thread, long threadStart, long processStart) {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+        static CpuClock start(Thread thread) {
+            return new CpuClock(thread, THREADS.getThreadCpuTime(thread.getId()), processCpuNanos());
+        }
+
+        double threadSeconds() {
+            return (THREADS.getThreadCpuTime(thread.getId()) - threadStart) / 1e9;
+        }
+
+        double processSeconds() {
+            return (processCpuNanos() - processStart) / 1e9;
+        }
+
+        private static long processCpuNanos() {
+            if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+                return os.getProcessCpuTime();
+            }
+            return -1;
+        }
     }
 
     private static long tokens(Rollout r) {
@@ -357,19 +419,25 @@ public final class GeneratorBenchmark {
                     Map.of()));
         }
 
-        Map<String, Rollout> read(int n) {
-            var out = new HashMap<String, Rollout>();
+        /** Reads the next {@code n} distinct rollout records (by key), undecoded. */
+        Map<String, byte[]> read(int n) {
+            var out = new HashMap<String, byte[]>();
             long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
             while (out.size() < n) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("read " + out.size() + " of " + n + " rollouts in "
                             + READ_TIMEOUT.toMinutes() + " min; is the generator running?");
                 }
-                for (var record : consumer.poll(Duration.ofMillis(5))) {
-                    Rollout r = decoder.decode(record);
-                    out.put(new String(record.key(), UTF_8), r);
+                for (var record : consumer.poll(Duration.ofMillis(100))) {
+                    out.put(new String(record.key(), UTF_8), record.value());
                 }
             }
+            return out;
+        }
+
+        Map<String, Rollout> decode(Map<String, byte[]> records) {
+            var out = new HashMap<String, Rollout>();
+            records.forEach((key, value) -> out.put(key, decoder.decode(Topics.ROLLOUTS.name(), value)));
             return out;
         }
 
@@ -395,7 +463,7 @@ public final class GeneratorBenchmark {
         }
     }
 
-    /** {@code [--json] [--prompts N] [--batch-size B] [--samples K] [--max-new-tokens N] [--rounds R] [--device auto|cpu|gpu]}. */
+    /** {@code [--json] [--prompts N] [--batch-size B] [--samples K] [--max-new-tokens N] [--rounds R] [--warmup N] [--device auto|cpu|gpu]}. */
     public static void main(String[] args) {
         var d = Options.defaults();
         boolean json = false;
@@ -404,6 +472,7 @@ public final class GeneratorBenchmark {
         int k = d.samplesPerPrompt();
         int maxNew = d.maxNewTokens();
         int rounds = d.rounds();
+        int warmup = d.warmupPrompts();
         DeviceSetting device = d.device();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -413,12 +482,13 @@ public final class GeneratorBenchmark {
                 case "--samples" -> k = Integer.parseInt(value(args, ++i));
                 case "--max-new-tokens" -> maxNew = Integer.parseInt(value(args, ++i));
                 case "--rounds" -> rounds = Integer.parseInt(value(args, ++i));
+                case "--warmup" -> warmup = Integer.parseInt(value(args, ++i));
                 case "--device" -> device = DeviceSetting.parse(value(args, ++i));
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; expected --json, "
-                        + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds or --device");
+                        + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds, --warmup or --device");
             }
         }
-        var result = run(new Options(d.config(), prompts, d.warmupPrompts(), batch, k, maxNew, rounds, d.seed(), device));
+        var result = run(new Options(d.config(), prompts, warmup, batch, k, maxNew, rounds, d.seed(), device));
         System.out.println(json ? result.toJson() : result.toText());
     }
 
