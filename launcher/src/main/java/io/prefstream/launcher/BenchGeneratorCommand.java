@@ -39,6 +39,13 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
             description = "Prompts sent through both paths before timing (JIT of the in-JVM broker and clients).")
     int warmup;
 
+    @Option(names = "--d-model", defaultValue = "64",
+            description = "Policy width C (64 = the demo's arithmetic model; 4 heads, feed-forward 4C).")
+    int dModel;
+
+    @Option(names = "--layers", defaultValue = "2", description = "Policy depth (2 = the demo's arithmetic model).")
+    int layers;
+
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or gpu.")
     String device;
 
@@ -51,7 +58,8 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var d = GeneratorBenchmark.Options.defaults();
-        var options = new GeneratorBenchmark.Options(d.config(), prompts, warmup, batchSize, samples,
+        var shape = GeneratorBenchmark.Options.modelShape(dModel, layers);
+        var options = new GeneratorBenchmark.Options(shape, prompts, warmup, batchSize, samples,
                 maxNewTokens, rounds, d.seed(), DeviceSetting.parse(device));
         Path logFile = Files.createTempFile("prefstream-bench-generator-", ".log");
         GeneratorBenchmark.Result result;

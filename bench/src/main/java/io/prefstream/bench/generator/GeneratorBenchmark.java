@@ -96,6 +96,16 @@ public final class GeneratorBenchmark {
          * (measured: the JVM kept 1.54 cores busy on the Kafka path after 128 warm-up prompts, 1.41
          * after 4096), which a long-running broker does not pay.
          */
+        /**
+         * The arithmetic model with another width C and depth: 4 heads, feed-forward 4C, the
+         * arithmetic vocabulary and context. Sampling cost grows with the model while the Kafka
+         * path's cost per rollout does not, so this shows how the ratio depends on model size.
+         */
+        public static LmConfig modelShape(int dModel, int layers) {
+            var base = defaults().config();
+            return new LmConfig(base.vocabSize(), dModel, layers, base.nHeads(), 4 * dModel, base.maxSeqLen());
+        }
+
         public static Options defaults() {
             var task = arithmetic();
             return new Options(LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()), 1024, 4096,
@@ -463,7 +473,7 @@ public final class GeneratorBenchmark {
         }
     }
 
-    /** {@code [--json] [--prompts N] [--batch-size B] [--samples K] [--max-new-tokens N] [--rounds R] [--warmup N] [--device auto|cpu|gpu]}. */
+    /** {@code [--json] [--prompts N] [--batch-size B] [--samples K] [--max-new-tokens N] [--rounds R] [--warmup N] [--d-model C] [--layers L] [--device auto|cpu|gpu]}. */
     public static void main(String[] args) {
         var d = Options.defaults();
         boolean json = false;
@@ -473,6 +483,8 @@ public final class GeneratorBenchmark {
         int maxNew = d.maxNewTokens();
         int rounds = d.rounds();
         int warmup = d.warmupPrompts();
+        int dModel = d.config().dModel();
+        int layers = d.config().nLayers();
         DeviceSetting device = d.device();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -483,12 +495,15 @@ public final class GeneratorBenchmark {
                 case "--max-new-tokens" -> maxNew = Integer.parseInt(value(args, ++i));
                 case "--rounds" -> rounds = Integer.parseInt(value(args, ++i));
                 case "--warmup" -> warmup = Integer.parseInt(value(args, ++i));
+                case "--d-model" -> dModel = Integer.parseInt(value(args, ++i));
+                case "--layers" -> layers = Integer.parseInt(value(args, ++i));
                 case "--device" -> device = DeviceSetting.parse(value(args, ++i));
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; expected --json, "
-                        + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds, --warmup or --device");
+                        + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds, --warmup, --d-model, --layers or --device");
             }
         }
-        var result = run(new Options(d.config(), prompts, warmup, batch, k, maxNew, rounds, d.seed(), device));
+        var result = run(new Options(Options.modelShape(dModel, layers), prompts, warmup, batch, k, maxNew, rounds,
+                d.seed(), device));
         System.out.println(json ? result.toJson() : result.toText());
     }
 
