@@ -29,7 +29,9 @@ import java.util.Objects;
  *   <li>the objective's required inputs can be produced by the batcher's mix
  *       (e.g. HyPO needs offline pairs and unlabeled rollouts: 0 &lt; online fraction &lt; 1);</li>
  *   <li>{@code batcher.max-ahead} exceeds the steps between two policy publications, or the batcher
- *       would wait for progress the trainer reports only after more batches than it may emit;</li>
+ *       would wait for progress the trainer reports only after more batches than it may emit
+ *       ({@code 0}, the default, resolves to twice those steps: an online record passes the
+ *       staleness check when its batch is assembled and waits at most two publications more);</li>
  *   <li>a cosine schedule has a horizon ({@code trainer.max-steps > 0});</li>
  *   <li>the task exists and has {@code trainer.eval-prompts} held-out prompts.</li>
  * </ul>
@@ -140,10 +142,14 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
         String objective = config.get(TrainerSettings.OBJECTIVE);
         String policy = config.get(TrainerSettings.POLICY_NAME);
         OnlineSource source = resolveSource(config.get(TrainerSettings.ONLINE_SOURCE), objective, params);
+        int maxAhead = config.get(TrainerSettings.MAX_AHEAD);
+        if (maxAhead == 0) {
+            maxAhead = 2 * publishInterval(config.get(TrainerSettings.MODE), config.get(TrainerSettings.CHECKPOINT_EVERY),
+                    config.get(TrainerSettings.STEPS_PER_ITERATION));
+        }
         var batcher = new BatcherConfig(common, config.get(TrainerSettings.BATCHER_APPLICATION_ID), policy,
                 config.get(TrainerSettings.BATCH_SIZE), config.get(TrainerSettings.ONLINE_FRACTION), source,
-                config.get(TrainerSettings.MAX_STALENESS), config.get(TrainerSettings.MAX_AHEAD),
-                config.get(TrainerSettings.BATCHER_SEED));
+                config.get(TrainerSettings.MAX_STALENESS), maxAhead, config.get(TrainerSettings.BATCHER_SEED));
         List<LabelKind> kinds = config.get(TrainerSettings.REWARD_KINDS).stream()
                 .map(k -> LabelKind.valueOf(k.toUpperCase(Locale.ROOT))).toList();
         return new TrainerConfig(common, policy, config.get(TrainerSettings.TASK),

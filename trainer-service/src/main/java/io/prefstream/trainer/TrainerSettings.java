@@ -140,8 +140,10 @@ public final class TrainerSettings {
     public static final Setting<Long> MAX_STALENESS = Setting.longValue("batcher.max-staleness", 2L, 0,
             Long.MAX_VALUE, "Online records more than this many policy versions behind the latest go to "
                     + "prefstream.stale");
-    public static final Setting<Integer> MAX_AHEAD = Setting.integer("batcher.max-ahead", 64, 1, 10_000_000,
-            "Batches the batcher may emit beyond the last one the trainer reported as consumed");
+    public static final Setting<Integer> MAX_AHEAD = Setting.integer("batcher.max-ahead", 0, 0, 10_000_000,
+            "Batches the batcher may emit beyond the last one the trainer reported as consumed; 0 = twice the steps "
+                    + "between two policy publications, so an online record is trained on at most "
+                    + "batcher.max-staleness + 2 versions after the policy that sampled it");
     public static final Setting<Long> BATCHER_SEED = Setting.longValue("batcher.seed", 0L, Long.MIN_VALUE,
             Long.MAX_VALUE, "Seed of the uniform sampling of offline pairs");
 

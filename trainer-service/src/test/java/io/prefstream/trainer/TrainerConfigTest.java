@@ -97,10 +97,15 @@ class TrainerConfigTest {
 
     @Test
     void settingsThatCannotWorkTogetherFailAtStartUp() {
-        var ahead = assertThrows(ConfigException.class, () -> load(Map.of("trainer.checkpoint-every", "64")));
+        var ahead = assertThrows(ConfigException.class, () -> load(Map.of("trainer.checkpoint-every", "64",
+                "batcher.max-ahead", "64")));
         assertEquals("batcher.max-ahead", ahead.key());
+        assertEquals(128, load(Map.of("trainer.checkpoint-every", "64")).batcher().maxAhead(),
+                "max-ahead 0 (the default) is twice the steps between publications");
+        assertEquals(200, load(Map.of("trainer.mode", "iterative", "trainer.steps-per-iteration", "100")).batcher()
+                .maxAhead(), "iterative: twice the steps of an iteration");
         var iterative = assertThrows(ConfigException.class, () -> load(Map.of("trainer.mode", "iterative",
-                "trainer.steps-per-iteration", "100")));
+                "trainer.steps-per-iteration", "100", "batcher.max-ahead", "64")));
         assertTrue(iterative.getMessage().contains("trainer.steps-per-iteration"), iterative.getMessage());
         var cosine = assertThrows(ConfigException.class, () -> load(Map.of("trainer.lr-schedule", "cosine")));
         assertEquals("trainer.lr-schedule", cosine.key());

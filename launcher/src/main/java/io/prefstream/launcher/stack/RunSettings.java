@@ -34,7 +34,8 @@ public final class RunSettings {
      * of {@code round(batcher.batch-size × batcher.online-fraction)} online items each. A budget
      * below that makes both wait for each other, so it is set to what one version consumes plus
      * {@value #BUDGET_MARGIN}× headroom. In iterative mode the batcher hears of progress only once
-     * per round, so {@code batcher.max-ahead} must exceed the steps of a round.
+     * per round, so a profile's {@code batcher.max-ahead} that does not exceed the steps of a round
+     * is raised to those steps + 2.
      */
     public static ResolvedConfig resolve(Map<String, String> base, Path file, Map<String, String> overrides) {
         ResolvedConfig first = ServiceStack.settings(base, file, overrides);
@@ -48,8 +49,8 @@ public final class RunSettings {
             derived.put(GeneratorSettings.BUDGET_PER_VERSION.key(),
                     Long.toString((long) Math.ceil(perVersion * BUDGET_MARGIN)));
         }
-        if (iterative && isDefault(first, TrainerSettings.MAX_AHEAD)
-                && first.get(TrainerSettings.MAX_AHEAD) <= stepsPerVersion) {
+        int maxAhead = first.get(TrainerSettings.MAX_AHEAD); // 0 = the trainer's own default, which fits any cadence
+        if (iterative && isDefault(first, TrainerSettings.MAX_AHEAD) && maxAhead != 0 && maxAhead <= stepsPerVersion) {
             derived.put(TrainerSettings.MAX_AHEAD.key(), Integer.toString(stepsPerVersion + 2));
         }
         return derived.equals(base) ? first : ServiceStack.settings(derived, file, overrides);
