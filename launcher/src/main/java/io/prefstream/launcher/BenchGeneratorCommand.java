@@ -65,7 +65,11 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
         GeneratorBenchmark.Result result;
         try (var runLog = RunLog.to(logFile)) {
             result = GeneratorBenchmark.run(options);
+        } catch (RuntimeException | Error e) {
+            spec.commandLine().getErr().println("bench generator failed; the broker's and services' log is " + logFile);
+            throw e;
         }
+        Files.deleteIfExists(logFile); // kept only when the run failed
         PrintWriter out = spec.commandLine().getOut();
         out.println(result.toText());
         if (json) {
