@@ -2,18 +2,16 @@ package io.prefstream.labeler.join;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import io.prefstream.labeler.LabelerConfig;
+import io.prefstream.platform.deadletter.SourcedRecord;
+import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.serde.RecordDecodingException;
-import java.util.Arrays;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * First stage of the label join: decodes a raw rollout or label, keys it by rollout id for the
@@ -23,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 final class InputDecoder implements Processor<byte[], byte[], String, InputDecoder.Decoded> {
 
-    private static final Logger log = LoggerFactory.getLogger(InputDecoder.class);
-
     /** A decoded input keyed for the join, or a dead letter. Exactly one is non-null. */
     record Decoded(JoinInput input, JoinOutput deadLetter) {
     }
@@ -32,12 +28,14 @@ final class InputDecoder implements Processor<byte[], byte[], String, InputDecod
     private final JoinInput.Type type;
     private final JoinCodecs codecs;
     private final JoinMetrics metrics;
+    private final StreamsDeadLetters deadLetters;
     private ProcessorContext<String, Decoded> context;
 
-    InputDecoder(JoinInput.Type type, JoinCodecs codecs, JoinMetrics metrics) {
+    InputDecoder(JoinInput.Type type, JoinCodecs codecs, JoinMetrics metrics, StreamsDeadLetters deadLetters) {
         this.type = type;
         this.codecs = codecs;
         this.metrics = metrics;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -52,24 +50,24 @@ final class InputDecoder implements Processor<byte[], byte[], String, InputDecod
                 : Topics.LABELS.name());
         int partition = meta.map(m -> m.partition()).orElse(-1);
         long offset = meta.map(m -> m.offset()).orElse(-1L);
-        var input = new JoinInput(type, topic, partition, offset, record.timestamp(), record.key(), record.value(),
-                Arrays.asList(record.headers().toArray()));
+        var source = SourcedRecord.of(topic, partition, offset, record);
         String rolloutId;
         try {
-            rolloutId = rolloutId(input);
+            rolloutId = rolloutId(source);
         } catch (RecordDecodingException e) {
-            deadLetter(input, "undecodable", null, e);
+            deadLetter(source, "undecodable", null, e);
             metrics.undecodable(topic);
             return;
         } catch (InvalidInputException e) {
-            deadLetter(input, e.reason, e.getMessage(), null);
+            deadLetter(source, e.reason, e.getMessage(), null);
             metrics.undecodable(topic);
             return;
         }
-        context.forward(new Record<>(rolloutId, new Decoded(input, null), record.timestamp(), new RecordHeaders()));
+        context.forward(new Record<>(rolloutId, new Decoded(new JoinInput(type, source), null), record.timestamp(),
+                new RecordHeaders()));
     }
 
-    private String rolloutId(JoinInput input) {
+    private String rolloutId(SourcedRecord input) {
         if (input.value() == null) {
             throw new InvalidInputException("undecodable", "null value (tombstone) on " + input.topic()
                     + ", expected a " + (type == JoinInput.Type.ROLLOUT ? "Rollout" : "Label"));
@@ -96,16 +94,13 @@ final class InputDecoder implements Processor<byte[], byte[], String, InputDecod
         return label.getRolloutId();
     }
 
-    private void deadLetter(JoinInput input, String reason, String detail, Throwable error) {
-        long now = context.currentSystemTimeMs();
-        log.warn("Dead-lettering {} ({}): {}", input.coordinates(), reason, error != null ? error.getMessage() : detail);
-        var headers = DeadLetterRecords.headers(input, LabelerConfig.JOIN_APPLICATION_ID, reason, detail, error, now,
-                metrics.registry());
-        var out = new JoinOutput(Topics.DEAD_LETTERS, input.key(), input.value());
-        context.forward(new Record<>(keyText(input), new Decoded(null, out), input.timestamp(), headers));
+    private void deadLetter(SourcedRecord source, String reason, String detail, Throwable error) {
+        var headers = deadLetters.headers(source, reason, detail, error, context.currentSystemTimeMs());
+        var out = new JoinOutput(Topics.DEAD_LETTERS, source.key(), source.value());
+        context.forward(new Record<>(keyText(source), new Decoded(null, out), source.timestamp(), headers));
     }
 
-    private static String keyText(JoinInput input) {
+    private static String keyText(SourcedRecord input) {
         return input.key() == null ? "" : new String(input.key(), UTF_8);
     }
 

@@ -1,5 +1,6 @@
 package io.prefstream.labeler.join;
 
+import io.prefstream.platform.deadletter.SourcedRecord;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.LabelRequest;
@@ -24,11 +25,11 @@ final class JoinCodecs {
         this.requests = new AvroEncoder<>(registry);
     }
 
-    Rollout rollout(JoinInput input) {
+    Rollout rollout(SourcedRecord input) {
         return rollouts.decode(input.topic(), input.partition(), input.offset(), input.value());
     }
 
-    Label label(JoinInput input) {
+    Label label(SourcedRecord input) {
         return labels.decode(input.topic(), input.partition(), input.offset(), input.value());
     }
 

@@ -1,5 +1,6 @@
 package io.prefstream.labeler.join;
 
+import io.prefstream.platform.deadletter.SourcedRecord;
 import io.prefstream.schemas.LabelKind;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -109,7 +110,7 @@ final class JoinState {
                 out.writeUTF(a.labelId());
                 out.writeUTF(a.labelerKey());
                 out.writeByte(a.kind().ordinal());
-                JoinInput.writeBytes(out, a.value());
+                SourcedRecord.writeBytes(out, a.value());
             }
             out.writeInt(held.size());
             for (Held h : held) {
@@ -140,7 +141,7 @@ final class JoinState {
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
                 state.accepted.add(new Accepted(in.readUTF(), in.readUTF(), LabelKind.values()[in.readByte()],
-                        JoinInput.readBytes(in)));
+                        SourcedRecord.readBytes(in)));
             }
             int h = in.readInt();
             for (int i = 0; i < h; i++) {

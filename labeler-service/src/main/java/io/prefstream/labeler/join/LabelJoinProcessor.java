@@ -8,6 +8,8 @@ import io.prefstream.labeler.join.JoinState.Accepted;
 import io.prefstream.labeler.join.JoinState.Held;
 import io.prefstream.labeler.join.JoinState.Routing;
 import io.prefstream.labeler.join.JoinState.Status;
+import io.prefstream.platform.deadletter.SourcedRecord;
+import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.EmitReason;
 import io.prefstream.schemas.Label;
@@ -41,15 +43,17 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
     private final LabelerConfig.Human human;
     private final JoinCodecs codecs;
     private final JoinMetrics metrics;
+    private final StreamsDeadLetters deadLetters;
     private ProcessorContext<String, JoinOutput> context;
     private KeyValueStore<String, JoinState> states;
     private KeyValueStore<String, String> deadlines;
 
-    LabelJoinProcessor(LabelerConfig config, JoinCodecs codecs, JoinMetrics metrics) {
+    LabelJoinProcessor(LabelerConfig config, JoinCodecs codecs, JoinMetrics metrics, StreamsDeadLetters deadLetters) {
         this.policy = config.join();
         this.human = config.human();
         this.codecs = codecs;
         this.metrics = metrics;
+        this.deadLetters = deadLetters;
     }
 
     @Override
@@ -76,10 +80,10 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         JoinState state = states.get(id);
         if (state != null && state.status != Status.HOLDING) {
             metrics.duplicateRollout();
-            log.debug("Rollout {} seen again at {}; ignored", id, input.coordinates());
+            log.debug("Rollout {} seen again at {}; ignored", id, input.source().coordinates());
             return;
         }
-        Rollout rollout = codecs.rollout(input);
+        Rollout rollout = codecs.rollout(input.source());
         if (state == null) {
             state = new JoinState(Status.PENDING);
         }
@@ -92,20 +96,20 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
             request(id, state, rollout, HumanRouting.randomPair(id, state.k), now);
         }
         for (Held held : state.held) {
-            accept(id, state, codecs.label(held.input()), held.input());
+            accept(id, state, codecs.label(held.input().source()), held.input());
         }
         state.held.clear();
         evaluate(id, state, rollout, now);
     }
 
     private void onLabel(String id, JoinInput input, long now) {
-        Label label = codecs.label(input);
+        Label label = codecs.label(input.source());
         String labelerKey = JoinState.labelerKey(label.getKind(), label.getLabelerId());
         JoinState state = states.get(id);
         if (state != null && state.knows(label.getLabelId(), labelerKey)) {
             metrics.duplicateLabel();
             log.debug("Duplicate label {} from {} for rollout {} at {}; ignored", label.getLabelId(), labelerKey, id,
-                    input.coordinates());
+                    input.source().coordinates());
             return;
         }
         if (state == null) {
@@ -138,7 +142,7 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
             return false;
         }
         state.accepted.add(new Accepted(label.getLabelId(), JoinState.labelerKey(label.getKind(),
-                label.getLabelerId()), label.getKind(), input.value()));
+                label.getLabelerId()), label.getKind(), input.source().value()));
         metrics.accepted(label.getKind());
         return true;
     }
@@ -161,7 +165,7 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
     private void evaluate(String id, JoinState state, Rollout decoded, long now) {
         boolean machineReady = policy.scoreKinds().stream().allMatch(kind -> state.count(kind) > 0);
         if (state.routing == Routing.UNDECIDED && machineReady) {
-            decideUncertain(id, state, decoded != null ? decoded : codecs.rollout(state.rollout), now);
+            decideUncertain(id, state, decoded != null ? decoded : codecs.rollout(state.rollout.source()), now);
         }
         boolean needsHumans = state.routing == Routing.ROUTED || policy.requiredKinds().contains(LabelKind.HUMAN);
         boolean humansReady = !needsHumans || state.count(LabelKind.HUMAN) >= policy.minHumanVotes();
@@ -208,7 +212,7 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
     }
 
     private void emit(String id, JoinState state, EmitReason reason, long now) {
-        Rollout rollout = codecs.rollout(state.rollout);
+        Rollout rollout = codecs.rollout(state.rollout.source());
         List<Label> labels = decodeAccepted(state);
         var summary = LabelAggregation.summarize(state.k, labels);
         var pairs = LabelAggregation.pairs(summary, state.k);
@@ -231,8 +235,7 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
     private List<Label> decodeAccepted(JoinState state) {
         var labels = new ArrayList<Label>(state.accepted.size());
         for (Accepted a : state.accepted) {
-            var source = new JoinInput(JoinInput.Type.LABEL, Topics.LABELS.name(), -1, -1L, 0L, null, a.value(),
-                    List.of());
+            var source = new SourcedRecord(Topics.LABELS.name(), -1, -1L, 0L, null, a.value(), List.of());
             labels.add(codecs.label(source));
         }
         return labels;
@@ -285,11 +288,10 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
 
     private void reject(JoinInput input, String reason, String detail) {
         long now = context.currentSystemTimeMs();
-        log.warn("Dead-lettering {} ({}): {}", input.coordinates(), reason, detail);
         metrics.rejectedLabel(reason);
-        var headers = DeadLetterRecords.headers(input, LabelerConfig.JOIN_APPLICATION_ID, reason, detail, null, now,
-                metrics.registry());
-        forward(new JoinOutput(Topics.DEAD_LETTERS, input.key(), input.value()), "", now, headers);
+        var source = input.source();
+        var headers = deadLetters.headers(source, reason, detail, null, now);
+        forward(new JoinOutput(Topics.DEAD_LETTERS, source.key(), source.value()), "", now, headers);
     }
 
     private void forward(JoinOutput out, String key, long timestamp, org.apache.kafka.common.header.Headers headers) {

@@ -2,6 +2,7 @@ package io.prefstream.labeler.join;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.labeler.LabelerConfig;
+import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
@@ -75,6 +76,7 @@ public final class LabelJoinTopology {
     /** The topology using {@code registry} (owned by the caller) and counting into {@code metrics}. */
     public static Topology build(LabelerConfig config, SchemaRegistryClient registry, JoinMetrics metrics) {
         var codecs = new JoinCodecs(registry);
+        var deadLetters = new StreamsDeadLetters(LabelerConfig.JOIN_APPLICATION_ID, metrics.registry());
         var builder = new StreamsBuilder();
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
                 Serdes.String(), new JoinState.StateSerde()));
@@ -83,9 +85,11 @@ public final class LabelJoinTopology {
 
         var raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
         var rollouts = builder.stream(Topics.ROLLOUTS.name(), raw.withName("rollouts"))
-                .process(() -> new InputDecoder(JoinInput.Type.ROLLOUT, codecs, metrics), Named.as("decode-rollouts"));
+                .process(() -> new InputDecoder(JoinInput.Type.ROLLOUT, codecs, metrics, deadLetters),
+                        Named.as("decode-rollouts"));
         var labels = builder.stream(Topics.LABELS.name(), raw.withName("labels"))
-                .process(() -> new InputDecoder(JoinInput.Type.LABEL, codecs, metrics), Named.as("decode-labels"));
+                .process(() -> new InputDecoder(JoinInput.Type.LABEL, codecs, metrics, deadLetters),
+                        Named.as("decode-labels"));
         var decoded = rollouts.merge(labels, Named.as("inputs"));
 
         decoded.filter((id, d) -> d.deadLetter() != null, Named.as("undecodable"))
@@ -95,8 +99,8 @@ public final class LabelJoinTopology {
         decoded.filter((id, d) -> d.input() != null, Named.as("decoded"))
                 .mapValues(InputDecoder.Decoded::input, Named.as("inputs-by-rollout"))
                 .repartition(Repartitioned.with(Serdes.String(), new JoinInputSerde()).withName(REPARTITION))
-                .process(() -> new LabelJoinProcessor(config, codecs, metrics), Named.as("label-join"), STATE_STORE,
-                        DEADLINE_STORE)
+                .process(() -> new LabelJoinProcessor(config, codecs, metrics, deadLetters), Named.as("label-join"),
+                        STATE_STORE, DEADLINE_STORE)
                 .map((id, out) -> KeyValue.pair(out.key(), out), Named.as("join-out"))
                 .to(BY_TOPIC, Produced.with(Serdes.ByteArray(), VALUE_ONLY).withName("join-sink"));
         return builder.build();

@@ -1,8 +1,16 @@
 package io.prefstream.platform.deadletter;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Objects;
+import org.apache.kafka.common.header.Headers;
+
 /**
- * Header names a dead-lettered record carries next to its original headers. Values are UTF-8
- * text; numbers are decimal.
+ * Header names a dead-lettered record carries next to its original headers, and {@link #of} that
+ * builds them, for {@link DeadLetterPublisher} and {@link StreamsDeadLetters} alike. Values are
+ * UTF-8 text; numbers are decimal.
  */
 public final class DeadLetterHeaders {
 
@@ -32,4 +40,55 @@ public final class DeadLetterHeaders {
 
     /** Bound on the stack-trace header, so a deep trace cannot make the record too large. */
     public static final int MAX_STACKTRACE_CHARS = 8_000;
+
+    /**
+     * The headers of {@code source}'s dead letter: its original headers, then the {@code dlq.*} ones.
+     *
+     * @param service service that gives up on the record ({@code service.id})
+     * @param reason  short machine-readable reason
+     * @param detail  what went wrong when there is no {@code error}; the exception-message header then
+     * @param error   the exception, or null when dead-lettered for a reason only
+     * @param nowMs   when it is dead-lettered (epoch ms)
+     */
+    public static Headers of(SourcedRecord source, String service, String reason, String detail, Throwable error,
+                             long nowMs) {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(service, "service");
+        Objects.requireNonNull(reason, "reason");
+        var headers = source.kafkaHeaders();
+        headers.add(SOURCE_TOPIC, bytes(source.topic()));
+        headers.add(SOURCE_PARTITION, bytes(Integer.toString(source.partition())));
+        headers.add(SOURCE_OFFSET, bytes(Long.toString(source.offset())));
+        headers.add(SOURCE_TIMESTAMP, bytes(Long.toString(source.timestamp())));
+        headers.add(SERVICE, bytes(service));
+        headers.add(EXCEPTION_CLASS, bytes(error == null ? "" : error.getClass().getName()));
+        headers.add(EXCEPTION_MESSAGE, bytes(error == null ? Objects.requireNonNullElse(detail, "") : messages(error)));
+        if (error != null) {
+            headers.add(EXCEPTION_STACKTRACE, bytes(stackTrace(error)));
+        }
+        headers.add(REASON, bytes(reason));
+        headers.add(TIMESTAMP, bytes(Long.toString(nowMs)));
+        return headers;
+    }
+
+    /** The exception's message followed by its causes' ({@code msg <- cause msg}). */
+    private static String messages(Throwable error) {
+        var out = new StringBuilder(String.valueOf(error.getMessage()));
+        Throwable c = error.getCause();
+        for (int depth = 0; c != null && depth < 10; depth++, c = c.getCause()) {
+            out.append(" <- ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
+        }
+        return out.toString();
+    }
+
+    private static String stackTrace(Throwable error) {
+        var out = new StringWriter();
+        error.printStackTrace(new PrintWriter(out));
+        String s = out.toString();
+        return s.length() <= MAX_STACKTRACE_CHARS ? s : s.substring(0, MAX_STACKTRACE_CHARS);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(UTF_8);
+    }
 }

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.LabeledRollout;
 import io.prefstream.schemas.PolicyUpdate;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -103,12 +103,12 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        SourcedRecord in = SourcedRecord.decode(record.value());
+        BatcherInput in = BatcherInput.decode(record.value());
         try {
             switch (in.kind()) {
-                case OFFLINE_PAIR -> pool.put(decode(pairs, in).getId(), in.value());
-                case OFFLINE_TOMBSTONE -> pool.remove(new String(in.key(), UTF_8),
-                        bytes -> pairs.decode(in.topic(), bytes).getId());
+                case OFFLINE_PAIR -> pool.put(decode(pairs, in).getId(), in.source().value());
+                case OFFLINE_TOMBSTONE -> pool.remove(new String(in.source().key(), UTF_8),
+                        bytes -> pairs.decode(in.source().topic(), bytes).getId());
                 case LABELED_ROLLOUT, UNLABELED_ROLLOUT -> admit(in);
                 case POLICY_UPDATE -> onPolicyUpdate(decode(updates, in));
                 default -> throw new IllegalStateException("unexpected input kind " + in.kind());
@@ -121,7 +121,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         poolGauge.set(pool.size());
     }
 
-    private void admit(SourcedRecord in) {
+    private void admit(BatcherInput in) {
         Long latest = meta.get(LATEST_VERSION);
         if (latest != null && gate.isStale(in.policyVersion(), latest)) {
             routeStale(in, latest, "arrival");
@@ -144,7 +144,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
             }
         }
         long newest = meta.get(LATEST_VERSION);
-        for (SourcedRecord stale : buffer.removeIf(r -> gate.isStale(r.policyVersion(), newest))) {
+        for (BatcherInput stale : buffer.removeIf(r -> gate.isStale(r.policyVersion(), newest))) {
             routeStale(stale, newest, "buffer");
         }
     }
@@ -170,12 +170,12 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         }
     }
 
-    private void emit(long sequence, List<SourcedRecord> onlineRecords, int offline, long timestamp) {
+    private void emit(long sequence, List<BatcherInput> onlineRecords, int offline, long timestamp) {
         var labeled = new ArrayList<LabeledRollout>();
         var unlabeled = new ArrayList<Rollout>();
         Long minVersion = null;
         Long maxVersion = null;
-        for (SourcedRecord r : onlineRecords) {
+        for (BatcherInput r : onlineRecords) {
             if (r.kind() == InputKind.LABELED_ROLLOUT) {
                 labeled.add(decode(labeledRollouts, r));
             } else {
@@ -199,31 +199,33 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
                 offlinePairs.size(), labeled.size(), unlabeled.size(), minVersion, maxVersion);
     }
 
-    private void routeStale(SourcedRecord r, long latest, String detectedAt) {
+    private void routeStale(BatcherInput in, long latest, String detectedAt) {
+        var r = in.source();
         Headers headers = r.kafkaHeaders();
         headers.add(StaleHeaders.SOURCE_TOPIC, r.topic().getBytes(UTF_8));
         headers.add(StaleHeaders.SOURCE_PARTITION, Integer.toString(r.partition()).getBytes(UTF_8));
         headers.add(StaleHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(UTF_8));
-        headers.add(StaleHeaders.POLICY_VERSION, Long.toString(r.policyVersion()).getBytes(UTF_8));
+        headers.add(StaleHeaders.POLICY_VERSION, Long.toString(in.policyVersion()).getBytes(UTF_8));
         headers.add(StaleHeaders.LATEST_VERSION, Long.toString(latest).getBytes(UTF_8));
         headers.add(StaleHeaders.MAX_STALENESS, Long.toString(config.maxStaleness()).getBytes(UTF_8));
         headers.add(StaleHeaders.DETECTED_AT, detectedAt.getBytes(UTF_8));
         Counter.builder("prefstream.batcher.stale").description("Online records beyond the staleness bound")
                 .tag("policy", config.policyName()).tag("source_topic", r.topic()).register(meters).increment();
-        log.info("Stale: {} from version {} while the latest is {} (max staleness {}), detected at {}", r,
-                r.policyVersion(), latest, config.maxStaleness(), detectedAt);
+        log.info("Stale: {} from version {} while the latest is {} (max staleness {}), detected at {}", in,
+                in.policyVersion(), latest, config.maxStaleness(), detectedAt);
         context.forward(new Record<>(new Routed(Topics.STALE.name(), r.key()), r.value(), r.timestamp(), headers));
     }
 
-    private void deadLetter(SourcedRecord r, String reason, Exception error) {
-        Headers headers = deadLetters.annotate(new RecordHeaders(r.kafkaHeaders().toArray()), r.topic(),
-                r.partition(), r.offset(), r.timestamp(), reason, error);
+    private void deadLetter(BatcherInput in, String reason, Exception error) {
+        var r = in.source();
+        Headers headers = deadLetters.headers(r, reason, null, error, System.currentTimeMillis());
         context.forward(new Record<>(new Routed(Topics.DEAD_LETTERS.name(), r.key()), r.value(), r.timestamp(),
                 headers));
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> T decode(AvroDecoder<T> decoder,
-                                                                               SourcedRecord r) {
+                                                                               BatcherInput in) {
+        var r = in.source();
         return decoder.decode(r.topic(), r.partition(), r.offset(), r.value());
     }
 

@@ -3,6 +3,7 @@ package io.prefstream.trainer.batcher;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topic;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.registry.SchemaRegistries;

@@ -1,5 +1,7 @@
 package io.prefstream.trainer.batcher;
 
+import io.prefstream.platform.deadletter.SourcedRecord;
+import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.LabeledRollout;
 import io.prefstream.schemas.PolicyUpdate;
@@ -9,9 +11,7 @@ import io.prefstream.schemas.registry.SchemaRegistryClient;
 import io.prefstream.schemas.serde.AvroDecoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * First stage of the batcher, parallel over input partitions: decodes each record of one input
  * topic, dead-letters what cannot be decoded or cannot be used (a rollout without completions, an
  * unlabeled group of fewer than two), drops policy updates of other policies, and forwards the rest
- * as {@link SourcedRecord}s to the single-partition assembler topic.
+ * as {@link BatcherInput}s to the single-partition assembler topic.
  */
 final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
 
@@ -57,6 +57,7 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata where = context.recordMetadata().orElseThrow();
+        var source = SourcedRecord.of(where.topic(), where.partition(), where.offset(), record);
         long version;
         InputKind actual = kind;
         try {
@@ -99,16 +100,15 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
                 default -> throw new IllegalStateException("intake for " + kind + " is not defined");
             }
         } catch (RecordDecodingException e) {
-            deadLetter(record, where, "undecodable", e);
+            deadLetter(source, "undecodable", e);
             return;
         } catch (UnusableRecordException e) {
-            deadLetter(record, where, e.reason, e);
+            deadLetter(source, e.reason, e);
             return;
         }
-        var sourced = new SourcedRecord(actual, where.topic(), where.partition(), where.offset(), record.timestamp(),
-                version, record.key(), record.value(), Arrays.asList(record.headers().toArray()));
+        var input = new BatcherInput(actual, version, source);
         context.forward(new Record<>(new Routed(TO_ASSEMBLER, actual.name().getBytes(StandardCharsets.UTF_8)),
-                sourced.encode(), record.timestamp()));
+                input.encode(), record.timestamp()));
     }
 
     private static <T extends SpecificRecord> T decode(AvroDecoder<T> decoder, RecordMetadata where, byte[] value) {
@@ -124,11 +124,10 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
         }
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, RecordMetadata where, String reason, Exception error) {
-        var headers = deadLetters.annotate(new RecordHeaders(record.headers().toArray()), where.topic(),
-                where.partition(), where.offset(), record.timestamp(), reason, error);
-        context.forward(new Record<>(new Routed(Topics.DEAD_LETTERS.name(), record.key()), record.value(),
-                record.timestamp(), headers));
+    private void deadLetter(SourcedRecord source, String reason, Exception error) {
+        var headers = deadLetters.headers(source, reason, null, error, System.currentTimeMillis());
+        context.forward(new Record<>(new Routed(Topics.DEAD_LETTERS.name(), source.key()), source.value(),
+                source.timestamp(), headers));
     }
 
     /** A record that decodes but cannot be trained on. */

@@ -7,7 +7,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * First-in-first-out queue of online records waiting for a batch, kept in a state store so it
- * survives restarts: positions [head, tail) hold {@link SourcedRecord} bytes.
+ * survives restarts: positions [head, tail) hold {@link BatcherInput} bytes.
  */
 final class OnlineBuffer {
 
@@ -26,35 +26,35 @@ final class OnlineBuffer {
         return tail() - head();
     }
 
-    void append(SourcedRecord record) {
+    void append(BatcherInput record) {
         long tail = tail();
         items.put(tail, record.encode());
         meta.put(TAIL, tail + 1);
     }
 
     /** Removes and returns the {@code n} oldest records; {@code n ≤ size()}. */
-    List<SourcedRecord> poll(int n) {
+    List<BatcherInput> poll(int n) {
         if (n > size()) {
             throw new IllegalStateException("asked for " + n + " buffered records, " + size() + " present");
         }
         long head = head();
-        var out = new ArrayList<SourcedRecord>(n);
+        var out = new ArrayList<BatcherInput>(n);
         for (int i = 0; i < n; i++) {
-            out.add(SourcedRecord.decode(items.delete(head + i)));
+            out.add(BatcherInput.decode(items.delete(head + i)));
         }
         meta.put(HEAD, head + n);
         return out;
     }
 
     /** Removes every record matching {@code condition}, keeping the others in order; returns those removed. */
-    List<SourcedRecord> removeIf(Predicate<SourcedRecord> condition) {
+    List<BatcherInput> removeIf(Predicate<BatcherInput> condition) {
         long head = head();
         long tail = tail();
         var kept = new ArrayList<byte[]>();
-        var removed = new ArrayList<SourcedRecord>();
+        var removed = new ArrayList<BatcherInput>();
         for (long p = head; p < tail; p++) {
             byte[] bytes = items.get(p);
-            SourcedRecord record = SourcedRecord.decode(bytes);
+            BatcherInput record = BatcherInput.decode(bytes);
             if (condition.test(record)) {
                 removed.add(record);
             } else {
