@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -173,9 +174,11 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             Path rewardModel = null;
             if (stack.labeling == Labeling.REWARD_MODEL) {
                 rewardModel = RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(),
-                        profile.offline(), profile.rewardModel(), stack.cacheDir, device,
+                        profile.rewardPairs(), profile.rewardModel(), stack.cacheDir, device,
                         progress(out, tty, "training the reward model"));
-                out.println("reward model ready: " + rewardModel);
+                var accuracy = RewardModels.heldOutAccuracy(rewardModel);
+                out.println("reward model ready: " + rewardModel + (accuracy.isPresent() ? String.format(Locale.ROOT,
+                        " (pairwise accuracy %.3f on held-out pairs)", accuracy.getAsDouble()) : ""));
             }
             var evalOptions = new PolicyEvaluator.Options(profile.evalPrompts(), 1.0, stack.seed);
             EvalReport reference;

@@ -22,6 +22,7 @@ import java.util.function.IntFunction;
  * @param sft             SFT options of π_ref
  * @param sftCorpus       SFT examples drawn from the task
  * @param offline         offline preference set built from π_ref
+ * @param rewardPairs     π_ref samples ranked by gold reward that train the reward model
  * @param rewardModel     training of the reward model for {@code --labeling reward-model}
  * @param evalPrompts     held-out prompts of the launcher's reference-vs-final evaluation
  * @param steps           trainer steps of a demo run
@@ -29,7 +30,8 @@ import java.util.function.IntFunction;
  * @param services        service settings (e.g. {@code trainer.beta}) the run starts from
  */
 public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sft, int sftCorpus,
-                         OfflinePreferenceSet.Options offline, RewardModelTraining.Options rewardModel,
+                         OfflinePreferenceSet.Options offline, OfflinePreferenceSet.Options rewardPairs,
+                         RewardModelTraining.Options rewardModel,
                          int evalPrompts, long steps, int promptBacklog, Map<String, String> services) {
 
     public RunProfile {
@@ -69,7 +71,8 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
         services.putAll(pacing(32, 1.0, 8));
         return new RunProfile("default", LmConfig::arithmetic,
                 new SftOptions(1500, 64, 3e-3, 100, 0.1, AdamWOptions.defaults(), 0), 20_000,
-                new OfflinePreferenceSet.Options(2000, 4, 1), new RewardModelTraining.Options(400, 64, 1e-3, 20, 0),
+                new OfflinePreferenceSet.Options(2000, 4, 1), new OfflinePreferenceSet.Options(20_000, 4, 1),
+                new RewardModelTraining.Options(3000, 64, 1e-3, 20, 0),
                 500, 800, 256, services);
     }
 
@@ -90,7 +93,8 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
         services.putAll(pacing(16, 1.0, 8));
         return new RunProfile("tiny", LmConfig::tiny,
                 new SftOptions(1200, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0), 5_000,
-                new OfflinePreferenceSet.Options(256, 4, 1), new RewardModelTraining.Options(100, 32, 1e-3, 5, 0),
+                new OfflinePreferenceSet.Options(256, 4, 1), new OfflinePreferenceSet.Options(256, 4, 1),
+                new RewardModelTraining.Options(100, 32, 1e-3, 5, 0),
                 256, 150, 64, services);
     }
 

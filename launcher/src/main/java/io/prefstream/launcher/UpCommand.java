@@ -143,7 +143,7 @@ public final class UpCommand implements Callable<Integer> {
             var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, device, clients,
                     DemoCommand.progress(out, false, "training π_ref"), out::println);
             Path rewardModel = stack.labeling == Labeling.REWARD_MODEL
-                    ? RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(), profile.offline(),
+                    ? RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(), profile.rewardPairs(),
                     profile.rewardModel(), stack.cacheDir, device, DemoCommand.progress(out, false,
                             "training the reward model"))
                     : null;
