@@ -1,8 +1,6 @@
 package io.prefstream.launcher;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code prefstream bench}: benchmarks that print ratios measured side by side in one run. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -12,13 +10,5 @@ import picocli.CommandLine.Spec;
                 BenchGeneratorCommand.class,
                 BenchSamplerCommand.class,
         })
-public final class BenchCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class BenchCommand extends CommandGroup {
 }

@@ -16,15 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "offline", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Manage the offline preference dataset (topic " + "prefstream.offline-preferences" + ").",
         subcommands = OfflineCommand.Load.class)
-public final class OfflineCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class OfflineCommand extends CommandGroup {
 
     /** {@code prefstream offline load FILE}. */
     @Command(name = "load", mixinStandardHelpOptions = true,

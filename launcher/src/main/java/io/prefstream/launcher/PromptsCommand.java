@@ -23,15 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "prompts", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Feed prompts to the generators (topic prefstream.prompts).",
         subcommands = {PromptsCommand.Load.class, PromptsCommand.Produce.class})
-public final class PromptsCommand implements Runnable {
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+public final class PromptsCommand extends CommandGroup {
 
     /** {@code prefstream prompts load FILE}. */
     @Command(name = "load", mixinStandardHelpOptions = true,

@@ -1,31 +1,89 @@
 package io.prefstream.model;
 
 import ai.djl.Device;
+import ai.djl.ndarray.types.Shape;
+import io.prefstream.model.nn.ParameterInit;
 import io.prefstream.model.nn.ParameterStore;
+import io.prefstream.model.nn.Transformer;
 import io.prefstream.model.tokenizer.Tokenizer;
+import java.util.Map;
+import java.util.SplittableRandom;
 
-/** A transformer with named parameters that checkpoints can save and restore. */
-public interface TransformerModel extends AutoCloseable {
+/**
+ * A {@link Transformer} trunk with a head on top, its named parameters in one {@link ParameterStore}
+ * that checkpoints can save and restore. The trunk's parameters are declared first, then the head's,
+ * drawn from one random stream: the same seed gives the same weights.
+ */
+public abstract class TransformerModel implements AutoCloseable {
+
+    /** Declares a head's parameters; called after the trunk's, with the same random stream. */
+    @FunctionalInterface
+    protected interface Head {
+        void init(ParameterInit store, LmConfig config, SplittableRandom rng);
+    }
+
+    private final LmConfig config;
+    private final Tokenizer tokenizer;
+    private final ParameterStore parameters;
+
+    /** Wraps existing parameters; they must match the layout of the trunk and {@code head} for {@code config}. */
+    protected TransformerModel(LmConfig config, Tokenizer tokenizer, ParameterStore parameters, Head head) {
+        if (tokenizer.vocabSize() != config.vocabSize()) {
+            throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()
+                    + " tokens but the model config expects vocab_size=" + config.vocabSize());
+        }
+        parameters.requireLayout(layout(config, head));
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.parameters = parameters;
+    }
+
+    /** Freshly initialised parameters of the trunk and {@code head}; the same seed gives the same weights. */
+    protected static ParameterStore initialParameters(LmConfig config, Head head, Device device, long seed) {
+        var store = ParameterStore.empty(device);
+        init(store, config, head, new SplittableRandom(seed));
+        return store;
+    }
+
+    /** Parameter names and shapes of the trunk and {@code head} with {@code config}. */
+    protected static Map<String, Shape> layout(LmConfig config, Head head) {
+        var layout = new ParameterInit.Layout();
+        init(layout, config, head, new SplittableRandom(0));
+        return layout.shapes();
+    }
+
+    private static void init(ParameterInit store, LmConfig config, Head head, SplittableRandom rng) {
+        Transformer.init(store, config, rng);
+        head.init(store, config, rng);
+    }
 
     /** {@code "policy"} or {@code "reward"}: what head sits on the trunk. */
-    String kind();
+    public abstract String kind();
 
-    LmConfig config();
+    public LmConfig config() {
+        return config;
+    }
 
-    Tokenizer tokenizer();
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
 
     /** The model's tensors, in a fixed order (what an optimizer updates). */
-    ParameterStore parameters();
+    public ParameterStore parameters() {
+        return parameters;
+    }
 
-    default Device device() {
-        return parameters().device();
+    public Device device() {
+        return parameters.device();
     }
 
     /** Turns gradient recording on or off for all parameters. */
-    default void setTrainable(boolean trainable) {
-        parameters().setRequiresGradient(trainable);
+    public void setTrainable(boolean trainable) {
+        parameters.setRequiresGradient(trainable);
     }
 
     @Override
-    void close();
+    public void close() {
+        parameters.close();
+    }
 }

@@ -2,6 +2,7 @@ package io.prefstream.labeler.machine;
 
 import io.prefstream.labeler.MachineKind;
 import io.prefstream.schemas.Rollout;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -47,6 +48,23 @@ public interface MachineLabeler extends AutoCloseable {
         /** The same failure for every rollout of a batch. */
         public static List<Outcome> allFailed(int n, LabelingException failure) {
             return java.util.Collections.nCopies(n, failed(failure));
+        }
+
+        /**
+         * Splits the scores of every completion of {@code batch}, rollout after rollout, into one
+         * outcome per rollout.
+         */
+        public static List<Outcome> perRollout(List<Rollout> batch, double[] flat) {
+            var out = new ArrayList<Outcome>(batch.size());
+            int at = 0;
+            for (Rollout rollout : batch) {
+                int k = rollout.getCompletions().size();
+                double[] scores = new double[k];
+                System.arraycopy(flat, at, scores, 0, k);
+                at += k;
+                out.add(of(scores));
+            }
+            return out;
         }
     }
 }

@@ -14,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -110,7 +109,7 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
                         return Outcome.allFailed(batch.size(), e);
                     }
                     breaker.success();
-                    return split(batch, rewards);
+                    return Outcome.perRollout(batch, rewards);
                 }
                 lastError = "HTTP " + status + ": " + abbreviate(response.body());
                 if (status != 429 && status < 500) {
@@ -208,19 +207,6 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
     private LabelingException badResponse(String what) {
         return new LabelingException(LabelingException.REMOTE_BAD_RESPONSE, "remote reward model " + config.url()
                 + ": expected " + what);
-    }
-
-    private static List<Outcome> split(List<Rollout> batch, double[] flat) {
-        var out = new ArrayList<Outcome>(batch.size());
-        int at = 0;
-        for (Rollout rollout : batch) {
-            int k = rollout.getCompletions().size();
-            double[] scores = new double[k];
-            System.arraycopy(flat, at, scores, 0, k);
-            at += k;
-            out.add(Outcome.of(scores));
-        }
-        return out;
     }
 
     private static String abbreviate(String s) {

@@ -66,7 +66,7 @@ public final class RewardModelLabeler implements MachineLabeler {
     @Override
     public List<Outcome> score(List<Rollout> batch) {
         try {
-            return split(batch, scoreAll(batch));
+            return Outcome.perRollout(batch, scoreAll(batch));
         } catch (RuntimeException e) {
             if (batch.size() == 1) {
                 return List.of(Outcome.failed(failure(batch.get(0), e)));
@@ -95,19 +95,6 @@ public final class RewardModelLabeler implements MachineLabeler {
             }
         }
         return model.score(prompts, responses);
-    }
-
-    private static List<Outcome> split(List<Rollout> batch, double[] flat) {
-        var out = new ArrayList<Outcome>(batch.size());
-        int at = 0;
-        for (Rollout rollout : batch) {
-            int k = rollout.getCompletions().size();
-            double[] scores = new double[k];
-            System.arraycopy(flat, at, scores, 0, k);
-            at += k;
-            out.add(Outcome.of(scores));
-        }
-        return out;
     }
 
     private static LabelingException failure(Rollout rollout, RuntimeException e) {

@@ -23,44 +23,28 @@ import java.util.SplittableRandom;
  * {@code GradientCollector}; {@link #parameters()} is what an optimizer updates.
  * {@link #frozenCopy()} gives the reference model π_ref.
  */
-public final class CausalLm implements TransformerModel {
+public final class CausalLm extends TransformerModel {
 
     public static final String KIND = "policy";
 
-    private final LmConfig config;
-    private final Tokenizer tokenizer;
-    private final ParameterStore parameters;
-
     /** Wraps existing parameters; they must match {@code config}'s layout. */
     public CausalLm(LmConfig config, Tokenizer tokenizer, ParameterStore parameters) {
-        if (tokenizer.vocabSize() != config.vocabSize()) {
-            throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()
-                    + " tokens but the model config expects vocab_size=" + config.vocabSize());
-        }
-        parameters.requireLayout(layout(config));
-        this.config = config;
-        this.tokenizer = tokenizer;
-        this.parameters = parameters;
+        super(config, tokenizer, parameters, CausalLm::initHead);
     }
 
     /** A freshly initialised model; the same seed gives the same weights. */
     public static CausalLm create(LmConfig config, Tokenizer tokenizer, Device device, long seed) {
-        var store = ParameterStore.empty(device);
-        init(store, config, new SplittableRandom(seed));
-        return new CausalLm(config, tokenizer, store);
+        return new CausalLm(config, tokenizer, initialParameters(config, CausalLm::initHead, device, seed));
     }
 
-    private static void init(ParameterInit store, LmConfig config, SplittableRandom rng) {
-        Transformer.init(store, config, rng);
+    private static void initHead(ParameterInit store, LmConfig config, SplittableRandom rng) {
         store.addNormal("head.w", new Shape(config.dModel(), config.vocabSize()), 0.02, rng);
         store.addConstant("head.b", new Shape(config.vocabSize()), 0f);
     }
 
     /** Parameter names and shapes of a model with {@code config}. */
     public static Map<String, Shape> layout(LmConfig config) {
-        var layout = new ParameterInit.Layout();
-        init(layout, config, new SplittableRandom(0));
-        return layout.shapes();
+        return layout(config, CausalLm::initHead);
     }
 
     /**
@@ -73,51 +57,31 @@ public final class CausalLm implements TransformerModel {
      * @return (B, T, V)
      */
     public NDArray logits(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        NDArray h = Transformer.hidden(parameters, config, tokens, positions, keyMask, cache);   // (B, T, C)
-        return h.matMul(parameters.get("head.w")).add(parameters.get("head.b"));                // (B, T, V)
+        NDArray h = Transformer.hidden(parameters(), config(), tokens, positions, keyMask, cache); // (B, T, C)
+        return h.matMul(parameters().get("head.w")).add(parameters().get("head.b"));              // (B, T, V)
     }
 
     /** A deep copy on the same device that records no gradients: the frozen reference π_ref. */
     public CausalLm frozenCopy() {
-        return new CausalLm(config, tokenizer, parameters.copy(device()));
+        return copyTo(device());
     }
 
     /** A deep copy on {@code device}, without gradients. */
     public CausalLm copyTo(Device device) {
-        return new CausalLm(config, tokenizer, parameters.copy(device));
+        return new CausalLm(config(), tokenizer(), parameters().copy(device));
     }
 
     /** Overwrites this model's weights with {@code other}'s (same config): a policy hot swap. */
     public void loadWeightsFrom(CausalLm other) {
-        if (!other.config.equals(config)) {
-            throw new IllegalArgumentException("cannot load weights of a model with config " + other.config
-                    + " into one with config " + config);
+        if (!other.config().equals(config())) {
+            throw new IllegalArgumentException("cannot load weights of a model with config " + other.config()
+                    + " into one with config " + config());
         }
-        parameters.copyFrom(other.parameters);
+        parameters().copyFrom(other.parameters());
     }
 
     @Override
     public String kind() {
         return KIND;
-    }
-
-    @Override
-    public LmConfig config() {
-        return config;
-    }
-
-    @Override
-    public Tokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    @Override
-    public ParameterStore parameters() {
-        return parameters;
-    }
-
-    @Override
-    public void close() {
-        parameters.close();
     }
 }

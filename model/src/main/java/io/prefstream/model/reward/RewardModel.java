@@ -25,30 +25,17 @@ import java.util.SplittableRandom;
  *
  * <p>Dimensions: B rows, L padded length, C d_model.
  */
-public final class RewardModel implements TransformerModel {
+public final class RewardModel extends TransformerModel {
 
     public static final String KIND = "reward";
 
-    private final LmConfig config;
-    private final Tokenizer tokenizer;
-    private final ParameterStore parameters;
-
     public RewardModel(LmConfig config, Tokenizer tokenizer, ParameterStore parameters) {
-        if (tokenizer.vocabSize() != config.vocabSize()) {
-            throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()
-                    + " tokens but the model config expects vocab_size=" + config.vocabSize());
-        }
-        parameters.requireLayout(layout(config));
-        this.config = config;
-        this.tokenizer = tokenizer;
-        this.parameters = parameters;
+        super(config, tokenizer, parameters, RewardModel::initHead);
     }
 
     /** A freshly initialised reward model. */
     public static RewardModel create(LmConfig config, Tokenizer tokenizer, Device device, long seed) {
-        var store = ParameterStore.empty(device);
-        init(store, config, new SplittableRandom(seed));
-        return new RewardModel(config, tokenizer, store);
+        return new RewardModel(config, tokenizer, initialParameters(config, RewardModel::initHead, device, seed));
     }
 
     /** A reward model whose trunk starts as a copy of {@code policy}'s (a common warm start) and whose head is zero. */
@@ -65,17 +52,14 @@ public final class RewardModel implements TransformerModel {
         return new RewardModel(policy.config(), policy.tokenizer(), store);
     }
 
-    private static void init(ParameterInit store, LmConfig config, SplittableRandom rng) {
-        Transformer.init(store, config, rng);
+    private static void initHead(ParameterInit store, LmConfig config, SplittableRandom rng) {
         store.addNormal("reward.w", new Shape(config.dModel(), 1), 0.02, rng);
         store.addConstant("reward.b", new Shape(1), 0f);
     }
 
     /** Parameter names and shapes of a reward model with {@code config}. */
     public static Map<String, Shape> layout(LmConfig config) {
-        var layout = new ParameterInit.Layout();
-        init(layout, config, new SplittableRandom(0));
-        return layout.shapes();
+        return layout(config, RewardModel::initHead);
     }
 
     /** Left-padded {@code prompt ++ response} rows (prompts with BOS, responses as given). */
@@ -100,16 +84,16 @@ public final class RewardModel implements TransformerModel {
      * called inside a GradientCollector with a trainable model.
      */
     public NDArray rewards(NDManager scope, TokenBatch batch) {
-        if (batch.length() > config.maxSeqLen()) {
+        if (batch.length() > config().maxSeqLen()) {
             throw new IllegalArgumentException("reward batch has " + batch.length()
-                    + " positions but the model's max_seq_len is " + config.maxSeqLen());
+                    + " positions but the model's max_seq_len is " + config().maxSeqLen());
         }
         try (NDManager tmp = scope.newSubManager(device())) {
-            NDArray h = Transformer.hidden(parameters, config, batch.tokens(tmp), batch.positions(tmp),
-                    batch.keyMask(tmp), null);                                                    // (B, L, C)
-            NDArray last = h.get(":, -1, :");                                                     // (B, C)
-            NDArray r = last.matMul(parameters.get("reward.w")).add(parameters.get("reward.b"))   // (B, 1)
-                    .squeeze(1);                                                                  // (B)
+            NDArray h = Transformer.hidden(parameters(), config(), batch.tokens(tmp), batch.positions(tmp),
+                    batch.keyMask(tmp), null);                                                      // (B, L, C)
+            NDArray last = h.get(":, -1, :");                                                       // (B, C)
+            NDArray r = last.matMul(parameters().get("reward.w")).add(parameters().get("reward.b")) // (B, 1)
+                    .squeeze(1);                                                                    // (B)
             r.attach(scope);
             return r;
         }
@@ -118,7 +102,7 @@ public final class RewardModel implements TransformerModel {
     /** Scores encoded (prompt, response) pairs without recording a graph. */
     public double[] scoreTokens(List<int[]> prompts, List<int[]> responses) {
         try (NoGrad ignored = NoGrad.enter(); NDManager scope = NDManager.newBaseManager(device(), "PyTorch")) {
-            float[] f = rewards(scope, batch(prompts, responses, tokenizer.pad())).toFloatArray();
+            float[] f = rewards(scope, batch(prompts, responses, tokenizer().pad())).toFloatArray();
             double[] out = new double[f.length];
             for (int i = 0; i < f.length; i++) {
                 out[i] = f[i];
@@ -129,32 +113,12 @@ public final class RewardModel implements TransformerModel {
 
     /** Scores texts; each response is encoded with EOS appended (a completed response). */
     public double[] score(List<String> prompts, List<String> responses) {
-        return scoreTokens(prompts.stream().map(tokenizer::encodePrompt).toList(),
-                responses.stream().map(tokenizer::encodeResponse).toList());
+        return scoreTokens(prompts.stream().map(tokenizer()::encodePrompt).toList(),
+                responses.stream().map(tokenizer()::encodeResponse).toList());
     }
 
     @Override
     public String kind() {
         return KIND;
-    }
-
-    @Override
-    public LmConfig config() {
-        return config;
-    }
-
-    @Override
-    public Tokenizer tokenizer() {
-        return tokenizer;
-    }
-
-    @Override
-    public ParameterStore parameters() {
-        return parameters;
-    }
-
-    @Override
-    public void close() {
-        parameters.close();
     }
 }
