@@ -418,14 +418,20 @@ final class GenerationLoop implements AutoCloseable {
 
     /** Waits for every output in flight and commits the completed prefixes. */
     private void commitEverythingAcknowledged() {
-        var offsets = new HashMap<TopicPartition, OffsetAndMetadata>(acknowledged);
-        acknowledged.clear();
-        lastCommitNanos = System.nanoTime();
         for (int round = 0; round < 2; round++) { // a failed output is dead-lettered in round 0, settled in round 1
             producer.flush();
-            offsets.putAll(pending.completed(this::deadLetterFailedOutput));
+            acknowledged.putAll(pending.completed(this::deadLetterFailedOutput));
         }
-        commitSync(offsets); // also flushes earlier asynchronous commits
+        var offsets = Map.copyOf(acknowledged);
+        try {
+            commitSync(offsets); // also flushes earlier asynchronous commits
+        } catch (WakeupException e) {
+            // close() woke the consumer while this thread was not blocked in it (e.g. sampling); the
+            // wake-up fires once, at the next blocking call, which was this commit: make it again.
+            commitSync(offsets);
+        }
+        acknowledged.clear();
+        lastCommitNanos = System.nanoTime();
     }
 
     private void drain() {

@@ -1,6 +1,7 @@
 package io.prefstream.platform.topics;
 
 import io.prefstream.platform.config.CommonConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -21,6 +22,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class TopicProvisioner {
 
     private static final Logger log = LoggerFactory.getLogger(TopicProvisioner.class);
+    private static final Duration LEADER_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration LEADER_POLL = Duration.ofMillis(20);
 
     private final Admin admin;
     private final int defaultPartitions;
@@ -114,6 +118,7 @@ public final class TopicProvisioner {
                 }
             }
         }
+        awaitLeaders(created);
         verify(existing);
         return new Result(created, existing.stream().map(Topic::name).toList());
     }
@@ -125,6 +130,49 @@ public final class TopicProvisioner {
             configs.putIfAbsent(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs));
         }
         return new NewTopic(t.name(), t.partitions(defaultPartitions), replicationFactor).configs(configs);
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader in the cluster's metadata. A
+     * producer that writes to a topic the broker does not know yet gets NOT_LEADER_OR_FOLLOWER and
+     * retries; with an idempotent producer that retry could meet an OUT_OF_ORDER_SEQUENCE error and
+     * stall until its delivery timeout (seen on the embedded KRaft broker: 2 minutes lost).
+     */
+    private void awaitLeaders(List<String> topics) {
+        if (topics.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + LEADER_TIMEOUT.toNanos();
+        while (true) {
+            List<String> leaderless;
+            try {
+                leaderless = admin.describeTopics(topics).allTopicNames().get().values().stream()
+                        .filter(d -> d.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))
+                        .map(TopicDescription::name).toList();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                    throw new KafkaException("Cannot describe new topics " + topics + ": " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+                leaderless = topics; // not in the metadata of the broker we asked yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("Interrupted while waiting for leaders of " + topics, e);
+            }
+            if (leaderless.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new KafkaException("Topics " + leaderless + " have partitions without a leader "
+                        + LEADER_TIMEOUT.toSeconds() + " s after their creation; is every broker up?");
+            }
+            try {
+                Thread.sleep(LEADER_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaException("Interrupted while waiting for leaders of " + topics, e);
+            }
+        }
     }
 
     private void verify(List<Topic> topics) {
