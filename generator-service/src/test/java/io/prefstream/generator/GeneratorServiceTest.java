@@ -326,6 +326,25 @@ class GeneratorServiceTest {
     }
 
     @Test
+    void closingWhileSamplingCommitsEveryAcknowledgedRollout() throws Exception {
+        var topics = uniqueTopics();
+        var settings = kit.baseSettings("gen-close-busy");
+        settings.put("generator.initial-policy", policyA.dir().toString());
+        settings.put("generator.batch-size", "1"); // many short micro-batches: the loop is almost always sampling
+        settings.put("generator.commit-interval-ms", "600000"); // only close commits
+        var config = config(settings, topics);
+        try (var generator = new GeneratorService(config).start()) {
+            kit.sendPrompts(topics, prompts("busy", 400));
+            await(() -> generator.status().rollouts() >= 20, () -> "20 rollouts sampled, found "
+                    + generator.status().rollouts());
+            // close() now wakes the consumer while the loop samples, so the wake-up lands in the final commit
+        }
+        long produced = kit.rollouts(topics, 400, Duration.ofSeconds(3)).size(); // all there are
+        assertTrue(produced >= 20 && produced < 400, "close stopped sampling part-way, produced " + produced);
+        assertEquals(produced, kit.committed(config.groupId()), "every acknowledged rollout's prompt is committed");
+    }
+
+    @Test
     void aRestartResumesAfterTheCommittedPromptsAndARedeliveredPromptGetsTheSameRollout() throws Exception {
         var topics = uniqueTopics();
         var settings = kit.baseSettings("gen-restart");
