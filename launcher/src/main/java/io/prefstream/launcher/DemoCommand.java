@@ -78,7 +78,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Mixin
     StackOptions stack;
 
-    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 800, tiny 60).")
+    @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 800, tiny 150).")
     Long steps;
 
     @Option(names = "--online-fraction", paramLabel = "F",
