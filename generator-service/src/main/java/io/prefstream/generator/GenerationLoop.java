@@ -52,6 +52,8 @@ final class GenerationLoop implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(GenerationLoop.class);
     static final String OUTPUT_SEND_FAILED = "output-send-failed";
+    /** Final commits tried when close() wake-ups land in them (one per close() call). */
+    private static final int MAX_COMMIT_ATTEMPTS = 3;
 
     private final GeneratorConfig config;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -387,8 +389,8 @@ final class GenerationLoop implements AutoCloseable {
 
     /**
      * Commits asynchronously, so the broker round trip does not stall sampling; commits of one
-     * consumer are applied in order, and a failed one is superseded by the next (or, on revocation
-     * and close, by the synchronous commit there).
+     * consumer are applied in order, and a failed one's offsets go back into {@code acknowledged}
+     * for the next commit (periodic, or the synchronous one on revocation and close).
      */
     private void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         if (offsets.isEmpty()) {
@@ -396,8 +398,18 @@ final class GenerationLoop implements AutoCloseable {
         }
         consumer.commitAsync(offsets, (committed, error) -> {
             if (error != null) {
-                log.warn("Generator {} could not commit {} ({}); a later commit supersedes it, else those prompts "
-                        + "are redelivered", config.generatorId(), committed, error.toString());
+                // Runs on this loop's thread (inside poll or a commit). Put the offsets back so the next
+                // commit, or the one on revocation or close, carries them, unless a later one already
+                // does or the partition is no longer ours (its new owner re-reads those prompts).
+                var owned = consumer.assignment();
+                offsets.forEach((tp, offset) -> {
+                    if (owned.contains(tp)) {
+                        acknowledged.merge(tp, offset, (later, failed) -> later.offset() >= failed.offset() ? later
+                                : failed);
+                    }
+                });
+                log.warn("Generator {} could not commit {} ({}); retrying with the next commit", config.generatorId(),
+                        offsets, error.toString());
             }
         });
     }
@@ -422,16 +434,29 @@ final class GenerationLoop implements AutoCloseable {
             producer.flush();
             acknowledged.putAll(pending.completed(this::deadLetterFailedOutput));
         }
-        var offsets = Map.copyOf(acknowledged);
-        try {
-            commitSync(offsets); // also flushes earlier asynchronous commits
-        } catch (WakeupException e) {
-            // close() woke the consumer while this thread was not blocked in it (e.g. sampling); the
-            // wake-up fires once, at the next blocking call, which was this commit: make it again.
-            commitSync(offsets);
+        // Twice at most: an asynchronous commit that fails while this one flushes it puts its offsets back.
+        for (int pass = 0; pass < 2 && !acknowledged.isEmpty(); pass++) {
+            var offsets = Map.copyOf(acknowledged);
+            commitSyncDespiteWakeups(offsets);
+            acknowledged.entrySet().removeIf(e -> offsets.containsKey(e.getKey())
+                    && offsets.get(e.getKey()).offset() >= e.getValue().offset());
         }
-        acknowledged.clear();
         lastCommitNanos = System.nanoTime();
+    }
+
+    private void commitSyncDespiteWakeups(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                commitSync(offsets); // also flushes earlier asynchronous commits
+                return;
+            } catch (WakeupException e) {
+                // close() woke the consumer while this thread was not blocked in it (e.g. sampling); each
+                // wake-up fires once, at the next blocking call, which was this commit: make it again.
+                if (running.get() || attempt == MAX_COMMIT_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private void drain() {
@@ -468,9 +493,13 @@ final class GenerationLoop implements AutoCloseable {
             if (partitions.isEmpty()) {
                 return;
             }
-            commitEverythingAcknowledged();
-            int released = pending.release(partitions);
-            assigned = consumer.assignment().size() - partitions.size();
+            int released;
+            try {
+                commitEverythingAcknowledged();
+            } finally {
+                released = pending.release(partitions);
+                assigned = consumer.assignment().size() - partitions.size();
+            }
             log.info("Generator {} gave up {} ({} waiting prompts released uncommitted)", config.generatorId(),
                     partitions, released);
         }

@@ -90,13 +90,6 @@ public final class GeneratorBenchmark {
         }
 
         /**
-         * The arithmetic model shape, 1024 prompts, 4096 warm-up prompts, B = 16, K = 4, 8 new tokens,
-         * 5 rounds. The warm-up is long because the broker runs in this JVM: until the JIT has compiled
-         * its request path, each micro-batch's produce, fetch and commit cost milliseconds of CPU
-         * (measured: the JVM kept 1.54 cores busy on the Kafka path after 128 warm-up prompts, 1.41
-         * after 4096), which a long-running broker does not pay.
-         */
-        /**
          * The arithmetic model with another width C and depth: 4 heads, feed-forward 4C, the
          * arithmetic vocabulary and context. Sampling cost grows with the model while the Kafka
          * path's cost per rollout does not, so this shows how the ratio depends on model size.
@@ -106,6 +99,13 @@ public final class GeneratorBenchmark {
             return new LmConfig(base.vocabSize(), dModel, layers, base.nHeads(), 4 * dModel, base.maxSeqLen());
         }
 
+        /**
+         * The arithmetic model shape, 1024 prompts, 4096 warm-up prompts, B = 16, K = 4, 8 new tokens,
+         * 5 rounds. The warm-up is long because the broker runs in this JVM: until the JIT has compiled
+         * its request path, each micro-batch's produce, fetch and commit cost milliseconds of CPU
+         * (measured: the JVM kept 1.54 cores busy on the Kafka path after 128 warm-up prompts, 1.41
+         * after 4096), which a long-running broker does not pay.
+         */
         public static Options defaults() {
             var task = arithmetic();
             return new Options(LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()), 1024, 4096,
@@ -383,14 +383,15 @@ public final class GeneratorBenchmark {
         }
 
         double processSeconds() {
-            return (processCpuNanos() - processStart) / 1e9;
+            long now = processCpuNanos();
+            return now == Long.MIN_VALUE || processStart == Long.MIN_VALUE ? Double.NaN : (now - processStart) / 1e9;
         }
 
         private static long processCpuNanos() {
             if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
                 return os.getProcessCpuTime();
             }
-            return -1;
+            return Long.MIN_VALUE; // unsupported: processSeconds() turns it into NaN
         }
     }
 

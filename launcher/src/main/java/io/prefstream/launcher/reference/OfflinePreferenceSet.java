@@ -47,7 +47,14 @@ public final class OfflinePreferenceSet {
 
     /** The pairs, in prompt order; ids are {@code <task>-offline-<seed>-<prompt index>}. */
     public static List<PreferencePair> build(Task task, CausalLm reference, Options options) {
-        List<String> prompts = task.prompts(options.seed(), options.prompts());
+        return build(task, reference, task.prompts(options.seed(), options.prompts()), options);
+    }
+
+    /**
+     * The same pairs for the given {@code prompts} (e.g. the task's held-out evaluation prompts);
+     * {@code options.prompts()} is ignored, {@code k} and {@code seed} apply.
+     */
+    public static List<PreferencePair> build(Task task, CausalLm reference, List<String> prompts, Options options) {
         var tokenizer = reference.tokenizer();
         var pairs = new ArrayList<PreferencePair>();
         for (int from = 0; from < prompts.size(); from += CHUNK) {

@@ -8,6 +8,7 @@ import io.prefstream.model.reward.PreferencePair;
 import io.prefstream.model.reward.RewardModel;
 import io.prefstream.model.reward.RewardModelTraining;
 import io.prefstream.model.train.ProgressListener;
+import io.prefstream.tasks.Task;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,9 +34,9 @@ public final class RewardModels {
     private static final Logger log = LoggerFactory.getLogger(RewardModels.class);
     /** Offset of the training prompts' seed from the run seed, keeping them apart from the offline set's. */
     private static final long PAIR_SEED_OFFSET = 7_919;
-    /** Offset of the held-out pairs' seed. */
+    /** Offset of the held-out pairs' sampling seed. */
     private static final long HELD_OUT_SEED_OFFSET = 104_729;
-    /** Prompts of the held-out pairs. */
+    /** Most held-out prompts (the task's evaluation prompts, never among the training prompts). */
     private static final int HELD_OUT_PROMPTS = 1000;
     /** Checkpoint metadata key of the held-out pairwise accuracy. */
     public static final String HELD_OUT_ACCURACY = "heldout_pairwise_accuracy";
@@ -47,7 +48,9 @@ public final class RewardModels {
     public static Path prepare(ReferenceSpec reference, Path referenceCheckpoint, OfflinePreferenceSet.Options pairs,
                                RewardModelTraining.Options training, Path cacheDir, Device device,
                                ProgressListener listener) {
-        String key = reference.key() + "-rm-" + Integer.toHexString((pairs + "|" + training).hashCode());
+        // "eval-held-out": models cached before the held-out pairs came from the evaluation prompts are retrained
+        String key = reference.key() + "-rm-" + Integer.toHexString((pairs + "|" + training + "|eval-held-out")
+                .hashCode());
         Path dir = cacheDir.resolve(key).toAbsolutePath();
         if (Files.isRegularFile(dir.resolve(Checkpoints.MANIFEST))) {
             try {
@@ -59,13 +62,15 @@ public final class RewardModels {
             }
         }
         try (var policy = Checkpoints.loadPolicy(referenceCheckpoint, device)) {
-            var ranked = rankedPairs(reference, policy,
-                    new OfflinePreferenceSet.Options(pairs.prompts(), pairs.k(), pairs.seed() + PAIR_SEED_OFFSET));
-            var heldOut = rankedPairs(reference, policy, new OfflinePreferenceSet.Options(
-                    Math.min(HELD_OUT_PROMPTS, pairs.prompts()), pairs.k(), pairs.seed() + HELD_OUT_SEED_OFFSET));
+            var task = reference.task();
+            long seed = pairs.seed() + PAIR_SEED_OFFSET;
+            var ranked = rankedPairs(task, policy, task.prompts(seed, pairs.prompts()), pairs.k(), seed);
+            var heldOut = rankedPairs(task, policy, task.evalPrompts(Math.min(HELD_OUT_PROMPTS, task.evalPromptCount())),
+                    pairs.k(), pairs.seed() + HELD_OUT_SEED_OFFSET);
             try (RewardModel model = RewardModel.fromPolicy(policy)) {
                 var summary = RewardModelTraining.train(model, ranked, training, listener);
-                double heldOutAccuracy = RewardModelTraining.pairwiseAccuracy(model, heldOut);
+                double heldOutAccuracy = heldOut.isEmpty() ? Double.NaN
+                        : RewardModelTraining.pairwiseAccuracy(model, heldOut);
                 log.info("Reward model trained on {} pairs in {} s: loss {}, pairwise accuracy {} on them, {} on {} "
                                 + "held-out pairs", ranked.size(), summary.seconds(), summary.finalLoss(),
                         summary.pairwiseAccuracy(), heldOutAccuracy, heldOut.size());
@@ -83,9 +88,11 @@ public final class RewardModels {
         return value == null ? OptionalDouble.empty() : OptionalDouble.of(Double.parseDouble(value));
     }
 
-    private static List<PreferencePair> rankedPairs(ReferenceSpec reference, CausalLm policy,
-                                                             OfflinePreferenceSet.Options options) {
-        return OfflinePreferenceSet.build(reference.task(), policy, options).stream()
+    /** π_ref's best-vs-worst-of-k pairs on {@code prompts}, as reward-model training pairs. */
+    private static List<PreferencePair> rankedPairs(Task task, CausalLm policy, List<String> prompts, int k,
+                                                    long seed) {
+        var options = new OfflinePreferenceSet.Options(Math.max(1, prompts.size()), k, seed);
+        return OfflinePreferenceSet.build(task, policy, prompts, options).stream()
                 .map(p -> new PreferencePair(p.getPromptText(), p.getChosenText(), p.getRejectedText()))
                 .toList();
     }

@@ -33,9 +33,10 @@ public final class RunSettings {
      * after {@code trainer.checkpoint-every} steps (iterative: {@code trainer.steps-per-iteration})
      * of {@code round(batcher.batch-size × batcher.online-fraction)} online items each. A budget
      * below that makes both wait for each other, so it is set to what one version consumes plus
-     * {@value #BUDGET_MARGIN}× headroom. In iterative mode the batcher hears of progress only once
-     * per round, so a profile's {@code batcher.max-ahead} that does not exceed the steps of a round
-     * is raised to those steps + 2.
+     * {@value #BUDGET_MARGIN}× headroom. The batcher hears of the trainer's progress only once per
+     * published version, so a profile's {@code batcher.max-ahead} that does not exceed the steps
+     * between two publications (e.g. after {@code --set trainer.checkpoint-every=10}) is raised to
+     * those steps + 2.
      */
     public static ResolvedConfig resolve(Map<String, String> base, Path file, Map<String, String> overrides) {
         ResolvedConfig first = ServiceStack.settings(base, file, overrides);
@@ -50,7 +51,7 @@ public final class RunSettings {
                     Long.toString((long) Math.ceil(perVersion * BUDGET_MARGIN)));
         }
         int maxAhead = first.get(TrainerSettings.MAX_AHEAD); // 0 = the trainer's own default, which fits any cadence
-        if (iterative && isDefault(first, TrainerSettings.MAX_AHEAD) && maxAhead != 0 && maxAhead <= stepsPerVersion) {
+        if (isDefault(first, TrainerSettings.MAX_AHEAD) && maxAhead != 0 && maxAhead <= stepsPerVersion) {
             derived.put(TrainerSettings.MAX_AHEAD.key(), Integer.toString(stepsPerVersion + 2));
         }
         return derived.equals(base) ? first : ServiceStack.settings(derived, file, overrides);
