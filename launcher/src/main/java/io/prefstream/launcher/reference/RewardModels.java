@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * The reward model behind {@code --labeling reward-model}: warm-started from π_ref's trunk and fit
  * with the Bradley–Terry loss to π_ref's own samples ranked by the task's gold reward (best vs
  * worst of K per prompt, drawn with a seed of their own so they differ from the offline set).
- * Its pairwise accuracy on pairs drawn with yet another seed is logged and kept in the
- * checkpoint's metadata ({@value #HELD_OUT_ACCURACY}): a weak reward model is what an online
+ * Its pairwise accuracy on π_ref pairs for the task's held-out evaluation prompts (never among the
+ * training prompts) is logged and kept in the checkpoint's metadata ({@value #HELD_OUT_ACCURACY}): a weak reward model is what an online
  * policy learns to exploit. Cached next to π_ref, keyed by π_ref's spec and the training options.
  *
  * <p>Measured on the default arithmetic π_ref (pairs from K = 4, batch 64, lr 1e-3): 16,174 pairs
