@@ -357,11 +357,12 @@ public final class GeneratorBenchmark {
         producer.send(prompts);
         var records = reader.read(prompts.size());
         double seconds = (System.nanoTime() - start) / 1e9;
-        var cpuTimes = new double[] {cpu.threadSeconds(), cpu.processSeconds()};
+        double samplerCpu = cpu.threadSeconds();
+        double processCpu = cpu.processSeconds();
         Map<String, Rollout> rollouts = reader.decode(records); // for the identical-tokens check, off the clock
         double samplingSeconds = (sampling.totalTime(TimeUnit.NANOSECONDS) - samplingBefore) / 1e9;
         long tokens = rollouts.values().stream().mapToLong(GeneratorBenchmark::tokens).sum();
-        return new Measured(new Throughput(rollouts.size(), tokens, seconds, samplingSeconds, cpuTimes[0], cpuTimes[1]),
+        return new Measured(new Throughput(rollouts.size(), tokens, seconds, samplingSeconds, samplerCpu, processCpu),
                 rollouts);
     }
 

@@ -47,24 +47,24 @@ public final class OfflinePreferenceSet {
 
     /** The pairs, in prompt order; ids are {@code <task>-offline-<seed>-<prompt index>}. */
     public static List<PreferencePair> build(Task task, CausalLm reference, Options options) {
-        return build(task, reference, task.prompts(options.seed(), options.prompts()), options);
+        return build(task, reference, task.prompts(options.seed(), options.prompts()), options.k(), options.seed());
     }
 
-    /**
-     * The same pairs for the given {@code prompts} (e.g. the task's held-out evaluation prompts);
-     * {@code options.prompts()} is ignored, {@code k} and {@code seed} apply.
-     */
-    public static List<PreferencePair> build(Task task, CausalLm reference, List<String> prompts, Options options) {
+    /** The same pairs for the given {@code prompts} (e.g. the task's held-out evaluation prompts). */
+    public static List<PreferencePair> build(Task task, CausalLm reference, List<String> prompts, int k, long seed) {
+        if (k < 2) {
+            throw new IllegalArgumentException("offline pairs need at least 2 samples per prompt, found " + k);
+        }
         var tokenizer = reference.tokenizer();
         var pairs = new ArrayList<PreferencePair>();
         for (int from = 0; from < prompts.size(); from += CHUNK) {
             List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK));
             var encoded = chunk.stream().map(tokenizer::encodePrompt).toList();
-            var sampling = SamplingOptions.of(TEMPERATURE, task.maxResponseTokens(), options.seed() + from);
-            List<Completion> samples = Sampler.sample(reference, encoded, options.k(), sampling);
+            var sampling = SamplingOptions.of(TEMPERATURE, task.maxResponseTokens(), seed + from);
+            List<Completion> samples = Sampler.sample(reference, encoded, k, sampling);
             for (int i = 0; i < chunk.size(); i++) {
                 String prompt = chunk.get(i);
-                List<Completion> group = samples.subList(i * options.k(), (i + 1) * options.k());
+                List<Completion> group = samples.subList(i * k, (i + 1) * k);
                 double[] rewards = group.stream().mapToDouble(c -> task.goldReward(prompt, c.text())).toArray();
                 int best = argBest(rewards, true);
                 int worst = argBest(rewards, false);
@@ -74,7 +74,7 @@ public final class OfflinePreferenceSet {
                 Completion chosen = group.get(best);
                 Completion rejected = group.get(worst);
                 pairs.add(PreferencePair.newBuilder()
-                        .setId(task.name() + "-offline-" + options.seed() + "-" + (from + i))
+                        .setId(task.name() + "-offline-" + seed + "-" + (from + i))
                         .setPromptText(prompt)
                         .setChosenText(chosen.text())
                         .setRejectedText(rejected.text())
@@ -84,7 +84,7 @@ public final class OfflinePreferenceSet {
                         .setRejectedRefLogprob(rejected.logProb())
                         .setChosenReward(rewards[best])
                         .setRejectedReward(rewards[worst])
-                        .setSource("pi_ref-best-vs-worst-k" + options.k())
+                        .setSource("pi_ref-best-vs-worst-k" + k)
                         .build());
             }
         }

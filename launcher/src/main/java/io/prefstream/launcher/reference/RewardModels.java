@@ -91,8 +91,7 @@ public final class RewardModels {
     /** π_ref's best-vs-worst-of-k pairs on {@code prompts}, as reward-model training pairs. */
     private static List<PreferencePair> rankedPairs(Task task, CausalLm policy, List<String> prompts, int k,
                                                     long seed) {
-        var options = new OfflinePreferenceSet.Options(Math.max(1, prompts.size()), k, seed);
-        return OfflinePreferenceSet.build(task, policy, prompts, options).stream()
+        return OfflinePreferenceSet.build(task, policy, prompts, k, seed).stream()
                 .map(p -> new PreferencePair(p.getPromptText(), p.getChosenText(), p.getRejectedText()))
                 .toList();
     }

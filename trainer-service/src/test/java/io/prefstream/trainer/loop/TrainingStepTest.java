@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.lm.CausalLm;
-import io.prefstream.model.lm.LogProbs;
-import io.prefstream.model.lm.ScoringBatch;
 import io.prefstream.model.tokenizer.CharTokenizer;
 import io.prefstream.model.train.AdamW;
 import io.prefstream.model.train.AdamWOptions;
@@ -17,6 +15,7 @@ import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.PreferencePair;
 import io.prefstream.schemas.TrainingBatch;
 import io.prefstream.trainer.TestRecords;
+import io.prefstream.trainer.TrainerTestSupport;
 import io.prefstream.trainer.TestRecords.Sample;
 import io.prefstream.trainer.objective.ObjectiveParams;
 import io.prefstream.trainer.objective.Objectives;
@@ -77,28 +76,8 @@ class TrainingStepTest {
                 .setOnlineLabeled(List.of()).setOnlineUnlabeled(List.of()).setCreatedAtMs(0L).build();
     }
 
-    /** Fraction of pairs with (log π − log π_ref)(y_w) > (log π − log π_ref)(y_l). */
     private double implicitRewardAccuracy(List<PreferencePair> pairs) {
-        var prompts = new ArrayList<String>();
-        var chosen = new ArrayList<String>();
-        var rejected = new ArrayList<String>();
-        for (PreferencePair p : pairs) {
-            prompts.add(p.getPromptText());
-            chosen.add(p.getChosenText());
-            rejected.add(p.getRejectedText());
-        }
-        var eos = pairs.stream().map(p -> true).toList();
-        var w = ScoringBatch.ofText(TK, prompts, chosen, eos);
-        var l = ScoringBatch.ofText(TK, prompts, rejected, eos);
-        double[] pw = LogProbs.sequenceNoGrad(policy, w, 1.0);
-        double[] rw = LogProbs.sequenceNoGrad(reference, w, 1.0);
-        double[] pl = LogProbs.sequenceNoGrad(policy, l, 1.0);
-        double[] rl = LogProbs.sequenceNoGrad(reference, l, 1.0);
-        int correct = 0;
-        for (int i = 0; i < pw.length; i++) {
-            correct += (pw[i] - rw[i]) - (pl[i] - rl[i]) > 0 ? 1 : 0;
-        }
-        return (double) correct / pw.length;
+        return TrainerTestSupport.implicitRewardAccuracy(policy, reference, pairs);
     }
 
     @Test
