@@ -4,19 +4,18 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
 import io.prefstream.model.nn.ParameterInit;
 import io.prefstream.model.nn.ParameterStore;
-import io.prefstream.model.nn.Transformer;
 import io.prefstream.model.tokenizer.Tokenizer;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A {@link Transformer} trunk with a head on top, its named parameters in one {@link ParameterStore}
- * that checkpoints can save and restore. The trunk's parameters are declared first, then the head's,
- * drawn from one random stream: the same seed gives the same weights.
+ * A transformer with a head on top, its named parameters in one {@link ParameterStore} that
+ * checkpoints can save and restore. Parameters are declared in a fixed order from one random
+ * stream: the same seed gives the same weights.
  */
 public abstract class TransformerModel implements AutoCloseable {
 
-    /** Declares a head's parameters; called after the trunk's, with the same random stream. */
+    /** Declares all of a model's parameters (trunk, then head) from one random stream. */
     @FunctionalInterface
     protected interface Head {
         void init(ParameterInit store, LmConfig config, SplittableRandom rng);
@@ -28,9 +27,12 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /** Wraps existing parameters; they must match the layout of the trunk and {@code head} for {@code config}. */
     protected TransformerModel(LmConfig config, Tokenizer tokenizer, ParameterStore parameters, Head head) {
-        if (tokenizer.vocabSize() != config.vocabSize()) {
+        boolean fits = config.family().huggingFace() ? tokenizer.vocabSize() <= config.vocabSize()
+                : tokenizer.vocabSize() == config.vocabSize();
+        if (!fits) {
             throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()
-                    + " tokens but the model config expects vocab_size=" + config.vocabSize());
+                    + " tokens but the model config expects vocab_size=" + config.vocabSize()
+                    + (config.family().huggingFace() ? " or fewer" : ""));
         }
         parameters.requireLayout(layout(config, head));
         this.config = config;
@@ -53,7 +55,6 @@ public abstract class TransformerModel implements AutoCloseable {
     }
 
     private static void init(ParameterInit store, LmConfig config, Head head, SplittableRandom rng) {
-        Transformer.init(store, config, rng);
         head.init(store, config, rng);
     }
 

@@ -6,6 +6,10 @@ import io.prefstream.model.TransformerModel;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.nn.ParameterStore;
 import io.prefstream.model.reward.RewardModel;
+import io.prefstream.model.hf.HfConfig;
+import io.prefstream.model.hf.HfTokenizer;
+import io.prefstream.model.hf.HuggingFace;
+import io.prefstream.model.tokenizer.Tokenizer;
 import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.model.train.AdamW;
 import java.io.BufferedInputStream;
@@ -39,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * Checkpoint directories: {@code weights.bin} (see {@link ParameterStore}), optional
  * {@code optimizer.bin} (AdamW moments and step), and {@code manifest.properties} with kind,
  * config, tokenizer id, parameter count, caller metadata and the sha256 of each binary file.
+ * A Hugging Face family's checkpoint also holds its tokenizer files and {@code config.json}, and
+ * with {@code huggingFaceWeights} a {@code model.safetensors}: the directory is then a Hugging Face
+ * folder that transformers and vLLM load as it is.
+ *
+ * <p>Wherever a policy checkpoint is read, a plain Hugging Face model folder (config.json,
+ * safetensors, tokenizer.json, no manifest) is accepted too: its manifest is derived
+ * ({@link #readManifest}) with the sha256 of its safetensors as the weights hash.
  *
  * <p>Writes are atomic: everything goes to a sibling temp directory that is renamed into place
  * with {@code ATOMIC_MOVE}, so a reader never sees a half-written checkpoint. Loads verify the
@@ -69,6 +80,15 @@ public final class Checkpoints {
      * @return the manifest written; its {@code weightsSha256} is what a trainer publishes
      */
     public static CheckpointManifest save(Path dir, TransformerModel model, AdamW optimizer, Map<String, String> metadata) {
+        return save(dir, model, optimizer, metadata, false);
+    }
+
+    /**
+     * As {@link #save(Path, TransformerModel, AdamW, Map)}; with {@code huggingFaceWeights} a Hugging
+     * Face policy also gets {@code model.safetensors}, so the checkpoint is a complete Hugging Face folder.
+     */
+    public static CheckpointManifest save(Path dir, TransformerModel model, AdamW optimizer, Map<String, String> metadata,
+            boolean huggingFaceWeights) {
         Path target = dir.toAbsolutePath().normalize();
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
         try {
@@ -80,6 +100,13 @@ public final class Checkpoints {
             }
             var manifest = new CheckpointManifest(model.kind(), model.config(), model.tokenizer().id(), weightsSha,
                     optimizerSha, model.parameters().parameterCount(), metadata);
+            if (model.tokenizer() instanceof HfTokenizer && model instanceof CausalLm policy) {
+                if (huggingFaceWeights) {
+                    HuggingFace.export(policy, tmp);
+                } else {
+                    HuggingFace.exportConfigAndTokenizer(policy, tmp);
+                }
+            }
             writeManifest(tmp.resolve(MANIFEST), manifest);
             moveIntoPlace(tmp, target);
             LOG.info("saved {} checkpoint {} (sha256 {}, {} parameters{})", model.kind(), target, weightsSha,
@@ -132,11 +159,26 @@ public final class Checkpoints {
         }
     }
 
-    /** Reads and validates the manifest of the checkpoint in {@code dir}. */
+    /**
+     * Reads and validates the manifest of the checkpoint in {@code dir}; for a Hugging Face model
+     * folder without one, the manifest it implies (kind policy, its config and tokenizer, the sha256
+     * of its safetensors).
+     */
     public static CheckpointManifest readManifest(Path dir) {
         Path file = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(file) && HuggingFace.isModelFolder(dir)) {
+            try {
+                LmConfig config = HfConfig.read(dir);
+                long count = CausalLm.layout(config).values().stream().mapToLong(s -> s.size()).sum();
+                return new CheckpointManifest(CausalLm.KIND, config, HfTokenizer.load(dir).id(),
+                        HuggingFace.weightsSha256(dir), Optional.empty(), count, Map.of());
+            } catch (RuntimeException e) {
+                throw new CheckpointException("invalid Hugging Face model folder " + dir + ": " + e.getMessage(), e);
+            }
+        }
         if (!Files.isRegularFile(file)) {
-            throw new CheckpointException("no checkpoint at " + dir + ": expected file " + file);
+            throw new CheckpointException("no checkpoint at " + dir + ": expected file " + file
+                    + " (a Prefstream checkpoint) or config.json + model.safetensors + tokenizer.json (a Hugging Face model folder)");
         }
         var props = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -183,9 +225,16 @@ public final class Checkpoints {
      */
     public static CausalLm loadPolicy(Path dir, Device device, String expectedSha256, LmConfig expectedConfig) {
         var manifest = verifiedManifest(dir, CausalLm.KIND, expectedSha256, expectedConfig);
+        if (!Files.isRegularFile(dir.resolve(MANIFEST))) {
+            try {
+                return HuggingFace.load(dir, device);
+            } catch (RuntimeException e) {
+                throw new CheckpointException("cannot load the Hugging Face model folder " + dir + ": " + e.getMessage(), e);
+            }
+        }
         var store = readWeights(dir, device);
         try {
-            return new CausalLm(manifest.config(), Tokenizers.fromId(manifest.tokenizerId()), store);
+            return new CausalLm(manifest.config(), tokenizer(dir, manifest), store);
         } catch (IllegalArgumentException e) {
             store.close();
             throw new CheckpointException("checkpoint " + dir + " does not match its manifest config "
@@ -198,12 +247,24 @@ public final class Checkpoints {
         var manifest = verifiedManifest(dir, RewardModel.KIND, null, null);
         var store = readWeights(dir, device);
         try {
-            return new RewardModel(manifest.config(), Tokenizers.fromId(manifest.tokenizerId()), store);
+            return new RewardModel(manifest.config(), tokenizer(dir, manifest), store);
         } catch (IllegalArgumentException e) {
             store.close();
             throw new CheckpointException("checkpoint " + dir + " does not match its manifest config "
                     + manifest.config() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Tokenizer tokenizer(Path dir, CheckpointManifest manifest) {
+        if (!manifest.tokenizerId().startsWith(HfTokenizer.PREFIX)) {
+            return Tokenizers.fromId(manifest.tokenizerId());
+        }
+        HfTokenizer tokenizer = HfTokenizer.load(dir);
+        if (!tokenizer.id().equals(manifest.tokenizerId())) {
+            throw new CheckpointException("checkpoint " + dir + " names tokenizer " + manifest.tokenizerId()
+                    + " but its tokenizer.json is " + tokenizer.id() + "; the checkpoint was modified");
+        }
+        return tokenizer;
     }
 
     /** Restores {@code optimizer} from the checkpoint's verified {@code optimizer.bin}. */
@@ -222,7 +283,9 @@ public final class Checkpoints {
     /** Checks the weights' sha256 without loading them; returns the manifest. */
     public static CheckpointManifest verify(Path dir, String expectedSha256) {
         var manifest = verifiedManifest(dir, null, expectedSha256, null);
-        readVerified(dir.resolve(WEIGHTS), manifest.weightsSha256());
+        if (Files.isRegularFile(dir.resolve(MANIFEST))) {
+            readVerified(dir.resolve(WEIGHTS), manifest.weightsSha256());
+        }
         return manifest;
     }
 

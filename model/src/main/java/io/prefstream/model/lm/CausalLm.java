@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.TransformerModel;
+import io.prefstream.model.nn.Architecture;
 import io.prefstream.model.nn.KvCache;
 import io.prefstream.model.nn.ParameterInit;
 import io.prefstream.model.nn.ParameterStore;
@@ -14,8 +15,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A causal language model (the policy): the {@link Transformer} trunk followed by a linear head,
- * {@code logits = LN_f(x) W_head + b_head}, shape {@code (B, T, V)}.
+ * A causal language model (the policy) of any {@link Architecture}: the built-in GPT
+ * ({@link Transformer} trunk and a linear head) or a Hugging Face family (Llama, Qwen2, GPT-2).
+ * Logits have shape {@code (B, T, V)}.
  *
  * <p>Dimensions: B batch, T positions, V vocabulary.
  *
@@ -29,22 +31,21 @@ public final class CausalLm extends TransformerModel {
 
     /** Wraps existing parameters; they must match {@code config}'s layout. */
     public CausalLm(LmConfig config, Tokenizer tokenizer, ParameterStore parameters) {
-        super(config, tokenizer, parameters, CausalLm::initHead);
+        super(config, tokenizer, parameters, CausalLm::declare);
     }
 
     /** A freshly initialised model; the same seed gives the same weights. */
     public static CausalLm create(LmConfig config, Tokenizer tokenizer, Device device, long seed) {
-        return new CausalLm(config, tokenizer, initialParameters(config, CausalLm::initHead, device, seed));
+        return new CausalLm(config, tokenizer, initialParameters(config, CausalLm::declare, device, seed));
     }
 
-    private static void initHead(ParameterInit store, LmConfig config, SplittableRandom rng) {
-        store.addNormal("head.w", new Shape(config.dModel(), config.vocabSize()), 0.02, rng);
-        store.addConstant("head.b", new Shape(config.vocabSize()), 0f);
+    private static void declare(ParameterInit store, LmConfig config, SplittableRandom rng) {
+        Architecture.of(config).init(store, config, rng);
     }
 
     /** Parameter names and shapes of a model with {@code config}. */
     public static Map<String, Shape> layout(LmConfig config) {
-        return layout(config, CausalLm::initHead);
+        return layout(config, CausalLm::declare);
     }
 
     /**
@@ -57,8 +58,7 @@ public final class CausalLm extends TransformerModel {
      * @return (B, T, V)
      */
     public NDArray logits(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        NDArray h = Transformer.hidden(parameters(), config(), tokens, positions, keyMask, cache); // (B, T, C)
-        return h.matMul(parameters().get("head.w")).add(parameters().get("head.b"));              // (B, T, V)
+        return Architecture.of(config()).logits(parameters(), config(), tokens, positions, keyMask, cache);  // (B, T, V)
     }
 
     /** A deep copy on the same device that records no gradients: the frozen reference π_ref. */

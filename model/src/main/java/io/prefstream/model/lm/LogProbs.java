@@ -9,8 +9,8 @@ import io.prefstream.model.nn.NoGrad;
  * Teacher-forced log-probabilities of responses, in one padded, masked forward pass.
  *
  * <ul>
- *   <li>per token: {@code ℓ_t = log softmax(z_t / τ + m)[y_t]} with {@code m = −1e9} on PAD and BOS
- *       (never emitted), 0 elsewhere — exactly what {@link Sampler} records;</li>
+ *   <li>per token: {@code ℓ_t = log softmax(z_t / τ + m)[y_t]} with {@code m = −1e9} on the tokenizer's
+ *       suppressed ids (PAD, BOS: never emitted), 0 elsewhere — exactly what {@link Sampler} records;</li>
  *   <li>sequence: {@code log π(y|x) = Σ_{t ∈ response} ℓ_t} (prompt masked, EOS included);</li>
  *   <li>KL: {@code Σ_{t ∈ response} Σ_v π_t(v) (log π_t(v) − log π_ref,t(v))}, exact over the
  *       vocabulary at each position of the given sequences.</li>
@@ -29,11 +29,12 @@ public final class LogProbs {
     private LogProbs() {
     }
 
-    /** (V) additive logit mask: −1e9 on PAD and BOS, 0 elsewhere. */
+    /** (V) additive logit mask: −1e9 on the tokenizer's suppressed ids (PAD, BOS), 0 elsewhere. */
     static float[] suppressionMask(CausalLm lm) {
         float[] m = new float[lm.config().vocabSize()];
-        m[lm.tokenizer().pad()] = SUPPRESSED;
-        m[lm.tokenizer().bos()] = SUPPRESSED;
+        for (int id : lm.tokenizer().suppressed()) {
+            m[id] = SUPPRESSED;
+        }
         return m;
     }
 

@@ -208,7 +208,7 @@ public final class Sampler {
                 drawnLogProbs[r][drawnCount[r]] = (float) logp[token];
                 seqLogProb[r] += logp[token];
                 drawnCount[r]++;
-                if ((options.stopAtEos() && token == lm.tokenizer().eos()) || drawnCount[r] == options.maxNewTokens()) {
+                if ((options.stopAtEos() && lm.tokenizer().isEos(token)) || drawnCount[r] == options.maxNewTokens()) {
                     finished[r] = true;
                 } else {
                     anyActive = true;
@@ -285,7 +285,7 @@ public final class Sampler {
             for (int r = 0; r < b; r++) {
                 int[] toks = Arrays.copyOf(drawn[r], drawnCount[r]);
                 float[] lps = Arrays.copyOf(drawnLogProbs[r], drawnCount[r]);
-                boolean eos = toks.length > 0 && toks[toks.length - 1] == lm.tokenizer().eos() && options.stopAtEos();
+                boolean eos = toks.length > 0 && lm.tokenizer().isEos(toks[toks.length - 1]) && options.stopAtEos();
                 out.add(new Completion(r / k, r % k, toks, lps, seqLogProb[r], eos ? FinishReason.EOS : FinishReason.LENGTH,
                         lm.tokenizer().decodeResponse(toks)));
             }

@@ -99,6 +99,11 @@ public final class ParameterStore implements ParameterInit, AutoCloseable {
         return a;
     }
 
+    /** Whether a tensor called {@code name} exists. */
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
+
     /** Names in store order. */
     public List<String> names() {
         return List.copyOf(tensors.keySet());

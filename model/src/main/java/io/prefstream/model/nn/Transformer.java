@@ -26,6 +26,23 @@ public final class Transformer {
     private static final float MASKED = -1e9f;
     private static final float LN_EPS = 1e-5f;
 
+    /** The built-in language model: this trunk and an untied linear head with bias, {@code h W_head + b_head}. */
+    static final Architecture LANGUAGE_MODEL = new Architecture() {
+        @Override
+        public void init(ParameterInit p, LmConfig c, SplittableRandom rng) {
+            Transformer.init(p, c, rng);
+            p.addNormal("head.w", new Shape(c.dModel(), c.vocabSize()), 0.02, rng);
+            p.addConstant("head.b", new Shape(c.vocabSize()), 0f);
+        }
+
+        @Override
+        public NDArray logits(ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask,
+                KvCache cache) {
+            NDArray h = hidden(p, c, tokens, positions, keyMask, cache);                 // (B, T, C)
+            return h.matMul(p.get("head.w")).add(p.get("head.b"));                      // (B, T, V)
+        }
+    };
+
     private Transformer() {
     }
 
@@ -70,11 +87,7 @@ public final class Transformer {
         long B = tokens.getShape().get(0);
         long T = tokens.getShape().get(1);
         long S = keyMask.getShape().get(1);
-        long cached = cache == null ? 0 : cache.length();
-        if (S != cached + T) {
-            throw new IllegalArgumentException("key mask covers " + S + " positions, expected cached " + cached
-                    + " + new " + T);
-        }
+        requireKeys(keyMask, T, cache);
         NDArray x = p.get("wte").get(scope, new NDIndex("{}", tokens))         // (B, T, C)
                 .add(p.get("wpe").get(scope, new NDIndex("{}", positions)));
         NDArray bias = attentionBias(scope, keyMask, T, S);                     // (B, 1, T, S)
@@ -114,8 +127,18 @@ public final class Transformer {
         return y.matMul(p.get(b + "attn.out.w")).add(p.get(b + "attn.out.b"));
     }
 
+    /** Throws unless the key mask covers the cached positions plus the {@code T} new ones. */
+    static void requireKeys(NDArray keyMask, long T, KvCache cache) {
+        long S = keyMask.getShape().get(1);
+        long cached = cache == null ? 0 : cache.length();
+        if (S != cached + T) {
+            throw new IllegalArgumentException("key mask covers " + S + " positions, expected cached " + cached
+                    + " + new " + T);
+        }
+    }
+
     /** −1e9 where key j is a pad or lies after query i (queries are the last T of S positions). */
-    private static NDArray attentionBias(NDManager scope, NDArray keyMask, long T, long S) {
+    static NDArray attentionBias(NDManager scope, NDArray keyMask, long T, long S) {
         float[] causal = new float[Math.toIntExact(T * S)];
         for (int i = 0; i < T; i++) {
             long lastAllowed = S - T + i;
@@ -125,7 +148,9 @@ public final class Transformer {
         }
         long B = keyMask.getShape().get(0);
         NDArray padBias = keyMask.sub(1f).mul(-MASKED).reshape(B, 1, 1, S);              // (B, 1, 1, S)
-        return padBias.add(scope.create(causal, new Shape(1, 1, T, S)));                 // (B, 1, T, S)
+        try (NDArray javaBacked = scope.create(causal, new Shape(1, 1, T, S))) {
+            return padBias.add(javaBacked);                                               // (B, 1, T, S)
+        }
     }
 
     private static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {

@@ -30,12 +30,25 @@ public final class RewardModel extends TransformerModel {
     public static final String KIND = "reward";
 
     public RewardModel(LmConfig config, Tokenizer tokenizer, ParameterStore parameters) {
-        super(config, tokenizer, parameters, RewardModel::initHead);
+        super(requireBuiltIn(config), tokenizer, parameters, RewardModel::declare);
+    }
+
+    private static LmConfig requireBuiltIn(LmConfig config) {
+        if (config.family() != LmConfig.Family.PREFSTREAM_GPT) {
+            throw new IllegalArgumentException("reward models use the built-in " + LmConfig.Family.PREFSTREAM_GPT.id()
+                    + " trunk, found a " + config.family().id() + " config");
+        }
+        return config;
+    }
+
+    private static void declare(ParameterInit store, LmConfig config, SplittableRandom rng) {
+        Transformer.init(store, config, rng);
+        initHead(store, config, rng);
     }
 
     /** A freshly initialised reward model. */
     public static RewardModel create(LmConfig config, Tokenizer tokenizer, Device device, long seed) {
-        return new RewardModel(config, tokenizer, initialParameters(config, RewardModel::initHead, device, seed));
+        return new RewardModel(config, tokenizer, initialParameters(config, RewardModel::declare, device, seed));
     }
 
     /** A reward model whose trunk starts as a copy of {@code policy}'s (a common warm start) and whose head is zero. */
@@ -59,7 +72,7 @@ public final class RewardModel extends TransformerModel {
 
     /** Parameter names and shapes of a reward model with {@code config}. */
     public static Map<String, Shape> layout(LmConfig config) {
-        return layout(config, RewardModel::initHead);
+        return layout(config, RewardModel::declare);
     }
 
     /** Left-padded {@code prompt ++ response} rows (prompts with BOS, responses as given). */
