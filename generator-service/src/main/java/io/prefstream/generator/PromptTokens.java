@@ -33,7 +33,7 @@ public final class PromptTokens {
         }
         int[] tokens = prompt.getTokenIds() != null ? checkedIds(prompt.getTokenIds(), tokenizer)
                 : encodeText(prompt.getText(), tokenizer);
-        if (tokens.length <= 1) {
+        if (tokens.length <= (tokenizer.bos() >= 0 ? 1 : 0)) {
             throw new InvalidPromptException(InvalidPromptException.EMPTY, "prompt " + id
                     + " is empty: expected text or token ids beyond BOS, found none");
         }
@@ -63,7 +63,7 @@ public final class PromptTokens {
 
     private static int[] encodeText(String text, Tokenizer tokenizer) throws InvalidPromptException {
         if (text == null || text.isEmpty()) {
-            return new int[] {tokenizer.bos()};
+            return tokenizer.bos() >= 0 ? new int[] {tokenizer.bos()} : new int[0];
         }
         try {
             return tokenizer.encodePrompt(text);
@@ -74,15 +74,16 @@ public final class PromptTokens {
     }
 
     private static int[] checkedIds(List<Integer> ids, Tokenizer tokenizer) throws InvalidPromptException {
-        if (ids.isEmpty() || ids.get(0) != tokenizer.bos()) {
+        if (tokenizer.bos() >= 0 && (ids.isEmpty() || ids.get(0) != tokenizer.bos())) {
             throw new InvalidPromptException(InvalidPromptException.INVALID_TOKEN_IDS, "token_ids must start with BOS ("
                     + tokenizer.bos() + "), found " + (ids.isEmpty() ? "an empty list" : "first id " + ids.get(0)));
         }
         int[] out = new int[ids.size()];
         for (int i = 0; i < out.length; i++) {
             int t = ids.get(i);
-            boolean special = t == tokenizer.pad() || t == tokenizer.bos() || t == tokenizer.eos();
-            if (t < 0 || t >= tokenizer.vocabSize() || (i > 0 && special)) {
+            boolean special = tokenizer.reservedInPrompt(t) || tokenizer.isEos(t);
+            boolean leadingBos = i == 0 && t == tokenizer.bos();
+            if (t < 0 || t >= tokenizer.vocabSize() || (special && !leadingBos)) {
                 throw new InvalidPromptException(InvalidPromptException.INVALID_TOKEN_IDS, "token_ids[" + i + "] = " + t
                         + ": expected a non-special id in [0, " + tokenizer.vocabSize() + ") of tokenizer "
                         + tokenizer.id() + " (PAD, BOS and EOS only as the leading BOS)");

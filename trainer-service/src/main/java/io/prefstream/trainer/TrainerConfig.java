@@ -66,6 +66,7 @@ import java.util.Objects;
  * @param metricsEvery       steps between TRAIN metrics records
  * @param batcherEnabled     whether this process runs the batcher
  * @param batcher            the batcher's config (online source resolved)
+ * @param exportHuggingFace  whether checkpoints of a Hugging Face policy include model.safetensors
  */
 public record TrainerConfig(CommonConfig common, String policyName, String task, Path referenceDir, Path checkpointDir,
                             int checkpointRetention, String groupId, DeviceSetting device, String objective,
@@ -73,7 +74,8 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
                             double lr, int warmupSteps, LrSchedule lrSchedule, double minLrRatio, double weightDecay,
                             double maxGradNorm, long maxSteps, Mode mode, int stepsPerIteration, int checkpointEvery,
                             int refCacheSize, int evalEvery, int evalPrompts, double evalTemperature, long evalSeed,
-                            int metricsEvery, boolean batcherEnabled, BatcherConfig batcher) {
+                            int metricsEvery, boolean batcherEnabled, BatcherConfig batcher,
+                            boolean exportHuggingFace) {
 
     public TrainerConfig {
         Objects.requireNonNull(common, "common");
@@ -165,7 +167,7 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
                 config.get(TrainerSettings.REF_CACHE_SIZE), config.get(TrainerSettings.EVAL_EVERY),
                 config.get(TrainerSettings.EVAL_PROMPTS), config.get(TrainerSettings.EVAL_TEMPERATURE),
                 config.get(TrainerSettings.EVAL_SEED), config.get(TrainerSettings.METRICS_EVERY),
-                config.get(TrainerSettings.BATCHER_ENABLED), batcher);
+                config.get(TrainerSettings.BATCHER_ENABLED), batcher, config.get(TrainerSettings.EXPORT_HF));
     }
 
     /** {@code auto}: unlabeled rollouts when the objective uses only unlabeled groups online (HyPO), else preferences. */

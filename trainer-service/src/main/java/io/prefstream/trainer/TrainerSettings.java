@@ -42,12 +42,16 @@ public final class TrainerSettings {
     public static final Setting<String> TASK = Setting.string("trainer.task", "arithmetic",
             "Task whose held-out prompts and gold reward drive evaluation");
     public static final Setting<Path> REFERENCE_DIR = Setting.path("trainer.reference-dir", Path.of("reference"),
-            "Checkpoint of the reference policy pi_ref (made by 'prefstream sft'); relative to data.dir");
+            "Reference policy pi_ref: a checkpoint made by 'prefstream sft' or a Hugging Face model folder; "
+                    + "relative to data.dir");
     public static final Setting<Path> CHECKPOINT_DIR = Setting.path("trainer.checkpoint-dir", Path.of("checkpoints"),
             "Directory of the trainer's checkpoints (a shared volume when generators run elsewhere); "
                     + "relative to data.dir");
     public static final Setting<Integer> CHECKPOINT_RETENTION = Setting.integer("trainer.checkpoint-retention", 3,
             1, 10_000, "Number of most recent checkpoints kept; older ones are deleted");
+    public static final Setting<Boolean> EXPORT_HF = Setting.bool("trainer.export-hf", false,
+            "Also write model.safetensors into every checkpoint of a Hugging Face policy (llama, qwen2, gpt2), so "
+                    + "each published version's directory loads in transformers or vLLM as it is");
     public static final Setting<String> GROUP_ID = Setting.string("trainer.group-id", "prefstream-trainer",
             "Consumer group of the training loop; it commits the position stored in each checkpoint");
     public static final Setting<DeviceSetting> DEVICE = Setting.enumValue("trainer.device", DeviceSetting.class,
@@ -149,7 +153,7 @@ public final class TrainerSettings {
 
     /** Every trainer and batcher setting, without the common ones. */
     public static final SettingSet OWN = SettingSet.of(POLICY_NAME, TASK, REFERENCE_DIR, CHECKPOINT_DIR,
-            CHECKPOINT_RETENTION, GROUP_ID, DEVICE, OBJECTIVE, BETA, LABEL_SMOOTHING, LAMBDA, GAMMA, TRUNCATION, CLIP,
+            CHECKPOINT_RETENTION, EXPORT_HF, GROUP_ID, DEVICE, OBJECTIVE, BETA, LABEL_SMOOTHING, LAMBDA, GAMMA, TRUNCATION, CLIP,
             ALPHA, BETA_PI, BETA_R, EXO_EPSILON, PAIR_STRATEGY, REFERENCE, OBJECTIVE_SEED, REWARD_KINDS, TEMPERATURE,
             LR, WARMUP_STEPS, LR_SCHEDULE, MIN_LR_RATIO, WEIGHT_DECAY, MAX_GRAD_NORM, MAX_STEPS, MODE,
             STEPS_PER_ITERATION, CHECKPOINT_EVERY, REF_CACHE_SIZE, EVAL_EVERY, EVAL_PROMPTS, EVAL_TEMPERATURE,

@@ -220,6 +220,7 @@ public final class ReportWriter {
         sb.append("<p>Data: <a href=\"").append(METRICS_CSV).append("\">metrics.csv</a>, <a href=\"")
                 .append(METRICS_JSON).append("\">metrics.json</a>, <a href=\"").append(SUMMARY_JSON)
                 .append("\">summary.json</a>.</p>\n");
+        sb.append(samples(summary));
         sb.append("<h2>Plots</h2>\n<p>Curves are the trainer's periodic evaluations (its own held-out prompts, "
                 + "the same prompts and seed every time; π_ref is its evaluation at step 0). The table above is the "
                 + "launcher's evaluation of π_ref and of the final policy on ").append(summary.reference().n())
@@ -237,7 +238,33 @@ public final class ReportWriter {
         return sb.toString();
     }
 
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    /** The same held-out prompts continued by π_ref and by the final policy (same sampling seed). */
+    static String samples(RunSummary summary) {
+        var ref = summary.reference().samples();
+        var fin = summary.finalPolicy() == null ? List.<io.prefstream.model.eval.EvalReport.Sample>of()
+                : summary.finalPolicy().samples();
+        if (ref.isEmpty()) {
+            return "";
+        }
+        var sb = new StringBuilder("<h2>Sample continuations</h2>\n<p>The first held-out prompts, one sample each at "
+                + "temperature " + summary.reference().temperature() + " with the same seed for both policies; "
+                + "gold reward in brackets.</p>\n<table><tr><th>prompt</th><th>π_ref</th><th>final</th></tr>\n");
+        for (int i = 0; i < ref.size(); i++) {
+            var r = ref.get(i);
+            sb.append("<tr><td>").append(escape(r.prompt())).append("</td><td>").append(escape(r.response()))
+                    .append(String.format(Locale.ROOT, " [%.2f]", r.goldReward())).append("</td><td>");
+            if (i < fin.size() && fin.get(i).prompt().equals(r.prompt())) {
+                sb.append(escape(fin.get(i).response())).append(String.format(Locale.ROOT, " [%.2f]", fin.get(i).goldReward()));
+            } else {
+                sb.append("—");
+            }
+            sb.append("</td></tr>\n");
+        }
+        return sb.append("</table>\n").toString();
+    }
+
+    static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+                .replace("'", "&#39;");
     }
 }

@@ -17,9 +17,22 @@ import java.util.OptionalDouble;
  * @param klExact mean of the exact per-token full-vocabulary KL summed over each sampled response
  * @param winRate fraction of prompts where π's sample beats π_ref's by gold reward, ties ½
  * @param seconds wall time
+ * @param samples the first {@link #SAMPLES} held-out prompts with the policy's sample and its gold reward
  */
 public record EvalReport(int n, double temperature, double goldRewardMean, double accuracy, double meanLength,
-        OptionalDouble klMonteCarlo, OptionalDouble klExact, OptionalDouble winRate, double seconds) {
+        OptionalDouble klMonteCarlo, OptionalDouble klExact, OptionalDouble winRate, double seconds,
+        java.util.List<Sample> samples) {
+
+    /** Samples kept for reports. */
+    public static final int SAMPLES = 8;
+
+    public EvalReport {
+        samples = java.util.List.copyOf(samples);
+    }
+
+    /** One held-out prompt, the policy's sampled response and its gold reward. */
+    public record Sample(String prompt, String response, double goldReward) {
+    }
 
     /** Flat name → value map (for JSON lines and metrics). */
     public Map<String, Object> toMap() {

@@ -58,6 +58,7 @@ public final class PolicyEvaluator {
         double klMc = 0;
         double klExact = 0;
         double wins = 0;
+        var kept = new java.util.ArrayList<EvalReport.Sample>();
         for (int from = 0; from < prompts.size(); from += CHUNK) {
             List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK));
             var encoded = chunk.stream().map(policy.tokenizer()::encodePrompt).toList();
@@ -66,6 +67,9 @@ public final class PolicyEvaluator {
             for (int i = 0; i < samples.size(); i++) {
                 var c = samples.get(i);
                 rewards[i] = task.goldReward(chunk.get(i), c.text());
+                if (kept.size() < EvalReport.SAMPLES) {
+                    kept.add(new EvalReport.Sample(chunk.get(i), c.text(), rewards[i]));
+                }
                 reward += rewards[i];
                 length += c.length();
                 var ok = task.correct(chunk.get(i), c.text());
@@ -90,6 +94,6 @@ public final class PolicyEvaluator {
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(klMc / n),
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(klExact / n),
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(wins / n),
-                (System.nanoTime() - start) / 1e9);
+                (System.nanoTime() - start) / 1e9, kept);
     }
 }

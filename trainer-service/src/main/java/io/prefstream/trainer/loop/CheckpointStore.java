@@ -35,13 +35,20 @@ public final class CheckpointStore {
 
     private final Path root;
     private final int retention;
+    private final boolean huggingFace;
 
     public CheckpointStore(Path root, int retention) {
+        this(root, retention, false);
+    }
+
+    /** @param huggingFace whether checkpoints of a Hugging Face policy also get model.safetensors */
+    public CheckpointStore(Path root, int retention, boolean huggingFace) {
         if (retention < 1) {
             throw new IllegalArgumentException("checkpoint retention must be >= 1, found " + retention);
         }
         this.root = root;
         this.retention = retention;
+        this.huggingFace = huggingFace;
     }
 
     public Path root() {
@@ -72,7 +79,7 @@ public final class CheckpointStore {
             throw new CheckpointException("cannot create checkpoint directory " + root + ": " + e.getMessage(), e);
         }
         Path dir = dirOf(state.step());
-        CheckpointManifest manifest = Checkpoints.save(dir, policy, optimizer, state.toMetadata());
+        CheckpointManifest manifest = Checkpoints.save(dir, policy, optimizer, state.toMetadata(), huggingFace);
         return new Entry(dir, manifest, state);
     }
 

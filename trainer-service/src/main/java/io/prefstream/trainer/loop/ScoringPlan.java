@@ -273,7 +273,7 @@ public final class ScoringPlan {
                 throw invalid("rollout " + rollout.getId() + " completion " + i + " has no tokens; expected at least "
                         + "one (EOS)");
             }
-            boolean endsWithEos = response[response.length - 1] == options.tokenizer().eos();
+            boolean endsWithEos = options.tokenizer().isEos(response[response.length - 1]);
             if (endsWithEos != (c.getFinishReason() == FinishReason.EOS)) {
                 throw invalid("rollout " + rollout.getId() + " completion " + i + " finished with "
                         + c.getFinishReason() + " but its tokens " + (endsWithEos ? "end" : "do not end")
@@ -312,7 +312,7 @@ public final class ScoringPlan {
         if (ids != null) {
             int[] given = ids(ids, what + " prompt");
             // Pre-tokenized prompts may omit BOS (the schemas do not say); the model needs it first.
-            if (given.length == 0 || given[0] != tk.bos()) {
+            if (tk.bos() >= 0 && (given.length == 0 || given[0] != tk.bos())) {
                 prompt = new int[given.length + 1];
                 prompt[0] = tk.bos();
                 System.arraycopy(given, 0, prompt, 1, given.length);
@@ -323,7 +323,7 @@ public final class ScoringPlan {
             prompt = encode(() -> tk.encodePrompt(text), what + " prompt text '" + text + "'");
         }
         for (int i = 1; i < prompt.length; i++) {
-            if (prompt[i] == tk.pad() || prompt[i] == tk.bos()) {
+            if (tk.reservedInPrompt(prompt[i])) {
                 throw invalid(what + " prompt has special token " + prompt[i] + " at position " + i
                         + "; expected BOS only at position 0 and no PAD");
             }

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefstream.model.checkpoint.CheckpointException;
 import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.model.hf.HuggingFace;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.train.AdamW;
 import io.prefstream.model.train.AdamWOptions;
@@ -121,7 +122,7 @@ public final class TrainingLoop implements AutoCloseable {
         this.config = config;
         this.clients = clients;
         this.registry = registry;
-        this.store = new CheckpointStore(config.checkpointDir(), config.checkpointRetention());
+        this.store = new CheckpointStore(config.checkpointDir(), config.checkpointRetention(), config.exportHuggingFace());
         this.producer = clients.producer();
         this.publisher = new PolicyPublisher(producer, registry, config.policyName());
         this.deadLetters = new DeadLetterPublisher(producer, meterRegistry);
@@ -149,10 +150,12 @@ public final class TrainingLoop implements AutoCloseable {
      */
     public void initialise() {
         Device device = config.device().resolve();
-        if (!Files.isRegularFile(config.referenceDir().resolve(Checkpoints.MANIFEST))) {
+        if (!Files.isRegularFile(config.referenceDir().resolve(Checkpoints.MANIFEST))
+                && !HuggingFace.isModelFolder(config.referenceDir())) {
             throw new CheckpointException("no reference policy at " + config.referenceDir() + " (expected "
-                    + Checkpoints.MANIFEST + " there): train one with 'prefstream sft' or point "
-                    + TrainerSettings.REFERENCE_DIR.key() + " at it");
+                    + Checkpoints.MANIFEST + ", or config.json + model.safetensors of a Hugging Face model folder, "
+                    + "there): train one with 'prefstream sft' or point " + TrainerSettings.REFERENCE_DIR.key()
+                    + " (--policy) at it");
         }
         initialReference = Checkpoints.loadPolicy(config.referenceDir(), device);
         referenceSha = Checkpoints.readManifest(config.referenceDir()).weightsSha256();
