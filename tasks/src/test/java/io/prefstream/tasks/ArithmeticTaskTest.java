@@ -81,6 +81,7 @@ class ArithmeticTaskTest {
     void discoveredByName() {
         assertEquals("arithmetic", Tasks.byName("arithmetic").name());
         var e = assertThrows(IllegalArgumentException.class, () -> Tasks.byName("chess"));
-        assertTrue(e.getMessage().contains("chess") && e.getMessage().contains("[arithmetic]"), e.getMessage());
+        assertTrue(e.getMessage().contains("chess") && e.getMessage().contains("[arithmetic, sentiment]"),
+                e.getMessage());
     }
 }
