@@ -65,7 +65,7 @@ public final class BootstrapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var runProfile = RunProfile.named(profile);
+        var runProfile = RunProfile.forTask(profile, task);
         var taskImpl = Tasks.byName(task);
         var deviceSetting = DeviceSetting.parse(device);
         PrintWriter out = spec.commandLine().getOut();

@@ -121,9 +121,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     @Override
     public Integer call() throws Exception {
-        RunProfile profile = RunProfile.named(stack.profile);
+        RunProfile profile = RunProfile.forTask(stack.profile, stack.task);
         Task task = Tasks.byName(stack.task);
         String objective = stack.objective();
+        stack.validate();
         RunSettings.Mode runMode = parseMode(mode);
         long totalSteps = steps != null ? steps : profile.steps();
         if (totalSteps < 1) {
@@ -169,7 +170,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             log.info("Embedded stack: Kafka {}, registry {}", infra.bootstrapServers(), infra.registryUrl());
             out.printf("embedded Kafka %s, schema registry %s%n", infra.bootstrapServers(), infra.registryUrl());
             var clients = infra.clients();
-            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, device, clients,
+            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, stack.policyDir(), device, clients,
                     progress(out, tty, "training π_ref"), out::println);
             Path rewardModel = null;
             if (stack.labeling == Labeling.REWARD_MODEL) {

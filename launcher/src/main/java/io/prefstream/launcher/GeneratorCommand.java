@@ -1,5 +1,6 @@
 package io.prefstream.launcher;
 
+import java.util.Map;
 import io.prefstream.generator.GeneratorConfig;
 import io.prefstream.generator.GeneratorService;
 import io.prefstream.generator.GeneratorSettings;
@@ -14,6 +15,17 @@ import picocli.CommandLine.Command;
                 "K sampled completions per prompt -> rollouts, following policy updates.",
                 "Scale out by starting more instances with the same generator.group-id."})
 public final class GeneratorCommand extends ServiceCommand {
+
+    @picocli.CommandLine.Option(names = "--policy", paramLabel = "DIR",
+            description = "Serve this Hugging Face model folder (or checkpoint) until the first policy update arrives "
+                    + "(sets generator.initial-policy).")
+    java.nio.file.Path policy;
+
+    @Override
+    Map<String, String> flagSettings() {
+        return policy == null ? Map.of() : Map.of(GeneratorSettings.INITIAL_POLICY.key(),
+                PolicyOption.requireFolder(policy, "--policy").toString());
+    }
 
     @Override
     SettingSet settings() {

@@ -41,13 +41,69 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
     /** Names accepted by {@code --profile}. */
     public static final String NAMES = "default, tiny";
 
-    /** The profile called {@code name}. */
+    /** The arithmetic profile called {@code name}. */
     public static RunProfile named(String name) {
+        return forTask(name, "arithmetic");
+    }
+
+    /**
+     * The profile called {@code name} for {@code task}: {@code sentiment} has its own sizes (a
+     * Llama-family π_ref with a word-level tokenizer); every other task uses the arithmetic ones.
+     */
+    public static RunProfile forTask(String name, String task) {
+        boolean sentiment = task.equals("sentiment");
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "default" -> standard();
-            case "tiny" -> tiny();
-            default -> throw new IllegalArgumentException("unknown profile '" + name + "'; expected one of " + NAMES);
+            case "default" -> sentiment ? sentiment() : standard();
+            case "tiny" -> sentiment ? sentimentTiny() : tiny();
+            default -> throw new IllegalArgumentException("unknown --profile '" + name + "'; expected one of " + NAMES);
         };
+    }
+
+    /**
+     * The controlled-sentiment demo: π_ref is a 3.1M-parameter Llama (width 192, 4 layers, 6 query
+     * and 2 key/value heads, SwiGLU 512) over the task's 4,004-token word-level vocabulary, trained by
+     * SFT on Europarl continuations; online DPO on groups of K = 8 continuations labeled by the gold
+     * VADER reward (best vs worst).
+     */
+    static RunProfile sentiment() {
+        var services = new LinkedHashMap<String, String>();
+        services.put("trainer.beta", "0.1");
+        services.put("trainer.lr", "5e-5");
+        services.put("trainer.lr-schedule", "cosine");
+        services.put("trainer.warmup-steps", "10");
+        services.put("trainer.checkpoint-every", "5");
+        services.put("trainer.eval-every", "25");
+        services.put("trainer.eval-prompts", "128");
+        services.put("trainer.export-hf", "true");
+        services.putAll(pacing(16, 1.0, 8));
+        return new RunProfile("default", RunProfile::sentimentModel,
+                new SftOptions(550, 64, 2e-3, 40, 0.1, AdamWOptions.defaults(), 0), 13_000,
+                new OfflinePreferenceSet.Options(512, 4, 1), new OfflinePreferenceSet.Options(2000, 4, 1),
+                new RewardModelTraining.Options(1000, 32, 1e-3, 20, 0),
+                256, 200, 128, services);
+    }
+
+    /** Tests: the sentiment task with a 2-layer width-64 Llama and a short SFT. */
+    static RunProfile sentimentTiny() {
+        var services = new LinkedHashMap<String, String>();
+        services.put("trainer.beta", "0.1");
+        services.put("trainer.lr", "1e-4");
+        services.put("trainer.lr-schedule", "cosine");
+        services.put("trainer.warmup-steps", "2");
+        services.put("trainer.checkpoint-every", "5");
+        services.put("trainer.eval-every", "10");
+        services.put("trainer.eval-prompts", "32");
+        services.put("trainer.export-hf", "true");
+        services.putAll(pacing(8, 1.0, 4));
+        return new RunProfile("tiny", vocab -> LmConfig.llama(vocab, 64, 2, 4, 2, 128, 64, 10000.0),
+                new SftOptions(150, 32, 3e-3, 10, 0.1, AdamWOptions.defaults(), 0), 2_000,
+                new OfflinePreferenceSet.Options(64, 4, 1), new OfflinePreferenceSet.Options(64, 4, 1),
+                new RewardModelTraining.Options(50, 16, 1e-3, 5, 0),
+                64, 30, 32, services);
+    }
+
+    private static LmConfig sentimentModel(int vocab) {
+        return LmConfig.llama(vocab, 192, 4, 6, 2, 512, 64, 10000.0);
     }
 
     /**

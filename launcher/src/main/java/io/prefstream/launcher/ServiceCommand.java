@@ -50,6 +50,11 @@ abstract class ServiceCommand implements Callable<Integer> {
     /** The service's settings (common ones included). */
     abstract SettingSet settings();
 
+    /** Settings set by this command's own flags (e.g. {@code --policy}); {@code --set} may not set them again. */
+    Map<String, String> flagSettings() {
+        return Map.of();
+    }
+
     /** Starts the service from {@code config}; the result is closed on shutdown. */
     abstract Running start(ResolvedConfig config);
 
@@ -67,7 +72,15 @@ abstract class ServiceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(overrides)
+        var all = new LinkedHashMap<String, String>(flagSettings());
+        for (var e : overrides.entrySet()) {
+            if (all.containsKey(e.getKey())) {
+                throw new IllegalArgumentException("--set " + e.getKey() + " conflicts with a flag that sets it to "
+                        + all.get(e.getKey()) + "; give one of them");
+            }
+            all.put(e.getKey(), e.getValue());
+        }
+        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(all)
                 .load();
         PrintWriter out = spec.commandLine().getOut();
         if (printConfig) {

@@ -13,6 +13,11 @@ public final class StackOptions {
     @Option(names = "--task", defaultValue = "arithmetic", description = "Task: prompts, gold reward, SFT corpus.")
     String task;
 
+    @Option(names = "--policy", paramLabel = "DIR",
+            description = "Start from this Hugging Face model folder (config.json, model.safetensors, tokenizer.json) "
+                    + "or checkpoint as pi_ref instead of training one; the reference policy is the same folder.")
+    Path policy;
+
     @Option(names = "--algo", defaultValue = "online-dpo", paramLabel = "OBJECTIVE",
             description = "Preference objective (trainer.objective): dpo, cdpo, ipo, online-dpo, hypo, exo-pair, "
                     + "exo-rw, dpo-rw, ais-dpo, ais-ipo; alias iterative-dpo.")
@@ -55,6 +60,27 @@ public final class StackOptions {
                     + " or an alias " + Objectives.aliases().keySet());
         }
         return key;
+    }
+
+    /**
+     * Checks what can be checked before anything starts: {@code --policy} is a model folder, and
+     * {@code --labeling reward-model} (the built-in reward model, warm-started from the built-in
+     * policy) is not combined with a Hugging Face policy.
+     */
+    void validate() {
+        Path dir = policyDir();
+        boolean huggingFace = task.equals("sentiment") || dir != null
+                && io.prefstream.model.checkpoint.Checkpoints.readManifest(dir).config().family().huggingFace();
+        if (labeling == Labeling.REWARD_MODEL && huggingFace) {
+            throw new IllegalArgumentException("--labeling reward-model trains the built-in reward model from the "
+                    + "built-in policy; with a Hugging Face policy (--policy or --task sentiment) use --labeling rule "
+                    + "or human");
+        }
+    }
+
+    /** {@code --policy}, checked, or null. */
+    Path policyDir() {
+        return policy == null ? null : PolicyOption.requireFolder(policy, "--policy");
     }
 
     DeviceSetting deviceSetting() {

@@ -20,6 +20,17 @@ import picocli.CommandLine.Command;
                 "trainer.max-steps > 0 it exits after the final checkpoint and evaluation."})
 public final class TrainerCommand extends ServiceCommand {
 
+    @picocli.CommandLine.Option(names = "--policy", paramLabel = "DIR",
+            description = "Reference policy pi_ref and starting point: a Hugging Face model folder or checkpoint "
+                    + "(sets trainer.reference-dir).")
+    java.nio.file.Path policy;
+
+    @Override
+    Map<String, String> flagSettings() {
+        return policy == null ? Map.of() : Map.of(TrainerSettings.REFERENCE_DIR.key(),
+                PolicyOption.requireFolder(policy, "--policy").toString());
+    }
+
     @Override
     SettingSet settings() {
         return TrainerSettings.ALL;

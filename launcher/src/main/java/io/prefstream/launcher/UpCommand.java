@@ -99,9 +99,10 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var profile = RunProfile.named(stack.profile);
+        var profile = RunProfile.forTask(stack.profile, stack.task);
         Task task = Tasks.byName(stack.task);
         String objective = stack.objective();
+        stack.validate();
         RunSettings.Mode runMode = DemoCommand.parseMode(mode);
         Device device = stack.deviceSetting().resolve();
         PrintWriter out = spec.commandLine().getOut();
@@ -140,7 +141,7 @@ public final class UpCommand implements Callable<Integer> {
         out.flush();
         try (EmbeddedStack infra = EmbeddedStack.start(dataDir, kafkaPort, registryPort, partitions)) {
             var clients = infra.clients();
-            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, device, clients,
+            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, stack.policyDir(), device, clients,
                     DemoCommand.progress(out, false, "training π_ref"), out::println);
             Path rewardModel = stack.labeling == Labeling.REWARD_MODEL
                     ? RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(), profile.rewardPairs(),

@@ -98,8 +98,9 @@ public final class ReferencePolicies {
         var corpus = spec.task().sftCorpus(spec.seed(), spec.corpusSize());
         try (CausalLm policy = CausalLm.create(spec.model(), tokenizer, device, spec.seed())) {
             var summary = Sft.train(policy, corpus, spec.sft(), listener);
+            // a Hugging Face family is cached as a complete Hugging Face folder (model.safetensors too)
             Checkpoints.save(dir, policy, null, Map.of("role", "reference", "spec_key", spec.key(),
-                    "sft_final_loss", Double.toString(summary.finalLoss())));
+                    "sft_final_loss", Double.toString(summary.finalLoss())), true);
             Files.writeString(dir.resolve(SPEC_FILE), spec.describe() + "\n", StandardCharsets.UTF_8);
             return new Prepared(dir, true, summary.seconds(), summary.finalLoss());
         } catch (IOException e) {

@@ -57,12 +57,31 @@ public final class Preparation {
      */
     public static Result run(Task task, RunProfile profile, long seed, Path cacheDir, Device device,
                              KafkaClients clients, ProgressListener sftProgress, Consumer<String> messages) {
+        return run(task, profile, seed, cacheDir, null, device, clients, sftProgress, messages);
+    }
+
+    /**
+     * As {@link #run(Task, RunProfile, long, Path, Device, KafkaClients, ProgressListener, Consumer)};
+     * with a non-null {@code policy} (a Hugging Face model folder or checkpoint, {@code --policy}) π_ref
+     * is that model, verified, instead of one trained by SFT.
+     */
+    public static Result run(Task task, RunProfile profile, long seed, Path cacheDir, Path policy, Device device,
+                             KafkaClients clients, ProgressListener sftProgress, Consumer<String> messages) {
         ReferenceSpec spec = referenceSpec(task, profile, seed);
-        var reference = ReferencePolicies.prepare(spec, cacheDir, device, sftProgress);
-        messages.accept(reference.trained()
-                ? String.format("π_ref trained in %.0f s (SFT loss %.3f), cached in %s", reference.sftSeconds(),
-                        reference.sftFinalLoss(), reference.checkpoint())
-                : "π_ref loaded from cache " + reference.checkpoint());
+        ReferencePolicies.Prepared reference;
+        if (policy != null) {
+            var manifest = Checkpoints.verify(policy, null);
+            reference = new ReferencePolicies.Prepared(policy.toAbsolutePath().normalize(), false, 0, Double.NaN);
+            messages.accept("π_ref is " + policy + " (" + manifest.config().family().id() + ", "
+                    + String.format("%,d", manifest.parameterCount()) + " parameters, sha256 "
+                    + manifest.weightsSha256().substring(0, 12) + "…)");
+        } else {
+            reference = ReferencePolicies.prepare(spec, cacheDir, device, sftProgress);
+            messages.accept(reference.trained()
+                    ? String.format("π_ref trained in %.0f s (SFT loss %.3f), cached in %s", reference.sftSeconds(),
+                            reference.sftFinalLoss(), reference.checkpoint())
+                    : "π_ref loaded from cache " + reference.checkpoint());
+        }
 
         long existing = TopicCounts.committedRecords(clients, Topics.OFFLINE_PREFERENCES.name(), Duration.ofMinutes(2));
         if (existing > 0) {
@@ -74,8 +93,8 @@ public final class Preparation {
         var options = new OfflinePreferenceSet.Options(profile.offline().prompts(), profile.offline().k(),
                 profile.offline().seed() + seed);
         java.util.List<PreferencePair> pairs;
-        try (var policy = Checkpoints.loadPolicy(reference.checkpoint(), device)) {
-            pairs = OfflinePreferenceSet.build(task, policy, options);
+        try (var refPolicy = Checkpoints.loadPolicy(reference.checkpoint(), device)) {
+            pairs = OfflinePreferenceSet.build(task, refPolicy, options);
         }
         int written;
         try (TopicWriter<PreferencePair> writer = TopicWriter.open(clients, Topics.OFFLINE_PREFERENCES)) {
