@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.prefstream.model.nn.KvCache;
+import ai.djl.ndarray.types.DataType;
+import io.prefstream.model.nn.NativeScalar;
 import io.prefstream.model.nn.NoGrad;
 import io.prefstream.model.nn.TokenBatch;
 import java.util.ArrayList;
@@ -20,6 +22,9 @@ import java.util.SplittableRandom;
  * only restrict which token is drawn, not the recorded probability, so
  * {@link LogProbs#sequence} at the same τ reproduces the recorded values exactly (with top-k/top-p
  * off the two are the same distribution). The sequence log-prob sums response tokens, EOS included.
+ *
+ * <p>Device: logits, the log-softmax, top-k/top-p and the draw stay on the model's device; per
+ * step only one uniform per row goes in and one token id and log-prob per row come back.
  *
  * <p>Layout: K copies of each prompt (row {@code i·K + j} is sample j of prompt i), left-padded;
  * each row draws from its own random stream split in order from {@code seed}, so results are
@@ -150,10 +155,15 @@ public final class Sampler {
             try (NoGrad ignored = NoGrad.enter();
                     NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch");
                     KvCache cache = decoding == Decoding.KV_CACHE ? new KvCache(lm.config().nLayers(), lm.device()) : null) {
+                NDArray mask = TokenBatch.nativeCopy(scope.create(suppress));                      // (V)
                 int fed = prompt.length();
-                float[] logits = forward(scope, cache, 0, fed);
                 for (int step = 0; step < options.maxNewTokens(); step++) {
-                    boolean anyActive = drawStep(logits);
+                    boolean anyActive;
+                    try (NDManager stepScope = scope.newSubManager()) {
+                        NDArray logits = decoding == Decoding.KV_CACHE && step > 0
+                                ? forward(stepScope, cache, fed - 1, fed) : forward(stepScope, cache, 0, fed);  // (B, V)
+                        anyActive = drawStep(stepScope, logits, mask);
+                    }
                     if (!anyActive || step == options.maxNewTokens() - 1) {
                         break;
                     }
@@ -170,14 +180,13 @@ public final class Sampler {
                         }
                     }
                     fed++;
-                    logits = decoding == Decoding.KV_CACHE ? forward(scope, cache, fed - 1, fed) : forward(scope, null, 0, fed);
                 }
             }
             return completions();
         }
 
-        /** Feeds columns [from, to) and returns the last column's logits, (B, V) row-major. */
-        private float[] forward(NDManager scope, KvCache cache, int from, int to) {
+        /** Feeds columns [from, to) and returns the last column's logits (B, V), on the model's device. */
+        private NDArray forward(NDManager step, KvCache cache, int from, int to) {
             int t = to - from;
             long[] tok = new long[b * t];
             long[] pos = new long[b * t];
@@ -187,28 +196,51 @@ public final class Sampler {
                 System.arraycopy(positions, r * stride + from, pos, r * t, t);
                 System.arraycopy(keyMask, r * stride, mask, r * to, to);
             }
-            try (NDManager step = scope.newSubManager()) {
-                NDArray logits = lm.logits(step.create(tok, new Shape(b, t)), step.create(pos, new Shape(b, t)),
-                        step.create(mask, new Shape(b, to)), cache);                       // (B, T, V)
-                return logits.get(":, -1, :").toFloatArray();                              // (B, V)
-            }
+            NDArray logits = lm.logits(step.create(tok, new Shape(b, t)), step.create(pos, new Shape(b, t)),
+                    step.create(mask, new Shape(b, to)), decoding == Decoding.KV_CACHE ? cache : null);  // (B, T, V)
+            return logits.get(":, -1, :");                                                             // (B, V)
         }
 
-        /** Draws one token for every active row; returns whether any row is still active. */
-        private boolean drawStep(float[] logits) {
+        /**
+         * Draws one token for every active row on the device: only one uniform per row goes in and one
+         * token id and its log-prob per row come back. Returns whether any row is still active.
+         *
+         * <p>Draw: with weights {@code w} (the probabilities, restricted by top-k then top-p over the
+         * tokens sorted by probability), the token is the first {@code i} whose cumulative weight
+         * exceeds {@code u · Σw}, {@code u ~ U[0, 1)} from the row's own stream.
+         */
+        private boolean drawStep(NDManager step, NDArray logits, NDArray suppressMask) {
+            float[] uniforms = new float[b];
+            for (int r = 0; r < b; r++) {
+                // one draw per active row and step, from the row's own stream (finished rows draw nothing)
+                uniforms[r] = finished[r] ? 0f : (float) Math.min(rngs[r].nextDouble(), 0.99999994);
+            }
+            NDArray logp = logits.div(NativeScalar.of(logits, options.temperature())).add(suppressMask)
+                    .logSoftmax(-1);                                                                   // (B, V)
+            boolean restricted = options.topK() > 0 || options.topP() < 1;
+            NDArray order = restricted ? logp.argSort(1, false) : null;                               // (B, V) by prob desc
+            NDArray weights = (restricted ? logp.gather(order, 1) : logp).exp();                      // (B, V)
+            if (restricted) {
+                weights = weights.mul(keepMask(step, weights));
+            }
+            NDArray cdf = weights.cumSum(1);                                                           // (B, V)
+            NDArray threshold = step.create(uniforms, new Shape(b, 1)).mul(cdf.get(":, -1:"));       // (B, 1)
+            NDArray index = cdf.lte(threshold).toType(DataType.INT64, false).sum(new int[] {1})      // (B)
+                    .minimum(v - 1).reshape(b, 1);                                                     // (B, 1)
+            NDArray token = restricted ? order.gather(index, 1) : index;                              // (B, 1)
+            long[] chosen = token.toLongArray();
+            float[] chosenLogp = logp.gather(token, 1).toFloatArray();
             boolean anyActive = false;
-            double[] logp = new double[v];
             for (int r = 0; r < b; r++) {
                 if (finished[r]) {
                     continue;
                 }
-                logSoftmax(logits, r * v, logp);
-                int token = draw(logp, rngs[r]);
-                drawn[r][drawnCount[r]] = token;
-                drawnLogProbs[r][drawnCount[r]] = (float) logp[token];
-                seqLogProb[r] += logp[token];
+                int t = (int) chosen[r];
+                drawn[r][drawnCount[r]] = t;
+                drawnLogProbs[r][drawnCount[r]] = chosenLogp[r];
+                seqLogProb[r] += chosenLogp[r];
                 drawnCount[r]++;
-                if ((options.stopAtEos() && lm.tokenizer().isEos(token)) || drawnCount[r] == options.maxNewTokens()) {
+                if ((options.stopAtEos() && lm.tokenizer().isEos(t)) || drawnCount[r] == options.maxNewTokens()) {
                     finished[r] = true;
                 } else {
                     anyActive = true;
@@ -217,67 +249,26 @@ public final class Sampler {
             return anyActive;
         }
 
-        private void logSoftmax(float[] logits, int offset, double[] out) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < v; i++) {
-                out[i] = logits[offset + i] / options.temperature() + suppress[i];
-                max = Math.max(max, out[i]);
-            }
-            double sum = 0;
-            for (int i = 0; i < v; i++) {
-                sum += Math.exp(out[i] - max);
-            }
-            double logZ = max + Math.log(sum);
-            for (int i = 0; i < v; i++) {
-                out[i] -= logZ;
-            }
-        }
-
-        /** Draws from exp(logp) restricted by top-k then top-p. */
-        private int draw(double[] logp, SplittableRandom rng) {
-            Integer[] order = new Integer[v];
-            for (int i = 0; i < v; i++) {
-                order[i] = i;
-            }
-            int keep = v;
-            if (options.topK() > 0 || options.topP() < 1) {
-                Arrays.sort(order, (x, y) -> Double.compare(logp[y], logp[x]));
-                if (options.topK() > 0) {
-                    keep = Math.min(keep, options.topK());
+        /**
+         * (B, V) 1 where the sorted token survives top-k (rank < k) and then top-p (the normalised
+         * cumulative probability of the kept tokens before it is below p), 0 elsewhere.
+         */
+        private NDArray keepMask(NDManager step, NDArray sortedProbs) {
+            NDArray keep = step.ones(sortedProbs.getShape());
+            if (options.topK() > 0 && options.topK() < v) {
+                float[] ranks = new float[v];
+                for (int i = 0; i < v; i++) {
+                    ranks[i] = i < options.topK() ? 1f : 0f;
                 }
-                if (options.topP() < 1) {
-                    double kept = 0;
-                    for (int i = 0; i < keep; i++) {
-                        kept += Math.exp(logp[order[i]]);
-                    }
-                    double cumulative = 0;
-                    for (int i = 0; i < keep; i++) {
-                        cumulative += Math.exp(logp[order[i]]) / kept;
-                        if (cumulative >= options.topP()) {
-                            keep = i + 1;
-                            break;
-                        }
-                    }
-                }
+                keep = keep.mul(step.create(ranks, new Shape(1, v)));
             }
-            double total = 0;
-            for (int i = 0; i < keep; i++) {
-                total += Math.exp(logp[order[i]]);
+            if (options.topP() < 1) {
+                NDArray kept = sortedProbs.mul(keep);
+                NDArray cumulative = kept.cumSum(1).div(kept.sum(new int[] {1}, true));               // (B, V)
+                NDArray before = cumulative.sub(kept.div(kept.sum(new int[] {1}, true)));            // (B, V)
+                keep = keep.mul(before.lt(options.topP()).toType(DataType.FLOAT32, false));
             }
-            double u = rng.nextDouble() * total;
-            for (int i = 0; i < keep; i++) {
-                u -= Math.exp(logp[order[i]]);
-                if (u < 0) {
-                    return order[i];
-                }
-            }
-            // rounding left u >= 0: take the last kept token with non-zero probability
-            for (int i = keep - 1; i >= 0; i--) {
-                if (logp[order[i]] > -1e8) {
-                    return order[i];
-                }
-            }
-            return order[0];
+            return keep;
         }
 
         private List<Completion> completions() {
