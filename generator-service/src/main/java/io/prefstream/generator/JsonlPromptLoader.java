@@ -30,6 +30,12 @@ import java.util.UUID;
  * {@code metadata} (object of string, number or boolean values, kept as text). Other fields are
  * rejected (put them in {@code metadata}); blank lines are skipped.
  *
+ * <p>Chat prompts: {@code messages}, a non-empty list of {@code {"role": ..., "content": ...}}
+ * objects, instead of or besides {@code text}. They travel as JSON in
+ * {@code metadata["messages"]}; a policy whose tokenizer has a chat template renders them with
+ * {@code add_generation_prompt} (see {@link PromptTokens}). Without {@code text}, the prompt's text
+ * (what labelers and gold rewards read) is the content of the last {@code user} message.
+ *
  * <p>All or nothing: every line is validated before any prompt is returned, and the first bad line
  * fails the whole file with its line number and reason. A line without {@code id} gets
  * {@code UUIDv3("jsonl:" + lineNumber + ":" + text)}, stable across reloads of the same file; a line
@@ -37,7 +43,9 @@ import java.util.UUID;
  */
 public final class JsonlPromptLoader {
 
-    private static final Set<String> FIELDS = Set.of("id", "text", "task", "metadata");
+    private static final Set<String> FIELDS = Set.of("id", "text", "task", "metadata", "messages");
+    /** Metadata key of a chat prompt's messages, a JSON list of {@code {"role", "content"}} objects. */
+    public static final String MESSAGES = "messages";
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -118,24 +126,68 @@ public final class JsonlPromptLoader {
                         + " (put other data in metadata)");
             }
         }
-        JsonNode text = node.get("text");
-        if (text == null || !text.isTextual()) {
-            throw bad(file, lineNumber, "field 'text' must be a string, found " + describe(text));
+        var metadata = metadata(file, lineNumber, node.get("metadata"));
+        String messagesText = null;
+        if (node.has(MESSAGES)) {
+            if (metadata.containsKey(MESSAGES)) {
+                throw bad(file, lineNumber, "both field 'messages' and metadata.messages; give the chat messages once");
+            }
+            messagesText = messages(file, lineNumber, node.get(MESSAGES), metadata);
         }
-        if (text.asText().isEmpty()) {
-            throw bad(file, lineNumber, "field 'text' is empty; expected the prompt text");
+        JsonNode textNode = node.get("text");
+        String text;
+        if (textNode == null && messagesText != null) {
+            text = messagesText;
+        } else {
+            if (textNode == null || !textNode.isTextual()) {
+                throw bad(file, lineNumber, "field 'text' must be a string, found " + describe(textNode)
+                        + " (or give chat 'messages')");
+            }
+            if (textNode.asText().isEmpty()) {
+                throw bad(file, lineNumber, "field 'text' is empty; expected the prompt text");
+            }
+            text = textNode.asText();
         }
         String id = optionalString(file, lineNumber, node, "id");
         String task = optionalString(file, lineNumber, node, "task");
+        String idSource = text + (metadata.containsKey(MESSAGES) ? metadata.get(MESSAGES) : "");
         return Prompt.newBuilder()
-                .setId(id != null ? id : UUID.nameUUIDFromBytes(("jsonl:" + lineNumber + ":" + text.asText())
+                .setId(id != null ? id : UUID.nameUUIDFromBytes(("jsonl:" + lineNumber + ":" + idSource)
                         .getBytes(StandardCharsets.UTF_8)).toString())
                 .setTask(task != null ? task : defaultTask)
-                .setText(text.asText())
+                .setText(text)
                 .setTokenIds(null)
-                .setMetadata(metadata(file, lineNumber, node.get("metadata")))
+                .setMetadata(metadata)
                 .setCreatedAtMs(now)
                 .build();
+    }
+
+    /** Checks the messages, stores them as JSON in {@code metadata}, returns the last user message's content. */
+    private static String messages(Path file, int lineNumber, JsonNode node, Map<String, String> metadata) {
+        if (node == null || !node.isArray() || node.isEmpty()) {
+            throw bad(file, lineNumber, "field 'messages' must be a non-empty list of {\"role\": string, \"content\": "
+                    + "string} objects, found " + describe(node));
+        }
+        var clean = JSON.createArrayNode();
+        String lastUser = null;
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode m = node.get(i);
+            if (m == null || !m.isObject() || !m.path("role").isTextual() || m.get("role").asText().isBlank()
+                    || !m.path("content").isTextual() || m.size() != 2) {
+                throw bad(file, lineNumber, "messages[" + i + "] must be {\"role\": non-empty string, \"content\": "
+                        + "string} and nothing else, found " + describe(m));
+            }
+            clean.addObject().put("role", m.get("role").asText()).put("content", m.get("content").asText());
+            if (m.get("role").asText().equals("user")) {
+                lastUser = m.get("content").asText();
+            }
+        }
+        metadata.put(MESSAGES, clean.toString());
+        String text = lastUser != null ? lastUser : node.get(node.size() - 1).get("content").asText();
+        if (text.isEmpty()) {
+            throw bad(file, lineNumber, "the last user message is empty; expected text to label the prompt by");
+        }
+        return text;
     }
 
     private static String optionalString(Path file, int lineNumber, JsonNode node, String field) {
@@ -152,7 +204,7 @@ public final class JsonlPromptLoader {
 
     private static Map<String, String> metadata(Path file, int lineNumber, JsonNode node) {
         if (node == null) {
-            return Map.of();
+            return new LinkedHashMap<>();
         }
         if (!node.isObject()) {
             throw bad(file, lineNumber, "field 'metadata' must be an object, found " + describe(node));

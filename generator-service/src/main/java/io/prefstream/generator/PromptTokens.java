@@ -1,6 +1,9 @@
 package io.prefstream.generator;
 
 import io.prefstream.model.LmConfig;
+import io.prefstream.model.chat.ChatMessage;
+import io.prefstream.model.chat.ChatTemplate;
+import io.prefstream.model.hf.HfTokenizer;
 import io.prefstream.model.tokenizer.Tokenizer;
 import io.prefstream.schemas.Prompt;
 import java.util.List;
@@ -31,8 +34,9 @@ public final class PromptTokens {
             throw new InvalidPromptException(InvalidPromptException.MISSING_ID,
                     "prompt has a blank id; expected a non-empty id to key its rollout by");
         }
+        String messages = prompt.getMetadata() == null ? null : prompt.getMetadata().get(JsonlPromptLoader.MESSAGES);
         int[] tokens = prompt.getTokenIds() != null ? checkedIds(prompt.getTokenIds(), tokenizer)
-                : encodeText(prompt.getText(), tokenizer);
+                : messages != null ? encodeChat(id, messages, tokenizer) : encodeText(prompt.getText(), tokenizer);
         if (tokens.length <= (tokenizer.bos() >= 0 ? 1 : 0)) {
             throw new InvalidPromptException(InvalidPromptException.EMPTY, "prompt " + id
                     + " is empty: expected text or token ids beyond BOS, found none");
@@ -60,6 +64,33 @@ public final class PromptTokens {
                     + "; expected max-new-tokens <= " + (config.maxSeqLen() - 1));
         }
     }
+
+    /**
+     * Chat messages rendered by the policy's chat template with {@code add_generation_prompt}, then
+     * tokenized without adding special tokens (the template writes them), as transformers'
+     * {@code apply_chat_template(..., tokenize=True)} does.
+     */
+    static int[] encodeChat(String id, String messagesJson, Tokenizer tokenizer) throws InvalidPromptException {
+        var template = tokenizer instanceof HfTokenizer hf ? hf.chatTemplate() : java.util.Optional.<ChatTemplate>empty();
+        if (template.isEmpty()) {
+            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + " gives chat "
+                    + "messages but tokenizer " + tokenizer.id() + " has no chat_template (tokenizer_config.json or "
+                    + "chat_template.jinja); give the prompt as text instead");
+        }
+        try {
+            var list = new java.util.ArrayList<ChatMessage>();
+            for (var m : MESSAGES_JSON.readTree(messagesJson)) {
+                list.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+            }
+            return tokenizer.encode(template.get().render(list, true));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + ": cannot render "
+                    + "its chat messages with the policy's chat template: " + e.getMessage(), e);
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper MESSAGES_JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static int[] encodeText(String text, Tokenizer tokenizer) throws InvalidPromptException {
         if (text == null || text.isEmpty()) {

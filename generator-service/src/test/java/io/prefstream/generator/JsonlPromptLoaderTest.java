@@ -57,14 +57,14 @@ class JsonlPromptLoaderTest {
         Path f = file("{\"text\": \"1+1=\"}", "{\"text\": \"2+2=\"}", "{\"text\": 42}", "{\"text\": \"3+3=\"}");
         var e = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(f, "custom"));
         assertEquals(3, e.line());
-        assertEquals("field 'text' must be a string, found number 42", e.reason());
+        assertEquals("field 'text' must be a string, found number 42 (or give chat 'messages')", e.reason());
         assertEquals(f + ":3: field 'text' must be a string, found number 42; nothing was loaded from the file",
                 e.getMessage());
     }
 
     @Test
     void everyKindOfBadLineIsReportedWithItsReason() throws IOException {
-        assertBad("field 'text' must be a string, found none", "{\"id\": \"x\"}");
+        assertBad("field 'text' must be a string, found none (or give chat 'messages')", "{\"id\": \"x\"}");
         assertBad("field 'text' is empty; expected the prompt text", "{\"text\": \"\"}");
         assertBad("expected a JSON object, found ARRAY", "[1, 2]");
         assertBad("unknown field 'answer'; expected only [id, metadata, task, text] (put other data in metadata)",

@@ -73,13 +73,29 @@ public final class ChatTemplate {
             throw new IllegalArgumentException("expected a Hugging Face model folder (with " + CONFIG_FILE
                     + "); found no directory at " + dir);
         }
+        var files = new LinkedHashMap<String, String>();
+        for (String name : List.of(CONFIG_FILE, TEMPLATE_FILE, SPECIAL_TOKENS_MAP_FILE)) {
+            Path f = dir.resolve(name);
+            if (Files.isRegularFile(f)) {
+                files.put(name, read(f));
+            }
+        }
+        return fromFiles(files, dir);
+    }
+
+    /**
+     * As {@link #fromModelDir} for a folder's files held in memory ({@code tokenizer_config.json},
+     * {@code chat_template.jinja}, {@code special_tokens_map.json}, by name); {@code dir} names the
+     * folder in messages.
+     */
+    public static Optional<ChatTemplate> fromFiles(Map<String, String> files, Path dir) {
         Path config = dir.resolve(CONFIG_FILE);
-        JsonNode root = Files.isRegularFile(config) ? readJsonObject(config) : null;
+        JsonNode root = files.containsKey(CONFIG_FILE) ? readJsonObject(files.get(CONFIG_FILE), config) : null;
         Path templateFile = dir.resolve(TEMPLATE_FILE);
         String template;
         Path source;
-        if (Files.isRegularFile(templateFile)) {
-            template = read(templateFile);
+        if (files.containsKey(TEMPLATE_FILE)) {
+            template = files.get(TEMPLATE_FILE);
             source = templateFile;
         } else if (root != null && root.hasNonNull("chat_template")) {
             template = selectTemplate(root.get("chat_template"), config);
@@ -87,7 +103,7 @@ public final class ChatTemplate {
         } else {
             return Optional.empty();
         }
-        return Optional.of(new ChatTemplate(source, template, parse(template, source), specialTokens(root, dir),
+        return Optional.of(new ChatTemplate(source, template, parse(template, source), specialTokens(root, files, dir),
                 Clock.systemDefaultZone()));
     }
 
@@ -196,14 +212,14 @@ public final class ChatTemplate {
                 + "\"template\"} objects; found " + node.getNodeType().toString().toLowerCase() + " " + node);
     }
 
-    private static Map<String, Object> specialTokens(JsonNode config, Path dir) {
+    private static Map<String, Object> specialTokens(JsonNode config, Map<String, String> files, Path dir) {
         var tokens = new LinkedHashMap<String, Object>();
         Path configFile = dir.resolve(CONFIG_FILE);
         if (config != null) {
             putTokens(config, configFile, tokens);
             Path map = dir.resolve(SPECIAL_TOKENS_MAP_FILE);
-            if (!config.has("added_tokens_decoder") && Files.isRegularFile(map)) {
-                putTokens(readJsonObject(map), map, tokens);
+            if (!config.has("added_tokens_decoder") && files.containsKey(SPECIAL_TOKENS_MAP_FILE)) {
+                putTokens(readJsonObject(files.get(SPECIAL_TOKENS_MAP_FILE), map), map, tokens);
             }
         }
         return Collections.unmodifiableMap(tokens);
@@ -251,10 +267,10 @@ public final class ChatTemplate {
                 + "\"content\"; found " + node);
     }
 
-    private static JsonNode readJsonObject(Path file) {
+    private static JsonNode readJsonObject(String text, Path file) {
         JsonNode root;
         try {
-            root = JSON.readTree(read(file));
+            root = JSON.readTree(text);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
         }

@@ -53,6 +53,7 @@ public final class HfTokenizer implements Tokenizer {
     private final int[] eos;
     private final int pad;
     private final int[] suppressed;
+    private final java.util.Optional<io.prefstream.model.chat.ChatTemplate> chatTemplate;
 
     private HfTokenizer(Map<String, byte[]> files, JsonNode modelConfig, String where) {
         this.files = Map.copyOf(files);
@@ -89,6 +90,15 @@ public final class HfTokenizer implements Tokenizer {
         this.bos = detectBos();
         this.suppressed = java.util.stream.IntStream.of(bos, dedicatedPad)
                 .filter(i -> i >= 0 && !isEos(i)).distinct().toArray();
+        var text = new LinkedHashMap<String, String>();
+        files.forEach((name, bytes) -> text.put(name, utf8(bytes)));
+        java.nio.file.Path folder;
+        try {
+            folder = java.nio.file.Path.of(where);
+        } catch (java.nio.file.InvalidPathException e) {
+            folder = java.nio.file.Path.of(".");
+        }
+        this.chatTemplate = io.prefstream.model.chat.ChatTemplate.fromFiles(text, folder);
     }
 
     /**
@@ -203,6 +213,11 @@ public final class HfTokenizer implements Tokenizer {
     /** The tokenizer's files by name (tokenizer.json, and the configs that were present). */
     public Map<String, byte[]> files() {
         return files;
+    }
+
+    /** The folder's chat template ({@code tokenizer_config.json} or {@code chat_template.jinja}), if any. */
+    public java.util.Optional<io.prefstream.model.chat.ChatTemplate> chatTemplate() {
+        return chatTemplate;
     }
 
     /** All EOS ids. */
