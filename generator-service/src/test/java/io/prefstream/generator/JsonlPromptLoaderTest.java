@@ -58,7 +58,7 @@ class JsonlPromptLoaderTest {
         var e = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(f, "custom"));
         assertEquals(3, e.line());
         assertEquals("field 'text' must be a string, found number 42 (or give chat 'messages')", e.reason());
-        assertEquals(f + ":3: field 'text' must be a string, found number 42; nothing was loaded from the file",
+        assertEquals(f + ":3: field 'text' must be a string, found number 42 (or give chat 'messages'); nothing was loaded from the file",
                 e.getMessage());
     }
 
@@ -67,7 +67,7 @@ class JsonlPromptLoaderTest {
         assertBad("field 'text' must be a string, found none (or give chat 'messages')", "{\"id\": \"x\"}");
         assertBad("field 'text' is empty; expected the prompt text", "{\"text\": \"\"}");
         assertBad("expected a JSON object, found ARRAY", "[1, 2]");
-        assertBad("unknown field 'answer'; expected only [id, metadata, task, text] (put other data in metadata)",
+        assertBad("unknown field 'answer'; expected only [id, messages, metadata, task, text] (put other data in metadata)",
                 "{\"text\": \"1+1=\", \"answer\": \"2\"}");
         assertBad("unexpected content after the JSON object; expected one object per line",
                 "{\"text\": \"1+1=\"} {\"text\": \"2+2=\"}");
