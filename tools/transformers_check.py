@@ -38,8 +38,9 @@ def reference(model, ids, greedy_prompt):
             "nll_sum": nll.item(),
             "grad_norms": {n: p.grad.norm().item() for n, p in model.named_parameters() if p.grad is not None}}
 
+PARTS = os.environ.get("PARTS", "12345")
 # 1. eval-mode references of the fixtures
-for fam in ["llama", "qwen2", "gpt2"]:
+for fam in (["llama", "qwen2", "gpt2"] if "1" in PARTS else []):
     try:
         d = f"{FIX}/{fam}"
         ref = json.load(open(f"{d}/reference.json"))
@@ -79,7 +80,7 @@ extra = {
         n_positions=64, layer_norm_epsilon=1e-6, tie_word_embeddings=False, initializer_range=0.2, resid_pdrop=0.0,
         embd_pdrop=0.0, attn_pdrop=0.0), torch.float32),
 }
-for name, (cls, cfg, dtype) in extra.items():
+for name, (cls, cfg, dtype) in (extra.items() if "2" in PARTS else []):
     try:
         torch.manual_seed(1)
         m = cls(cfg)
@@ -97,7 +98,7 @@ for name, (cls, cfg, dtype) in extra.items():
         traceback.print_exc()
 
 # 3. transformers loads Prefstream's exports
-for d in sorted(glob.glob("device-check/exports/*")):
+for d in (sorted(glob.glob("device-check/exports/*")) if "3" in PARTS else []):
     name = os.path.basename(d)
     try:
         java = json.load(open(f"{d}/java.json"))
@@ -117,20 +118,50 @@ for d in sorted(glob.glob("device-check/exports/*")):
     except Exception:
         traceback.print_exc(); report[f"export-{name}"] = {"error": traceback.format_exc()[-500:]}
 
-# 4. chat templates (if present)
+# 4. chat templates: Prefstream's renderings (device-check/chat/*.json, written by ChatTemplate) against
+#    transformers' apply_chat_template with the same template and special tokens
 for f in sorted(glob.glob("device-check/chat/*.json")):
+    name = os.path.basename(f)
     try:
         case = json.load(open(f))
         from transformers import PreTrainedTokenizerFast
-        tok = PreTrainedTokenizerFast(tokenizer_file=tok_src, bos_token=case.get("bos_token"), eos_token=case.get("eos_token"))
+        special = {k: v for k, v in case["special_tokens"].items() if k != "additional_special_tokens"}
+        tok = PreTrainedTokenizerFast(tokenizer_file=tok_src, **special)
         tok.chat_template = case["chat_template"]
         outs = []
         for conv in case["conversations"]:
-            outs.append({"add_generation_prompt": conv["add_generation_prompt"],
-                         "rendered": tok.apply_chat_template(conv["messages"], tokenize=False,
-                                                             add_generation_prompt=conv["add_generation_prompt"])})
-        report[f"chat-{os.path.basename(f)}"] = outs
+            try:
+                hf = tok.apply_chat_template(conv["messages"], tokenize=False,
+                                             add_generation_prompt=conv["add_generation_prompt"])
+                outs.append({"same": hf == conv.get("java"), "hf": hf, "java": conv.get("java", conv.get("java_error"))})
+            except Exception as e:
+                outs.append({"same": "java_error" in conv, "hf_error": str(e), "java": conv.get("java", conv.get("java_error"))})
+        report[f"chat-{name}"] = {"all_same": all(o["same"] for o in outs), "cases": outs}
+        print("chat", name, [o["same"] for o in outs], flush=True)
     except Exception:
-        report[f"chat-{os.path.basename(f)}"] = {"error": traceback.format_exc()[-800:]}
+        report[f"chat-{name}"] = {"error": traceback.format_exc()[-800:]}
+
+# 5. `prefstream inspect --json` outputs (device-check/inspect/*/inspect.json next to the model folder's files)
+#    against transformers: token ids, next-token log-probs, greedy continuation
+for d in sorted(glob.glob("device-check/inspect/*")):
+    name = os.path.basename(d)
+    try:
+        j = json.load(open(f"{d}/inspect.json"))
+        tok = AutoTokenizer.from_pretrained(d)
+        m = AutoModelForCausalLM.from_pretrained(d, dtype=torch.float32); m.eval()
+        ids = tok(j["text"])["input_ids"]
+        with torch.no_grad():
+            lp = torch.log_softmax(m(torch.tensor([ids])).logits[0, :-1], -1).gather(-1, torch.tensor(ids[1:])[:, None])[:, 0]
+            g = m.generate(torch.tensor([ids]), max_new_tokens=len(j["greedy_ids"]), do_sample=False,
+                           pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else 0)
+        greedy = g[0, len(ids):].tolist()
+        report[f"inspect-{name}"] = {"ids_same": ids == j["token_ids"], "max_logprob_diff":
+                                     max(abs(a - b) for a, b in zip(lp.tolist(), j["next_token_logprobs"])),
+                                     "greedy_same": greedy == j["greedy_ids"], "hf_greedy": greedy,
+                                     "java_greedy": j["greedy_ids"], "hf_text": tok.decode(greedy),
+                                     "java_text": j["greedy_text"]}
+        print("inspect", name, report[f"inspect-{name}"], flush=True)
+    except Exception:
+        traceback.print_exc(); report[f"inspect-{name}"] = {"error": traceback.format_exc()[-800:]}
 json.dump(report, open(f"{OUT}/report.json", "w"), indent=1)
 print("DONE")

@@ -186,8 +186,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device)) {
                 reference = new PolicyEvaluator(task).evaluate(ref, ref, evalOptions);
             }
-            out.printf("π_ref on %d held-out prompts: gold reward %.3f, exact accuracy %.3f%n", reference.n(),
-                    reference.goldRewardMean(), reference.accuracy());
+            out.printf("π_ref on %d held-out prompts: gold reward %.3f%s%n", reference.n(), reference.goldRewardMean(),
+                    Double.isNaN(reference.accuracy()) ? "" : String.format(Locale.ROOT, ", exact accuracy %.3f",
+                            reference.accuracy()));
             if (stopRequested.getCount() == 0) {
                 out.println("stopped before online training started; no report written");
                 return PrefstreamCommand.EXIT_FAILURE;

@@ -24,13 +24,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--policy", required = true, description = "Policy checkpoint directory.")
+    @Option(names = "--policy", required = true, paramLabel = "DIR",
+            description = "Policy: a checkpoint directory or a Hugging Face model folder.")
     Path policy;
 
     @Option(names = "--task", description = "Task name.", defaultValue = "arithmetic")
     String task;
 
-    @Option(names = "--reference", description = "Reference policy checkpoint directory (for KL and win rate).")
+    @Option(names = "--reference", paramLabel = "DIR",
+            description = "Reference policy (checkpoint or Hugging Face folder) for KL and win rate.")
     Path reference;
 
     @Option(names = "--n", description = "Held-out prompts to evaluate.", defaultValue = "200")
@@ -51,14 +53,22 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var taskImpl = Tasks.byName(task);
+        if (n < 1 || n > taskImpl.evalPromptCount()) {
+            throw new IllegalArgumentException("--n must be in [1, " + taskImpl.evalPromptCount() + "] (the held-out "
+                    + "prompts of task " + task + "), found " + n);
+        }
+        Path policyDir = PolicyOption.requireFolder(policy, "--policy");
+        Path referenceDir = reference == null ? null : PolicyOption.requireFolder(reference, "--reference");
         var deviceChoice = DeviceSetting.parse(device).resolve();
         PrintWriter out = spec.commandLine().getOut();
-        try (CausalLm pi = Checkpoints.loadPolicy(policy, deviceChoice);
-                CausalLm ref = reference == null ? null : Checkpoints.loadPolicy(reference, deviceChoice)) {
+        try (CausalLm pi = Checkpoints.loadPolicy(policyDir, deviceChoice);
+                CausalLm ref = referenceDir == null ? null : Checkpoints.loadPolicy(referenceDir, deviceChoice)) {
             var report = new PolicyEvaluator(taskImpl).evaluate(pi, ref, new PolicyEvaluator.Options(n, temperature, seed));
             out.printf(Locale.ROOT, "task %s, %d held-out prompts, temperature %.2f%n", task, report.n(), temperature);
             out.printf(Locale.ROOT, "gold reward mean   %.4f%n", report.goldRewardMean());
-            out.printf(Locale.ROOT, "exact accuracy     %.4f%n", report.accuracy());
+            if (!Double.isNaN(report.accuracy())) {
+                out.printf(Locale.ROOT, "exact accuracy     %.4f%n", report.accuracy());
+            }
             out.printf(Locale.ROOT, "mean length        %.2f tokens%n", report.meanLength());
             report.klMonteCarlo().ifPresent(v -> out.printf(Locale.ROOT, "KL(pi||ref) MC     %.4f nats%n", v));
             report.klExact().ifPresent(v -> out.printf(Locale.ROOT, "KL(pi||ref) exact  %.4f nats%n", v));

@@ -59,6 +59,37 @@ class DemoCommandTest {
         assertTrue(result.out().contains("exact accuracy"), result.out());
     }
 
+    /**
+     * A Hugging Face folder (transformers' own tiny Llama) through every service: generator sampling
+     * and hot swaps, rule labels, trainer checkpoints that are Hugging Face folders (export-hf), and
+     * the final evaluation; the trained policy loads as a Hugging Face folder again.
+     */
+    @Test
+    void aHuggingFacePolicyRunsThroughEveryService() throws Exception {
+        Path run = dir.resolve("hf");
+        Path llama = Path.of("../model/src/test/resources/hf/llama").toAbsolutePath().normalize();
+        var result = Cli.run("demo", "--profile", "tiny", "--policy", llama.toString(), "--steps", "10", "--json",
+                "--set", "trainer.export-hf=true", "--set", "trainer.eval-prompts=16", "--data-dir", run.toString(),
+                "--cache-dir", TestCache.DIR.toString());
+        assertEquals(0, result.exitCode(), result.out() + result.err());
+        JsonNode summary = new ObjectMapper().readTree(result.lastLine());
+        assertTrue(summary.get("completed").asBoolean(), summary.toString());
+        assertEquals(10, summary.get("steps").asLong());
+        assertTrue(summary.get("policy_versions").asLong() >= 2, summary.toString());
+        assertEquals(0, summary.get("dead_letters").asLong(), summary.toString());
+        assertTrue(summary.get("kl").asDouble() > 0, "the policy did not move: " + summary);
+        assertTrue(result.out().contains("π_ref is " + llama + " (llama, 143,680 parameters"), result.out());
+        Path last;
+        try (var steps = Files.list(run.resolve("checkpoints"))) {
+            last = steps.filter(p -> p.getFileName().toString().startsWith("step-")).sorted().reduce((a, b) -> b)
+                    .orElseThrow();
+        }
+        assertTrue(io.prefstream.model.hf.HuggingFace.isModelFolder(last), last + " is a Hugging Face folder");
+        try (var trained = io.prefstream.model.hf.HuggingFace.load(last, ai.djl.Device.cpu())) {
+            assertEquals("llama", trained.config().family().id());
+        }
+    }
+
     @Test
     void stoppedRunClosesEverythingAndStillWritesTheReport() throws Exception {
         Path run = dir.resolve("stopped");

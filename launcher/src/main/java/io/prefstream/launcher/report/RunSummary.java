@@ -104,7 +104,9 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
         var sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-22s %12s %14s%n", "", "π_ref", finalLabel));
         sb.append(row("gold reward", reference.goldRewardMean(), f.goldRewardMean(), "%.3f"));
-        sb.append(row("exact accuracy", reference.accuracy(), f.accuracy(), "%.3f"));
+        if (!Double.isNaN(reference.accuracy())) {   // tasks without a notion of exactness (sentiment) have none
+            sb.append(row("exact accuracy", reference.accuracy(), f.accuracy(), "%.3f"));
+        }
         sb.append(row("KL(π‖π_ref)", 0, kl(), "%.3f"));
         sb.append(row("win rate vs π_ref", 0.5, finalPolicy == null ? 0.5 : f.winRate().orElse(Double.NaN), "%.3f"));
         sb.append(row("mean length (tokens)", reference.meanLength(), f.meanLength(), "%.2f"));
