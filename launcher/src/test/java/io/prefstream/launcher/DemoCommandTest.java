@@ -90,6 +90,35 @@ class DemoCommandTest {
         }
     }
 
+    /**
+     * The sentiment task end to end at the tiny profile: a word-level Llama π_ref trained by SFT and
+     * cached as a Hugging Face folder, online DPO against the VADER gold reward, and a report whose
+     * sample table shows the same prompts continued by π_ref and the final policy.
+     */
+    @Test
+    void sentimentDemoRunsWithALlamaReferenceAndReportsSamples() throws Exception {
+        Path run = dir.resolve("sentiment");
+        var result = Cli.run("demo", "--task", "sentiment", "--profile", "tiny", "--json", "--data-dir", run.toString(),
+                "--cache-dir", TestCache.DIR.toString());
+        assertEquals(0, result.exitCode(), result.out() + result.err());
+        JsonNode summary = new ObjectMapper().readTree(result.lastLine());
+        assertTrue(summary.get("completed").asBoolean(), summary.toString());
+        assertEquals("sentiment", summary.get("task").asText());
+        assertTrue(summary.get("reference_accuracy").isNull(), "sentiment has no exact answers: " + summary);
+        double gold = summary.get("final_gold_reward").asDouble();
+        assertTrue(gold > 0 && gold < 1, summary.toString());
+        assertTrue(summary.get("kl").asDouble() > 0, "the policy did not move: " + summary);
+        assertEquals(0, summary.get("dead_letters").asLong(), summary.toString());
+        String html = Files.readString(run.resolve("report/index.html"));
+        assertTrue(html.contains("<h2>Sample continuations</h2>"), html);
+        String table = html.substring(html.indexOf("<h2>Sample continuations</h2>"));
+        table = table.substring(0, table.indexOf("</table>"));
+        assertEquals(1 + io.prefstream.model.eval.EvalReport.SAMPLES, table.split("<tr>", -1).length - 1,
+                "a header and one row per sample");
+        assertTrue(!html.contains("accuracy_vs_step.png"), "no accuracy plot for a task without exact answers");
+        assertTrue(!result.out().contains("NaN"), result.out());
+    }
+
     @Test
     void stoppedRunClosesEverythingAndStillWritesTheReport() throws Exception {
         Path run = dir.resolve("stopped");

@@ -132,11 +132,13 @@ public final class ReportWriter {
         ref.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
         plots.add(save(dir, "gold_reward_vs_kl.png", frontier));
 
-        XYChart accuracy = chart("Exact accuracy vs step (held-out prompts)", "trainer step", "accuracy");
-        addLine(accuracy, "trainer eval", evals, p -> p.step(), p -> p.get("accuracy"));
-        addReference(accuracy, "π_ref", referenceValue(evals, "accuracy", summary.reference().accuracy()), evals,
-                train);
-        plots.add(save(dir, "accuracy_vs_step.png", accuracy));
+        if (!Double.isNaN(summary.reference().accuracy())) {   // tasks without exact answers (sentiment) have no such plot
+            XYChart accuracy = chart("Exact accuracy vs step (held-out prompts)", "trainer step", "accuracy");
+            addLine(accuracy, "trainer eval", evals, p -> p.step(), p -> p.get("accuracy"));
+            addReference(accuracy, "π_ref", referenceValue(evals, "accuracy", summary.reference().accuracy()), evals,
+                    train);
+            plots.add(save(dir, "accuracy_vs_step.png", accuracy));
+        }
 
         XYChart loss = chart("Training loss vs step", "trainer step", "loss");
         addLine(loss, "loss", train, p -> p.step(), p -> p.get("loss"));
