@@ -210,10 +210,10 @@ public final class Sampler {
          * exceeds {@code u · Σw}, {@code u ~ U[0, 1)} from the row's own stream.
          */
         private boolean drawStep(NDManager step, NDArray logits, NDArray suppressMask) {
-            float[] uniforms = new float[b];
+            double[] u = new double[b];
             for (int r = 0; r < b; r++) {
                 // one draw per active row and step, from the row's own stream (finished rows draw nothing)
-                uniforms[r] = finished[r] ? 0f : (float) Math.min(rngs[r].nextDouble(), 0.99999994);
+                u[r] = finished[r] ? 0 : rngs[r].nextDouble();
             }
             NDArray logp = logits.div(NativeScalar.of(logits, options.temperature())).add(suppressMask)
                     .logSoftmax(-1);                                                                   // (B, V)
@@ -223,8 +223,10 @@ public final class Sampler {
             if (restricted) {
                 weights = weights.mul(keepMask(step, weights));
             }
-            NDArray cdf = weights.cumSum(1);                                                           // (B, V)
-            NDArray threshold = step.create(uniforms, new Shape(b, 1)).mul(cdf.get(":, -1:"));       // (B, 1)
+            // the cumulative sum runs in float64: in float32 over a large, flat vocabulary its rounding
+            // (~V·6e-8) exceeds a token's probability, and near-equal logits would draw different tokens
+            NDArray cdf = weights.toType(DataType.FLOAT64, false).cumSum(1);                         // (B, V)
+            NDArray threshold = step.create(u, new Shape(b, 1)).mul(cdf.get(":, -1:"));             // (B, 1)
             NDArray index = cdf.lte(threshold).toType(DataType.INT64, false).sum(new int[] {1})      // (B)
                     .minimum(v - 1).reshape(b, 1);                                                     // (B, 1)
             NDArray token = restricted ? order.gather(index, 1) : index;                              // (B, 1)
