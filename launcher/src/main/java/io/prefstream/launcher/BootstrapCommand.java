@@ -39,6 +39,10 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "arithmetic", description = "Task to prepare.")
     String task;
 
+    @Option(names = "--policy", paramLabel = "DIR",
+            description = "Install this Hugging Face model folder (or checkpoint) as pi_ref instead of training one.")
+    Path policy;
+
     @Option(names = "--data-dir", defaultValue = "${env:PREFSTREAM_DATA_DIR:-prefstream-data}",
             description = "Shared data directory of the deployment (the services' data.dir; env "
                     + "PREFSTREAM_DATA_DIR).")
@@ -68,6 +72,7 @@ public final class BootstrapCommand implements Callable<Integer> {
         var runProfile = RunProfile.forTask(profile, task);
         var taskImpl = Tasks.byName(task);
         var deviceSetting = DeviceSetting.parse(device);
+        Path policyDir = policy == null ? null : PolicyOption.requireFolder(policy, "--policy");
         PrintWriter out = spec.commandLine().getOut();
         try (var runLog = RunLog.to(dataDir.resolve("bootstrap.log"))) {
             var config = new CommonConfig(cluster.bootstrap(), cluster.registry(), "prefstream-bootstrap", 0, dataDir,
@@ -79,7 +84,7 @@ public final class BootstrapCommand implements Callable<Integer> {
                         result.existing().size());
             }
             var prepared = Preparation.run(taskImpl, runProfile, seed,
-                    cacheDir != null ? cacheDir : dataDir.resolve("cache"), deviceSetting.resolve(), clients,
+                    cacheDir != null ? cacheDir : dataDir.resolve("cache"), policyDir, deviceSetting.resolve(), clients,
                     sftProgress(out), out::println);
             Path installed = dataDir.resolve("reference");
             boolean copied = ReferencePolicies.install(prepared.reference().checkpoint(), installed);
