@@ -175,7 +175,7 @@ class LoadCommandsTest {
     void unknownTaskAndMissingFileAreUserErrors(@TempDir Path empty) {
         var unknown = Cli.run(cluster("prompts", "produce", "--task", "chess", "--count", "5"));
         assertEquals(PrefstreamCommand.EXIT_USAGE, unknown.exitCode());
-        assertTrue(unknown.err().contains("unknown task 'chess'; known tasks: [arithmetic]"), unknown.err());
+        assertTrue(unknown.err().contains("unknown task 'chess'; known tasks: [arithmetic, sentiment]"), unknown.err());
 
         var missing = Cli.run(cluster("offline", "load", empty.resolve("nope.jsonl").toString()));
         assertEquals(PrefstreamCommand.EXIT_USAGE, missing.exitCode());
