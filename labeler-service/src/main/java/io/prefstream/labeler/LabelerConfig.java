@@ -9,6 +9,7 @@ import io.prefstream.platform.config.ConfigException;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.schemas.LabelKind;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -214,7 +215,7 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
             if (labelsPerStep < 0) {
                 throw ConfigException.invalid(HUMAN_LABELS_PER_STEP, labelsPerStep, "0 (unknown) or a positive count");
             }
-            if (tokenFile != null && !java.nio.file.Files.isRegularFile(tokenFile)) {
+            if (tokenFile != null && !Files.isRegularFile(tokenFile)) {
                 throw ConfigException.invalid(TOKEN_FILE, tokenFile, "an existing file of labeler-id:token lines");
             }
             if (httpPort < 0 || httpPort > 65535) {

@@ -7,6 +7,7 @@ import io.prefstream.schemas.LabelCandidate;
 import io.prefstream.schemas.LabelRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -50,7 +51,7 @@ public final class RequestQueue {
     private final long leaseMs;
     private final long viewLeaseMs;
     private final MeterRegistry meters;
-    private final Map<String, Long> labelsByLabeler = new java.util.TreeMap<>();
+    private final Map<String, Long> labelsByLabeler = new TreeMap<>();
     private final int maxPending;
     private final LongSupplier clockMs;
     private final SplittableRandom random = new SplittableRandom();
@@ -331,7 +332,7 @@ public final class RequestQueue {
     /** The team's progress: labels per labeler and their agreement. */
     public synchronized Team team() {
         long labels = labelsByLabeler.values().stream().mapToLong(Long::longValue).sum();
-        return new Team(java.util.Collections.unmodifiableMap(new TreeMap<>(labelsByLabeler)), labels, comparedPairs,
+        return new Team(Collections.unmodifiableMap(new TreeMap<>(labelsByLabeler)), labels, comparedPairs,
                 agreement());
     }
 

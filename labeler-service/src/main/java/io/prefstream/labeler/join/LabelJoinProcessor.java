@@ -23,6 +23,7 @@ import io.prefstream.schemas.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -206,7 +207,7 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
     private static final String IDENTICAL_KEY = JoinState.labelerKey(LabelKind.HUMAN, IDENTICAL_LABELER);
 
     static String identicalLabelId(String rolloutId) {
-        return java.util.UUID.nameUUIDFromBytes(("identical:" + rolloutId).getBytes(UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(("identical:" + rolloutId).getBytes(UTF_8)).toString();
     }
 
     private static List<String> texts(Rollout rollout) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -169,7 +170,7 @@ public final class ReportWriter {
     static XYChart frontier(List<RunMetrics.Point> evals, Reference ref) {
         XYChart chart = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
         var points = evals.stream().filter(p -> Double.isFinite(StatusLine.klOf(p))
-                && Double.isFinite(p.get("gold_reward"))).sorted(java.util.Comparator.comparingLong(
+                && Double.isFinite(p.get("gold_reward"))).sorted(Comparator.comparingLong(
                 RunMetrics.Point::step)).toList();
         int bins = Math.min(FRONTIER_BINS, points.size());
         for (int b = 0; b < bins; b++) {
