@@ -25,15 +25,53 @@
       function () { return 'HTTP ' + response.status; });
   }
 
+  // "Team: 12 labels (alice 7, bob 5); agreement 80% on 5 pairs labeled twice; 20 more for the trainer's next step"
+  function teamText(t) {
+    if (!t) { return ''; }
+    var names = Object.keys(t.by_labeler).sort();
+    var text = 'Team: ' + t.labels + ' label' + (t.labels === 1 ? '' : 's');
+    if (names.length) {
+      text += ' (' + names.map(function (n) { return n + ' ' + t.by_labeler[n]; }).join(', ') + ')';
+    }
+    if (t.agreement !== null && t.agreement !== undefined) {
+      text += '; agreement ' + Math.round(100 * t.agreement) + '% on ' + t.compared_pairs + ' pair'
+        + (t.compared_pairs === 1 ? '' : 's') + ' of labels on one request';
+    }
+    if (t.labels_per_step) {
+      text += '; ' + t.needed_for_next_step + ' more for the trainer\'s next step (it needs '
+        + t.labels_per_step + ' per step)';
+    }
+    return text + '.';
+  }
+
   function refreshCounter() {
     api('GET', '/api/v1/queue').then(function (r) {
       if (r.ok) {
         return r.json().then(function (q) {
           $('remaining').textContent = q.available + ' left for you (' + q.pending + ' pending, '
             + q.labeled + ' labeled by you)';
+          $('team').textContent = teamText(q.team);
         });
       }
     }).catch(function () { /* the status line reports failures of the main calls */ });
+  }
+
+  function leaseText(until, held) {
+    return (held ? 'Reserved for you until ' : 'Held for you until ')
+      + new Date(until).toLocaleTimeString()
+      + (held ? '' : '; it is kept longer once you click or press a key');
+  }
+
+  // The first interaction with a request asks the service to keep it for the full lease.
+  function engage() {
+    if (!current || current.engaged) { return; }
+    current.engaged = true;
+    var request = current;
+    api('POST', '/api/v1/requests/' + encodeURIComponent(request.request_id) + '/lease').then(function (r) {
+      if (r.ok && current === request) {
+        return r.json().then(function (j) { $('lease').textContent = leaseText(j.lease_expires_at, true); });
+      }
+    }).catch(function () { /* answering still works while a slot is free */ });
   }
 
   function show(request) {
@@ -44,7 +82,7 @@
     $('completion-b').textContent = request.completions[1].text;
     $('rationale').value = '';
     document.querySelector('input[name="strength"][value=""]').checked = true;
-    $('lease').textContent = 'Reserved for you until ' + new Date(request.lease_expires_at).toLocaleTimeString();
+    $('lease').textContent = leaseText(request.lease_expires_at, false);
     $('task').hidden = false;
     setStatus('Which completion is better?');
   }
@@ -117,7 +155,10 @@
     Array.prototype.forEach.call(document.querySelectorAll('.choices button'), function (b) {
       b.addEventListener('click', function () { submit(b.getAttribute('data-choice')); });
     });
+    $('task').addEventListener('pointerdown', engage);
+    $('task').addEventListener('focusin', engage);
     document.addEventListener('keydown', function (e) {
+      engage();
       var tag = (e.target && e.target.tagName) || '';
       if (tag === 'TEXTAREA' || tag === 'INPUT' || e.ctrlKey || e.metaKey || e.altKey) { return; }
       var choice = { '1': 'A', '2': 'B', '3': 'TIE', '4': 'BOTH_BAD' }[e.key];

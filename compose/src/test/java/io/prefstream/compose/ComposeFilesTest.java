@@ -214,6 +214,99 @@ class ComposeFilesTest {
         assertThat(dockerfile).contains("USER prefstream");
     }
 
+    @Test
+    void everyComposeVariableHasADefaultAndIsDocumented() throws IOException {
+        String compose = Files.readString(DIR.resolve("docker-compose.yml")).replaceAll("(?m)^\\s*#.*$", "");
+        String readme = Files.readString(DIR.resolve("README.md"));
+        var variables = new TreeSet<String>();
+        var m = INTERPOLATION.matcher(compose);
+        while (m.find()) {
+            assertThat(m.group(3)).as("${" + m.group(1) + "} needs a default").isNotNull();
+            variables.add(m.group(1));
+        }
+        assertThat(variables).containsExactlyInAnyOrder("PROMPT_PARTITIONS", "KAFKA_EXTERNAL_HOST");
+        for (String v : variables) {
+            assertThat(readme).as("compose/README.md documents " + v).contains("`" + v + "`");
+        }
+        var bootstrap = environment(services(load("docker-compose.yml")).get("bootstrap"));
+        assertThat(bootstrap.get("PREFSTREAM_TOPICS_PARTITIONS")).as("default prompt partitions").isEqualTo("3");
+        assertThat(services(load("docker-compose.yml")).get("bootstrap").get("environment").toString())
+                .contains("PREFSTREAM_TOPICS_PARTITIONS=${PROMPT_PARTITIONS:-3}");
+    }
+
+    @Test
+    void theRequiredComposeVersionIsStated() throws IOException {
+        assertThat(Files.readString(DIR.resolve("docker-compose.yml"))).contains("required: false");
+        assertThat(Files.readString(DIR.resolve("README.md"))).contains("Docker Compose 2.24 or newer");
+    }
+
+    @Test
+    void grafanaIsProvisionedWithPrometheusAndTheDashboard() throws IOException {
+        var grafana = services(load("docker-compose.yml")).get("grafana");
+        assertThat(list(grafana.get("volumes"))).map(String::valueOf).contains(
+                "./grafana/provisioning:/etc/grafana/provisioning:ro", "./grafana/dashboards:/var/lib/grafana/dashboards:ro");
+        Map<String, Object> datasources = load("grafana/provisioning/datasources/prometheus.yml");
+        var prometheus = (Map<?, ?>) ((List<?>) datasources.get("datasources")).get(0);
+        assertThat(prometheus.get("url")).isEqualTo("http://prometheus:9090");
+        var dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(DIR.resolve("grafana/dashboards/prefstream.json").toFile());
+        var uids = new TreeSet<String>();
+        dashboard.findValues("datasource").forEach(d -> uids.add(d.path("uid").asText()));
+        assertThat(uids).containsExactly(String.valueOf(prometheus.get("uid")));
+    }
+
+    /** Prometheus names of Micrometer meters: dots and dashes become underscores, counters end in _total. */
+    private static final List<String> PROMETHEUS_SUFFIXES = List.of("_total", "_seconds_count", "_seconds_sum",
+            "_seconds_max", "_count", "_sum", "_max", "");
+
+    @Test
+    void dashboardQueriesUseOnlyMetricsTheServicesExport() throws IOException {
+        var meters = meterNames();
+        assertThat(meters).as("meter names found in the sources").contains("prefstream_trainer_steps",
+                "prefstream_generator_rollouts");
+        var dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(DIR.resolve("grafana/dashboards/prefstream.json").toFile());
+        var used = new TreeSet<String>();
+        var unknown = new TreeSet<String>();
+        for (var expr : dashboard.findValues("expr")) {
+            var m = Pattern.compile("\\bprefstream_[a-z0-9_]+").matcher(expr.asText());
+            while (m.find()) {
+                String name = m.group();
+                used.add(name);
+                if (PROMETHEUS_SUFFIXES.stream().noneMatch(sfx -> name.endsWith(sfx)
+                        && meters.contains(name.substring(0, name.length() - sfx.length())))) {
+                    unknown.add(name);
+                }
+            }
+        }
+        assertThat(unknown).as("dashboard metrics no service exports").isEmpty();
+        assertThat(used).as("dashboard covers lag, rollouts/s, steps/s, gold reward, KL, staleness").contains(
+                "prefstream_generator_input_lag", "prefstream_trainer_input_lag", "prefstream_generator_rollouts_total",
+                "prefstream_trainer_steps_total", "prefstream_trainer_eval_gold_reward", "prefstream_trainer_kl",
+                "prefstream_batcher_stale_total");
+        assertThat(meters).doesNotContain("prefstream_trainer_kl_divergence"); // the check can fail
+    }
+
+    /** Every {@code "prefstream.…"} literal of a main source file but the topic list, as a Prometheus name. */
+    private static Set<String> meterNames() throws IOException {
+        var names = new TreeSet<String>();
+        var literal = Pattern.compile("\"(prefstream\\.[a-z0-9_.-]+)\"");
+        try (var files = Files.walk(DIR.resolve(".."))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("src/main/java"))
+                    .toList()) {
+                if (f.getFileName().toString().equals("Topics.java")) {
+                    continue;   // topic names, not meters
+                }
+                String source = Files.readString(f);
+                var m = literal.matcher(source);
+                while (m.find()) {
+                    names.add(m.group(1).replaceAll("[.-]", "_"));
+                }
+            }
+        }
+        return names;
+    }
+
     // --- YAML helpers --------------------------------------------------------------------------
 
     private static Map<String, Object> load(String file) throws IOException {
@@ -251,9 +344,23 @@ class ComposeFilesTest {
     private static Map<String, String> environment(Map<String, Object> service) {
         var out = new LinkedHashMap<String, String>();
         if (service.get("environment") instanceof Map<?, ?> env) {
-            env.forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
+            env.forEach((k, v) -> out.put(String.valueOf(k), withDefaults(String.valueOf(v))));
         }
         return out;
+    }
+
+    private static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)(:-([^}]*))?}");
+
+    /** {@code ${NAME:-default}} replaced by its default, as compose does when NAME is unset. */
+    private static String withDefaults(String value) {
+        var m = INTERPOLATION.matcher(value);
+        var out = new StringBuilder();
+        while (m.find()) {
+            assertThat(m.group(3)).as("${" + m.group(1) + "} in '" + value + "' needs a default (${NAME:-default})")
+                    .isNotNull();
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group(3)));
+        }
+        return m.appendTail(out).toString();
     }
 
     /** Variables from env files; a missing optional file is read from its committed {@code .example}. */

@@ -36,8 +36,9 @@ import java.util.UUID;
  * {@code add_generation_prompt} (see {@link PromptTokens}). Without {@code text}, the prompt's text
  * (what labelers and gold rewards read) is the content of the last {@code user} message.
  *
- * <p>All or nothing: every line is validated before any prompt is returned, and the first bad line
- * fails the whole file with its line number and reason. A line without {@code id} gets
+ * <p>All or nothing: every line is validated before any prompt is returned, and every bad line is
+ * reported with its number and reason (the first {@value PromptFileException#MAX_LISTED} listed, the
+ * rest counted), so one run finds them all. A line without {@code id} gets
  * {@code UUIDv3("jsonl:" + lineNumber + ":" + text)}, stable across reloads of the same file; a line
  * without {@code task} gets the loader's default task.
  */
@@ -55,12 +56,41 @@ public final class JsonlPromptLoader {
     }
 
     /**
+     * Every valid prompt of a file, with its line number, and every bad line with its reason: what
+     * {@link #read} checks, for callers that add checks of their own before reporting all problems.
+     *
+     * @param prompts     the valid prompts, in file order
+     * @param lineNumbers 1-based line of each prompt
+     * @param problems    every bad line (0: the file itself), in line order
+     */
+    public record Lines(List<Prompt> prompts, List<Integer> lineNumbers, List<PromptFileException.Problem> problems) {
+        public Lines {
+            prompts = List.copyOf(prompts);
+            lineNumbers = List.copyOf(lineNumbers);
+            problems = List.copyOf(problems);
+        }
+    }
+
+    /**
      * Reads and validates {@code file}.
      *
      * @param defaultTask task of lines that name none, e.g. {@code arithmetic} or {@code custom}
-     * @throws PromptFileException naming the first bad line, or the file when it cannot be read
+     * @throws PromptFileException naming every bad line, or the file when it cannot be read
      */
     public static List<Prompt> read(Path file, String defaultTask) {
+        Lines lines = readLines(file, defaultTask);
+        if (!lines.problems().isEmpty()) {
+            throw new PromptFileException(file, lines.problems(), null);
+        }
+        return lines.prompts();
+    }
+
+    /**
+     * Reads {@code file} to the end, validating every line; never throws for a bad line.
+     *
+     * @throws PromptFileException only when the file cannot be read at all
+     */
+    public static Lines readLines(Path file, String defaultTask) {
         if (defaultTask == null || defaultTask.isBlank()) {
             throw new IllegalArgumentException("default task: expected a non-empty task name, found '" + defaultTask
                     + "'");
@@ -68,6 +98,8 @@ public final class JsonlPromptLoader {
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         var prompts = new ArrayList<Prompt>();
+        var lineNumbers = new ArrayList<Integer>();
+        var problems = new ArrayList<PromptFileException.Problem>();
         var firstLineOfId = new HashMap<String, Integer>();
         long now = System.currentTimeMillis();
         int lineNumber = 0;
@@ -79,21 +111,29 @@ public final class JsonlPromptLoader {
                 if (line.isBlank()) {
                     continue;
                 }
-                Prompt prompt = parse(file, lineNumber, line, defaultTask, now);
-                Integer previous = firstLineOfId.putIfAbsent(prompt.getId(), lineNumber);
-                if (previous != null) {
-                    throw new PromptFileException(file, lineNumber, "duplicate id '" + prompt.getId()
-                            + "' (first used on line " + previous + "); expected ids unique within the file", null);
+                try {
+                    Prompt prompt = parse(file, lineNumber, line, defaultTask, now);
+                    Integer previous = firstLineOfId.putIfAbsent(prompt.getId(), lineNumber);
+                    if (previous != null) {
+                        throw bad(file, lineNumber, "duplicate id '" + prompt.getId() + "' (first used on line "
+                                + previous + "); expected ids unique within the file");
+                    }
+                    prompts.add(prompt);
+                    lineNumbers.add(lineNumber);
+                } catch (PromptFileException e) {
+                    problems.addAll(e.problems());
                 }
-                prompts.add(prompt);
             }
+        } catch (PromptFileException e) {
+            // undecodable bytes: the reader cannot resynchronise, so this is the last line read
+            problems.addAll(e.problems());
         } catch (IOException e) {
             throw new PromptFileException(file, 0, "cannot read the file: " + e, e);
         }
-        if (prompts.isEmpty()) {
-            throw new PromptFileException(file, 0, "no prompts: expected at least one JSON object line", null);
+        if (prompts.isEmpty() && problems.isEmpty()) {
+            problems.add(new PromptFileException.Problem(0, "no prompts: expected at least one JSON object line"));
         }
-        return List.copyOf(prompts);
+        return new Lines(prompts, lineNumbers, problems);
     }
 
     private static String readLine(BufferedReader reader, Path file, int lineNumber) throws IOException {

@@ -29,6 +29,25 @@ public final class PromptTokens {
      */
     public static int[] encode(Prompt prompt, Tokenizer tokenizer, LmConfig config, int maxNewTokens)
             throws InvalidPromptException {
+        int[] tokens = tokens(prompt, tokenizer);
+        int positions = tokens.length + maxNewTokens - 1;
+        if (positions > config.maxSeqLen()) {
+            throw new InvalidPromptException(InvalidPromptException.TOO_LONG, "prompt " + prompt.getId() + " has "
+                    + tokens.length + " tokens (BOS included); with max-new-tokens " + maxNewTokens + " it needs "
+                    + positions + " positions but the model's max_seq_len is " + config.maxSeqLen()
+                    + "; expected at most " + (config.maxSeqLen() - maxNewTokens + 1) + " prompt tokens");
+        }
+        return tokens;
+    }
+
+    /**
+     * The input ids of {@code prompt} without the context-length rule (which depends on the model
+     * and {@code max-new-tokens}): what {@code prompts load} checks before anything is sent.
+     *
+     * @throws InvalidPromptException when the prompt is empty, untokenizable, has invalid token ids
+     *                                or lacks an id
+     */
+    public static int[] tokens(Prompt prompt, Tokenizer tokenizer) throws InvalidPromptException {
         String id = prompt.getId();
         if (id == null || id.isBlank()) {
             throw new InvalidPromptException(InvalidPromptException.MISSING_ID,
@@ -40,13 +59,6 @@ public final class PromptTokens {
         if (tokens.length <= (tokenizer.bos() >= 0 ? 1 : 0)) {
             throw new InvalidPromptException(InvalidPromptException.EMPTY, "prompt " + id
                     + " is empty: expected text or token ids beyond BOS, found none");
-        }
-        int positions = tokens.length + maxNewTokens - 1;
-        if (positions > config.maxSeqLen()) {
-            throw new InvalidPromptException(InvalidPromptException.TOO_LONG, "prompt " + id + " has "
-                    + tokens.length + " tokens (BOS included); with max-new-tokens " + maxNewTokens + " it needs "
-                    + positions + " positions but the model's max_seq_len is " + config.maxSeqLen()
-                    + "; expected at most " + (config.maxSeqLen() - maxNewTokens + 1) + " prompt tokens");
         }
         return tokens;
     }

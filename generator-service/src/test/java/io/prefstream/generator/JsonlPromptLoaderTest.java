@@ -90,6 +90,25 @@ class JsonlPromptLoaderTest {
     }
 
     @Test
+    void everyBadLineIsReportedInOneRunAndTheListIsCapped() throws IOException {
+        Path f = file("{\"text\": \"ok\"}", "{\"txt\": \"a\"}", "{\"text\": 42}", "{\"text\": \"fine\"}",
+                "not json", "{\"id\": \"x\", \"text\": \"a\"}", "{\"id\": \"x\", \"text\": \"b\"}");
+        var e = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(f, "custom"));
+        assertEquals(List.of(2, 3, 5, 7), e.problems().stream().map(PromptFileException.Problem::line).toList());
+        assertEquals("duplicate id 'x' (first used on line 6); expected ids unique within the file",
+                e.problems().get(3).reason());
+        assertEquals(true, e.getMessage().startsWith(f + ": 4 invalid lines; nothing was loaded"), e.getMessage());
+        assertEquals(true, e.getMessage().contains("\n  " + f + ":3: field 'text' must be a string"), e.getMessage());
+
+        var many = new String[60];
+        java.util.Arrays.fill(many, "[]");
+        var capped = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(file(many), "custom"));
+        assertEquals(60, capped.problems().size());
+        assertEquals(PromptFileException.MAX_LISTED + 2, capped.getMessage().split("\n").length);
+        assertEquals(true, capped.getMessage().endsWith("\n  ... and 10 more"), capped.getMessage());
+    }
+
+    @Test
     void anEmptyFileOrOneThatIsNotUtf8IsRejected() throws IOException {
         var empty = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(file(""), "custom"));
         assertEquals(0, empty.line());

@@ -9,6 +9,7 @@ import io.prefstream.platform.config.ConfigException;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.schemas.LabelKind;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -70,7 +71,9 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                 config.get(REWARD_MODEL_DEVICE), remote);
         var human = new Human(config.get(HUMAN_ROUTE), config.get(HUMAN_FRACTION), config.get(HUMAN_MARGIN),
                 config.get(HUMAN_VOTES), config.get(HUMAN_MAX_PENDING), Duration.ofMillis(config.get(LEASE_MS)),
-                config.get(TOKENS), config.get(HTTP_HOST), config.get(HTTP_PORT));
+                Duration.ofMillis(config.get(VIEW_LEASE_MS)), config.get(HUMAN_LABELS_PER_STEP), config.get(TOKENS),
+                config.get(TOKEN_FILE).isBlank() ? null : Path.of(config.get(TOKEN_FILE).trim()), config.get(HTTP_HOST),
+                config.get(HTTP_PORT));
         var join = new Join(config.get(JOIN_ENABLED), config.get(JOIN_REQUIRED_KINDS), config.get(JOIN_MIN_HUMAN_VOTES),
                 Duration.ofMillis(config.get(JOIN_TIMEOUT_MS)), Duration.ofMillis(config.get(JOIN_ORPHAN_TIMEOUT_MS)),
                 Duration.ofMillis(config.get(JOIN_RETENTION_MS)), Duration.ofMillis(config.get(JOIN_PUNCTUATE_MS)));
@@ -166,13 +169,17 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
      * @param margin     machine-score margin under which {@link HumanRoute#UNCERTAIN} asks humans
      * @param votes      distinct labelers asked per request
      * @param maxPending requests held for the UI
-     * @param lease      how long a handed-out request is reserved
+     * @param lease      how long a request is reserved once its labeler interacts with it
+     * @param viewLease  how long a handed-out request is reserved before any interaction
+     * @param labelsPerStep human-labeled rollouts the trainer needs per step, 0 = unknown
      * @param tokens     API tokens (masked in {@link #toString()})
+     * @param tokenFile  file of further tokens, re-read when it changes; null = none
      * @param httpHost   listen interface
      * @param httpPort   listen port, 0 = any free one
      */
     public record Human(HumanRoute route, double fraction, double margin, int votes, int maxPending, Duration lease,
-                        LabelerTokens tokens, String httpHost, int httpPort) {
+                        Duration viewLease, int labelsPerStep, LabelerTokens tokens, Path tokenFile, String httpHost,
+                        int httpPort) {
         public Human {
             Objects.requireNonNull(route, "route");
             Objects.requireNonNull(lease, "lease");
@@ -197,6 +204,19 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
             }
             if (lease.isNegative() || lease.isZero()) {
                 throw ConfigException.invalid(LEASE_MS, lease.toMillis(), "a positive number of milliseconds");
+            }
+            Objects.requireNonNull(viewLease, "viewLease");
+            if (viewLease.isNegative() || viewLease.isZero()) {
+                throw ConfigException.invalid(VIEW_LEASE_MS, viewLease.toMillis(), "a positive number of milliseconds");
+            }
+            if (viewLease.compareTo(lease) > 0) {
+                viewLease = lease;   // a view lease longer than the working lease would make interaction shorten it
+            }
+            if (labelsPerStep < 0) {
+                throw ConfigException.invalid(HUMAN_LABELS_PER_STEP, labelsPerStep, "0 (unknown) or a positive count");
+            }
+            if (tokenFile != null && !Files.isRegularFile(tokenFile)) {
+                throw ConfigException.invalid(TOKEN_FILE, tokenFile, "an existing file of labeler-id:token lines");
             }
             if (httpPort < 0 || httpPort > 65535) {
                 throw ConfigException.invalid(HTTP_PORT, httpPort, "0 (any free port) or a port in [1, 65535]");

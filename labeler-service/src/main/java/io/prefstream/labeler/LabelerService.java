@@ -8,6 +8,7 @@ import io.prefstream.labeler.http.LabelingHttpVerticle;
 import io.prefstream.labeler.human.HumanLabelWriter;
 import io.prefstream.labeler.human.LabelRequestFeed;
 import io.prefstream.labeler.human.RequestQueue;
+import io.prefstream.labeler.human.TokenFile;
 import io.prefstream.labeler.join.JoinMetrics;
 import io.prefstream.labeler.join.LabelJoinTopology;
 import io.prefstream.labeler.machine.MachineLabeler;
@@ -153,21 +154,23 @@ public final class LabelerService implements AutoCloseable {
             startJoin(clients);
         }
 
-        queue = new RequestQueue(config.human().votes(), config.human().lease(), config.human().maxPending(),
-                System::currentTimeMillis, meters);
+        queue = new RequestQueue(config.human().votes(), config.human().lease(), config.human().viewLease(),
+                config.human().maxPending(), System::currentTimeMillis, meters);
         feed = new LabelRequestFeed(clients.consumer(LabelRequestFeed.GROUP), queue, deadLetters, registry).start();
         health.put("request-feed", feed::health);
 
         vertx = Vertx.vertx();
         Supplier<String> scrape = prometheus == null ? null : prometheus::scrape;
+        var tokens = new TokenFile(config.human().tokens(), config.human().tokenFile());
         http = new LabelingHttpVerticle(config.human().httpHost(), config.human().httpPort(), queue,
-                new HumanLabelWriter(producer, registry, LABEL_ACK_TIMEOUT, meters), config.human().tokens(), scrape,
-                health);
+                new HumanLabelWriter(producer, registry, LABEL_ACK_TIMEOUT, meters), tokens,
+                config.human().labelsPerStep(), scrape, health);
         await(vertx.deployVerticle(http).toCompletionStage().toCompletableFuture(), "HTTP server");
         health.put("http", () -> HealthStatus.up("listening on port " + http.actualPort()));
-        if (config.human().tokens().isEmpty() && config.human().route() != HumanRoute.NONE) {
-            log.warn("labeler.human.route={} but labeler.tokens is empty: nobody can use the labeling API; set "
-                    + "PREFSTREAM_LABELER_TOKENS or let external labelers answer prefstream.label-requests",
+        if (tokens.get().isEmpty() && config.human().route() != HumanRoute.NONE) {
+            log.warn("labeler.human.route={} but labeler.tokens and labeler.http.token-file give no token: nobody "
+                    + "can use the labeling API yet; set PREFSTREAM_LABELER_TOKENS, add lines to the token file, or "
+                    + "let external labelers answer prefstream.label-requests",
                     config.human().route().name().toLowerCase());
         }
     }

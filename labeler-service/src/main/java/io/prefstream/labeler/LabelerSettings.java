@@ -74,11 +74,22 @@ public final class LabelerSettings {
     public static final Setting<Integer> HUMAN_MAX_PENDING = Setting.integer("labeler.human.max-pending", 10_000, 1,
             1_000_000, "Requests held in memory for the UI; consumption of label-requests pauses above it");
     public static final Setting<Long> LEASE_MS = Setting.longValue("labeler.lease-ms", 120_000L, 100, 86_400_000L,
-            "How long a request handed out by GET /api/v1/requests/next is reserved for its labeler");
+            "How long a request is reserved for its labeler once they interact with it (POST "
+                    + "/api/v1/requests/{id}/lease; the UI sends it on the first click or key press)");
+    public static final Setting<Long> VIEW_LEASE_MS = Setting.longValue("labeler.view-lease-ms", 20_000L, 100,
+            86_400_000L, "How long a request handed out by GET /api/v1/requests/next is reserved before anyone "
+                    + "interacts with it, so an idle open page does not hold work (capped at labeler.lease-ms)");
+    public static final Setting<Integer> HUMAN_LABELS_PER_STEP = Setting.integer("labeler.human.labels-per-step", 0, 0,
+            1_000_000, "Human-labeled rollouts the trainer needs per step, round(batcher.batch-size x "
+                    + "batcher.online-fraction) when people are the only labelers; shown to labelers as progress; "
+                    + "0 = unknown, not shown");
     public static final Setting<LabelerTokens> TOKENS = new Setting<>("labeler.tokens", "secret",
             LabelerTokens::parse, LabelerTokens.none(),
             "Bearer tokens of the labeling API as labeler-id:token pairs, comma-separated (masked in dumps)",
             v -> true, "labeler-id:token[,labeler-id:token...]");
+    public static final Setting<String> TOKEN_FILE = optional("labeler.http.token-file",
+            "File of labeler-id:token lines (# comments) added to labeler.tokens; re-read when it changes, so "
+                    + "labelers are added or revoked without a restart");
     public static final Setting<String> HTTP_HOST = Setting.string("labeler.http.host", "0.0.0.0",
             "Interface the labeling UI, REST API, /metrics and /health listen on");
     public static final Setting<Integer> HTTP_PORT = Setting.integer("labeler.http.port", 8080, 0, 65535,
@@ -109,7 +120,7 @@ public final class LabelerSettings {
             REWARD_MODEL_CHECKPOINT, REWARD_MODEL_DEVICE, REMOTE_URL, REMOTE_TIMEOUT_MS, REMOTE_MAX_ATTEMPTS,
             REMOTE_BACKOFF_MS, REMOTE_MAX_BACKOFF_MS, REMOTE_BREAKER_FAILURES, REMOTE_BREAKER_OPEN_MS,
             REMOTE_SCORE_KEY, REMOTE_LABEL_KEY, HUMAN_ROUTE, HUMAN_FRACTION, HUMAN_MARGIN, HUMAN_VOTES,
-            HUMAN_MAX_PENDING, LEASE_MS, TOKENS, HTTP_HOST, HTTP_PORT, JOIN_ENABLED, JOIN_REQUIRED_KINDS,
+            HUMAN_MAX_PENDING, LEASE_MS, VIEW_LEASE_MS, HUMAN_LABELS_PER_STEP, TOKENS, TOKEN_FILE, HTTP_HOST, HTTP_PORT, JOIN_ENABLED, JOIN_REQUIRED_KINDS,
             JOIN_MIN_HUMAN_VOTES, JOIN_TIMEOUT_MS, JOIN_ORPHAN_TIMEOUT_MS, JOIN_RETENTION_MS, JOIN_PUNCTUATE_MS);
 
     /** A string setting whose default is empty (not set). */

@@ -54,6 +54,21 @@ class LabelerConfigTest {
     }
 
     @Test
+    void viewLeaseIsCappedAtTheLeaseAndTheTokenFileMustExist() {
+        var c = TestData.config(Map.of());
+        assertEquals(Duration.ofSeconds(20), c.human().viewLease());
+        assertEquals(0, c.human().labelsPerStep());
+        assertEquals(null, c.human().tokenFile());
+        var capped = TestData.config(Map.of("labeler.lease-ms", "1500", "labeler.view-lease-ms", "20000"));
+        assertEquals(Duration.ofMillis(1500), capped.human().viewLease());
+        var missing = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.http.token-file",
+                "/no/such/tokens")));
+        assertEquals("labeler.http.token-file", missing.key());
+        assertTrue(missing.getMessage().contains("'/no/such/tokens'") && missing.getMessage().contains(
+                "expected an existing file of labeler-id:token lines"), missing.getMessage());
+    }
+
+    @Test
     void rejectsCombinationsThatCannotWork() {
         var uncertain = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
                 "labeler.human.route", "uncertain", "join.required-kinds", "HUMAN")));

@@ -1,6 +1,5 @@
 package io.prefstream.launcher;
 
-import io.prefstream.generator.JsonlPromptLoader;
 import io.prefstream.generator.PromptProducer;
 import io.prefstream.launcher.load.TaskPromptCheck;
 import io.prefstream.launcher.load.TopicWriter;
@@ -30,8 +29,9 @@ public final class PromptsCommand extends CommandGroup {
             header = "Load a JSONL file of prompts (all or nothing).", showDefaultValues = true,
             description = {"Load prompts from a JSON Lines file into prefstream.prompts. Each line:",
                     "{\"text\": ...}, optionally \"id\", \"task\", \"metadata\" (object of strings, numbers",
-                    "or booleans). Prompts of a registered task must be ones its gold reward can",
-                    "score. Every line is validated first; an invalid file loads nothing."})
+                    "or booleans), or chat \"messages\". A prompt's task must be registered (see --custom-policy);",
+                    "its gold reward must score it and its tokenizer encode it. Every line is validated",
+                    "first and every bad line reported; an invalid file loads nothing."})
     public static final class Load implements Callable<Integer> {
 
         @Mixin
@@ -43,13 +43,17 @@ public final class PromptsCommand extends CommandGroup {
         @Option(names = "--task", defaultValue = "arithmetic", description = "Task of lines without a \"task\" field.")
         String task;
 
+        @Option(names = "--custom-policy", description = "The prompts are for a policy you brought (--policy DIR): "
+                + "accept task names that are not registered (labeled by humans or a reward model) and leave "
+                + "tokenizing to the generator, which knows the policy's tokenizer.")
+        boolean customPolicy;
+
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            List<Prompt> prompts = JsonlPromptLoader.read(file, task);
-            TaskPromptCheck.check(file, prompts);
+            List<Prompt> prompts = TaskPromptCheck.read(file, task, customPolicy);
             int written = write(cluster, prompts);
             spec.commandLine().getOut().printf("Loaded %d prompts from %s into %s%n", written, file,
                     Topics.PROMPTS.name());

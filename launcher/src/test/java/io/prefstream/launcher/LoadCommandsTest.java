@@ -143,7 +143,7 @@ class LoadCommandsTest {
                 """);
         var failed = Cli.run(cluster("prompts", "load", bad.toString()));
         assertEquals(PrefstreamCommand.EXIT_USAGE, failed.exitCode());
-        assertTrue(failed.err().contains("line 2: not a valid arithmetic prompt"), failed.err());
+        assertTrue(failed.err().contains("bad-prompts.jsonl:2: not a valid arithmetic prompt"), failed.err());
         Path malformed = Files.writeString(dir.resolve("malformed-prompts.jsonl"), """
                 {"text": "1+1="}
 

@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The labeler's HTTP server: the labeling web UI ({@code /}), the REST API ({@code /api/v1/*},
  * documented in {@code /api/v1/openapi.yaml}), {@code /metrics} (Prometheus text) and
  * {@code /health}. API calls need {@code Authorization: Bearer <token>} with a token from
- * {@code labeler.tokens}; errors are JSON {@code {"error": ..., "status": ...}}. Queue operations are
+ * {@code labeler.tokens} or {@code labeler.http.token-file} (looked up on every request, so the
+ * file's edits apply at once); errors are JSON {@code {"error": ..., "status": ...}}. Queue operations are
  * in-memory and run on the event loop; writing a label to Kafka and scraping metrics run on worker
  * threads. {@link #start(Promise)} completes once the port is bound.
  */
@@ -50,7 +51,8 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
     private final int port;
     private final RequestQueue queue;
     private final HumanLabelWriter writer;
-    private final LabelerTokens tokens;
+    private final Supplier<LabelerTokens> tokens;
+    private final int labelsPerStep;
     private final Supplier<String> metrics;
     private final Map<String, HealthCheck> health;
     private final Map<String, byte[]> assets = new LinkedHashMap<>();
@@ -60,13 +62,19 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
      * @param metrics Prometheus text of the service's meters, or null when the host process exports them
      * @param health  named checks reported by {@code /health}, read on every request
      */
+    /**
+     * @param tokens        the tokens valid now (e.g. a {@link io.prefstream.labeler.human.TokenFile})
+     * @param labelsPerStep human-labeled rollouts the trainer needs per step, 0 = unknown
+     */
     public LabelingHttpVerticle(String host, int port, RequestQueue queue, HumanLabelWriter writer,
-                                LabelerTokens tokens, Supplier<String> metrics, Map<String, HealthCheck> health) {
+                                Supplier<LabelerTokens> tokens, int labelsPerStep, Supplier<String> metrics,
+                                Map<String, HealthCheck> health) {
         this.host = Objects.requireNonNull(host, "host");
         this.port = port;
         this.queue = Objects.requireNonNull(queue, "queue");
         this.writer = Objects.requireNonNull(writer, "writer");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.labelsPerStep = labelsPerStep;
         this.metrics = metrics;
         this.health = Objects.requireNonNull(health, "health");
     }
@@ -97,6 +105,7 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         router.route("/api/v1/*").handler(this::authenticate);
         router.get("/api/v1/requests/next").handler(this::next);
         router.post("/api/v1/labels").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::label);
+        router.post("/api/v1/requests/:id/lease").handler(this::extend);
         router.get("/api/v1/queue").handler(this::queueStats);
         router.route("/api/v1/*").handler(ctx -> error(ctx, 404, "no API endpoint " + ctx.request().method() + " "
                 + ctx.request().path() + "; see /api/v1/openapi.yaml"));
@@ -131,7 +140,7 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         String header = ctx.request().getHeader("Authorization");
         String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
                 : null;
-        var labeler = tokens.labelerFor(token);
+        var labeler = tokens.get().labelerFor(token);
         if (labeler.isEmpty()) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"prefstream-labeler\"");
             error(ctx, 401, token == null ? "missing bearer token: send Authorization: Bearer <token>"
@@ -211,11 +220,42 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         });
     }
 
+    /** The labeler interacts with a request: hold it for the full lease. */
+    private void extend(RoutingContext ctx) {
+        String labeler = ctx.get("labeler");
+        String requestId = ctx.pathParam("id");
+        try {
+            long until = queue.extend(requestId, labeler);
+            json(ctx, 200, new JsonObject().put("request_id", requestId)
+                    .put("lease_expires_at", Instant.ofEpochMilli(until).toString()));
+        } catch (LabelingConflict c) {
+            error(ctx, c.kind() == LabelingConflict.Kind.NOT_FOUND ? 404 : 409, c.getMessage());
+        }
+    }
+
     private void queueStats(RoutingContext ctx) {
         String labeler = ctx.get("labeler");
         var stats = queue.stats(labeler);
         json(ctx, 200, new JsonObject().put("labeler_id", labeler).put("pending", stats.pending())
-                .put("available", stats.availableToLabeler()).put("labeled", stats.labeledByLabeler()));
+                .put("available", stats.availableToLabeler()).put("labeled", stats.labeledByLabeler())
+                .put("team", team(queue.team(), labelsPerStep)));
+    }
+
+    /**
+     * The team's progress: labels per labeler, agreement on pairs labeled twice and, when
+     * {@code labelsPerStep} is known, labels still needed for the trainer's next step,
+     * {@code labelsPerStep − labels mod labelsPerStep}.
+     */
+    static JsonObject team(RequestQueue.Team team, int labelsPerStep) {
+        var byLabeler = new JsonObject();
+        team.labelsByLabeler().forEach(byLabeler::put);
+        var out = new JsonObject().put("labels", team.labels()).put("by_labeler", byLabeler)
+                .put("compared_pairs", team.comparedPairs()).put("agreement", team.agreement().orElse(null));
+        if (labelsPerStep > 0) {
+            out.put("labels_per_step", labelsPerStep)
+                    .put("needed_for_next_step", labelsPerStep - team.labels() % labelsPerStep);
+        }
+        return out;
     }
 
     /** A validated label submission. */

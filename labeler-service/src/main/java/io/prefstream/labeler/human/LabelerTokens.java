@@ -74,6 +74,35 @@ public final class LabelerTokens {
         return new LabelerTokens(entries, null);
     }
 
+    /**
+     * These tokens and {@code other}'s together; invalid when either is, or when one token is given
+     * to two labelers.
+     */
+    public LabelerTokens plus(LabelerTokens other) {
+        if (error != null) {
+            return this;
+        }
+        if (other.error != null) {
+            return other;
+        }
+        var all = new ArrayList<>(entries);
+        for (Entry e : other.entries) {
+            for (Entry mine : entries) {
+                if (MessageDigest.isEqual(mine.digest(), e.digest())) {
+                    return invalid("labelers '" + mine.labelerId() + "' and '" + e.labelerId() + "' share one token; "
+                            + "give every labeler its own");
+                }
+            }
+            all.add(e);
+        }
+        return new LabelerTokens(all, null);
+    }
+
+    /** Tokens rejected for {@code why} (which must not contain a token). */
+    static LabelerTokens invalidBecause(String why) {
+        return invalid(why);
+    }
+
     private static LabelerTokens invalid(String why) {
         return new LabelerTokens(List.of(), why);
     }

@@ -7,6 +7,7 @@ import io.prefstream.schemas.LabelCandidate;
 import io.prefstream.schemas.LabelRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -26,8 +27,10 @@ import org.apache.kafka.common.TopicPartition;
  * <p>Rules: a request is offered until it has {@code votes} labels from distinct labelers. A labeler
  * asking for work gets back its own unexpired lease if it has one, else the oldest request it has
  * not labeled that still has a free slot ({@code labels + labels being written + live leases <
- * votes}), leased for {@code lease}; an expired lease frees its slot for the next labeler (counted in
- * {@value #LEASE_EXPIRIES}). Each labeler sees the two candidates in its own random order (A = left),
+ * votes}), leased for the short {@code viewLease}; the labeler's first interaction
+ * ({@link #extend}) lengthens it to {@code lease}, so a page left open holds work only briefly. An
+ * expired lease frees its slot for the next labeler (counted in {@value #LEASE_EXPIRIES}); a labeler
+ * whose lease expired may still answer while a slot is free. Each labeler sees the two candidates in its own random order (A = left),
  * remembered so that its answer maps back to completion indices. A request whose
  * {@code deadline_ms} passed is dropped (the join no longer waits for it).
  *
@@ -41,10 +44,14 @@ public final class RequestQueue {
     public static final String LEASE_EXPIRIES = "prefstream.labeler.lease.expiries";
     public static final String AGREEMENT = "prefstream.labeler.agreement";
     public static final String EXPIRED_REQUESTS = "prefstream.labeler.requests.expired";
+    public static final String HUMAN_LABELS = "prefstream.labeler.human.labels";
     private static final int COMPLETED_MEMORY = 100_000;
 
     private final int votes;
     private final long leaseMs;
+    private final long viewLeaseMs;
+    private final MeterRegistry meters;
+    private final Map<String, Long> labelsByLabeler = new TreeMap<>();
     private final int maxPending;
     private final LongSupplier clockMs;
     private final SplittableRandom random = new SplittableRandom();
@@ -62,13 +69,22 @@ public final class RequestQueue {
     private long agreeingPairs;
     private long comparedPairs;
 
+    /** A queue whose requests are leased for {@code lease} from the start (no shorter view lease). */
     public RequestQueue(int votes, Duration lease, int maxPending, LongSupplier clockMs, MeterRegistry meters) {
-        if (votes < 1 || maxPending < 1 || lease.isNegative() || lease.isZero()) {
-            throw new IllegalArgumentException("expected votes >= 1, maxPending >= 1 and a positive lease, found "
-                    + votes + ", " + maxPending + ", " + lease);
+        this(votes, lease, lease, maxPending, clockMs, meters);
+    }
+
+    public RequestQueue(int votes, Duration lease, Duration viewLease, int maxPending, LongSupplier clockMs,
+                        MeterRegistry meters) {
+        if (votes < 1 || maxPending < 1 || lease.isNegative() || lease.isZero() || viewLease.isNegative()
+                || viewLease.isZero() || viewLease.compareTo(lease) > 0) {
+            throw new IllegalArgumentException("expected votes >= 1, maxPending >= 1 and 0 < viewLease <= lease, "
+                    + "found " + votes + ", " + maxPending + ", " + viewLease + ", " + lease);
         }
         this.votes = votes;
         this.leaseMs = lease.toMillis();
+        this.viewLeaseMs = viewLease.toMillis();
+        this.meters = meters;
         this.maxPending = maxPending;
         this.clockMs = clockMs;
         this.leaseExpiries = Counter.builder(LEASE_EXPIRIES).description("Leases that ran out before a label came")
@@ -92,6 +108,14 @@ public final class RequestQueue {
 
     /** What one labeler sees of the queue. */
     public record Stats(int pending, int availableToLabeler, long labeledByLabeler) {
+    }
+
+    /**
+     * The labeling team's progress since this instance started: labels per labeler, and agreement
+     * over pairs of labels on one request (empty before any request has two).
+     */
+    public record Team(Map<String, Long> labelsByLabeler, long labels, long comparedPairs,
+                       Optional<Double> agreement) {
     }
 
     // ---- feed side ----------------------------------------------------------------------------
@@ -185,12 +209,41 @@ public final class RequestQueue {
         for (Entry e : pending.values()) {
             if (e.canTake(labelerId)) {
                 int[] order = e.shown.computeIfAbsent(labelerId, x -> randomOrder(e.request));
-                e.leases.put(labelerId, new LeaseSlot(now + leaseMs, now));
+                e.leases.put(labelerId, new LeaseSlot(now + viewLeaseMs, now));
                 e.shownAt.put(labelerId, now);
-                return Optional.of(e.lease(labelerId, now + leaseMs));
+                return Optional.of(e.lease(labelerId, now + viewLeaseMs));
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The labeler is working on {@code requestId}: its lease now runs for the full {@code lease}
+     * from now. A labeler whose view lease expired gets the request back while a slot is free.
+     *
+     * @return the lease's new end
+     * @throws LabelingConflict NOT_FOUND for a request not pending here; CONFLICT when it was never
+     *                          shown to the labeler, they labeled it, or every slot is taken
+     */
+    public synchronized long extend(String requestId, String labelerId) {
+        sweep();
+        Entry e = pending.get(requestId);
+        if (e == null) {
+            throw new LabelingConflict(LabelingConflict.Kind.NOT_FOUND, "unknown request_id '" + requestId
+                    + "': not pending here (already fully labeled, expired, or never issued)");
+        }
+        if (!e.shown.containsKey(labelerId)) {
+            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "request " + requestId
+                    + " was never shown to you; take it with GET /api/v1/requests/next");
+        }
+        if (!e.leases.containsKey(labelerId) && !e.canTake(labelerId)) {
+            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, e.voted.contains(labelerId)
+                    || e.inFlight.contains(labelerId) ? "you already labeled request " + requestId
+                    : "your lease on request " + requestId + " expired and others hold all its slots");
+        }
+        long now = clockMs.getAsLong();
+        e.leases.put(labelerId, new LeaseSlot(now + leaseMs, now));
+        return now + leaseMs;
     }
 
     /**
@@ -245,6 +298,11 @@ public final class RequestQueue {
         }
         e.outcomes.put(reservation.labelerId(), outcome);
         e.voted.add(reservation.labelerId());
+        if (labelsByLabeler.merge(reservation.labelerId(), 1L, Long::sum) == 1L) {
+            String id = reservation.labelerId();
+            Gauge.builder(HUMAN_LABELS, this, q -> q.labelsOf(id)).tag("labeler", id)
+                    .description("Labels given by this labeler since the labeler service started").register(meters);
+        }
         if (e.voted.size() >= votes) {
             pending.remove(e.request.getRequestId());
             close(e);
@@ -269,6 +327,17 @@ public final class RequestQueue {
         long labeled = completed.values().stream().filter(s -> s.contains(labelerId)).count()
                 + pending.values().stream().filter(e -> e.voted.contains(labelerId)).count();
         return new Stats(pending.size(), available, labeled);
+    }
+
+    /** The team's progress: labels per labeler and their agreement. */
+    public synchronized Team team() {
+        long labels = labelsByLabeler.values().stream().mapToLong(Long::longValue).sum();
+        return new Team(Collections.unmodifiableMap(new TreeMap<>(labelsByLabeler)), labels, comparedPairs,
+                agreement());
+    }
+
+    private synchronized double labelsOf(String labelerId) {
+        return labelsByLabeler.getOrDefault(labelerId, 0L);
     }
 
     /**

@@ -6,6 +6,9 @@ import io.prefstream.labeler.HumanRoute;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.UUID;
 
@@ -21,7 +24,9 @@ import java.util.UUID;
  *       machine score m sorted descending; the pair shown is the top two (they are the uncertain ones).</li>
  *   <li>{@link HumanRoute#ALL} and FRACTION show two distinct completions drawn uniformly, seeded by the id.</li>
  * </ul>
- * Rollouts with fewer than two completions are never routed: there is nothing to compare.
+ * Rollouts with fewer than two completions are never routed: there is nothing to compare. People
+ * are only shown two different texts ({@link #distinctPair}, {@link #topTwoDistinct}); when every
+ * completion is the same text the join records a tie itself instead of asking anyone.
  */
 public final class HumanRouting {
 
@@ -54,6 +59,52 @@ public final class HumanRouting {
             b++;
         }
         return new int[] {Math.min(a, b), Math.max(a, b)};
+    }
+
+    /**
+     * Two completions with different texts for people to compare: {@link #randomPair} when its two
+     * texts differ, else a pair drawn uniformly (seeded by the id) from those that differ; empty
+     * when every completion has the same text (nothing to judge: the join records a tie itself).
+     */
+    public static Optional<int[]> distinctPair(String rolloutId, List<String> texts) {
+        int[] first = randomPair(rolloutId, texts.size());
+        if (!texts.get(first[0]).equals(texts.get(first[1]))) {
+            return Optional.of(first);
+        }
+        var candidates = new ArrayList<int[]>();
+        for (int i = 0; i < texts.size(); i++) {
+            for (int j = i + 1; j < texts.size(); j++) {
+                if (!texts.get(i).equals(texts.get(j))) {
+                    candidates.add(new int[] {i, j});
+                }
+            }
+        }
+        if (candidates.isEmpty()) {
+            return Optional.empty();
+        }
+        var rng = new SplittableRandom(ByteBuffer.wrap(sha256("distinct:" + rolloutId), 0, 8).getLong());
+        return Optional.of(candidates.get(rng.nextInt(candidates.size())));
+    }
+
+    /**
+     * The highest-scoring completion and the highest-scoring one whose text differs from it
+     * (first index on ties), ascending; empty when every text is the same.
+     */
+    public static Optional<int[]> topTwoDistinct(double[] scores, List<String> texts) {
+        requirePair(scores.length);
+        int best = 0;
+        for (int i = 1; i < scores.length; i++) {
+            if (scores[i] > scores[best]) {
+                best = i;
+            }
+        }
+        int second = -1;
+        for (int i = 0; i < scores.length; i++) {
+            if (!texts.get(i).equals(texts.get(best)) && (second < 0 || scores[i] > scores[second])) {
+                second = i;
+            }
+        }
+        return second < 0 ? Optional.empty() : Optional.of(new int[] {Math.min(best, second), Math.max(best, second)});
     }
 
     /** The indices of the two highest scores (first index on ties), ascending. */

@@ -17,12 +17,14 @@ final class JoinCodecs {
     private final AvroDecoder<Label> labels;
     private final AvroEncoder<LabeledRollout> preferences;
     private final AvroEncoder<LabelRequest> requests;
+    private final AvroEncoder<Label> labelEncoder;
 
     JoinCodecs(SchemaRegistryClient registry) {
         this.rollouts = new AvroDecoder<>(Rollout.class, registry);
         this.labels = new AvroDecoder<>(Label.class, registry);
         this.preferences = new AvroEncoder<>(registry);
         this.requests = new AvroEncoder<>(registry);
+        this.labelEncoder = new AvroEncoder<>(registry);
     }
 
     Rollout rollout(SourcedRecord input) {
@@ -35,6 +37,10 @@ final class JoinCodecs {
 
     byte[] encode(LabeledRollout value) {
         return preferences.encode(Topics.PREFERENCES.name(), value);
+    }
+
+    byte[] encode(Label value) {
+        return labelEncoder.encode(Topics.LABELS.name(), value);
     }
 
     byte[] encode(LabelRequest value) {

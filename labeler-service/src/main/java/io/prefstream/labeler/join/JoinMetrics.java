@@ -55,6 +55,11 @@ public final class JoinMetrics {
                 .increment();
     }
 
+    void identicalTie() {
+        counter("prefstream.join.identical.ties", "Rollouts whose completions were all the same text: a tie recorded "
+                + "by the join instead of a human request").increment();
+    }
+
     void requested() {
         counter("prefstream.join.requests", "Label requests sent to humans").increment();
     }

@@ -12,14 +12,18 @@ import io.prefstream.platform.deadletter.SourcedRecord;
 import io.prefstream.platform.deadletter.StreamsDeadLetters;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.EmitReason;
+import io.prefstream.schemas.Judgement;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.LabelCandidate;
 import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.LabelRequest;
 import io.prefstream.schemas.LabeledRollout;
 import io.prefstream.schemas.Rollout;
+import io.prefstream.schemas.Verdict;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -93,7 +97,7 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         state.firstSeenMs = now;
         state.routing = routingAtArrival(id, state.k);
         if (state.routing == Routing.ROUTED) {
-            request(id, state, rollout, HumanRouting.randomPair(id, state.k), now);
+            requestOrTie(id, state, rollout, HumanRouting.distinctPair(id, texts(rollout)), now);
         }
         for (Held held : state.held) {
             accept(id, state, codecs.label(held.input().source()), held.input());
@@ -168,7 +172,8 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
             decideUncertain(id, state, decoded != null ? decoded : codecs.rollout(state.rollout.source()), now);
         }
         boolean needsHumans = state.routing == Routing.ROUTED || policy.requiredKinds().contains(LabelKind.HUMAN);
-        boolean humansReady = !needsHumans || state.count(LabelKind.HUMAN) >= policy.minHumanVotes();
+        boolean humansReady = !needsHumans || state.count(LabelKind.HUMAN) >= policy.minHumanVotes()
+                || state.knows(identicalLabelId(id), IDENTICAL_KEY);
         if (machineReady && state.routing != Routing.UNDECIDED && humansReady) {
             emit(id, state, EmitReason.POLICY_MET, now);
         } else {
@@ -183,18 +188,50 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         if (score.isEmpty()) {
             // Judgement-only machine labels give no margin: the rollout counts as uncertain.
             state.routing = Routing.ROUTED;
-            request(id, state, rollout, HumanRouting.randomPair(id, state.k), now);
+            requestOrTie(id, state, rollout, HumanRouting.distinctPair(id, texts(rollout)), now);
             return;
         }
         double margin = HumanRouting.topTwoMargin(score.get());
         if (margin < human.margin()) {
             state.routing = Routing.ROUTED;
-            request(id, state, rollout, HumanRouting.topTwo(score.get()), now);
+            requestOrTie(id, state, rollout, HumanRouting.topTwoDistinct(score.get(), texts(rollout)), now);
         } else {
             state.routing = Routing.NOT_ROUTED;
         }
         log.debug("Rollout {}: machine margin {} vs labeler.human.margin {} -> {}", id, margin, human.margin(),
                 state.routing);
+    }
+
+    /** Labeler id of the tie the join records for a rollout whose completions are all the same text. */
+    public static final String IDENTICAL_LABELER = "prefstream:identical-completions";
+    private static final String IDENTICAL_KEY = JoinState.labelerKey(LabelKind.HUMAN, IDENTICAL_LABELER);
+
+    static String identicalLabelId(String rolloutId) {
+        return UUID.nameUUIDFromBytes(("identical:" + rolloutId).getBytes(UTF_8)).toString();
+    }
+
+    private static List<String> texts(Rollout rollout) {
+        return rollout.getCompletions().stream().map(c -> String.valueOf(c.getText())).toList();
+    }
+
+    /**
+     * Asks people to compare {@code pair}, or, when there is no pair of different texts, records
+     * the answer every person would give: a HUMAN tie on completions 0 and 1 from
+     * {@value #IDENTICAL_LABELER}, which stands for all the human votes (a tie yields no pair), so
+     * the rollout is emitted now instead of waiting for labels nobody is asked for.
+     */
+    private void requestOrTie(String id, JoinState state, Rollout rollout, Optional<int[]> pair, long now) {
+        if (pair.isPresent()) {
+            request(id, state, rollout, pair.get(), now);
+            return;
+        }
+        var tie = new Label(identicalLabelId(id), id, HumanRouting.requestId(id), IDENTICAL_LABELER, LabelKind.HUMAN,
+                null, new Judgement(0, 1, Verdict.TIE, null, null), 1.0, "all completions are the same text", 0L,
+                "join", now);
+        state.accepted.add(new Accepted(tie.getLabelId(), IDENTICAL_KEY, LabelKind.HUMAN, codecs.encode(tie)));
+        metrics.identicalTie();
+        log.debug("Rollout {}: all {} completions are the same text; recorded a tie instead of asking people", id,
+                state.k);
     }
 
     private void request(String id, JoinState state, Rollout rollout, int[] pair, long now) {

@@ -54,12 +54,19 @@ class LabelingApiTest {
     private static LabelerService service;
     private static KafkaTestIO io;
 
+    private static Path tokenFile;
+
     @BeforeAll
-    static void start() {
-        var config = TestData.config(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "schema.registry.url", "mock://" + SCOPE, "data.dir", dataDir.toString(), "topics.partitions", "1",
-                "labeler.machine", "none", "join.enabled", "false", "labeler.tokens", "alice:tok-alice,bob:tok-bob,carol:tok-carol",
-                "labeler.lease-ms", "1500", "labeler.http.port", "0", "labeler.http.host", "127.0.0.1"));
+    static void start() throws Exception {
+        tokenFile = java.nio.file.Files.writeString(dataDir.resolve("labeler-tokens"), "# added at run time\ndave:tok-dave\n");
+        var config = TestData.config(Map.ofEntries(Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+                Map.entry("schema.registry.url", "mock://" + SCOPE), Map.entry("data.dir", dataDir.toString()),
+                Map.entry("topics.partitions", "1"), Map.entry("labeler.machine", "none"),
+                Map.entry("join.enabled", "false"),
+                Map.entry("labeler.tokens", "alice:tok-alice,bob:tok-bob,carol:tok-carol"),
+                Map.entry("labeler.http.token-file", tokenFile.toString()), Map.entry("labeler.lease-ms", "1500"),
+                Map.entry("labeler.view-lease-ms", "1000"), Map.entry("labeler.human.labels-per-step", "4"),
+                Map.entry("labeler.http.port", "0"), Map.entry("labeler.http.host", "127.0.0.1")));
         service = new LabelerService(config).start();
         io = new KafkaTestIO(kafka.bootstrapServers());
     }
@@ -217,10 +224,43 @@ class LabelingApiTest {
         assertTrue(metrics.body().contains("prefstream_labeler_labels_total{kind=\"HUMAN\"} 1.0"), metrics.body());
         assertTrue(metrics.body().contains("prefstream_labeler_queue_depth 0.0"));
         assertTrue(metrics.body().contains("prefstream_labeler_lease_expiries_total"));
+        assertTrue(metrics.body().contains("prefstream_labeler_human_labels{labeler=\"bob\"} 1.0"), metrics.body());
+        var team = new JsonObject(call("GET", "api/v1/queue", "tok-alice", null).body()).getJsonObject("team");
+        assertEquals(1L, team.getLong("labels"));
+        assertEquals(new JsonObject().put("bob", 1L), team.getJsonObject("by_labeler"));
+        assertEquals(4, team.getInteger("labels_per_step"));
+        assertEquals(3L, team.getLong("needed_for_next_step"), "4 per step, 1 labeled");
     }
 
     @Test
     @Order(4)
+    void aViewIsHeldBrieflyTheFirstInteractionForTheLeaseAndTokenFileEditsApplyWithoutARestart() throws Exception {
+        assertEquals(200, call("GET", "api/v1/queue", "tok-dave", null).statusCode(), "dave is in the token file");
+        produceRequest("req-view", "1", "2");
+        var viewed = awaitNext("tok-alice");
+        assertEquals("req-view", viewed.getString("request_id"));
+        long viewMs = Instant.parse(viewed.getString("lease_expires_at")).toEpochMilli() - System.currentTimeMillis();
+        assertTrue(viewMs <= 1_000, "a view holds the request for labeler.view-lease-ms, not " + viewMs + " ms");
+        var engaged = call("POST", "api/v1/requests/req-view/lease", "tok-alice", null);
+        assertEquals(200, engaged.statusCode(), engaged.body());
+        long leaseMs = Instant.parse(new JsonObject(engaged.body()).getString("lease_expires_at")).toEpochMilli()
+                - System.currentTimeMillis();
+        assertTrue(leaseMs > 1_000 && leaseMs <= 1_500, "interaction holds it for labeler.lease-ms: " + leaseMs);
+        assertEquals(409, call("POST", "api/v1/requests/req-view/lease", "tok-bob", null).statusCode(), "never shown to bob");
+        assertEquals(201, call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-view\",\"choice\":\"A\"}")
+                .statusCode());
+        assertEquals(404, call("POST", "api/v1/requests/req-view/lease", "tok-alice", null).statusCode(), "labeled");
+
+        java.nio.file.Files.writeString(tokenFile, "erin:tok-erin\n");
+        java.nio.file.Files.setLastModifiedTime(tokenFile,
+                java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(5)));
+        assertEquals(401, call("GET", "api/v1/queue", "tok-dave", null).statusCode(), "dave revoked");
+        assertEquals(200, call("GET", "api/v1/queue", "tok-erin", null).statusCode(), "erin admitted");
+        assertEquals(200, call("GET", "api/v1/queue", "tok-alice", null).statusCode(), "labeler.tokens unchanged");
+    }
+
+    @Test
+    @Order(5)
     void undecodableRequestsAreDeadLetteredAndTheFeedGoesOn() throws Exception {
         io.send(Topics.LABEL_REQUESTS.name(), "junk", "{\"not\":\"avro\"}".getBytes(UTF_8));
         produceRequest("req-2", "a", "b");
@@ -242,7 +282,7 @@ class LabelingApiTest {
      * clicking "A is better" and pressing "2" write labels that name the completions shown as A and B.
      */
     @Test
-    @Order(5)
+    @Order(6)
     void webUiShowsModelTextSafelyAndLabelsReachKafka() throws Exception {
         var browser = HeadlessChromium.startOrSkip(dataDir.resolve("chromium-profile"));
         String script = "<script>window.__pwned=1</script>";
@@ -266,6 +306,9 @@ class LabelingApiTest {
             assertEquals(0L, page.script("return document.querySelectorAll('#completion-a *, #completion-b *').length"));
             assertEquals("7+8=", page.prompt());
             page.awaitRemaining("2 left for you");
+            page.awaitText("lease", "Held for you until");
+            page.click("rationale");   // the first interaction keeps the request for the full lease
+            page.awaitText("lease", "Reserved for you until");
             page.click("btn-a");
 
             page.awaitCompletionA(t -> t.equals("first") || t.equals("second"));
@@ -273,6 +316,8 @@ class LabelingApiTest {
             page.awaitRemaining("1 left for you");
             page.press("2");
             page.awaitStatus("Nothing to label right now");
+            page.awaitText("team", "Team: 4 labels (alice 1, bob 1, carol 2); 4 more for the trainer's next step "
+                    + "(it needs 4 per step).");
 
             var decoder = new AvroDecoder<>(Label.class, SchemaRegistries.mockScope(SCOPE));
             var labels = io.await(Topics.LABELS.name(), r -> decoder.decode(r).getLabelerId().equals("carol"), 2,

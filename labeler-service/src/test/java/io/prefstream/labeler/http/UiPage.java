@@ -47,6 +47,10 @@ final class UiPage {
         wait.until(d -> text("status").startsWith(prefix));
     }
 
+    void awaitText(String id, String prefix) {
+        wait.until(d -> text(id).startsWith(prefix));
+    }
+
     void awaitRemaining(String prefix) {
         wait.until(d -> text("remaining").startsWith(prefix));
     }

@@ -71,6 +71,48 @@ class RequestQueueTest {
     }
 
     @Test
+    void aViewedRequestIsHeldBrieflyAndTheFirstInteractionHoldsItForTheFullLease() {
+        var q = new RequestQueue(1, Duration.ofMillis(1_000), Duration.ofMillis(100), 100, clock::get, meters);
+        q.offer(request("r1", 100_000), P0, 0);
+        q.offer(request("r2", 100_000), P0, 1);
+        assertEquals(10_100, q.next("alice").orElseThrow().expiresAtMs(), "a page load holds r1 for 100 ms");
+        clock.addAndGet(150);   // alice left the page open and walked away
+        assertEquals("r1", q.next("bob").orElseThrow().request().getRequestId(), "bob gets r1 after 150 ms");
+        assertEquals(11_150, q.extend("r1", "bob"), "bob clicked at 10 150: lease-ms from now");
+        clock.addAndGet(500);
+        assertEquals("r2", q.next("carol").orElseThrow().request().getRequestId(), "bob's extended lease holds r1");
+        var taken = assertThrows(LabelingConflict.class, () -> q.extend("r1", "alice"));
+        assertEquals("your lease on request r1 expired and others hold all its slots", taken.getMessage());
+        var never = assertThrows(LabelingConflict.class, () -> q.extend("r2", "bob"));
+        assertEquals(LabelingConflict.Kind.CONFLICT, never.kind());
+        assertEquals(LabelingConflict.Kind.NOT_FOUND, assertThrows(LabelingConflict.class,
+                () -> q.extend("nope", "bob")).kind());
+    }
+
+    @Test
+    void theTeamsProgressCountsLabelsPerLabelerWithAgreementAndExportsThem() {
+        var q = queue(2);
+        for (String id : List.of("r1", "r2", "r3")) {
+            q.offer(request(id, 100_000), P0, Long.parseLong(id.substring(1)));
+        }
+        for (String id : List.of("r1", "r2")) {   // alice and bob agree on r1 and disagree on r2
+            var a = q.next("alice").orElseThrow();
+            var b = q.next("bob").orElseThrow();
+            q.commit(q.reserve(id, "alice"), preferring(a, 0));
+            q.commit(q.reserve(id, "bob"), preferring(b, id.equals("r1") ? 0 : 2));
+        }
+        var c = q.next("carol").orElseThrow();
+        q.commit(q.reserve("r3", "carol"), preferring(c, 2));
+        var team = q.team();
+        assertEquals(Map.of("alice", 2L, "bob", 2L, "carol", 1L), team.labelsByLabeler());
+        assertEquals(5, team.labels());
+        assertEquals(2, team.comparedPairs());
+        assertEquals(Optional.of(0.5), team.agreement());
+        assertEquals(2.0, meters.get(RequestQueue.HUMAN_LABELS).tag("labeler", "alice").gauge().value());
+        assertEquals(1.0, meters.get(RequestQueue.HUMAN_LABELS).tag("labeler", "carol").gauge().value());
+    }
+
+    @Test
     void severalVotesPerRequestFromDistinctLabelersAndTheirAgreement() {
         var q = queue(2);
         q.offer(request("r1", 100_000), P0, 0);

@@ -329,6 +329,36 @@ class LabelJoinTopologyTest {
                 new IndexPair(1, 0, "HUMAN", 1.0)), close.get(0).getPairs());
     }
 
+    @Test
+    void peopleAreOnlyAskedAboutDifferentTextsAndIdenticalCompletionsAreATieRecordedAtOnce() {
+        start(Map.of("join.required-kinds", "RULE", "labeler.human.route", "all", "labeler.human.votes", "2",
+                "join.min-human-votes", "2"));
+        // The seeded random pair of "dup" is two of the "91"s; the request must compare 91 with 19.
+        String id = java.util.stream.IntStream.range(0, 100).mapToObj(n -> "dup-" + n)
+                .filter(r -> java.util.Arrays.equals(HumanRouting.randomPair(r, 3), new int[] {0, 1}))
+                .findFirst().orElseThrow();
+        send(rollout(id, "72+19=", "91", "91", "19"));
+        send(scores("rule-" + id, id, LabelKind.RULE, "rule:arithmetic", 1.0, 1.0, 0.0));
+        var reqs = requested();
+        assertEquals(1, reqs.size());
+        var texts = reqs.get(0).getCandidates().stream().map(c -> c.getText()).toList();
+        assertEquals(2, java.util.Set.copyOf(texts).size(), "two different texts: " + texts);
+        assertTrue(texts.contains("19"), texts.toString());
+
+        send(rollout("same", "45+46=", "91", "91", "91"));
+        send(scores("rule-same", "same", LabelKind.RULE, "rule:arithmetic", 1.0, 1.0, 1.0));
+        assertTrue(requested().isEmpty(), "nobody is asked to compare 91 with 91");
+        var out = emitted();
+        assertEquals(1, out.size(), "emitted at once, not at the timeout");
+        var lr = out.get(0);
+        assertEquals("same", lr.getRollout().getId());
+        assertEquals(EmitReason.POLICY_MET, lr.getEmittedReason());
+        assertEquals(2, lr.getLabelCount());
+        assertEquals(List.of(new PairTally(LabelKind.HUMAN, 0, 1, 0, 0, 1, 0)), lr.getSummary().getVotes());
+        assertEquals(List.of(), lr.getPairs(), "a tie teaches nothing");
+        assertEquals(1.0, metrics.count("prefstream.join.identical.ties"));
+    }
+
     private static void assertArrayEquals3(double[] expected, double[] actual) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {

@@ -1,24 +1,37 @@
 package io.prefstream.launcher.load;
 
-import io.prefstream.launcher.load.InvalidInputException.LineProblem;
+import io.prefstream.generator.InvalidPromptException;
+import io.prefstream.generator.JsonlPromptLoader;
+import io.prefstream.generator.PromptFileException;
+import io.prefstream.generator.PromptFileException.Problem;
+import io.prefstream.generator.PromptTokens;
+import io.prefstream.model.tokenizer.Tokenizer;
+import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.tasks.Task;
 import io.prefstream.tasks.Tasks;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The second validation pass of {@code prompts load}, after the generator's
- * {@code JsonlPromptLoader} accepted the file's shape: a prompt of a registered task must be one
- * that task can score (its gold reward accepts it, e.g. arithmetic needs {@code a+b=}), otherwise
- * no rule labeler could ever label its rollouts. Prompts of unregistered tasks (for human or
- * reward-model labeling) pass.
+ * Validation of {@code prompts load}: the generator's {@link JsonlPromptLoader} checks each line's
+ * shape, then every prompt must pass the rules its consumers apply, so nothing accepted here is
+ * dead-lettered later:
+ * <ul>
+ *   <li>a registered task's gold reward must accept the prompt (e.g. arithmetic needs {@code a+b=}),
+ *       else no rule labeler could label its rollouts;</li>
+ *   <li>a registered task's tokenizer must encode it under the generator's {@link PromptTokens}
+ *       rules (chat {@code messages} need a chat template, which task tokenizers lack);</li>
+ *   <li>a task name that is not registered is rejected, naming the known tasks.</li>
+ * </ul>
+ * With {@code customPolicy} the prompts are for a policy the user brought (a Hugging Face folder
+ * with its own tokenizer, labeled by humans or a reward model): any task name is accepted and the
+ * task tokenizer is not applied; the generator checks the policy's tokenizer itself. The context
+ * length rule depends on the served model and is left to the generator.
  */
 public final class TaskPromptCheck {
 
@@ -26,44 +39,56 @@ public final class TaskPromptCheck {
     }
 
     /**
-     * @param prompts the loader's prompts, in file order (one per non-blank line)
-     * @throws InvalidInputException naming every prompt its task rejects, by line number
+     * Every prompt of {@code file}, or every problem of every line.
+     *
+     * @param defaultTask  task of lines without a {@code task} field (the user's {@code --task})
+     * @param customPolicy the user's {@code --custom-policy}
+     * @throws PromptFileException listing every bad line, shape and task problems together, in line order
      */
-    public static void check(Path file, List<Prompt> prompts) {
-        var tasks = new HashMap<String, Task>();
+    public static List<Prompt> read(Path file, String defaultTask, boolean customPolicy) {
+        Map<String, Task> tasks = new HashMap<>();
         Tasks.all().forEach(t -> tasks.put(t.name(), t));
-        List<Integer> lineNumbers = nonBlankLineNumbers(file);
-        var problems = new ArrayList<LineProblem>();
-        for (int i = 0; i < prompts.size(); i++) {
-            Prompt prompt = prompts.get(i);
-            Task task = tasks.get(prompt.getTask());
-            if (task == null) {
-                continue;
-            }
-            try {
-                task.goldReward(prompt.getText(), "");
-            } catch (IllegalArgumentException e) {
-                int line = i < lineNumbers.size() ? lineNumbers.get(i) : 0;
-                problems.add(new LineProblem(line, "not a valid " + task.name() + " prompt: " + e.getMessage()));
+        if (!customPolicy && !tasks.containsKey(defaultTask)) {
+            throw new IllegalArgumentException("--task '" + defaultTask + "' is not a registered task; expected one of "
+                    + Tasks.names() + ", or pass --custom-policy when the prompts are for a policy you brought");
+        }
+        JsonlPromptLoader.Lines lines = JsonlPromptLoader.readLines(file, defaultTask);
+        var problems = new ArrayList<>(lines.problems());
+        var tokenizers = new HashMap<String, Tokenizer>();
+        for (int i = 0; i < lines.prompts().size(); i++) {
+            String reason = problem(lines.prompts().get(i), tasks, tokenizers, customPolicy);
+            if (reason != null) {
+                problems.add(new Problem(lines.lineNumbers().get(i), reason));
             }
         }
         if (!problems.isEmpty()) {
-            throw new InvalidInputException(file, problems);
+            problems.sort(Comparator.comparingInt(Problem::line));
+            throw new PromptFileException(file, problems, null);
         }
+        return lines.prompts();
     }
 
-    private static List<Integer> nonBlankLineNumbers(Path file) {
+    private static String problem(Prompt prompt, Map<String, Task> tasks, Map<String, Tokenizer> tokenizers,
+            boolean customPolicy) {
+        Task task = tasks.get(prompt.getTask());
+        if (task == null) {
+            return customPolicy ? null : "task '" + prompt.getTask() + "' is not a registered task; expected one of "
+                    + Tasks.names() + ", or pass --custom-policy when the prompts are for a policy you brought";
+        }
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            var out = new ArrayList<Integer>();
-            for (int i = 0; i < lines.size(); i++) {
-                if (!lines.get(i).isBlank()) {
-                    out.add(i + 1);
-                }
-            }
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot read " + file, e);
+            task.goldReward(prompt.getText(), "");
+        } catch (IllegalArgumentException e) {
+            return "not a valid " + task.name() + " prompt: " + e.getMessage();
+        }
+        if (customPolicy) {
+            return null;
+        }
+        try {
+            PromptTokens.tokens(prompt, tokenizers.computeIfAbsent(task.name(),
+                    n -> Tokenizers.forSpec(task.tokenizerSpec())));
+            return null;
+        } catch (InvalidPromptException e) {
+            return "the " + task.name() + " policy would reject it as " + e.reason() + ": " + e.getMessage();
         }
     }
 }

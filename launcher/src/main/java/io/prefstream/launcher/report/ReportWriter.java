@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -112,38 +113,122 @@ public final class ReportWriter {
         return array;
     }
 
+    /** Trailing window of the loss curve's moving average, in TRAIN records (one per trainer step). */
+    static final int LOSS_WINDOW = 20;
+    /** Step ranges of the gold-reward-vs-KL scatter, each its own colour, light (early) to dark (late). */
+    static final int FRONTIER_BINS = 4;
+
     private static List<Plot> plots(Path dir, RunSummary summary, RunMetrics metrics) throws IOException {
         List<RunMetrics.Point> evals = metrics.of(MetricsKind.EVAL);
         List<RunMetrics.Point> train = metrics.of(MetricsKind.TRAIN);
         var plots = new ArrayList<Plot>();
+        Reference ref = reference(evals, "gold_reward", summary.reference().goldRewardMean(), summary.reference().n());
 
         XYChart reward = chart("Gold reward vs step (held-out prompts)", "trainer step", "mean gold reward");
-        addLine(reward, "trainer eval", evals, p -> p.step(), p -> p.get("gold_reward"));
-        double refReward = referenceValue(evals, "gold_reward", summary.reference().goldRewardMean());
-        addReference(reward, "π_ref", refReward, evals, train);
+        addLine(reward, "trainer eval" + promptsOf(evals), evals, p -> p.step(), p -> p.get("gold_reward"));
+        addReference(reward, ref, evals, train);
         plots.add(save(dir, "gold_reward_vs_step.png", reward));
 
-        XYChart frontier = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
-        var withKl = evals.stream().filter(p -> Double.isFinite(StatusLine.klOf(p))).toList();
-        addLine(frontier, "trainer eval", withKl, StatusLine::klOf, p -> p.get("gold_reward"));
-        XYSeries ref = frontier.addSeries("π_ref", new double[] {0},
-                new double[] {referenceValue(evals, "gold_reward", summary.reference().goldRewardMean())});
-        ref.setMarker(SeriesMarkers.DIAMOND);
-        ref.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
-        plots.add(save(dir, "gold_reward_vs_kl.png", frontier));
+        plots.add(save(dir, "gold_reward_vs_kl.png", frontier(evals, ref)));
 
         if (!Double.isNaN(summary.reference().accuracy())) {   // tasks without exact answers (sentiment) have no such plot
             XYChart accuracy = chart("Exact accuracy vs step (held-out prompts)", "trainer step", "accuracy");
-            addLine(accuracy, "trainer eval", evals, p -> p.step(), p -> p.get("accuracy"));
-            addReference(accuracy, "π_ref", referenceValue(evals, "accuracy", summary.reference().accuracy()), evals,
-                    train);
+            addLine(accuracy, "trainer eval" + promptsOf(evals), evals, p -> p.step(), p -> p.get("accuracy"));
+            addReference(accuracy, reference(evals, "accuracy", summary.reference().accuracy(),
+                    summary.reference().n()), evals, train);
             plots.add(save(dir, "accuracy_vs_step.png", accuracy));
         }
 
-        XYChart loss = chart("Training loss vs step", "trainer step", "loss");
-        addLine(loss, "loss", train, p -> p.step(), p -> p.get("loss"));
-        plots.add(save(dir, "loss_vs_step.png", loss));
+        plots.add(save(dir, "loss_vs_step.png", loss(train)));
         return plots;
+    }
+
+    /**
+     * π_ref's value on the curves and where it comes from: the trainer's evaluation at step 0 (of
+     * π_ref, on the same held-out prompts and seed as every later evaluation), else the launcher's
+     * own (another number of prompts, so a different value).
+     */
+    record Reference(double value, String label) {
+    }
+
+    static Reference reference(List<RunMetrics.Point> evals, String metric, double launcherValue, int launcherPrompts) {
+        return evals.stream().filter(p -> p.step() == 0 && Double.isFinite(p.get(metric))).findFirst()
+                .map(p -> new Reference(p.get(metric), "π_ref, step-0 eval" + promptsOf(List.of(p))))
+                .orElse(new Reference(launcherValue, "π_ref, launcher eval (" + launcherPrompts + " prompts)"));
+    }
+
+    /** " (N prompts)" from the evaluations' {@code eval_prompts}, or nothing when they do not say. */
+    private static String promptsOf(List<RunMetrics.Point> evals) {
+        return evals.stream().mapToDouble(p -> p.get("eval_prompts")).filter(Double::isFinite).findFirst()
+                .stream().mapToObj(n -> " (" + (long) n + " prompts)").findFirst().orElse("");
+    }
+
+    /**
+     * Gold reward against KL as a scatter (no line: successive evaluations need not move along the
+     * frontier), one series per step range so the legend tells early from late, and π_ref at KL 0.
+     */
+    static XYChart frontier(List<RunMetrics.Point> evals, Reference ref) {
+        XYChart chart = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
+        var points = evals.stream().filter(p -> Double.isFinite(StatusLine.klOf(p))
+                && Double.isFinite(p.get("gold_reward"))).sorted(Comparator.comparingLong(
+                RunMetrics.Point::step)).toList();
+        int bins = Math.min(FRONTIER_BINS, points.size());
+        for (int b = 0; b < bins; b++) {
+            var bin = points.subList(b * points.size() / bins, (b + 1) * points.size() / bins);
+            XYSeries series = chart.addSeries("steps " + bin.get(0).step() + "–" + bin.get(bin.size() - 1).step(),
+                    bin.stream().mapToDouble(StatusLine::klOf).toArray(),
+                    bin.stream().mapToDouble(p -> p.get("gold_reward")).toArray());
+            series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            series.setMarker(SeriesMarkers.CIRCLE);
+            float shade = bins == 1 ? 1f : b / (float) (bins - 1);   // 0 = earliest, 1 = latest
+            series.setMarkerColor(new Color(Math.round(170 - 160 * shade), Math.round(200 - 150 * shade),
+                    Math.round(255 - 95 * shade)));
+        }
+        if (Double.isFinite(ref.value())) {
+            XYSeries r = chart.addSeries(ref.label(), new double[] {0}, new double[] {ref.value()});
+            r.setMarker(SeriesMarkers.DIAMOND);
+            r.setMarkerColor(Color.GRAY);
+            r.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+        }
+        return chart;
+    }
+
+    /** The per-step loss as a thin line without markers, and its trailing moving average of {@value #LOSS_WINDOW}. */
+    static XYChart loss(List<RunMetrics.Point> train) {
+        XYChart chart = chart("Training loss vs step", "trainer step", "loss");
+        var finite = train.stream().filter(p -> Double.isFinite(p.get("loss"))).toList();
+        if (finite.isEmpty()) {
+            return chart;
+        }
+        double[] x = finite.stream().mapToDouble(RunMetrics.Point::step).toArray();
+        double[] y = finite.stream().mapToDouble(p -> p.get("loss")).toArray();
+        XYSeries raw = chart.addSeries("loss per step", x, y);
+        raw.setMarker(SeriesMarkers.NONE);
+        raw.setLineColor(new Color(170, 190, 230));
+        raw.setLineWidth(1f);
+        XYSeries smooth = chart.addSeries("moving average of " + LOSS_WINDOW + " steps", x,
+                movingAverage(y, LOSS_WINDOW));
+        smooth.setMarker(SeriesMarkers.NONE);
+        smooth.setLineColor(new Color(20, 60, 160));
+        smooth.setLineWidth(2.5f);
+        return chart;
+    }
+
+    /** Trailing mean: {@code out[i] = mean(y[max(0, i−w+1) .. i])} (the first w−1 average what there is). */
+    static double[] movingAverage(double[] y, int window) {
+        if (window < 1) {
+            throw new IllegalArgumentException("moving-average window must be >= 1, found " + window);
+        }
+        double[] out = new double[y.length];
+        double sum = 0;
+        for (int i = 0; i < y.length; i++) {
+            sum += y[i];
+            if (i >= window) {
+                sum -= y[i - window];
+            }
+            out[i] = sum / Math.min(i + 1, window);
+        }
+        return out;
     }
 
     private static XYChart chart(String title, String x, String y) {
@@ -164,24 +249,16 @@ public final class ReportWriter {
         chart.addSeries(name, finite.stream().mapToDouble(x).toArray(), finite.stream().mapToDouble(y).toArray());
     }
 
-    /**
-     * π_ref's value on the curve's own prompts: the trainer's evaluation at step 0 (of π_ref, on
-     * the same held-out prompts and seed as every later evaluation), else the launcher's own.
-     */
-    private static double referenceValue(List<RunMetrics.Point> evals, String metric, double fallback) {
-        return evals.stream().filter(p -> p.step() == 0 && Double.isFinite(p.get(metric))).findFirst()
-                .map(p -> p.get(metric)).orElse(fallback);
-    }
-
     /** A dashed horizontal line at π_ref's value across the plotted step range. */
-    private static void addReference(XYChart chart, String name, double value, List<RunMetrics.Point> evals,
+    private static void addReference(XYChart chart, Reference ref, List<RunMetrics.Point> evals,
                                      List<RunMetrics.Point> train) {
+        double value = ref.value();
         if (!Double.isFinite(value)) {
             return;
         }
         double last = Math.max(1, java.util.stream.Stream.concat(evals.stream(), train.stream())
                 .mapToLong(RunMetrics.Point::step).max().orElse(1));
-        XYSeries series = chart.addSeries(name, new double[] {0, last}, new double[] {value, value});
+        XYSeries series = chart.addSeries(ref.label(), new double[] {0, last}, new double[] {value, value});
         series.setMarker(SeriesMarkers.NONE);
         series.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                 new float[] {6f, 6f}, 0f));
@@ -193,7 +270,7 @@ public final class ReportWriter {
         // report of an interrupted (Ctrl-C) run is written from inside the shutdown.
         ImageIO.setUseCache(false);
         boolean hasData = chart.getSeriesMap().values().stream().anyMatch(s -> s.getXData().length > 0
-                && !s.getName().equals("π_ref"));
+                && !s.getName().startsWith("π_ref"));
         if (!hasData) {
             Files.deleteIfExists(dir.resolve(file));
             return new Plot(file, chart.getTitle(), false);
@@ -224,9 +301,12 @@ public final class ReportWriter {
                 .append("\">summary.json</a>.</p>\n");
         sb.append(samples(summary));
         sb.append("<h2>Plots</h2>\n<p>Curves are the trainer's periodic evaluations (its own held-out prompts, "
-                + "the same prompts and seed every time; π_ref is its evaluation at step 0). The table above is the "
-                + "launcher's evaluation of π_ref and of the final policy on ").append(summary.reference().n())
-                .append(" held-out prompts.</p>\n");
+                + "the same prompts and seed every time; π_ref is its evaluation at step 0, and each legend gives "
+                + "its number of prompts). The table above is the launcher's evaluation of π_ref and of the final "
+                + "policy on ").append(summary.reference().n()).append(" held-out prompts, so π_ref's value there "
+                + "differs from the curves' by sampling noise. The KL plot is a scatter, coloured by step range "
+                + "(light: early, dark: late); the loss plot shows each step and a moving average of ")
+                .append(LOSS_WINDOW).append(" steps.</p>\n");
         for (Plot p : plots) {
             if (p.written()) {
                 sb.append("<h3>").append(escape(p.title())).append("</h3>\n<img src=\"").append(p.file())
