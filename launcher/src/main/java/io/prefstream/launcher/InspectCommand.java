@@ -1,16 +1,12 @@
 package io.prefstream.launcher;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.lm.Greedy;
 import io.prefstream.model.lm.Sampler;
-import io.prefstream.model.nn.NoGrad;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -120,21 +116,19 @@ public final class InspectCommand implements Callable<Integer> {
 
     /** {@code log softmax(z_t)[ids[t+1]]} for t = 0..T−2 from one full forward pass. */
     static double[] nextTokenLogProbs(CausalLm lm, int[] ids) {
-        int t = ids.length;
-        long[] tokens = Arrays.stream(ids).asLongStream().toArray();
-        long[] positions = new long[t];
-        float[] mask = new float[t];
-        for (int i = 0; i < t; i++) {
-            positions[i] = i;
-            mask[i] = 1f;
-        }
-        double[] out = new double[t - 1];
-        try (NoGrad ignored = NoGrad.enter(); NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch")) {
-            NDArray logp = lm.logits(scope.create(tokens, new Shape(1, t)), scope.create(positions, new Shape(1, t)),
-                    scope.create(mask, new Shape(1, t)), null).logSoftmax(-1);                       // (1, T, V)
-            for (int i = 0; i < t - 1; i++) {
-                out[i] = logp.getFloat(0, i, ids[i + 1]);
+        float[] logits = lm.sequenceLogits(ids);                                                     // (T, V)
+        int v = lm.config().vocabSize();
+        double[] out = new double[ids.length - 1];
+        for (int t = 0; t < out.length; t++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < v; i++) {
+                max = Math.max(max, logits[t * v + i]);
             }
+            double sum = 0;
+            for (int i = 0; i < v; i++) {
+                sum += Math.exp(logits[t * v + i] - max);
+            }
+            out[t] = logits[t * v + ids[t + 1]] - max - Math.log(sum);
         }
         return out;
     }

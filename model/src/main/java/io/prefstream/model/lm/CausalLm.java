@@ -7,6 +7,7 @@ import io.prefstream.model.LmConfig;
 import io.prefstream.model.TransformerModel;
 import io.prefstream.model.nn.Architecture;
 import io.prefstream.model.nn.KvCache;
+import io.prefstream.model.nn.NoGrad;
 import io.prefstream.model.nn.ParameterInit;
 import io.prefstream.model.nn.ParameterStore;
 import io.prefstream.model.nn.Transformer;
@@ -59,6 +60,27 @@ public final class CausalLm extends TransformerModel {
      */
     public NDArray logits(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
         return Architecture.of(config()).logits(parameters(), config(), tokens, positions, keyMask, cache);  // (B, T, V)
+    }
+
+    /**
+     * Logits of one unpadded sequence ({@code ids} at positions 0..T−1), without a graph: (T, V)
+     * row-major, for tools and tests that look at a single text.
+     */
+    public float[] sequenceLogits(int[] ids) {
+        int t = ids.length;
+        long[] tokens = new long[t];
+        long[] positions = new long[t];
+        float[] mask = new float[t];
+        for (int i = 0; i < t; i++) {
+            tokens[i] = ids[i];
+            positions[i] = i;
+            mask[i] = 1f;
+        }
+        try (NoGrad ignored = NoGrad.enter();
+                ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager(device(), "PyTorch")) {
+            return logits(scope.create(tokens, new Shape(1, t)), scope.create(positions, new Shape(1, t)),
+                    scope.create(mask, new Shape(1, t)), null).toFloatArray();                       // (1, T, V)
+        }
     }
 
     /** A deep copy on the same device that records no gradients: the frozen reference π_ref. */

@@ -3,10 +3,7 @@ package io.prefstream.model.lm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.prefstream.model.TestModels;
-import io.prefstream.model.nn.NoGrad;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -49,23 +46,13 @@ class SamplerDistributionTest {
     }
 
     private static double[] lastLogits(CausalLm lm, int[] prompt) {
-        int t = prompt.length;
-        long[] tok = Arrays.stream(prompt).asLongStream().toArray();
-        long[] pos = new long[t];
-        float[] mask = new float[t];
-        for (int i = 0; i < t; i++) {
-            pos[i] = i;
-            mask[i] = 1;
+        float[] all = lm.sequenceLogits(prompt);                                                    // (T, V)
+        int v = lm.config().vocabSize();
+        double[] d = new double[v];
+        for (int i = 0; i < v; i++) {
+            d[i] = all[(prompt.length - 1) * v + i];
         }
-        try (NoGrad ignored = NoGrad.enter(); NDManager m = NDManager.newBaseManager(lm.device(), "PyTorch")) {
-            float[] f = lm.logits(m.create(tok, new Shape(1, t)), m.create(pos, new Shape(1, t)), m.create(mask, new Shape(1, t)),
-                    null).get("0, -1, :").toFloatArray();
-            double[] d = new double[f.length];
-            for (int i = 0; i < f.length; i++) {
-                d[i] = f[i];
-            }
-            return d;
-        }
+        return d;
     }
 
     /** softmax(z/τ + m), then top-k, then top-p over the tokens sorted by probability, renormalised. */
