@@ -66,15 +66,7 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
      * VADER reward (best vs worst).
      */
     static RunProfile sentiment() {
-        var services = new LinkedHashMap<String, String>();
-        services.put("trainer.beta", "0.1");
-        services.put("trainer.lr", "5e-5");
-        services.put("trainer.lr-schedule", "cosine");
-        services.put("trainer.warmup-steps", "10");
-        services.put("trainer.checkpoint-every", "5");
-        services.put("trainer.eval-every", "25");
-        services.put("trainer.eval-prompts", "128");
-        services.put("trainer.export-hf", "true");
+        var services = trainer("5e-5", 10, 25, 128, true);
         services.putAll(pacing(16, 1.0, 8));
         return new RunProfile("default", RunProfile::sentimentModel,
                 new SftOptions(550, 64, 2e-3, 40, 0.1, AdamWOptions.defaults(), 0), 13_000,
@@ -85,15 +77,7 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
 
     /** Tests: the sentiment task with a 2-layer width-64 Llama and a short SFT. */
     static RunProfile sentimentTiny() {
-        var services = new LinkedHashMap<String, String>();
-        services.put("trainer.beta", "0.1");
-        services.put("trainer.lr", "1e-4");
-        services.put("trainer.lr-schedule", "cosine");
-        services.put("trainer.warmup-steps", "2");
-        services.put("trainer.checkpoint-every", "5");
-        services.put("trainer.eval-every", "10");
-        services.put("trainer.eval-prompts", "32");
-        services.put("trainer.export-hf", "true");
+        var services = trainer("1e-4", 2, 10, 32, true);
         services.putAll(pacing(8, 1.0, 4));
         return new RunProfile("tiny", vocab -> LmConfig.llama(vocab, 64, 2, 4, 2, 128, 64, 10000.0),
                 new SftOptions(150, 32, 3e-3, 10, 0.1, AdamWOptions.defaults(), 0), 2_000,
@@ -116,14 +100,7 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
      * than pure online data.
      */
     static RunProfile standard() {
-        var services = new LinkedHashMap<String, String>();
-        services.put("trainer.beta", "0.1");
-        services.put("trainer.lr", "1e-4");
-        services.put("trainer.lr-schedule", "cosine");
-        services.put("trainer.warmup-steps", "10");
-        services.put("trainer.checkpoint-every", "5");
-        services.put("trainer.eval-every", "50");
-        services.put("trainer.eval-prompts", "128");
+        var services = trainer("1e-4", 10, 50, 128, false);
         services.putAll(pacing(32, 1.0, 8));
         return new RunProfile("default", LmConfig::arithmetic,
                 new SftOptions(1500, 64, 3e-3, 100, 0.1, AdamWOptions.defaults(), 0), 20_000,
@@ -138,20 +115,34 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
      * the outcome was within noise and the test flaked.
      */
     static RunProfile tiny() {
-        var services = new LinkedHashMap<String, String>();
-        services.put("trainer.beta", "0.1");
-        services.put("trainer.lr", "1e-4");
-        services.put("trainer.lr-schedule", "cosine");
-        services.put("trainer.warmup-steps", "2");
-        services.put("trainer.checkpoint-every", "5");
-        services.put("trainer.eval-every", "20");
-        services.put("trainer.eval-prompts", "64");
+        var services = trainer("1e-4", 2, 20, 64, false);
         services.putAll(pacing(16, 1.0, 8));
         return new RunProfile("tiny", LmConfig::tiny,
                 new SftOptions(1200, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0), 5_000,
                 new OfflinePreferenceSet.Options(256, 4, 1), new OfflinePreferenceSet.Options(256, 4, 1),
                 new RewardModelTraining.Options(100, 32, 1e-3, 5, 0),
                 256, 150, 64, services);
+    }
+
+    /**
+     * The trainer's settings of a profile: β 0.1, cosine learning rate with warm-up, a checkpoint
+     * (and policy version) every 5 steps, periodic evaluation; {@code exportHf} writes each
+     * checkpoint of a Hugging Face policy as a Hugging Face folder.
+     */
+    private static Map<String, String> trainer(String lr, int warmupSteps, int evalEvery, int evalPrompts,
+            boolean exportHf) {
+        var m = new LinkedHashMap<String, String>();
+        m.put("trainer.beta", "0.1");
+        m.put("trainer.lr", lr);
+        m.put("trainer.lr-schedule", "cosine");
+        m.put("trainer.warmup-steps", Integer.toString(warmupSteps));
+        m.put("trainer.checkpoint-every", "5");
+        m.put("trainer.eval-every", Integer.toString(evalEvery));
+        m.put("trainer.eval-prompts", Integer.toString(evalPrompts));
+        if (exportHf) {
+            m.put("trainer.export-hf", "true");
+        }
+        return m;
     }
 
     /**
