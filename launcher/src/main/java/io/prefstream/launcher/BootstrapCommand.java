@@ -66,8 +66,8 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var runProfile = RunProfile.forTask(profile, task);
-        var taskImpl = Tasks.byName(task);
-        var deviceSetting = DeviceSetting.parse(device);
+        var taskImpl = FlagValues.task(task);
+        var deviceSetting = FlagValues.device(device);
         PrintWriter out = spec.commandLine().getOut();
         try (var runLog = RunLog.to(dataDir.resolve("bootstrap.log"))) {
             var config = new CommonConfig(cluster.bootstrap(), cluster.registry(), "prefstream-bootstrap", 0, dataDir,

@@ -52,14 +52,14 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var taskImpl = Tasks.byName(task);
+        var taskImpl = FlagValues.task(task);
         if (n < 1 || n > taskImpl.evalPromptCount()) {
-            throw new IllegalArgumentException("--n must be in [1, " + taskImpl.evalPromptCount() + "] (the held-out "
+            throw new UsageException("--n must be in [1, " + taskImpl.evalPromptCount() + "] (the held-out "
                     + "prompts of task " + task + "), found " + n);
         }
         Path policyDir = PolicyOption.requireFolder(policy, "--policy");
         Path referenceDir = reference == null ? null : PolicyOption.requireFolder(reference, "--reference");
-        var deviceChoice = DeviceSetting.parse(device).resolve();
+        var deviceChoice = FlagValues.device(device).resolve();
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm pi = Checkpoints.loadPolicy(policyDir, deviceChoice);
                 CausalLm ref = referenceDir == null ? null : Checkpoints.loadPolicy(referenceDir, deviceChoice)) {

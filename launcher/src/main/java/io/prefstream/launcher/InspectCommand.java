@@ -58,19 +58,19 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (greedy < 0) {
-            throw new IllegalArgumentException("--greedy must be >= 0, found " + greedy);
+            throw new UsageException("--greedy must be >= 0, found " + greedy);
         }
         Path dir = PolicyOption.requireFolder(policy, "--policy");
-        Device dev = DeviceSetting.parse(device).resolve();
+        Device dev = FlagValues.device(device).resolve();
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm lm = Checkpoints.loadPolicy(dir, dev)) {
             var c = lm.config();
             int[] ids = lm.tokenizer().encodePrompt(text);
             if (ids.length == 0) {
-                throw new IllegalArgumentException("--text '" + text + "' encodes to no tokens");
+                throw new UsageException("--text '" + text + "' encodes to no tokens");
             }
             if (ids.length + Math.max(greedy, 1) - 1 > c.maxSeqLen()) {
-                throw new IllegalArgumentException("--text has " + ids.length + " tokens; with --greedy " + greedy
+                throw new UsageException("--text has " + ids.length + " tokens; with --greedy " + greedy
                         + " that needs " + (ids.length + Math.max(greedy, 1) - 1) + " positions, more than the model's "
                         + c.maxSeqLen());
             }

@@ -82,9 +82,9 @@ public final class PromptsCommand extends CommandGroup {
         @Override
         public Integer call() {
             if (count < 1) {
-                throw new IllegalArgumentException("--count must be at least 1, found " + count);
+                throw new UsageException("--count must be at least 1, found " + count);
             }
-            Task t = Tasks.byName(task);
+            Task t = FlagValues.task(task);
             long s = seed != null ? seed : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
             int written = write(cluster, PromptProducer.taskPrompts(t, count, s));
             spec.commandLine().getOut().printf("Produced %d %s prompts (seed %d) into %s%n", written, t.name(), s,

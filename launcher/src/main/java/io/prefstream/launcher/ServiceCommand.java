@@ -75,12 +75,12 @@ abstract class ServiceCommand implements Callable<Integer> {
         var all = new LinkedHashMap<String, String>(flagSettings());
         for (var e : overrides.entrySet()) {
             if (all.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("--set " + e.getKey() + " conflicts with a flag that sets it to "
+                throw new UsageException("--set " + e.getKey() + " conflicts with a flag that sets it to "
                         + all.get(e.getKey()) + "; give one of them");
             }
             all.put(e.getKey(), e.getValue());
         }
-        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(all)
+        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(all, "--set")
                 .load();
         PrintWriter out = spec.commandLine().getOut();
         if (printConfig) {

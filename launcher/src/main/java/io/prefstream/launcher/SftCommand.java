@@ -72,16 +72,16 @@ public final class SftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var taskImpl = Tasks.byName(task);
+        var taskImpl = FlagValues.task(task);
         var runProfile = RunProfile.forTask(profile, task);
-        var deviceChoice = DeviceSetting.parse(device).resolve();
+        var deviceChoice = FlagValues.device(device).resolve();
         SftOptions base = runProfile.sft();
         var options = new SftOptions(steps != null ? steps : base.steps(), batchSize != null ? batchSize : base.batchSize(),
                 lr != null ? lr : base.lr(), Math.max(1, Math.min(base.warmupSteps(), (steps != null ? steps : base.steps()) / 10)),
                 base.minLrRatio(), base.adamW(), seed);
         int corpus = corpusSize != null ? corpusSize : runProfile.sftCorpus();
         if (corpus < 1) {
-            throw new IllegalArgumentException("--corpus-size must be at least 1, found " + corpus);
+            throw new UsageException("--corpus-size must be at least 1, found " + corpus);
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();
