@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code prefstream eval}: held-out evaluation of a policy checkpoint, optionally against a reference. */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Evaluate a policy on held-out prompts: gold reward, accuracy, KL, win rate.",
         description = {"Sample one response per held-out prompt and report gold reward, exact accuracy and",
                 "mean length; with --reference also KL(pi||pi_ref) (Monte-Carlo and exact per-token) and",
                 "the win rate against the reference by gold reward (ties count half)."})

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  * they are, then re-imports it and checks that its logits are bit-identical.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Write a policy checkpoint as a verified Hugging Face model folder.",
         description = {"Write a policy checkpoint as a Hugging Face model folder (config.json, model.safetensors,",
                 "tokenizer.json, generation_config.json) and verify that re-importing it gives bit-identical",
                 "logits. --checkpoint is a checkpoint directory or a policy version found under --checkpoint-dir."})

@@ -18,7 +18,7 @@ final class FlagValues {
         try {
             return Tasks.byName(name);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("unknown --task '" + name + "'; expected one of " + Tasks.names(), e);
+            throw new UsageException("--task: " + e.getMessage(), e);
         }
     }
 

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  * transformers computes them), and the greedy continuation.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Show a model folder's family, size, token ids and log-probs of a text.",
         description = {"Load a Hugging Face model folder (or a Prefstream checkpoint) and show its family and size,",
                 "the token ids of --text, every next-token log-prob of the text (teacher-forced) and the greedy",
                 "continuation of --greedy tokens. With --json the last line is one JSON object with keys",

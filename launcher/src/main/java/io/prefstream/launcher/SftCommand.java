@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
  * family is saved as a complete Hugging Face folder.
  */
 @Command(name = "sft", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Train the reference policy pi_ref by supervised fine-tuning.",
         description = {"Train the reference policy (pi_ref) by supervised fine-tuning on a task's corpus",
                 "(deliberately noisy for arithmetic) and save a verified checkpoint; a Llama/Qwen2/GPT-2",
                 "policy is saved as a Hugging Face folder (config.json, model.safetensors, tokenizer.json)."})
