@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 // one line per subcommand class, in alphabetical order
                 BenchCommand.class,
                 BootstrapCommand.class,
+                CleanCommand.class,
                 DemoCommand.class,
                 EvalCommand.class,
                 ExportCommand.class,
