@@ -2,7 +2,6 @@ package io.prefstream.launcher;
 
 import io.prefstream.bench.generator.GeneratorBenchmark;
 import io.prefstream.launcher.logging.RunLog;
-import io.prefstream.model.DeviceSetting;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package io.prefstream.launcher;
 
 import io.prefstream.bench.sampler.SamplerBenchmark;
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import java.io.PrintWriter;

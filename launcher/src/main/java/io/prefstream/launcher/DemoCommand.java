@@ -26,7 +26,6 @@ import io.prefstream.platform.lag.ConsumerLagReader;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.MetricsKind;
 import io.prefstream.tasks.Task;
-import io.prefstream.tasks.Tasks;
 import io.prefstream.trainer.TrainerStatus;
 import io.prefstream.trainer.loop.CheckpointEvent;
 import java.io.PrintWriter;

@@ -1,10 +1,8 @@
 package io.prefstream.launcher;
 
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.PolicyEvaluator;
 import io.prefstream.model.lm.CausalLm;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,7 +1,6 @@
 package io.prefstream.launcher;
 
 import ai.djl.ndarray.NDManager;
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.CheckpointManifest;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.hf.HuggingFace;

@@ -7,7 +7,6 @@ import io.prefstream.launcher.load.TopicWriter;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.tasks.Task;
-import io.prefstream.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;

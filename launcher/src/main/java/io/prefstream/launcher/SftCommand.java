@@ -1,6 +1,5 @@
 package io.prefstream.launcher;
 
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.PolicyEvaluator;
@@ -8,7 +7,6 @@ import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.model.train.Sft;
 import io.prefstream.model.train.SftOptions;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;

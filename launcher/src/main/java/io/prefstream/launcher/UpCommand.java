@@ -11,7 +11,6 @@ import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.platform.config.CommonConfig;
 import java.util.LinkedHashMap;
 import io.prefstream.tasks.Task;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
