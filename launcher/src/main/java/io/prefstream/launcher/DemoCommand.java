@@ -240,6 +240,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     Double fraction, String humanToken, Device device, Path dir, PrintWriter out, boolean tty)
             throws Exception {
         long started = System.nanoTime();
+        com.fasterxml.jackson.databind.node.ObjectNode summaryJson;
         try (EmbeddedStack infra = EmbeddedStack.start(dir, 0, 0, 2)) {
             log.info("Embedded stack: Kafka {}, registry {}", infra.bootstrapServers(), infra.registryUrl());
             out.printf("embedded Kafka %s, schema registry %s%n", infra.bootstrapServers(), infra.registryUrl());
@@ -378,20 +379,21 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             if (failure != null) {
                 out.println("run ended early: " + failure);
             }
-            long size = RunDirectory.size(dir);
-            out.printf("run directory %s: %s (delete old runs with 'prefstream clean')%n", dir,
-                    RunDirectory.humanSize(size));
-            if (json) {
-                var summaryJson = summary.toJson();
-                summaryJson.put("run_dir_bytes", size);
-                if (failure != null) {
-                    summaryJson.put("error", failure);
-                }
-                out.println(summaryJson.toString());
+            summaryJson = summary.toJson();
+            if (failure != null) {
+                summaryJson.put("error", failure);
             }
-            out.flush();
-            return failure == null ? 0 : PrefstreamCommand.EXIT_FAILURE;
         }
+        // measured once the broker has stopped: a running broker's preallocated index files look 10 MB each
+        long size = RunDirectory.size(dir);
+        out.printf("run directory %s: %s (delete old runs with 'prefstream clean')%n", dir,
+                RunDirectory.humanSize(size));
+        if (json) {
+            summaryJson.put("run_dir_bytes", size);
+            out.println(summaryJson.toString());
+        }
+        out.flush();
+        return summaryJson.has("error") ? PrefstreamCommand.EXIT_FAILURE : 0;
     }
 
     /** Ctrl-C: ask the run to stop, then wait for it to close the services and write its report. */

@@ -57,6 +57,10 @@ class DemoCommandTest {
         assertTrue(csv.stream().filter(l -> l.startsWith("EVAL,")).count() >= 2, "evaluations at start and end");
         assertTrue(Files.readString(run.resolve("prefstream.log")).contains("Trainer started"));
         assertTrue(result.out().contains("exact accuracy"), result.out());
+        long bytes = summary.get("run_dir_bytes").asLong();
+        assertTrue(bytes > 100_000, "broker log, checkpoints and report: " + bytes + " bytes");
+        assertTrue(result.out().contains("run directory " + run + ": " + RunDirectory.humanSize(bytes)
+                + " (delete old runs with 'prefstream clean')"), result.out());
     }
 
     /**
