@@ -2,7 +2,6 @@ package io.prefstream.launcher;
 
 import io.prefstream.bench.generator.GeneratorBenchmark;
 import io.prefstream.launcher.logging.RunLog;
-import io.prefstream.model.DeviceSetting;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +59,7 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
         var d = GeneratorBenchmark.Options.defaults();
         var shape = GeneratorBenchmark.Options.modelShape(dModel, layers);
         var options = new GeneratorBenchmark.Options(shape, prompts, warmup, batchSize, samples,
-                maxNewTokens, rounds, d.seed(), DeviceSetting.parse(device));
+                maxNewTokens, rounds, d.seed(), FlagValues.device(device));
         Path logFile = Files.createTempFile("prefstream-bench-generator-", ".log");
         GeneratorBenchmark.Result result;
         try (var runLog = RunLog.to(logFile)) {

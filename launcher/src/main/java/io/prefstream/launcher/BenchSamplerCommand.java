@@ -1,7 +1,6 @@
 package io.prefstream.launcher;
 
 import io.prefstream.bench.sampler.SamplerBenchmark;
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import java.io.PrintWriter;
@@ -68,7 +67,7 @@ public final class BenchSamplerCommand implements Callable<Integer> {
     public Integer call() {
         var options = new SamplerBenchmark.Options(batch, lengths, repeats, seed, matmul);
         int longest = java.util.Arrays.stream(lengths).max().orElse(1);
-        var dev = DeviceSetting.parse(device).resolve();
+        var dev = FlagValues.device(device).resolve();
         PrintWriter out = spec.commandLine().getOut();
         SamplerBenchmark.Result result;
         try (CausalLm lm = model(longest + 16, dev)) {
@@ -100,12 +99,12 @@ public final class BenchSamplerCommand implements Callable<Integer> {
             case "prefstream-gpt" -> SamplerBenchmark.builtIn(dModel, layers, positions, dev, seed);
             case "llama" -> {
                 if (dModel % 6 != 0) {
-                    throw new IllegalArgumentException("--d-model must be a multiple of 6 (heads) for --family llama, "
+                    throw new UsageException("--d-model must be a multiple of 6 (heads) for --family llama, "
                             + "found " + dModel);
                 }
                 yield SamplerBenchmark.llama(vocab, dModel, layers, 6, 2, dModel * 8 / 3, positions, dev, seed);
             }
-            default -> throw new IllegalArgumentException("--family must be prefstream-gpt or llama, found '" + family + "'");
+            default -> throw new UsageException("--family must be prefstream-gpt or llama, found '" + family + "'");
         };
     }
 }

@@ -3,12 +3,10 @@ package io.prefstream.launcher;
 import io.prefstream.launcher.logging.RunLog;
 import io.prefstream.launcher.reference.ReferencePolicies;
 import io.prefstream.launcher.stack.Preparation;
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.train.ProgressListener;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.topics.TopicProvisioner;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -70,8 +68,8 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var runProfile = RunProfile.forTask(profile, task);
-        var taskImpl = Tasks.byName(task);
-        var deviceSetting = DeviceSetting.parse(device);
+        var taskImpl = FlagValues.task(task);
+        var deviceSetting = FlagValues.device(device);
         Path policyDir = policy == null ? null : PolicyOption.requireFolder(policy, "--policy");
         PrintWriter out = spec.commandLine().getOut();
         try (var runLog = RunLog.to(dataDir.resolve("bootstrap.log"))) {

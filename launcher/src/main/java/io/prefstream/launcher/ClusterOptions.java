@@ -5,6 +5,11 @@ import io.prefstream.platform.config.CommonSettings;
 import io.prefstream.platform.kafka.KafkaClients;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,6 +24,8 @@ public final class ClusterOptions {
     /** A CLI gives up on an unreachable cluster after seconds, not the clients' default minute. */
     private static final Map<String, String> CLI_CLIENT_PROPERTIES = Map.of("default.api.timeout.ms", "15000",
             "request.timeout.ms", "10000");
+
+    private static final long REACHABLE_TIMEOUT_MS = 5000;
 
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
             defaultValue = "${env:PREFSTREAM_BOOTSTRAP_SERVERS:-" + DEFAULT_BOOTSTRAP + "}",
@@ -43,6 +50,24 @@ public final class ClusterOptions {
         return new CommonConfig(bootstrap, registry, serviceId, 0, Path.of("."),
                 CommonSettings.TOPIC_PARTITIONS.defaultValue(), (short) 1,
                 CommonSettings.TOPIC_RETENTION_MS.defaultValue(), CLI_CLIENT_PROPERTIES);
+    }
+
+    /**
+     * Fails within {@value #REACHABLE_TIMEOUT_MS} ms when no broker answers at {@code --bootstrap},
+     * naming the address, instead of a client's "Failed to find brokers" after its full timeout.
+     */
+    public void requireReachable(Admin admin) {
+        try {
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REACHABLE_TIMEOUT_MS)).clusterId()
+                    .get(REACHABLE_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while connecting to " + bootstrap, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("no Kafka broker answered at --bootstrap " + bootstrap + " within "
+                    + REACHABLE_TIMEOUT_MS / 1000 + " s; is 'prefstream up' (or your cluster) running? Point --bootstrap "
+                    + "or PREFSTREAM_BOOTSTRAP_SERVERS at it", e);
+        }
     }
 
     public KafkaClients clients(String serviceId) {

@@ -20,11 +20,12 @@ import io.prefstream.model.eval.EvalReport;
 import io.prefstream.model.eval.PolicyEvaluator;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.train.ProgressListener;
+import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.lag.ConsumerLagReader;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.MetricsKind;
 import io.prefstream.tasks.Task;
-import io.prefstream.tasks.Tasks;
 import io.prefstream.trainer.TrainerStatus;
 import io.prefstream.trainer.loop.CheckpointEvent;
 import java.io.PrintWriter;
@@ -68,7 +69,10 @@ import picocli.CommandLine.Spec;
         description = {"Online preference learning end to end on an embedded Kafka, in one JVM:",
                 "pi_ref (trained once, then cached), the offline preference set, generator,",
                 "labeler and trainer, a live status line, then a summary and a report with",
-                "plots under <data-dir>/report/. Ctrl-C stops cleanly and still writes the report."})
+                "plots under <data-dir>/report/. Ctrl-C stops cleanly and still writes the report.",
+                "Every run gets a new directory: --data-dir must not hold a run already.",
+                "Options and --set values are all checked before anything starts; with --json",
+                "the last line of stdout is one JSON object (with an \"error\" field on failure)."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
@@ -92,7 +96,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     String mode;
 
     @Option(names = "--data-dir", description = "Run directory (broker log, registry, checkpoints, log file, "
-            + "report); default: runs/<timestamp>-<id>.")
+            + "report); default: runs/<timestamp>-<id>. It must not hold a run already (a demo does not resume); "
+            + "only its last level is created.")
     Path dataDir;
 
     @Option(names = "--json", description = "Print the summary as one JSON object on the last line of stdout.")
@@ -121,33 +126,93 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            return runChecked(out);
+        } catch (Exception | Error e) {
+            if (json) {
+                JsonError.print(out, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A checked run: every option, the run directory and every service's config record (built
+     * from the profile, the options, {@code --config}, {@code PREFSTREAM_*} and {@code --set}).
+     *
+     * @param fraction   batcher.online-fraction over the profile's, or null for the profile's
+     * @param humanToken the labeling UI token of {@code --labeling human}, else null
+     * @param configs    the services' configs as checked (π_ref's path is still a placeholder)
+     */
+    record Plan(RunProfile profile, Task task, String objective, RunSettings.Mode mode, long steps, Double fraction,
+                Path dir, String humanToken, ServiceStack.Configs configs) {
+    }
+
+    /**
+     * Checks every option and builds every service's config before anything starts, so a bad
+     * {@code --set} or an objective the batch mix cannot feed fails in a second, not after Kafka
+     * and π_ref are up. Creates nothing.
+     *
+     * @throws UsageException or {@link io.prefstream.platform.config.ConfigException} naming the user's flag
+     */
+    Plan plan() {
         RunProfile profile = RunProfile.forTask(stack.profile, stack.task);
-        Task task = Tasks.byName(stack.task);
+        Task task = FlagValues.task(stack.task);
         String objective = stack.objective();
         stack.validate();
         RunSettings.Mode runMode = parseMode(mode);
         long totalSteps = steps != null ? steps : profile.steps();
         if (totalSteps < 1) {
-            throw new IllegalArgumentException("--steps must be at least 1, found " + totalSteps);
+            throw new UsageException("--steps must be at least 1, found " + totalSteps);
         }
         if (onlineFraction != null && !(onlineFraction >= 0 && onlineFraction <= 1)) {
-            throw new IllegalArgumentException("--online-fraction must be in [0, 1], found " + onlineFraction);
+            throw new UsageException("--online-fraction must be in [0, 1], found " + onlineFraction);
         }
-        Device device = stack.deviceSetting().resolve();
+        Double fraction = onlineFraction != null ? onlineFraction : RunSettings.defaultOnlineFraction(objective);
         Path dir = dataDir != null ? dataDir : defaultRunDir();
-        PrintWriter out = spec.commandLine().getOut();
+        if (dataDir != null) {
+            RunDirectory.requireNew(dir, "--data-dir");
+        }
+        String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
+        // π_ref and the reward model are prepared later; their paths do not change what is checked here
+        Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
+        Path rewardPlaceholder = stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model")
+                : null;
+        var configs = ServiceStack.configs(settings(profile, task, objective, totalSteps, fraction, runMode,
+                referencePlaceholder, rewardPlaceholder, humanToken), CommonConfig.local("127.0.0.1:9092", dir));
+        return new Plan(profile, task, objective, runMode, totalSteps, fraction, dir, humanToken, configs);
+    }
+
+    private int runChecked(PrintWriter out) throws Exception {
+        Plan plan = plan();
+        RunProfile profile = plan.profile();
+        Task task = plan.task();
+        String objective = plan.objective();
+        RunSettings.Mode runMode = plan.mode();
+        long totalSteps = plan.steps();
+        Double fraction = plan.fraction();
+        Path dir = plan.dir();
+        String humanToken = plan.humanToken();
+        Device device = stack.deviceSetting().resolve();
+        if (dataDir == null) {
+            Files.createDirectories(dir.toAbsolutePath().getParent()); // runs/, which the user did not name
+        }
+        RunDirectory.create(dir, "--data-dir");
         boolean tty = System.console() != null && !json;
 
         Thread hook = new Thread(this::onShutdownSignal, "prefstream-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (RunLog runLog = RunLog.to(dir.resolve("prefstream.log"))) {
-            out.printf("prefstream demo: task %s, objective %s, %d steps, %s mode, %s labeling, profile %s%n",
+            out.printf("prefstream demo: task %s, objective %s, %d steps, %s mode, %s labeling, profile %s%s%n",
                     task.name(), objective, totalSteps, runMode.name().toLowerCase(), label(stack.labeling),
-                    profile.name());
+                    profile.name(), onlineFraction == null && fraction != null
+                            ? String.format(Locale.ROOT, ", online fraction %.2f (what %s needs)", fraction, objective)
+                            : "");
             out.printf("run directory %s (log: %s)%n", dir.toAbsolutePath(), runLog.file().toAbsolutePath());
             out.flush();
             try {
-                return run(profile, task, objective, runMode, totalSteps, device, dir, out, tty);
+                return run(profile, task, objective, runMode, totalSteps, fraction, humanToken, device, dir, out, tty);
             } catch (Exception | Error e) {
                 log.error(RunLog.FILE_ONLY, "Demo run failed", e);
                 throw e;
@@ -163,9 +228,19 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
     }
 
+    /** The services' settings of this run: profile, options, then --config, PREFSTREAM_* and --set. */
+    private ResolvedConfig settings(RunProfile profile, Task task, String objective, long totalSteps, Double fraction,
+                                    RunSettings.Mode runMode, Path reference, Path rewardModel, String humanToken) {
+        return RunSettings.resolve(RunSettings.base(profile, task.name(), objective, totalSteps, fraction, runMode,
+                stack.seed, reference, stack.device, stack.labeling.settings(rewardModel, humanToken), 0,
+                task.maxResponseTokens()), stack.configFile, stack.overrides);
+    }
+
     private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, long totalSteps,
-                    Device device, Path dir, PrintWriter out, boolean tty) throws Exception {
+                    Double fraction, String humanToken, Device device, Path dir, PrintWriter out, boolean tty)
+            throws Exception {
         long started = System.nanoTime();
+        com.fasterxml.jackson.databind.node.ObjectNode summaryJson;
         try (EmbeddedStack infra = EmbeddedStack.start(dir, 0, 0, 2)) {
             log.info("Embedded stack: Kafka {}, registry {}", infra.bootstrapServers(), infra.registryUrl());
             out.printf("embedded Kafka %s, schema registry %s%n", infra.bootstrapServers(), infra.registryUrl());
@@ -191,14 +266,14 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                             reference.accuracy()));
             if (stopRequested.getCount() == 0) {
                 out.println("stopped before online training started; no report written");
+                if (json) {
+                    JsonError.print(out, "stopped before online training started");
+                }
                 return PrefstreamCommand.EXIT_FAILURE;
             }
 
-            String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
-            var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, totalSteps,
-                    onlineFraction, runMode, stack.seed, prepared.reference().checkpoint(), stack.device,
-                    stack.labeling.settings(rewardModel, humanToken), 0, task.maxResponseTokens()), stack.configFile,
-                    stack.overrides);
+            var settings = settings(profile, task, objective, totalSteps, fraction, runMode,
+                    prepared.reference().checkpoint(), rewardModel, humanToken);
             long deadLettersBefore = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(),
                     Duration.ofMinutes(1));
             var metrics = new RunMetrics();
@@ -304,12 +379,21 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             if (failure != null) {
                 out.println("run ended early: " + failure);
             }
-            if (json) {
-                out.println(summary.toJson().toString());
+            summaryJson = summary.toJson();
+            if (failure != null) {
+                summaryJson.put("error", failure);
             }
-            out.flush();
-            return failure == null ? 0 : PrefstreamCommand.EXIT_FAILURE;
         }
+        // measured once the broker has stopped: a running broker's preallocated index files look 10 MB each
+        long size = RunDirectory.size(dir);
+        out.printf("run directory %s: %s (delete old runs with 'prefstream clean')%n", dir,
+                RunDirectory.humanSize(size));
+        if (json) {
+            summaryJson.put("run_dir_bytes", size);
+            out.println(summaryJson.toString());
+        }
+        out.flush();
+        return summaryJson.has("error") ? PrefstreamCommand.EXIT_FAILURE : 0;
     }
 
     /** Ctrl-C: ask the run to stop, then wait for it to close the services and write its report. */
@@ -358,7 +442,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         try {
             return RunSettings.Mode.valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--mode: expected streaming or iterative, found '" + text + "'");
+            throw new UsageException("--mode: expected streaming or iterative, found '" + text + "'");
         }
     }
 

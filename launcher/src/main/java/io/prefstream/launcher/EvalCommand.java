@@ -1,10 +1,8 @@
 package io.prefstream.launcher;
 
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.PolicyEvaluator;
 import io.prefstream.model.lm.CausalLm;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -16,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code prefstream eval}: held-out evaluation of a policy checkpoint, optionally against a reference. */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Evaluate a policy on held-out prompts: gold reward, accuracy, KL, win rate.",
         description = {"Sample one response per held-out prompt and report gold reward, exact accuracy and",
                 "mean length; with --reference also KL(pi||pi_ref) (Monte-Carlo and exact per-token) and",
                 "the win rate against the reference by gold reward (ties count half)."})
@@ -52,14 +51,14 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var taskImpl = Tasks.byName(task);
+        var taskImpl = FlagValues.task(task);
         if (n < 1 || n > taskImpl.evalPromptCount()) {
-            throw new IllegalArgumentException("--n must be in [1, " + taskImpl.evalPromptCount() + "] (the held-out "
+            throw new UsageException("--n must be in [1, " + taskImpl.evalPromptCount() + "] (the held-out "
                     + "prompts of task " + task + "), found " + n);
         }
         Path policyDir = PolicyOption.requireFolder(policy, "--policy");
         Path referenceDir = reference == null ? null : PolicyOption.requireFolder(reference, "--reference");
-        var deviceChoice = DeviceSetting.parse(device).resolve();
+        var deviceChoice = FlagValues.device(device).resolve();
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm pi = Checkpoints.loadPolicy(policyDir, deviceChoice);
                 CausalLm ref = referenceDir == null ? null : Checkpoints.loadPolicy(referenceDir, deviceChoice)) {

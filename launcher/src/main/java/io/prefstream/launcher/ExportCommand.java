@@ -1,7 +1,6 @@
 package io.prefstream.launcher;
 
 import ai.djl.ndarray.NDManager;
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.CheckpointManifest;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.hf.HuggingFace;
@@ -29,6 +28,7 @@ import picocli.CommandLine.Spec;
  * they are, then re-imports it and checks that its logits are bit-identical.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Write a policy checkpoint as a verified Hugging Face model folder.",
         description = {"Write a policy checkpoint as a Hugging Face model folder (config.json, model.safetensors,",
                 "tokenizer.json, generation_config.json) and verify that re-importing it gives bit-identical",
                 "logits. --checkpoint is a checkpoint directory or a policy version found under --checkpoint-dir."})
@@ -59,15 +59,15 @@ public final class ExportCommand implements Callable<Integer> {
         if (Files.isDirectory(out)) {
             try (var files = Files.list(out)) {
                 if (files.findAny().isPresent()) {
-                    throw new IllegalArgumentException("--out " + out + " is not empty; expected an empty or absent folder");
+                    throw new UsageException("--out " + out + " is not empty; expected an empty or absent folder");
                 }
             }
         }
         PrintWriter stdout = spec.commandLine().getOut();
-        var dev = DeviceSetting.parse(device).resolve();
+        var dev = FlagValues.device(device).resolve();
         try (CausalLm policy = Checkpoints.loadPolicy(source, dev)) {
             if (!policy.config().family().huggingFace()) {
-                throw new IllegalArgumentException("--checkpoint " + checkpoint + " holds the built-in "
+                throw new UsageException("--checkpoint " + checkpoint + " holds the built-in "
                         + policy.config().family().id() + " model (character tokenizer), which has no Hugging Face "
                         + "architecture; export needs a policy trained from a llama, qwen2 or gpt2 folder (--policy)");
             }
@@ -97,11 +97,11 @@ public final class ExportCommand implements Callable<Integer> {
         try {
             version = Long.parseLong(checkpoint.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--checkpoint " + checkpoint + ": no such directory, and not a policy "
+            throw new UsageException("--checkpoint " + checkpoint + ": no such directory, and not a policy "
                     + "version number");
         }
         if (!Files.isDirectory(checkpointDir)) {
-            throw new IllegalArgumentException("--checkpoint-dir " + checkpointDir + ": no such directory; point it at "
+            throw new UsageException("--checkpoint-dir " + checkpointDir + ": no such directory; point it at "
                     + "the trainer's checkpoints (e.g. runs/<run>/checkpoints)");
         }
         var byVersion = new TreeMap<Long, Path>();
@@ -118,7 +118,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         Path found = byVersion.get(version);
         if (found == null) {
-            throw new IllegalArgumentException("--checkpoint " + version + ": no checkpoint of policy version " + version
+            throw new UsageException("--checkpoint " + version + ": no checkpoint of policy version " + version
                     + " in " + checkpointDir + "; versions there: " + byVersion.keySet()
                     + " (older ones are pruned by trainer.checkpoint-retention)");
         }

@@ -1,5 +1,6 @@
 package io.prefstream.launcher;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import io.prefstream.generator.GeneratorConfig;
 import io.prefstream.generator.GeneratorService;
@@ -7,6 +8,7 @@ import io.prefstream.generator.GeneratorSettings;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.SettingSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code prefstream generator}: one generator instance against an external cluster. */
 @Command(name = "generator", mixinStandardHelpOptions = true,
@@ -15,6 +17,16 @@ import picocli.CommandLine.Command;
                 "K sampled completions per prompt -> rollouts, following policy updates.",
                 "Scale out by starting more instances with the same generator.group-id."})
 public final class GeneratorCommand extends ServiceCommand {
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "Override one setting (repeatable), e.g. --set generator.batch-size=32." + SET_HELP)
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    Map<String, String> overrides() {
+        return overrides;
+    }
+
 
     @picocli.CommandLine.Option(names = "--policy", paramLabel = "DIR",
             description = "Serve this Hugging Face model folder (or checkpoint) until the first policy update arrives "

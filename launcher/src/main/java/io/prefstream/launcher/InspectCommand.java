@@ -2,7 +2,6 @@ package io.prefstream.launcher;
 
 import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.lm.Greedy;
@@ -25,6 +24,7 @@ import picocli.CommandLine.Spec;
  * transformers computes them), and the greedy continuation.
  */
 @Command(name = "inspect", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Show a model folder's family, size, token ids and log-probs of a text.",
         description = {"Load a Hugging Face model folder (or a Prefstream checkpoint) and show its family and size,",
                 "the token ids of --text, every next-token log-prob of the text (teacher-forced) and the greedy",
                 "continuation of --greedy tokens. With --json the last line is one JSON object with keys",
@@ -54,19 +54,19 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (greedy < 0) {
-            throw new IllegalArgumentException("--greedy must be >= 0, found " + greedy);
+            throw new UsageException("--greedy must be >= 0, found " + greedy);
         }
         Path dir = PolicyOption.requireFolder(policy, "--policy");
-        Device dev = DeviceSetting.parse(device).resolve();
+        Device dev = FlagValues.device(device).resolve();
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm lm = Checkpoints.loadPolicy(dir, dev)) {
             var c = lm.config();
             int[] ids = lm.tokenizer().encodePrompt(text);
             if (ids.length == 0) {
-                throw new IllegalArgumentException("--text '" + text + "' encodes to no tokens");
+                throw new UsageException("--text '" + text + "' encodes to no tokens");
             }
             if (ids.length + Math.max(greedy, 1) - 1 > c.maxSeqLen()) {
-                throw new IllegalArgumentException("--text has " + ids.length + " tokens; with --greedy " + greedy
+                throw new UsageException("--text has " + ids.length + " tokens; with --greedy " + greedy
                         + " that needs " + (ids.length + Math.max(greedy, 1) - 1) + " positions, more than the model's "
                         + c.maxSeqLen());
             }

@@ -6,8 +6,11 @@ import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.SettingSet;
 import io.prefstream.platform.metrics.HealthStatus;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code prefstream labeler}: machine labelers, the label join and the labeling UI against an external cluster. */
 @Command(name = "labeler", mixinStandardHelpOptions = true,
@@ -16,6 +19,15 @@ import picocli.CommandLine.Command;
                 "(rule, reward-model, remote), the label join (Kafka Streams) and the human",
                 "labeling web UI and REST API."})
 public final class LabelerCommand extends ServiceCommand {
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "Override one setting (repeatable), e.g. --set labeler.batch-size=64." + SET_HELP)
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    Map<String, String> overrides() {
+        return overrides;
+    }
 
     /** Kafka Streams states in which the label join no longer processes records. */
     private static final Set<String> DEAD_JOIN_STATES = Set.of("ERROR", "PENDING_ERROR", "NOT_RUNNING");

@@ -27,7 +27,9 @@ import picocli.CommandLine.Spec;
         header = "Consumer-group lag and records/s per group, topic and partition.", showDefaultValues = true,
         description = {"Consumer-group lag per group, topic and partition, like kafka-consumer-groups",
                 "--describe: committed offset, log-end offset, lag, and records/s produced to",
-                "(IN/S) and consumed from (OUT/S) each partition over a short window."})
+                "(IN/S) and consumed from (OUT/S) each partition over a short window.",
+                "--wide adds the consumer, host and client ids. Fails within about 5 s when",
+                "--bootstrap cannot be reached."})
 public final class LagCommand implements Callable<Integer> {
 
     @Mixin
@@ -44,6 +46,10 @@ public final class LagCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
+    @Option(names = "--wide", description = "Also show CONSUMER-ID, HOST and CLIENT-ID (a table wider than 120 "
+            + "columns).")
+    boolean wide;
+
     @Spec
     CommandSpec spec;
 
@@ -59,6 +65,7 @@ public final class LagCommand implements Callable<Integer> {
         }
         List<Row> rows;
         try (var admin = cluster.clients("prefstream-lag").admin()) {
+            cluster.requireReachable(admin);
             rows = measure(new ConsumerLagReader(admin), groups, Duration.ofMillis(Math.round(windowSeconds * 1000)));
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -68,7 +75,7 @@ public final class LagCommand implements Callable<Integer> {
             out.println(groups.isEmpty() ? "No consumer groups on " + cluster.bootstrap() + "."
                     : "No offsets for group(s) " + groups + " on " + cluster.bootstrap() + ".");
         } else {
-            out.print(table(rows));
+            out.print(table(rows, wide));
         }
         out.flush();
         return 0;
@@ -108,9 +115,11 @@ public final class LagCommand implements Callable<Integer> {
         return l.group() + "\u0000" + l.topic() + "\u0000" + l.partition();
     }
 
-    static String table(List<Row> rows) {
-        String[] header = {"GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "IN/S", "OUT/S",
+    /** Columns of the table; {@code wide} adds who consumes (ids run to ~80 characters each). */
+    static String table(List<Row> rows, boolean wide) {
+        String[] header = {"GROUP", "TOPIC", "PART", "OFFSET", "LOG-END", "LAG", "IN/S", "OUT/S",
                 "CONSUMER-ID", "HOST", "CLIENT-ID"};
+        int columns = wide ? header.length : 8;
         var cells = new ArrayList<String[]>();
         cells.add(header);
         for (Row r : rows) {
@@ -134,9 +143,9 @@ public final class LagCommand implements Callable<Integer> {
                 out.append('\n');
             }
             previousGroup = row == header ? null : row[0];
-            for (int i = 0; i < row.length; i++) {
-                out.append(String.format(Locale.ROOT, "%-" + widths[i] + "s", row[i]));
-                out.append(i == row.length - 1 ? "\n" : "  ");
+            for (int i = 0; i < columns; i++) {
+                out.append(i == columns - 1 ? row[i] + "\n"
+                        : String.format(Locale.ROOT, "%-" + widths[i] + "s  ", row[i]));
             }
         }
         return out.toString();

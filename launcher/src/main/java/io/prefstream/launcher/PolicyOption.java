@@ -14,12 +14,12 @@ final class PolicyOption {
     /**
      * {@code dir}, absolute, when it is a Prefstream checkpoint or a Hugging Face model folder.
      *
-     * @throws IllegalArgumentException naming {@code flag}, what was expected and what was found
+     * @throws UsageException naming {@code flag}, what was expected and what was found
      */
     static Path requireFolder(Path dir, String flag) {
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
-            throw new IllegalArgumentException(flag + " " + dir + ": no such directory; expected a Hugging Face model "
+            throw new UsageException(flag + " " + dir + ": no such directory; expected a Hugging Face model "
                     + "folder (config.json, model.safetensors or its index, tokenizer.json) or a Prefstream checkpoint");
         }
         if (!HuggingFace.isModelFolder(abs) && !Files.isRegularFile(abs.resolve(Checkpoints.MANIFEST))) {
@@ -29,7 +29,7 @@ final class PolicyOption {
             } catch (java.io.IOException e) {
                 found = "(unreadable: " + e.getMessage() + ")";
             }
-            throw new IllegalArgumentException(flag + " " + dir + " is not a model folder: expected config.json with "
+            throw new UsageException(flag + " " + dir + " is not a model folder: expected config.json with "
                     + "model.safetensors (or model.safetensors.index.json) and tokenizer.json, or a Prefstream "
                     + "checkpoint (manifest.properties); found " + found);
         }

@@ -4,7 +4,11 @@ import io.prefstream.generator.PromptFileException;
 import io.prefstream.launcher.load.InvalidInputException;
 import io.prefstream.launcher.logging.RunLog;
 import io.prefstream.platform.config.ConfigException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -17,6 +21,7 @@ import picocli.CommandLine.Command;
                 // one line per subcommand class, in alphabetical order
                 BenchCommand.class,
                 BootstrapCommand.class,
+                CleanCommand.class,
                 DemoCommand.class,
                 EvalCommand.class,
                 ExportCommand.class,
@@ -49,24 +54,33 @@ public final class PrefstreamCommand implements Runnable {
     public static CommandLine commandLine() {
         var cli = new CommandLine(new PrefstreamCommand());
         cli.setExecutionExceptionHandler(PrefstreamCommand::handle);
+        cli.setParameterExceptionHandler(PrefstreamCommand::handleParameterError);
         return cli;
     }
 
     /**
-     * Errors a user can act on are printed as one message without a stack trace (the trace goes to
-     * the log file when a run has one); anything else also shows its cause chain.
+     * Errors a user can act on ({@link UsageException}, a bad input file, a bad setting) are printed
+     * as one message without a stack trace and exit with {@link #EXIT_USAGE}. Anything else is a
+     * failure: its cause chain is printed, its stack trace goes to the run's log file (or a file of
+     * its own when the command has none), and a programming error is called an internal error, so a
+     * bug does not look like the user's mistake.
      */
     private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
         PrintWriter err = cli.getErr();
         String prefix = "prefstream " + cli.getCommandName() + ": ";
         log.debug("Command {} failed", cli.getCommandName(), e);
-        if (e instanceof InvalidInputException || e instanceof PromptFileException || e instanceof ConfigException
-                || e instanceof IllegalArgumentException) {
+        if (isUsageError(e)) {
             err.println(prefix + e.getMessage());
             err.flush();
             return EXIT_USAGE;
         }
-        var message = new StringBuilder(prefix).append(e.getMessage() == null ? e.toString() : e.getMessage());
+        var message = new StringBuilder(prefix);
+        if (isProgrammingError(e)) {
+            message.append("internal error (a bug in prefstream; please report it with the log below): ")
+                    .append(e);
+        } else {
+            message.append(e.getMessage() == null ? e.toString() : e.getMessage());
+        }
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
             if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
                 message.append("\n  caused by ").append(cause.getClass().getSimpleName()).append(": ")
@@ -75,12 +89,61 @@ public final class PrefstreamCommand implements Runnable {
         }
         String logFile = System.getProperty(RunLog.PROPERTY);
         if (logFile != null) {
-            message.append("\n  details: ").append(logFile);
             log.error(RunLog.FILE_ONLY, "Command {} failed", cli.getCommandName(), e);
+        } else {
+            logFile = traceFile(e);
+        }
+        if (logFile != null) {
+            message.append("\n  details: ").append(logFile);
         }
         err.println(message);
         err.flush();
         return EXIT_FAILURE;
+    }
+
+    /** Errors in what the user gave: options, input files, settings. */
+    static boolean isUsageError(Throwable e) {
+        return e instanceof UsageException || e instanceof InvalidInputException || e instanceof PromptFileException
+                || e instanceof ConfigException;
+    }
+
+    /** Exceptions that mean the code itself is wrong, whatever the input. */
+    private static boolean isProgrammingError(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof NullPointerException
+                || e instanceof ClassCastException || e instanceof IndexOutOfBoundsException
+                || e instanceof UnsupportedOperationException || e instanceof ArithmeticException;
+    }
+
+    /** Writes {@code e}'s stack trace to a file of its own; null when even that fails. */
+    private static String traceFile(Exception e) {
+        try {
+            Path file = Files.createTempFile("prefstream-error-", ".log");
+            var trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            Files.writeString(file, trace.toString());
+            return file.toString();
+        } catch (IOException | RuntimeException ignored) {
+            return null;
+        }
+    }
+
+    /**
+     * A command line picocli cannot parse (unknown option, bad value): the error, picocli's
+     * suggestions, and one usage line pointing at {@code --help}, instead of the whole help text.
+     * With {@code --json} the last line of stdout is still one JSON object.
+     */
+    private static int handleParameterError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cli = e.getCommandLine();
+        PrintWriter err = cli.getErr();
+        String name = cli.getCommandSpec().qualifiedName();
+        err.println(name + ": " + e.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        err.println("Usage: " + name + " [OPTIONS]; see '" + name + " --help'");
+        err.flush();
+        if (java.util.Arrays.asList(args).contains("--json")) {
+            JsonError.print(cli.getOut(), e.getMessage());
+        }
+        return EXIT_USAGE;
     }
 
     public static void main(String[] args) {

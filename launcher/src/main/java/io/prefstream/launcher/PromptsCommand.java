@@ -6,7 +6,6 @@ import io.prefstream.launcher.load.TopicWriter;
 import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.tasks.Task;
-import io.prefstream.tasks.Tasks;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -86,9 +85,9 @@ public final class PromptsCommand extends CommandGroup {
         @Override
         public Integer call() {
             if (count < 1) {
-                throw new IllegalArgumentException("--count must be at least 1, found " + count);
+                throw new UsageException("--count must be at least 1, found " + count);
             }
-            Task t = Tasks.byName(task);
+            Task t = FlagValues.task(task);
             long s = seed != null ? seed : ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
             int written = write(cluster, PromptProducer.taskPrompts(t, count, s));
             spec.commandLine().getOut().printf("Produced %d %s prompts (seed %d) into %s%n", written, t.name(), s,

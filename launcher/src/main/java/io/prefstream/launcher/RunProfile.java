@@ -55,7 +55,7 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "default" -> sentiment ? sentiment() : standard();
             case "tiny" -> sentiment ? sentimentTiny() : tiny();
-            default -> throw new IllegalArgumentException("unknown --profile '" + name + "'; expected one of " + NAMES);
+            default -> throw new UsageException("unknown --profile '" + name + "'; expected one of " + NAMES);
         };
     }
 

@@ -36,16 +36,17 @@ abstract class ServiceCommand implements Callable<Integer> {
             description = "Config file (.properties or .yaml); default: the file named by PREFSTREAM_CONFIG, if any.")
     Path configFile;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
-            description = "Override one setting (repeatable), e.g. --set generator.batch-size=32. "
-                    + "Run with --print-config to see every key, its value and where it came from.")
-    Map<String, String> overrides = new LinkedHashMap<>();
+    /** Tail of every service's {@code --set} description, after its own example. */
+    static final String SET_HELP = " Run with --print-config to see every key, its value and where it came from.";
 
     @Option(names = "--print-config", description = "Print the resolved configuration and exit.")
     boolean printConfig;
 
     @Spec
     CommandSpec spec;
+
+    /** The {@code --set} flags; each service declares the option with an example of its own keys. */
+    abstract Map<String, String> overrides();
 
     /** The service's settings (common ones included). */
     abstract SettingSet settings();
@@ -73,14 +74,14 @@ abstract class ServiceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var all = new LinkedHashMap<String, String>(flagSettings());
-        for (var e : overrides.entrySet()) {
+        for (var e : overrides().entrySet()) {
             if (all.containsKey(e.getKey())) {
-                throw new IllegalArgumentException("--set " + e.getKey() + " conflicts with a flag that sets it to "
+                throw new UsageException("--set " + e.getKey() + " conflicts with a flag that sets it to "
                         + all.get(e.getKey()) + "; give one of them");
             }
             all.put(e.getKey(), e.getValue());
         }
-        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(all)
+        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(all, "--set")
                 .load();
         PrintWriter out = spec.commandLine().getOut();
         if (printConfig) {

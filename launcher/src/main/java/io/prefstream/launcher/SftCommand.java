@@ -1,6 +1,5 @@
 package io.prefstream.launcher;
 
-import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.PolicyEvaluator;
@@ -8,7 +7,6 @@ import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.model.train.Sft;
 import io.prefstream.model.train.SftOptions;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -26,6 +24,7 @@ import picocli.CommandLine.Spec;
  * family is saved as a complete Hugging Face folder.
  */
 @Command(name = "sft", mixinStandardHelpOptions = true, showDefaultValues = true,
+        header = "Train the reference policy pi_ref by supervised fine-tuning.",
         description = {"Train the reference policy (pi_ref) by supervised fine-tuning on a task's corpus",
                 "(deliberately noisy for arithmetic) and save a verified checkpoint; a Llama/Qwen2/GPT-2",
                 "policy is saved as a Hugging Face folder (config.json, model.safetensors, tokenizer.json)."})
@@ -72,16 +71,16 @@ public final class SftCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var taskImpl = Tasks.byName(task);
+        var taskImpl = FlagValues.task(task);
         var runProfile = RunProfile.forTask(profile, task);
-        var deviceChoice = DeviceSetting.parse(device).resolve();
+        var deviceChoice = FlagValues.device(device).resolve();
         SftOptions base = runProfile.sft();
         var options = new SftOptions(steps != null ? steps : base.steps(), batchSize != null ? batchSize : base.batchSize(),
                 lr != null ? lr : base.lr(), Math.max(1, Math.min(base.warmupSteps(), (steps != null ? steps : base.steps()) / 10)),
                 base.minLrRatio(), base.adamW(), seed);
         int corpus = corpusSize != null ? corpusSize : runProfile.sftCorpus();
         if (corpus < 1) {
-            throw new IllegalArgumentException("--corpus-size must be at least 1, found " + corpus);
+            throw new UsageException("--corpus-size must be at least 1, found " + corpus);
         }
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter stderr = spec.commandLine().getErr();

@@ -56,7 +56,7 @@ public final class StackOptions {
     String objective() {
         String key = algo.trim().toLowerCase(java.util.Locale.ROOT);
         if (!Objectives.names().contains(key) && !Objectives.aliases().containsKey(key)) {
-            throw new IllegalArgumentException("unknown --algo '" + algo + "'; expected one of " + Objectives.names()
+            throw new UsageException("unknown --algo '" + algo + "'; expected one of " + Objectives.names()
                     + " or an alias " + Objectives.aliases().keySet());
         }
         return key;
@@ -72,7 +72,7 @@ public final class StackOptions {
         boolean huggingFace = task.equals("sentiment") || dir != null
                 && io.prefstream.model.checkpoint.Checkpoints.readManifest(dir).config().family().huggingFace();
         if (labeling == Labeling.REWARD_MODEL && huggingFace) {
-            throw new IllegalArgumentException("--labeling reward-model trains the built-in reward model from the "
+            throw new UsageException("--labeling reward-model trains the built-in reward model from the "
                     + "built-in policy; with a Hugging Face policy (--policy or --task sentiment) use --labeling rule "
                     + "or human");
         }
@@ -84,7 +84,7 @@ public final class StackOptions {
     }
 
     DeviceSetting deviceSetting() {
-        return DeviceSetting.parse(device);
+        return FlagValues.device(device);
     }
 
     /** Converts {@code rule}, {@code reward-model} and {@code human}. */

@@ -8,8 +8,10 @@ import io.prefstream.trainer.TrainerConfig;
 import io.prefstream.trainer.TrainerService;
 import io.prefstream.trainer.TrainerSettings;
 import io.prefstream.trainer.TrainerStatus;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code prefstream trainer}: the batcher and the training loop of one policy against an external cluster. */
 @Command(name = "trainer", mixinStandardHelpOptions = true,
@@ -19,6 +21,16 @@ import picocli.CommandLine.Command;
                 "prefstream.policy-updates and metrics to prefstream.metrics. With",
                 "trainer.max-steps > 0 it exits after the final checkpoint and evaluation."})
 public final class TrainerCommand extends ServiceCommand {
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+            description = "Override one setting (repeatable), e.g. --set trainer.beta=0.2." + SET_HELP)
+    Map<String, String> overrides = new LinkedHashMap<>();
+
+    @Override
+    Map<String, String> overrides() {
+        return overrides;
+    }
+
 
     @picocli.CommandLine.Option(names = "--policy", paramLabel = "DIR",
             description = "Reference policy pi_ref and starting point: a Hugging Face model folder or checkpoint "

@@ -7,8 +7,10 @@ import io.prefstream.launcher.stack.EmbeddedStack;
 import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.RunSettings;
 import io.prefstream.launcher.stack.ServiceStack;
+import io.prefstream.labeler.LabelerSettings;
+import io.prefstream.platform.config.CommonConfig;
+import java.util.LinkedHashMap;
 import io.prefstream.tasks.Task;
-import io.prefstream.tasks.Tasks;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -71,7 +73,7 @@ public final class UpCommand implements Callable<Integer> {
 
     @Option(names = "--data-dir", defaultValue = "runs/up",
             description = "State of the stack (broker log, registry journal, checkpoints, log file); reuse it to "
-                    + "resume.")
+                    + "resume. Only its last level is created.")
     Path dataDir;
 
     @Spec
@@ -99,13 +101,19 @@ public final class UpCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var profile = RunProfile.forTask(stack.profile, stack.task);
-        Task task = Tasks.byName(stack.task);
-        String objective = stack.objective();
-        stack.validate();
-        RunSettings.Mode runMode = DemoCommand.parseMode(mode);
-        Device device = stack.deviceSetting().resolve();
         PrintWriter out = spec.commandLine().getOut();
+        Preflight checked;
+        try {
+            checked = preflight();
+        } catch (Exception | Error e) {
+            ready.completeExceptionally(e);
+            throw e;
+        }
+        var profile = checked.profile();
+        Task task = checked.task();
+        String objective = checked.objective();
+        RunSettings.Mode runMode = checked.mode();
+        Device device = checked.device();
         Thread hook = new Thread(() -> {
             stop.countDown();
             try {
@@ -131,6 +139,43 @@ public final class UpCommand implements Callable<Integer> {
                 // shutting down: the hook is running
             }
         }
+    }
+
+    /** What {@link #preflight} checked. */
+    private record Preflight(RunProfile profile, Task task, String objective, RunSettings.Mode mode, Device device) {
+    }
+
+    /**
+     * Checks every option, builds every service's config and checks the ports before anything
+     * starts, so a bad {@code --set} or a port in use is reported at once and names the user's flag.
+     */
+    private Preflight preflight() throws java.io.IOException {
+        var profile = RunProfile.forTask(stack.profile, stack.task);
+        Task task = FlagValues.task(stack.task);
+        String objective = stack.objective();
+        stack.validate();
+        RunSettings.Mode runMode = DemoCommand.parseMode(mode);
+        Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
+        Path rewardPlaceholder = stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model")
+                : null;
+        var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
+                stack.seed, referencePlaceholder, stack.device, stack.labeling.settings(rewardPlaceholder, "preflight"),
+                httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
+        ServiceStack.configs(settings, CommonConfig.local("127.0.0.1:" + kafkaPort, dataDir));
+        var ports = new LinkedHashMap<String, Integer>();
+        ports.put("--kafka-port " + kafkaPort, kafkaPort);
+        ports.put("--registry-port " + registryPort, registryPort);
+        int uiPort = settings.get(LabelerSettings.HTTP_PORT);
+        String uiSource = settings.sourceOf(LabelerSettings.HTTP_PORT);
+        ports.put(uiSource.equals("profile") ? "--http-port " + uiPort : uiPort + " (" + uiSource + ")", uiPort);
+        ports.put("--metrics-port " + metricsPort, metricsPort);
+        LocalPorts.requireFree(ports);
+        Device device = stack.deviceSetting().resolve();
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--data-dir")) {
+            java.nio.file.Files.createDirectories(dataDir.toAbsolutePath().getParent()); // runs/
+        }
+        RunDirectory.create(dataDir, "--data-dir");
+        return new Preflight(profile, task, objective, runMode, device);
     }
 
     private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, Device device,

@@ -57,6 +57,10 @@ class DemoCommandTest {
         assertTrue(csv.stream().filter(l -> l.startsWith("EVAL,")).count() >= 2, "evaluations at start and end");
         assertTrue(Files.readString(run.resolve("prefstream.log")).contains("Trainer started"));
         assertTrue(result.out().contains("exact accuracy"), result.out());
+        long bytes = summary.get("run_dir_bytes").asLong();
+        assertTrue(bytes > 100_000, "broker log, checkpoints and report: " + bytes + " bytes");
+        assertTrue(result.out().contains("run directory " + run + ": " + RunDirectory.humanSize(bytes)
+                + " (delete old runs with 'prefstream clean')"), result.out());
     }
 
     /**
@@ -163,10 +167,82 @@ class DemoCommandTest {
         assertEquals(PrefstreamCommand.EXIT_USAGE, mode.exitCode());
         assertTrue(mode.err().contains("--mode: expected streaming or iterative, found 'sometimes'"), mode.err());
         var labeling = Cli.run("demo", "--labeling", "crowd", "--data-dir", dir.toString());
-        assertTrue(labeling.exitCode() != 0 && labeling.err().contains("expected rule, reward-model or human"),
+        assertEquals(PrefstreamCommand.EXIT_USAGE, labeling.exitCode());
+        assertTrue(labeling.err().contains("expected rule, reward-model or human"), labeling.err());
+        assertEquals(2, labeling.err().strip().split("\\R").length, "the error and one usage line, no help text: "
+                + labeling.err());
+        assertTrue(labeling.err().contains("Usage: prefstream demo [OPTIONS]; see 'prefstream demo --help'"),
                 labeling.err());
         var fraction = Cli.run("demo", "--online-fraction", "1.5", "--data-dir", dir.toString());
         assertEquals(PrefstreamCommand.EXIT_USAGE, fraction.exitCode());
         assertTrue(fraction.err().contains("--online-fraction must be in [0, 1], found 1.5"), fraction.err());
+    }
+
+    /** Issue 16: a demo in an old run's directory resumed its trainer and overwrote its report. */
+    @Test
+    void aDataDirThatHoldsARunIsRefusedAndLeftAsItWas() throws Exception {
+        Path old = Files.createDirectories(dir.resolve("old").resolve("checkpoints").resolve("step-800")).getParent()
+                .getParent();
+        Path csv = Files.writeString(Files.createDirectories(old.resolve("report")).resolve("metrics.csv"),
+                "TRAIN,800\n");
+        var result = Cli.run("demo", "--profile", "tiny", "--steps", "20", "--json", "--data-dir", old.toString(),
+                "--cache-dir", TestCache.DIR.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
+        assertTrue(result.err().contains("--data-dir " + old + " already holds a run (found checkpoints, report)"),
+                result.err());
+        assertTrue(result.err().contains("Give a new directory"), result.err());
+        JsonNode last = new ObjectMapper().readTree(result.lastLine());
+        assertTrue(last.get("error").asText().contains("already holds a run"), last.toString());
+        assertTrue(!last.get("completed").asBoolean(), last.toString());
+        assertEquals("TRAIN,800\n", Files.readString(csv));
+        assertTrue(!Files.exists(old.resolve("prefstream.log")), "nothing written to the old run");
+    }
+
+    /** Issue 16: {@code --set trainer.beta=-1} failed after start-up, naming a flag that does not exist. */
+    @Test
+    void aBadSetValueFailsBeforeAnythingStartsAndNamesTheUsersFlag() throws Exception {
+        Path run = dir.resolve("beta");
+        long started = System.nanoTime();
+        var result = Cli.run("demo", "--profile", "tiny", "--json", "--set", "trainer.beta=-1", "--data-dir",
+                run.toString(), "--cache-dir", TestCache.DIR.toString());
+        double seconds = (System.nanoTime() - started) / 1e9;
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
+        assertTrue(result.err().contains("Invalid value '-1' for trainer.beta (from flag --set trainer.beta=-1): "
+                + "expected a finite number > 0"), result.err());
+        assertTrue(seconds < 5, "rejected after " + seconds + " s");
+        assertTrue(!Files.exists(run), "nothing created");
+        assertTrue(!result.out().contains("embedded Kafka"), result.out());
+        JsonNode last = new ObjectMapper().readTree(result.lastLine());
+        assertTrue(last.get("error").asText().contains("trainer.beta"), last.toString());
+    }
+
+    @Test
+    void aMissingParentOfTheDataDirIsAnErrorAndNothingIsCreated() {
+        Path run = dir.resolve("no").resolve("such").resolve("run");
+        var result = Cli.run("demo", "--profile", "tiny", "--data-dir", run.toString(), "--cache-dir",
+                TestCache.DIR.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
+        assertTrue(result.err().contains("--data-dir " + run + ": the parent directory " + run.getParent()
+                + " does not exist"), result.err());
+        assertTrue(!Files.exists(dir.resolve("no")), "nothing created");
+    }
+
+    /** Issue 16: {@code demo --algo hypo} failed once Kafka ran; every objective must work with default flags. */
+    @Test
+    void everyObjectiveMakesAValidRunConfigurationWithDefaultFlags() {
+        for (String name : io.prefstream.trainer.objective.Objectives.names()) {
+            var command = new DemoCommand();
+            new picocli.CommandLine(command).parseArgs("--algo", name, "--profile", "tiny", "--data-dir",
+                    dir.resolve(name).toString(), "--cache-dir", TestCache.DIR.toString());
+            DemoCommand.Plan plan;
+            try {
+                plan = command.plan();
+            } catch (RuntimeException e) {
+                throw new AssertionError("demo --algo " + name + ": " + e.getMessage(), e);
+            }
+            assertEquals(name, plan.configs().trainer().objective());
+            double expected = name.equals("hypo") ? 0.5 : 1.0; // HyPO needs offline pairs and online groups
+            assertEquals(expected, plan.configs().trainer().batcher().onlineFraction(), 1e-12, name);
+        }
     }
 }

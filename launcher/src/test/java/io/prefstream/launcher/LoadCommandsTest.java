@@ -175,10 +175,21 @@ class LoadCommandsTest {
     void unknownTaskAndMissingFileAreUserErrors(@TempDir Path empty) {
         var unknown = Cli.run(cluster("prompts", "produce", "--task", "chess", "--count", "5"));
         assertEquals(PrefstreamCommand.EXIT_USAGE, unknown.exitCode());
-        assertTrue(unknown.err().contains("unknown task 'chess'; known tasks: [arithmetic, sentiment]"), unknown.err());
+        assertTrue(unknown.err().contains("--task: unknown task 'chess'; known tasks: " + Tasks.names()),
+                unknown.err());
 
         var missing = Cli.run(cluster("offline", "load", empty.resolve("nope.jsonl").toString()));
         assertEquals(PrefstreamCommand.EXIT_USAGE, missing.exitCode());
         assertTrue(missing.err().contains("file does not exist"), missing.err());
+    }
+
+    /** Issue 16: an empty file was reported as "line 0". */
+    @Test
+    void anEmptyFileIsReportedAsEmptyNotAsLineZero(@TempDir Path tmp) throws IOException {
+        Path file = Files.writeString(tmp.resolve("pairs.jsonl"), "");
+        var result = Cli.run(cluster("offline", "load", file.toString()));
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode());
+        assertEquals("prefstream load: " + file + ": the file is empty; expected one JSON object per line; "
+                + "nothing was loaded.", result.err().strip());
     }
 }

@@ -21,7 +21,7 @@ class ServiceCommandsTest {
                 "--print-config");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("trainer.beta = 0.25  (file " + file + ")"), result.out());
-        assertTrue(result.out().contains("batcher.batch-size = 12  (flag --batcher.batch-size)"), result.out());
+        assertTrue(result.out().contains("batcher.batch-size = 12  (flag --set batcher.batch-size=12)"), result.out());
         assertTrue(result.out().contains("trainer.objective = online-dpo  (default)"), result.out());
     }
 
@@ -29,7 +29,7 @@ class ServiceCommandsTest {
     void invalidOrUnknownSettingsStopStartUpWithTheKey() {
         var bad = Cli.run("generator", "--set", "generator.batch-size=0", "--print-config");
         assertEquals(PrefstreamCommand.EXIT_USAGE, bad.exitCode());
-        assertTrue(bad.err().contains("Invalid value '0' for generator.batch-size (from flag --generator.batch-size)"),
+        assertTrue(bad.err().contains("Invalid value '0' for generator.batch-size (from flag --set generator.batch-size=0)"),
                 bad.err());
         var unknown = Cli.run("labeler", "--set", "labeler.machin=rule", "--print-config");
         assertEquals(PrefstreamCommand.EXIT_USAGE, unknown.exitCode());

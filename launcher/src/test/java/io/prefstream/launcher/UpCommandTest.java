@@ -143,6 +143,36 @@ class UpCommandTest {
         }
     }
 
+    /** Issue 16: a port in use was reported after 15 s of start-up and named labeler.http.port. */
+    @Test
+    void aPortInUseIsReportedBeforeAnythingStartsWithTheUsersFlag() throws Exception {
+        Path dataDir = dir.resolve("busy");
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            long started = System.nanoTime();
+            var result = Cli.run("up", "--profile", "tiny", "--kafka-port", "0", "--registry-port", "0",
+                    "--http-port", Integer.toString(port), "--metrics-port", "0", "--data-dir", dataDir.toString(),
+                    "--cache-dir", TestCache.DIR.toString());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
+            assertTrue(result.err().contains("port in use on 127.0.0.1: --http-port " + port + ";"), result.err());
+            assertTrue(seconds < 5, "reported after " + seconds + " s");
+            assertTrue(!Files.exists(dataDir), "nothing created");
+        }
+    }
+
+    @Test
+    void aBadSetValueStopsUpBeforeAnythingStarts() {
+        Path dataDir = dir.resolve("beta");
+        var result = Cli.run("up", "--profile", "tiny", "--kafka-port", "0", "--registry-port", "0", "--http-port",
+                "0", "--metrics-port", "0", "--set", "trainer.beta=-1", "--data-dir", dataDir.toString(),
+                "--cache-dir", TestCache.DIR.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
+        assertTrue(result.err().contains("Invalid value '-1' for trainer.beta (from flag --set trainer.beta=-1)"),
+                result.err());
+        assertTrue(!Files.exists(dataDir), "nothing created");
+    }
+
     private static List<ConsumerRecord<String, Label>> labels(UpCommand.Endpoints e) {
         return TopicContents.readAll(e.bootstrapServers(), e.schemaRegistryUrl(), Topics.LABELS.name(), Label.class);
     }

@@ -75,7 +75,7 @@ class TrainerConfigTest {
         var e = assertThrows(ConfigException.class, () -> load(Map.of("trainer.objective", "hypo",
                 "batcher.online-fraction", "0")));
         assertEquals("trainer.objective", e.key());
-        assertTrue(e.getMessage().contains("needs unlabeled groups") && e.getMessage().contains("batcher.online-fraction"),
+        assertTrue(e.getMessage().contains("(missing unlabeled groups)") && e.getMessage().contains("batcher.online-fraction"),
                 e.getMessage());
         var labeled = assertThrows(ConfigException.class, () -> load(Map.of("trainer.objective", "hypo",
                 "batcher.online-source", "preferences")));
@@ -116,5 +116,15 @@ class TrainerConfigTest {
         var eval = assertThrows(ConfigException.class, () -> load(Map.of("trainer.eval-prompts", "100000")));
         assertEquals("trainer.eval-prompts", eval.key());
         load(Map.of("batcher.enabled", "false", "trainer.checkpoint-every", "500"));
+    }
+
+    /** Issue 16: the message said HyPO "needs offline pairs but the batch has unlabeled groups; it needs ...". */
+    @Test
+    void hypoWithoutOfflinePairsSaysWhatEveryBatchNeedsAndWhatIsMissing() {
+        var e = assertThrows(io.prefstream.platform.config.ConfigException.class,
+                () -> load(Map.of("trainer.objective", "hypo", "batcher.online-fraction", "1.0")));
+        assertTrue(e.getMessage().contains("objective 'hypo' needs offline pairs and unlabeled groups in every batch, "
+                + "but the batch has only unlabeled groups (missing offline pairs)"), e.getMessage());
+        assertEquals("hypo", load(Map.of("trainer.objective", "hypo", "batcher.online-fraction", "0.5")).objective());
     }
 }

@@ -21,11 +21,11 @@ public final class InvalidInputException extends RuntimeException {
         this.problems = List.copyOf(problems);
     }
 
-    /** One bad line: its 1-based number and what is wrong with it. */
+    /** One bad line: its 1-based number and what is wrong with it; line 0 is the whole file (empty, missing). */
     public record LineProblem(int line, String reason) {
         @Override
         public String toString() {
-            return "line " + line + ": " + reason;
+            return line == 0 ? reason : "line " + line + ": " + reason;
         }
     }
 
@@ -38,6 +38,9 @@ public final class InvalidInputException extends RuntimeException {
     }
 
     private static String message(Path file, List<LineProblem> problems) {
+        if (problems.size() == 1 && problems.get(0).line() == 0) {
+            return file + ": " + problems.get(0).reason() + "; nothing was loaded.";
+        }
         var out = new StringBuilder(file + ": " + problems.size() + " invalid line"
                 + (problems.size() == 1 ? "" : "s") + "; nothing was loaded.");
         problems.stream().limit(MAX_LISTED).forEach(p -> out.append("\n  ").append(p));

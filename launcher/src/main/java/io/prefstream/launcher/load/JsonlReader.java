@@ -48,9 +48,9 @@ public final class JsonlReader {
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw new InvalidInputException(file, List.of(new LineProblem(0, "file does not exist")));
+            throw new InvalidInputException(file, List.of(new LineProblem(0, "the file does not exist")));
         } catch (CharacterCodingException e) {
-            throw new InvalidInputException(file, List.of(new LineProblem(0, "file is not valid UTF-8")));
+            throw new InvalidInputException(file, List.of(new LineProblem(0, "the file is not valid UTF-8")));
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + file, e);
         }
@@ -76,7 +76,8 @@ public final class JsonlReader {
             }
         }
         if (problems.isEmpty() && records.isEmpty()) {
-            problems.add(new LineProblem(0, "file holds no records (every line is blank)"));
+            problems.add(new LineProblem(0, lines.isEmpty() ? "the file is empty; expected one JSON object per line"
+                    : "the file holds no records (every line is blank); expected one JSON object per line"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidInputException(file, problems);

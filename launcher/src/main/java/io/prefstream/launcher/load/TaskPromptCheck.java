@@ -49,7 +49,7 @@ public final class TaskPromptCheck {
         Map<String, Task> tasks = new HashMap<>();
         Tasks.all().forEach(t -> tasks.put(t.name(), t));
         if (!customPolicy && !tasks.containsKey(defaultTask)) {
-            throw new IllegalArgumentException("--task '" + defaultTask + "' is not a registered task; expected one of "
+            throw new io.prefstream.launcher.UsageException("--task '" + defaultTask + "' is not a registered task; expected one of "
                     + Tasks.names() + ", or pass --custom-policy when the prompts are for a policy you brought");
         }
         JsonlPromptLoader.Lines lines = JsonlPromptLoader.readLines(file, defaultTask);

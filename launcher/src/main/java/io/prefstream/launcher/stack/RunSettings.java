@@ -5,6 +5,10 @@ import io.prefstream.generator.GeneratorSettings;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.Setting;
 import io.prefstream.trainer.TrainerSettings;
+import io.prefstream.trainer.objective.DataKind;
+import io.prefstream.trainer.objective.ObjectiveParams;
+import io.prefstream.trainer.objective.Objectives;
+import io.prefstream.trainer.objective.Requirements;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -61,6 +65,21 @@ public final class RunSettings {
     private static boolean isDefault(ResolvedConfig config, Setting<?> setting) {
         String source = config.sourceOf(setting);
         return source.equals("default") || source.equals("profile");
+    }
+
+    /**
+     * The batch mix a run uses when the user chose none ({@code --online-fraction}): null (the
+     * profile's) unless {@code objective} requires offline pairs. Then 0.5 when it also requires
+     * online data (HyPO: offline pairs and unlabeled groups in every batch), 0 when it uses no
+     * online data at all.
+     */
+    public static Double defaultOnlineFraction(String objective) {
+        Requirements needs = Objectives.create(objective, ObjectiveParams.defaults()).requirements();
+        if (!needs.required().contains(DataKind.OFFLINE_PAIRS)) {
+            return null;
+        }
+        boolean online = needs.accepted().stream().anyMatch(k -> k != DataKind.OFFLINE_PAIRS);
+        return online ? 0.5 : 0.0;
     }
 
     /** Streaming (bounded staleness) or iterative (synchronous rounds, the iterative-DPO protocol). */

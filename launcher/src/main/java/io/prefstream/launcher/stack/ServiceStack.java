@@ -66,7 +66,8 @@ public final class ServiceStack implements AutoCloseable {
      * @param overrides {@code --set} flags, applied last
      */
     public static ResolvedConfig settings(Map<String, String> base, Path file, Map<String, String> overrides) {
-        return ConfigLoader.forSettings(SETTINGS).withProfile(base).withFile(file).withOverrides(overrides).load();
+        return ConfigLoader.forSettings(SETTINGS).withProfile(base).withFile(file).withOverrides(overrides, "--set")
+                .load();
     }
 
     /**
@@ -85,20 +86,38 @@ public final class ServiceStack implements AutoCloseable {
         }
     }
 
+    /** The three services' config records, built from one set of resolved settings. */
+    public record Configs(TrainerConfig trainer, LabelerConfig labeler, GeneratorConfig generator) {
+    }
+
+    /**
+     * Builds every service's config record from {@code settings}, so a bad value or a combination
+     * that cannot work (an objective and a batch mix that does not feed it) fails here, before
+     * anything is started.
+     *
+     * @throws io.prefstream.platform.config.ConfigException naming the setting and where its value came from
+     */
+    public static Configs configs(ResolvedConfig settings, CommonConfig common) {
+        return new Configs(TrainerConfig.from(settings, common.withServiceId("prefstream-trainer")),
+                LabelerConfig.from(settings, common.withServiceId("prefstream-labeler")),
+                GeneratorConfig.from(settings).withCommon(common.withServiceId("prefstream-generator")));
+    }
+
     private void startAll(ResolvedConfig settings, CommonConfig common, int metricsPort) {
-        var trainerConfig = TrainerConfig.from(settings, common.withServiceId("prefstream-trainer"));
+        Configs configs = configs(settings, common);
+        var trainerConfig = configs.trainer();
         trainer = new TrainerService(trainerConfig, meters);
         started.push(trainer);
         trainer.start();
         log.info("Trainer started: objective {}", trainerConfig.objective());
 
-        var labelerConfig = LabelerConfig.from(settings, common.withServiceId("prefstream-labeler"));
+        var labelerConfig = configs.labeler();
         labeler = new LabelerService(labelerConfig, meters);
         started.push(labeler);
         labeler.start();
         log.info("Labeler started: machine labelers {}, UI {}", labelerConfig.machine().kinds(), labeler.url());
 
-        var generatorConfig = GeneratorConfig.from(settings).withCommon(common.withServiceId("prefstream-generator"));
+        var generatorConfig = configs.generator();
         generator = new GeneratorService(generatorConfig, meters);
         started.push(generator);
         generator.start();

@@ -58,7 +58,7 @@ class TaskPromptCheckTest {
     @Test
     void anUnregisteredDefaultTaskNamesTheFlag() throws IOException {
         Path f = file("{\"text\": \"Write a haiku\"}");
-        var e = assertThrows(IllegalArgumentException.class, () -> TaskPromptCheck.read(f, "poems", false));
+        var e = assertThrows(io.prefstream.launcher.UsageException.class, () -> TaskPromptCheck.read(f, "poems", false));
         assertEquals("--task 'poems' is not a registered task; expected one of [arithmetic, sentiment], or pass "
                 + "--custom-policy when the prompts are for a policy you brought", e.getMessage());
         assertEquals(1, TaskPromptCheck.read(f, "poems", true).size());

@@ -54,39 +54,50 @@ public final class ConfigLoader {
     private final Path file;
     private final Map<String, String> env;
     private final Map<String, String> flags;
+    /** The option the flags were given with ({@code --set}), or null for {@code --key=value} flags. */
+    private final String flagOption;
 
     private ConfigLoader(SettingSet settings, Map<String, String> profile, Path file, Map<String, String> env,
-                         Map<String, String> flags) {
+                         Map<String, String> flags, String flagOption) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.profile = Map.copyOf(profile);
         this.file = file;
         this.env = Map.copyOf(env);
         this.flags = Map.copyOf(flags);
+        this.flagOption = flagOption;
     }
 
     /** A loader for {@code settings} reading the process environment, no file, no flags. */
     public static ConfigLoader forSettings(SettingSet settings) {
-        return new ConfigLoader(settings, Map.of(), null, System.getenv(), Map.of());
+        return new ConfigLoader(settings, Map.of(), null, System.getenv(), Map.of(), null);
     }
 
     /** Values applied over the defaults and under everything else, e.g. a {@code tiny} profile for tests. */
     public ConfigLoader withProfile(Map<String, String> profileValues) {
-        return new ConfigLoader(settings, profileValues, file, env, flags);
+        return new ConfigLoader(settings, profileValues, file, env, flags, flagOption);
     }
 
     /** A {@code .properties}, {@code .yaml} or {@code .yml} file; {@code null} for none. */
     public ConfigLoader withFile(Path configFile) {
-        return new ConfigLoader(settings, profile, configFile, env, flags);
+        return new ConfigLoader(settings, profile, configFile, env, flags, flagOption);
     }
 
     /** The environment to read instead of {@link System#getenv()} (tests pass a map). */
     public ConfigLoader withEnv(Map<String, String> environment) {
-        return new ConfigLoader(settings, profile, file, environment, flags);
+        return new ConfigLoader(settings, profile, file, environment, flags, flagOption);
     }
 
     /** Command-line overrides, key to value, e.g. from {@code --generator.batch-size=8}. */
     public ConfigLoader withOverrides(Map<String, String> overrides) {
-        return new ConfigLoader(settings, profile, file, env, overrides);
+        return new ConfigLoader(settings, profile, file, env, overrides, null);
+    }
+
+    /**
+     * Command-line overrides given as {@code option key=value} (e.g. {@code --set trainer.beta=0.2}):
+     * errors name the value as the user typed it, {@code flag --set trainer.beta=0.2}.
+     */
+    public ConfigLoader withOverrides(Map<String, String> overrides, String option) {
+        return new ConfigLoader(settings, profile, file, env, overrides, Objects.requireNonNull(option, "option"));
     }
 
     /**
@@ -141,7 +152,8 @@ public final class ConfigLoader {
         }
         new TreeMap<>(env).forEach((name, v) -> envKey(name)
                 .ifPresent(k -> apply(k, v, "env " + name, raw, sources, kafka)));
-        flags.forEach((k, v) -> apply(k, v, "flag --" + k, raw, sources, kafka));
+        flags.forEach((k, v) -> apply(k, v, flagOption == null ? "flag --" + k : "flag " + flagOption + " " + k + "=" + v,
+                raw, sources, kafka));
 
         var values = new HashMap<String, Object>();
         for (Setting<?> s : settings.settings()) {

@@ -149,6 +149,11 @@ class ConfigLoaderTest {
         assertEquals("Invalid value '0' for generator.batch-size (from env PREFSTREAM_GENERATOR_BATCH_SIZE): "
                 + "expected an integer in [1, 1024].", range.getMessage());
 
+        var typed = assertThrows(ConfigException.class,
+                () -> generator().withOverrides(Map.of("generator.batch-size", "0"), "--set").load());
+        assertEquals("Invalid value '0' for generator.batch-size (from flag --set generator.batch-size=0): "
+                + "expected an integer in [1, 1024].", typed.getMessage());
+
         var malformed = assertThrows(ConfigException.class,
                 () -> generator().withOverrides(Map.of("generator.batch-size", "many")).load());
         assertEquals("Invalid value 'many' for generator.batch-size (from flag --generator.batch-size): "

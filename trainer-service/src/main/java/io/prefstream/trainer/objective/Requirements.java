@@ -54,11 +54,12 @@ public record Requirements(Set<DataKind> required, Set<DataKind> anyOf, Set<Data
    * @throws IllegalArgumentException naming the objective, what it needs and what the batch has
    */
   public void check(String objective, Set<DataKind> present) {
-    for (DataKind kind : required) {
-      if (!present.contains(kind)) {
-        throw new IllegalArgumentException("objective '" + objective + "' needs " + kind.label()
-            + " but the batch has " + list(present, ", ") + "; it needs " + describe());
-      }
+    var missing = EnumSet.noneOf(DataKind.class);
+    required.stream().filter(k -> !present.contains(k)).forEach(missing::add);
+    if (!missing.isEmpty()) {
+      throw new IllegalArgumentException("objective '" + objective + "' needs " + describe()
+          + " in every batch, but the batch has " + (present.isEmpty() ? "" : "only ") + list(present, " and ")
+          + " (missing " + list(missing, " and ") + ")");
     }
     if (!anyOf.isEmpty() && anyOf.stream().noneMatch(present::contains)) {
       throw new IllegalArgumentException("objective '" + objective + "' needs " + describe()

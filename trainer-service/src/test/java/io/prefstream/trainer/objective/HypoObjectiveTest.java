@@ -121,7 +121,8 @@ class HypoObjectiveTest {
     var objective = Objectives.create("hypo", P);
     var e = assertThrows(IllegalArgumentException.class,
         () -> objective.compute(ObjectiveInput.offline(pair())));
-    assertTrue(e.getMessage().contains("'hypo' needs unlabeled groups"), e.getMessage());
+    assertTrue(e.getMessage().contains("'hypo' needs offline pairs and unlabeled groups in every batch, but the "
+        + "batch has only offline pairs (missing unlabeled groups)"), e.getMessage());
     var groups = GroupTensors.unlabeled(mat(manager, new double[][] {{-1, -2}}),
         mat(manager, new double[][] {{-1, -2}}), mat(manager, new double[][] {{1, 1}}));
     var online = assertThrows(IllegalArgumentException.class, () -> objective.compute(
