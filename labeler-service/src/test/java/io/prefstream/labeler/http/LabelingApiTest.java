@@ -316,7 +316,9 @@ class LabelingApiTest {
             page.awaitRemaining("1 left for you");
             page.press("2");
             page.awaitStatus("Nothing to label right now");
-            page.awaitText("team", "Team: 4 labels (alice 1, bob 1, carol 2); 4 more for the trainer's next step "
+            // alice labeled req-1 late and req-view, bob req-1, carol the two here: 5 of the 8 the trainer's
+            // first two steps need, so 3 more complete the next step of 4
+            page.awaitText("team", "Team: 5 labels (alice 2, bob 1, carol 2); 3 more for the trainer's next step "
                     + "(it needs 4 per step).");
 
             var decoder = new AvroDecoder<>(Label.class, SchemaRegistries.mockScope(SCOPE));

@@ -48,7 +48,11 @@ final class UiPage {
     }
 
     void awaitText(String id, String prefix) {
-        wait.until(d -> text(id).startsWith(prefix));
+        try {
+            wait.until(d -> text(id).startsWith(prefix));
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("#" + id + " should start with '" + prefix + "' but shows '" + text(id) + "'", e);
+        }
     }
 
     void awaitRemaining(String prefix) {
