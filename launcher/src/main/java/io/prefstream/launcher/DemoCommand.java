@@ -179,8 +179,19 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
         Path rewardPlaceholder = stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model")
                 : null;
-        var configs = ServiceStack.configs(settings(profile, task, objective, totalSteps, fraction, runMode,
-                referencePlaceholder, rewardPlaceholder, humanToken), CommonConfig.local("127.0.0.1:9092", dir));
+        ServiceStack.Configs configs;
+        try {
+            configs = ServiceStack.configs(settings(profile, task, objective, totalSteps, fraction, runMode,
+                    referencePlaceholder, rewardPlaceholder, humanToken), CommonConfig.local("127.0.0.1:9092", dir));
+        } catch (io.prefstream.platform.config.ConfigException e) {
+            if (onlineFraction != null && e.key().equals("trainer.objective")) {
+                // the mix the user chose with --online-fraction cannot feed --algo: name their flags
+                throw new UsageException("--algo " + objective + " with --online-fraction " + onlineFraction + ": "
+                        + e.getMessage().replace("batcher.online-fraction", "--online-fraction")
+                                .replace("trainer.objective", "--algo"), e);
+            }
+            throw e;
+        }
         return new Plan(profile, task, objective, runMode, totalSteps, fraction, dir, humanToken, configs);
     }
 

@@ -217,6 +217,19 @@ class DemoCommandTest {
     }
 
     @Test
+    void aMixThatCannotFeedTheObjectiveNamesTheUsersFlags() throws Exception {
+        Path run = dir.resolve("mix");
+        var result = Cli.run("demo", "--profile", "tiny", "--json", "--algo", "hypo", "--online-fraction", "1",
+                "--data-dir", run.toString(), "--cache-dir", TestCache.DIR.toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
+        assertTrue(result.err().contains("--algo hypo with --online-fraction 1.0: "), result.err());
+        assertTrue(result.err().contains("Change --online-fraction (now 1.0)"), result.err());
+        assertTrue(!result.err().contains("batcher.online-fraction"), result.err());
+        assertTrue(!Files.exists(run), "nothing created");
+        assertTrue(new ObjectMapper().readTree(result.lastLine()).get("error").asText().contains("--online-fraction"));
+    }
+
+    @Test
     void aMissingParentOfTheDataDirIsAnErrorAndNothingIsCreated() {
         Path run = dir.resolve("no").resolve("such").resolve("run");
         var result = Cli.run("demo", "--profile", "tiny", "--data-dir", run.toString(), "--cache-dir",

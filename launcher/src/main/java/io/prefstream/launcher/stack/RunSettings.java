@@ -120,6 +120,12 @@ public final class RunSettings {
             m.put("trainer.steps-per-iteration", Integer.toString(STEPS_PER_ITERATION));
         }
         m.putAll(labeling);
+        if ("all".equals(labeling.get("labeler.human.route"))) {
+            // people are the only labelers: tell them how many labels the trainer's next step needs
+            double fraction = Double.parseDouble(m.getOrDefault("batcher.online-fraction", "0.5"));
+            long perStep = Math.round(Integer.parseInt(m.getOrDefault("batcher.batch-size", "16")) * fraction);
+            m.put("labeler.human.labels-per-step", Long.toString(perStep));
+        }
         m.put("labeler.http.host", "127.0.0.1");
         m.put("labeler.http.port", Integer.toString(httpPort));
         return m;

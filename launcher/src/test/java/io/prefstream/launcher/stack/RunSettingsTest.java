@@ -29,4 +29,13 @@ class RunSettingsTest {
                 "batcher.max-ahead", "4"));
         assertEquals(4, chosen.get(TrainerSettings.MAX_AHEAD), "a value the user chose is kept (and then rejected)");
     }
+
+    @Test
+    void humanLabelingTellsPeopleHowManyLabelsEachTrainerStepNeeds() {
+        var human = RunSettings.base(RunProfile.named("default"), "arithmetic", "online-dpo", 800, 0.5, Mode.STREAMING, 0,
+                Path.of("reference"), "cpu", Map.of("labeler.human.route", "all"), 0, 8);
+        // the default profile's batch of 32 at online fraction 0.5: 16 labeled rollouts per step
+        assertEquals("16", human.get("labeler.human.labels-per-step"));
+        assertEquals(null, base(Mode.STREAMING).get("labeler.human.labels-per-step"), "machine labels: not shown");
+    }
 }
