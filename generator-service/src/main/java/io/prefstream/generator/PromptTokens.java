@@ -83,7 +83,13 @@ public final class PromptTokens {
      * {@code apply_chat_template(..., tokenize=True)} does.
      */
     static int[] encodeChat(String id, String messagesJson, Tokenizer tokenizer) throws InvalidPromptException {
-        var template = tokenizer instanceof HfTokenizer hf ? hf.chatTemplate() : java.util.Optional.<ChatTemplate>empty();
+        java.util.Optional<ChatTemplate> template;
+        try {
+            template = tokenizer instanceof HfTokenizer hf ? hf.chatTemplate() : java.util.Optional.empty();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + " gives chat "
+                    + "messages but the policy's chat template cannot be used: " + e.getMessage(), e);
+        }
         if (template.isEmpty()) {
             throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + " gives chat "
                     + "messages but tokenizer " + tokenizer.id() + " has no chat_template (tokenizer_config.json or "

@@ -53,7 +53,8 @@ public final class HfTokenizer implements Tokenizer {
     private final int[] eos;
     private final int pad;
     private final int[] suppressed;
-    private final java.util.Optional<io.prefstream.model.chat.ChatTemplate> chatTemplate;
+    private final java.nio.file.Path folder;
+    private volatile java.util.Optional<io.prefstream.model.chat.ChatTemplate> chatTemplate;
 
     private HfTokenizer(Map<String, byte[]> files, JsonNode modelConfig, String where) {
         this.files = Map.copyOf(files);
@@ -90,15 +91,13 @@ public final class HfTokenizer implements Tokenizer {
         this.bos = detectBos();
         this.suppressed = java.util.stream.IntStream.of(bos, dedicatedPad)
                 .filter(i -> i >= 0 && !isEos(i)).distinct().toArray();
-        var text = new LinkedHashMap<String, String>();
-        files.forEach((name, bytes) -> text.put(name, utf8(bytes)));
-        java.nio.file.Path folder;
+        java.nio.file.Path dir;
         try {
-            folder = java.nio.file.Path.of(where);
+            dir = java.nio.file.Path.of(where);
         } catch (java.nio.file.InvalidPathException e) {
-            folder = java.nio.file.Path.of(".");
+            dir = java.nio.file.Path.of(".");
         }
-        this.chatTemplate = io.prefstream.model.chat.ChatTemplate.fromFiles(text, folder);
+        this.folder = dir;
     }
 
     /**
@@ -215,9 +214,22 @@ public final class HfTokenizer implements Tokenizer {
         return files;
     }
 
-    /** The folder's chat template ({@code tokenizer_config.json} or {@code chat_template.jinja}), if any. */
+    /**
+     * The folder's chat template ({@code tokenizer_config.json} or {@code chat_template.jinja}), if any,
+     * parsed on first use: a template the Jinja engine rejects fails chat prompts (with the reason),
+     * not the loading of a model that is given plain text.
+     *
+     * @throws IllegalArgumentException when the template does not parse
+     */
     public java.util.Optional<io.prefstream.model.chat.ChatTemplate> chatTemplate() {
-        return chatTemplate;
+        var template = chatTemplate;
+        if (template == null) {
+            var text = new LinkedHashMap<String, String>();
+            files.forEach((name, bytes) -> text.put(name, utf8(bytes)));
+            template = io.prefstream.model.chat.ChatTemplate.fromFiles(text, folder);
+            chatTemplate = template;
+        }
+        return template;
     }
 
     /** All EOS ids. */
