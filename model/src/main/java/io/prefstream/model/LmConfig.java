@@ -111,10 +111,6 @@ public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, in
     public LmConfig(int vocabSize, int dModel, int nLayers, int nHeads, int dFf, int maxSeqLen) {
         this(Family.PREFSTREAM_GPT, vocabSize, dModel, nLayers, nHeads, nHeads, dModel / Math.max(1, nHeads), dFf,
                 maxSeqLen, BUILTIN_LN_EPS, 0, true, true, true, false, "gelu");
-        if (dModel % nHeads != 0) {
-            throw new IllegalArgumentException("d_model must be divisible by n_heads, found d_model=" + dModel
-                    + " n_heads=" + nHeads);
-        }
     }
 
     /**

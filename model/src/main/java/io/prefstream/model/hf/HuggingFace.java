@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.nn.ParameterStore;
-import io.prefstream.model.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -178,10 +177,5 @@ public final class HuggingFace {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JVM lacks SHA-256", e);
         }
-    }
-
-    /** The tokenizer of {@code policy} when it is a Hugging Face one. */
-    public static boolean hasHfTokenizer(Tokenizer tokenizer) {
-        return tokenizer instanceof HfTokenizer;
     }
 }
