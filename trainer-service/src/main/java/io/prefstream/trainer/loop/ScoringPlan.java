@@ -98,6 +98,10 @@ public final class ScoringPlan {
     private final Map<String, Integer> dropped = new TreeMap<>();
     private final List<Integer> onlineSequences = new ArrayList<>();
     private final Options options;
+    private int onlineRollouts;
+    private long onlineLabels;
+    private double labelRewardSum;
+    private long labelRewardCount;
 
     private ScoringPlan(Options options) {
         this.options = options;
@@ -169,6 +173,17 @@ public final class ScoringPlan {
         Rollout rollout = labeled.getRollout();
         int k = rollout.getCompletions().size();
         double[] rewards = rewards(labeled);
+        onlineRollouts++;
+        if (rewards != null) {
+            // a reward per completion: K labels paid for, whether or not the group yields a pair
+            onlineLabels += k;
+            for (double r : rewards) {
+                labelRewardSum += r;
+            }
+            labelRewardCount += k;
+        } else {
+            onlineLabels += labeled.getLabelCount();
+        }
         if (options.routing().labeledAs() == DataKind.LABELED_GROUPS) {
             if (rewards == null) {
                 count("rollout_without_rewards");
@@ -218,6 +233,7 @@ public final class ScoringPlan {
     }
 
     private void addUnlabeled(Rollout rollout) {
+        onlineRollouts++;
         if (rollout.getCompletions().size() < 2) {
             count("group_too_small");
             return;
@@ -493,7 +509,13 @@ public final class ScoringPlan {
         return padded ? tensors.withMask(m.create(mask, shape)) : tensors;
     }
 
-    /** Summary counts for logs and metrics. */
+    /**
+     * Summary counts for logs and metrics: pairs, groups, sequences, dropped items; the online
+     * rollouts in the batch and the labels they carry ({@code online_labels}: one per scored
+     * completion, else the label count of a rollout with pairwise judgements only), and
+     * {@code label_reward_mean}, the mean reward of the scored completions (the proxy when a reward
+     * model labels, the gold reward under rule labeling).
+     */
     public Map<String, Double> counts() {
         var m = new LinkedHashMap<String, Double>();
         m.put("offline_pairs", (double) offlinePairs.size());
@@ -501,6 +523,11 @@ public final class ScoringPlan {
         m.put("groups", (double) groupCount());
         m.put("sequences", (double) sequences.size());
         m.put("dropped", (double) dropped.values().stream().mapToInt(Integer::intValue).sum());
+        m.put("online_rollouts", (double) onlineRollouts);
+        m.put("online_labels", (double) onlineLabels);
+        if (labelRewardCount > 0) {
+            m.put("label_reward_mean", labelRewardSum / labelRewardCount);
+        }
         return m;
     }
 }

@@ -2,6 +2,7 @@ package io.prefstream.trainer.loop;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,6 +158,9 @@ class TrainingStepTest {
         assertEquals(3.0, outcome.metrics().get("sequences"));
         assertEquals(Math.log(2), outcome.metrics().get("loss"), 1e-5);
         assertTrue(outcome.metrics().containsKey("kl"), "online samples give a KL estimate");
+        assertEquals(1.0, outcome.metrics().get("online_rollouts"));
+        assertEquals(3.0, outcome.metrics().get("online_labels"), "one reward per completion");
+        assertEquals((0.0 + 1.0 - 0.2) / 3, outcome.metrics().get("label_reward_mean"), 1e-12);
     }
 
     /** A completion that ended with EOS. */
@@ -178,6 +182,9 @@ class TrainingStepTest {
         // π = π_ref: the DPO part is log 2 and the KL estimate and its penalty are 0
         assertEquals(Math.log(2), m.get("loss"), 1e-5);
         assertEquals(0.0, m.get("kl"), 1e-6);
+        assertEquals(2.0, m.get("online_rollouts"));
+        assertEquals(0.0, m.get("online_labels"), "unlabeled groups cost no labels");
+        assertFalse(m.containsKey("label_reward_mean"));
     }
 
     @Test
@@ -193,6 +200,10 @@ class TrainingStepTest {
         var m = step.run(b, 1e-3).metrics();
         assertEquals(1.0, m.get("groups"));
         assertEquals(1.0, m.get("dropped_rollout_without_rewards"));
+        assertEquals(2.0, m.get("online_rollouts"));
+        // the scored group's 3 rewards, plus the label count of the one without scores
+        assertEquals(3.0 + scored.getLabelCount(), m.get("online_labels"));
+        assertEquals((1.0 + 0.25 - 0.1) / 3, m.get("label_reward_mean"), 1e-12);
         assertTrue(Double.isFinite(m.get("loss")));
     }
 
