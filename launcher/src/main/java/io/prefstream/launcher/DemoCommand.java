@@ -10,6 +10,7 @@ import io.prefstream.launcher.reference.RewardModels;
 import io.prefstream.launcher.report.ReportWriter;
 import io.prefstream.launcher.report.RunSummary;
 import io.prefstream.launcher.stack.EmbeddedStack;
+import io.prefstream.launcher.stack.GeneratorProcess;
 import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.PromptFeeder;
 import io.prefstream.launcher.stack.RunSettings;
@@ -95,6 +96,17 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     + "synchronous rounds (a budget of rollouts per policy version).")
     String mode;
 
+    @Option(names = "--offline-prompts", paramLabel = "N",
+            description = "Size of the offline preference set: pi_ref samples k responses for each of N prompts and "
+                    + "the gold reward picks best vs worst (N x k labels); default: the profile's (default 2000, tiny 256).")
+    Integer offlinePrompts;
+
+    @Option(names = "--generator-cpus", paramLabel = "CPUS",
+            description = "Run the generator as a process of its own pinned to these CPUs with taskset (e.g. 0, or "
+                    + "0-3), as on a machine or GPU of its own; start the demo itself under 'taskset -c' on the other "
+                    + "CPUs. Default: the generator runs in this JVM.")
+    String generatorCpus;
+
     @Option(names = "--data-dir", description = "Run directory (broker log, registry, checkpoints, log file, "
             + "report); default: runs/<timestamp>-<id>. It must not hold a run already (a demo does not resume); "
             + "only its last level is created.")
@@ -146,7 +158,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
      * @param configs    the services' configs as checked (π_ref's path is still a placeholder)
      */
     record Plan(RunProfile profile, Task task, String objective, RunSettings.Mode mode, long steps, Double fraction,
-                Path dir, String humanToken, ServiceStack.Configs configs) {
+                Path dir, String humanToken, ServiceStack.Configs configs, String generatorCpus) {
     }
 
     /**
@@ -158,6 +170,15 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
      */
     Plan plan() {
         RunProfile profile = RunProfile.forTask(stack.profile, stack.task);
+        if (offlinePrompts != null) {
+            if (offlinePrompts < 1) {
+                throw new UsageException("--offline-prompts must be at least 1, found " + offlinePrompts);
+            }
+            profile = profile.withOfflinePrompts(offlinePrompts);
+        }
+        if (generatorCpus != null) {
+            checkGeneratorCpus();
+        }
         Task task = FlagValues.task(stack.task);
         String objective = stack.objective();
         stack.validate();
@@ -192,7 +213,26 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             }
             throw e;
         }
-        return new Plan(profile, task, objective, runMode, totalSteps, fraction, dir, humanToken, configs);
+        return new Plan(profile, task, objective, runMode, totalSteps, fraction, dir, humanToken, configs,
+                generatorCpus);
+    }
+
+    /** {@code --generator-cpus}: a CPU list, taskset on the PATH, and settings that can be passed on. */
+    private void checkGeneratorCpus() {
+        if (!GeneratorProcess.CPU_LIST.matcher(generatorCpus).matches()) {
+            throw new UsageException("--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found '"
+                    + generatorCpus + "'");
+        }
+        String path = System.getenv().getOrDefault("PATH", "");
+        boolean found = java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "taskset")));
+        if (!found) {
+            throw new UsageException("--generator-cpus needs the taskset command (util-linux), not found on PATH");
+        }
+        if (stack.configFile != null) {
+            throw new UsageException("--generator-cpus cannot be combined with --config: the generator process "
+                    + "gets its settings as --set flags; give them with --set");
+        }
     }
 
     private int runChecked(PrintWriter out) throws Exception {
@@ -242,9 +282,25 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     /** The services' settings of this run: profile, options, then --config, PREFSTREAM_* and --set. */
     private ResolvedConfig settings(RunProfile profile, Task task, String objective, long totalSteps, Double fraction,
                                     RunSettings.Mode runMode, Path reference, Path rewardModel, String humanToken) {
-        return RunSettings.resolve(RunSettings.base(profile, task.name(), objective, totalSteps, fraction, runMode,
+        return RunSettings.resolve(base(profile, task, objective, totalSteps, fraction, runMode, reference, rewardModel,
+                humanToken), stack.configFile, stack.overrides);
+    }
+
+    private Map<String, String> base(RunProfile profile, Task task, String objective, long totalSteps, Double fraction,
+                                     RunSettings.Mode runMode, Path reference, Path rewardModel, String humanToken) {
+        return RunSettings.base(profile, task.name(), objective, totalSteps, fraction, runMode,
                 stack.seed, reference, stack.device, stack.labeling.settings(rewardModel, humanToken), 0,
-                task.maxResponseTokens()), stack.configFile, stack.overrides);
+                task.maxResponseTokens());
+    }
+
+    /** Every setting input of the run (base, derived values, then --set), as the generator process gets them. */
+    private Map<String, String> settingInputs(RunProfile profile, Task task, String objective, long totalSteps,
+                                              Double fraction, RunSettings.Mode runMode, Path reference,
+                                              Path rewardModel, String humanToken) {
+        var inputs = new java.util.LinkedHashMap<>(RunSettings.derive(base(profile, task, objective, totalSteps,
+                fraction, runMode, reference, rewardModel, humanToken), stack.configFile, stack.overrides));
+        inputs.putAll(stack.overrides);
+        return inputs;
     }
 
     private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, long totalSteps,
@@ -296,12 +352,29 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             String failure = null;
             long rollouts;
             TrainerStatus trainerStatus;
+            double samplingSeconds;
+            long onlineStartedMs;
             try (MetricsTail tail = MetricsTail.start(clients, endOffsets(clients, Topics.METRICS.name()), metrics)) {
-                ServiceStack services = ServiceStack.start(settings, infra.config(), -1);
+                // the clock starts with the trainer: fed only offline pairs, it may finish while the others start
                 onlineStarted = System.nanoTime();
+                onlineStartedMs = System.currentTimeMillis();
+                ServiceStack services = ServiceStack.start(settings, infra.config(), -1, generatorCpus == null,
+                        latestCheckpoint::set);
+                GeneratorProcess generatorProcess = null;
+                if (generatorCpus != null) {
+                    try {
+                        generatorProcess = GeneratorProcess.start(generatorCpus, settingInputs(profile, task, objective,
+                                totalSteps, fraction, runMode, prepared.reference().checkpoint(), rewardModel,
+                                humanToken), infra.config(), freePort(), dir.resolve("generator.log"));
+                    } catch (RuntimeException e) {
+                        services.close();
+                        throw e;
+                    }
+                    out.println("generator process on CPUs " + generatorCpus + " (log: " + dir.resolve("generator.log")
+                            + ")");
+                }
                 phase = Phase.ONLINE;
                 online.complete(null);
-                services.trainer().addCheckpointListener(latestCheckpoint::set);
                 if (stack.labeling == Labeling.HUMAN) {
                     out.println("label in your browser: " + Labeling.uiAddress(services.labeler().url(), settings,
                             humanToken));
@@ -323,6 +396,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                             break;
                         }
                         Optional<String> broken = services.failure();
+                        if (broken.isEmpty() && generatorProcess != null) {
+                            broken = generatorProcess.failure();
+                        }
                         if (broken.isEmpty() && feeder.failure() != null) {
                             broken = Optional.of("prompt feeder: " + feeder.failure());
                         }
@@ -352,9 +428,16 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     phase = Phase.FINISHING;
                 } finally {
                     onlineEnded = System.nanoTime();
+                    if (generatorProcess != null) {
+                        samplingSeconds = generatorProcess.samplingSeconds();
+                        generatorProcess.close();
+                    } else {
+                        samplingSeconds = services.generatorSamplingSeconds();
+                    }
                     services.close();
                     // read after close: the loop may finish a step while it is being stopped
-                    rollouts = services.generator().status().rollouts();
+                    rollouts = services.generator() != null ? services.generator().status().rollouts()
+                            : TopicCounts.committedRecords(clients, Topics.ROLLOUTS.name(), Duration.ofMinutes(1));
                     trainerStatus = services.trainer().status();
                 }
                 completed = trainerStatus.phase() == TrainerStatus.Phase.DONE;
@@ -379,10 +462,12 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             }
             double pairs = metrics.of(MetricsKind.TRAIN).stream().mapToDouble(p -> p.get("pairs"))
                     .filter(Double::isFinite).sum();
+            double onlineSeconds = (onlineEnded - onlineStarted) / 1e9;
             var summary = new RunSummary(task.name(), objective, trainerStatus.step(), totalSteps, completed,
                     trainerStatus.policyVersion(), (System.nanoTime() - started) / 1e9,
-                    (onlineEnded - onlineStarted) / 1e9, reference, finalEval, rollouts, pairs, deadLetters,
-                    dir.resolve("report"));
+                    onlineSeconds, reference, finalEval, rollouts, pairs, deadLetters,
+                    dir.resolve("report"), usage(metrics, profile, settings, onlineStartedMs, onlineSeconds,
+                    samplingSeconds));
             ReportWriter.write(summary, metrics);
             out.println();
             out.print(summary.table());
@@ -405,6 +490,34 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
         out.flush();
         return summaryJson.has("error") ? PrefstreamCommand.EXIT_FAILURE : 0;
+    }
+
+    /**
+     * Labels and busy time of a run: the offline set's labels when batches hold offline pairs,
+     * the online labels the trainer consumed, and the idle fractions of trainer and generator.
+     */
+    static RunSummary.Usage usage(RunMetrics metrics, RunProfile profile, ResolvedConfig settings,
+                                  long onlineStartedMs, double onlineSeconds, double samplingSeconds) {
+        var train = metrics.of(MetricsKind.TRAIN);
+        boolean usesOffline = settings.get(io.prefstream.trainer.TrainerSettings.ONLINE_FRACTION) < 1;
+        long offlineLabels = usesOffline ? (long) profile.offline().prompts() * profile.offline().k() : 0;
+        long onlineLabels = Math.round(train.stream().mapToDouble(p -> p.get("online_labels"))
+                .filter(Double::isFinite).sum());
+        double busy = train.stream().mapToDouble(p -> p.get("step_seconds")).filter(Double::isFinite).sum()
+                + metrics.of(MetricsKind.EVAL).stream().mapToDouble(p -> p.get("eval_seconds"))
+                .filter(Double::isFinite).sum();
+        double trainerIdle = onlineSeconds > 0 ? Math.max(0, 1 - busy / onlineSeconds) : Double.NaN;
+        double generatorIdle = onlineSeconds > 0 && Double.isFinite(samplingSeconds)
+                ? Math.max(0, 1 - samplingSeconds / onlineSeconds) : Double.NaN;
+        return new RunSummary.Usage(offlineLabels, onlineLabels, onlineStartedMs, trainerIdle, generatorIdle);
+    }
+
+    private static int freePort() {
+        try (var socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("no free port for the generator process's metrics", e);
+        }
     }
 
     /** Ctrl-C: ask the run to stop, then wait for it to close the services and write its report. */

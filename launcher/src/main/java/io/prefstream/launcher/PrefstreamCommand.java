@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 CleanCommand.class,
                 DemoCommand.class,
                 EvalCommand.class,
+                ExperimentCommand.class,
                 ExportCommand.class,
                 GeneratorCommand.class,
                 CommandLine.HelpCommand.class,

@@ -38,6 +38,12 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
         services = Map.copyOf(services);
     }
 
+    /** This profile with an offline preference set built from {@code prompts} prompts (its k and seed kept). */
+    public RunProfile withOfflinePrompts(int prompts) {
+        return new RunProfile(name, model, sft, sftCorpus, new OfflinePreferenceSet.Options(prompts, offline.k(),
+                offline.seed()), rewardPairs, rewardModel, evalPrompts, steps, promptBacklog, services);
+    }
+
     /** Names accepted by {@code --profile}. */
     public static final String NAMES = "default, tiny";
 

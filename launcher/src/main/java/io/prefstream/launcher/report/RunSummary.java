@@ -25,13 +25,35 @@ import java.util.Objects;
  * @param pairs           preference pairs trained on (sum over TRAIN records), NaN when unknown
  * @param deadLetters     records dead-lettered during the run
  * @param reportDir       where the report was written
+ * @param usage           labels paid for and how busy trainer and generator were
  */
 public record RunSummary(String task, String algo, long steps, long plannedSteps, boolean completed,
                          long policyVersions, double elapsedSeconds, double onlineSeconds, EvalReport reference,
-                         EvalReport finalPolicy, long rollouts, double pairs, long deadLetters, Path reportDir) {
+                         EvalReport finalPolicy, long rollouts, double pairs, long deadLetters, Path reportDir,
+                         Usage usage) {
 
     public RunSummary {
         Objects.requireNonNull(reference, "reference");
+        Objects.requireNonNull(usage, "usage");
+    }
+
+    /**
+     * What a run consumed: the labels (gold or reward-model scores) behind the data it trained on,
+     * and how much of the online phase the trainer and the generator were busy.
+     *
+     * @param offlineLabels         labels spent building the offline set (prompts × samples scored), 0 when the
+     *                              run trained on online data only
+     * @param onlineLabels          labels on the online rollouts the trainer consumed (sum of TRAIN
+     *                              {@code online_labels})
+     * @param onlineStartedMs       when the services started, epoch ms (the origin of wall-time curves)
+     * @param trainerIdleFraction   1 − (training steps' + evaluations' seconds) / online seconds
+     * @param generatorIdleFraction 1 − sampling seconds / online seconds (NaN when unknown)
+     */
+    public record Usage(long offlineLabels, long onlineLabels, long onlineStartedMs, double trainerIdleFraction,
+                        double generatorIdleFraction) {
+        public long labelsUsed() {
+            return offlineLabels + onlineLabels;
+        }
     }
 
     public double rolloutsPerSecond() {
@@ -77,6 +99,12 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
         put(o, "rollouts_per_s", round(rolloutsPerSecond(), 2));
         put(o, "pairs_per_s", round(pairsPerSecond(), 2));
         o.put("dead_letters", deadLetters);
+        o.put("labels_used", usage.labelsUsed());
+        o.put("offline_labels", usage.offlineLabels());
+        o.put("online_labels", usage.onlineLabels());
+        o.put("online_started_ms", usage.onlineStartedMs());
+        put(o, "trainer_idle_fraction", round(usage.trainerIdleFraction(), 4));
+        put(o, "generator_idle_fraction", round(usage.generatorIdleFraction(), 4));
         o.put("report_dir", reportDir.toAbsolutePath().toString());
         return o;
     }
@@ -115,6 +143,10 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
         sb.append(String.format(Locale.ROOT, "%-22s %d%n", "policy versions", policyVersions));
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "rollouts/s", fmt(rolloutsPerSecond())));
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "pairs/s", fmt(pairsPerSecond())));
+        sb.append(String.format(Locale.ROOT, "%-22s %,d (offline set %,d, online %,d)%n", "labels used",
+                usage.labelsUsed(), usage.offlineLabels(), usage.onlineLabels()));
+        sb.append(String.format(Locale.ROOT, "%-22s trainer %s, generator %s%n", "idle (online phase)",
+                percent(usage.trainerIdleFraction()), percent(usage.generatorIdleFraction())));
         sb.append(String.format(Locale.ROOT, "%-22s %d%n", "dead letters", deadLetters));
         sb.append(String.format(Locale.ROOT, "%-22s %.1f s (online %.1f s)%n", "elapsed", elapsedSeconds,
                 onlineSeconds));
@@ -126,6 +158,10 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
     private static String row(String name, double ref, double fin, String pattern) {
         return String.format(Locale.ROOT, "%-22s %12s %14s%n", name, String.format(Locale.ROOT, pattern, ref),
                 Double.isNaN(fin) ? "-" : String.format(Locale.ROOT, pattern, fin));
+    }
+
+    private static String percent(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.0f %%", 100 * v) : "-";
     }
 
     private static String fmt(double v) {

@@ -43,6 +43,15 @@ public final class RunSettings {
      * those steps + 2.
      */
     public static ResolvedConfig resolve(Map<String, String> base, Path file, Map<String, String> overrides) {
+        return ServiceStack.settings(derive(base, file, overrides), file, overrides);
+    }
+
+    /**
+     * {@code base} plus the values {@link #resolve} derives from the trainer's cadence (the
+     * generator's per-version budget, the batcher's look-ahead) where the user left them at their
+     * defaults: the inputs that, with {@code file} and {@code overrides}, give every service's settings.
+     */
+    public static Map<String, String> derive(Map<String, String> base, Path file, Map<String, String> overrides) {
         ResolvedConfig first = ServiceStack.settings(base, file, overrides);
         var derived = new LinkedHashMap<>(base);
         boolean iterative = first.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE;
@@ -58,7 +67,7 @@ public final class RunSettings {
         if (isDefault(first, TrainerSettings.MAX_AHEAD) && maxAhead != 0 && maxAhead <= stepsPerVersion) {
             derived.put(TrainerSettings.MAX_AHEAD.key(), Integer.toString(stepsPerVersion + 2));
         }
-        return derived.equals(base) ? first : ServiceStack.settings(derived, file, overrides);
+        return derived;
     }
 
     /** Whether nobody but the defaults or the run's own base values chose this setting. */

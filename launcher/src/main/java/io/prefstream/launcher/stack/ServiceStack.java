@@ -17,6 +17,7 @@ import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.metrics.MetricsServer;
 import io.prefstream.trainer.TrainerConfig;
 import io.prefstream.trainer.TrainerService;
+import io.prefstream.trainer.loop.CheckpointEvent;
 import io.prefstream.trainer.TrainerSettings;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -76,9 +77,20 @@ public final class ServiceStack implements AutoCloseable {
      * so far is closed before the exception propagates.
      */
     public static ServiceStack start(ResolvedConfig settings, CommonConfig common, int metricsPort) {
+        return start(settings, common, metricsPort, true, event -> { });
+    }
+
+    /**
+     * As {@link #start(ResolvedConfig, CommonConfig, int)}; without {@code withGenerator} the
+     * generator is left out (it runs in a process of its own) and {@link #generator()} is null.
+     * {@code onCheckpoint} hears every checkpoint the trainer writes, from the first: a trainer fed
+     * only offline pairs may finish before this method returns.
+     */
+    public static ServiceStack start(ResolvedConfig settings, CommonConfig common, int metricsPort,
+                                     boolean withGenerator, java.util.function.Consumer<CheckpointEvent> onCheckpoint) {
         var stack = new ServiceStack();
         try {
-            stack.startAll(settings, common, metricsPort);
+            stack.startAll(settings, common, metricsPort, withGenerator, onCheckpoint);
             return stack;
         } catch (RuntimeException e) {
             stack.close();
@@ -103,10 +115,12 @@ public final class ServiceStack implements AutoCloseable {
                 GeneratorConfig.from(settings).withCommon(common.withServiceId("prefstream-generator")));
     }
 
-    private void startAll(ResolvedConfig settings, CommonConfig common, int metricsPort) {
+    private void startAll(ResolvedConfig settings, CommonConfig common, int metricsPort, boolean withGenerator,
+                          java.util.function.Consumer<CheckpointEvent> onCheckpoint) {
         Configs configs = configs(settings, common);
         var trainerConfig = configs.trainer();
         trainer = new TrainerService(trainerConfig, meters);
+        trainer.addCheckpointListener(onCheckpoint);
         started.push(trainer);
         trainer.start();
         log.info("Trainer started: objective {}", trainerConfig.objective());
@@ -117,11 +131,13 @@ public final class ServiceStack implements AutoCloseable {
         labeler.start();
         log.info("Labeler started: machine labelers {}, UI {}", labelerConfig.machine().kinds(), labeler.url());
 
-        var generatorConfig = configs.generator();
-        generator = new GeneratorService(generatorConfig, meters);
-        started.push(generator);
-        generator.start();
-        log.info("Generator started: K={}, mode {}", generatorConfig.samplesPerPrompt(), generatorConfig.mode());
+        if (withGenerator) {
+            var generatorConfig = configs.generator();
+            generator = new GeneratorService(generatorConfig, meters);
+            started.push(generator);
+            generator.start();
+            log.info("Generator started: K={}, mode {}", generatorConfig.samplesPerPrompt(), generatorConfig.mode());
+        }
 
         if (metricsPort >= 0) {
             metricsServer = MetricsServer.start(metricsPort, meters);
@@ -138,8 +154,18 @@ public final class ServiceStack implements AutoCloseable {
         return labeler;
     }
 
+    /** The generator, or null when it runs in a process of its own. */
     public GeneratorService generator() {
         return generator;
+    }
+
+    /**
+     * Seconds the in-process generator spent sampling micro-batches (its
+     * {@code prefstream.generator.sampling} timer), NaN without one.
+     */
+    public double generatorSamplingSeconds() {
+        var timer = meters.find("prefstream.generator.sampling").timer();
+        return generator == null || timer == null ? Double.NaN : timer.totalTime(java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** The metrics server, when one was asked for. */
@@ -154,7 +180,9 @@ public final class ServiceStack implements AutoCloseable {
             String state = labeler.status().joinState();
             return DEAD_STREAMS_STATES.contains(state) ? HealthStatus.down(state) : HealthStatus.up(state);
         });
-        checks.put("generator", generator::health);
+        if (generator != null) {
+            checks.put("generator", generator::health);
+        }
         return checks;
     }
 

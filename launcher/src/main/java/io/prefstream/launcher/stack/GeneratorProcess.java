@@ -1,0 +1,158 @@
+package io.prefstream.launcher.stack;
+
+import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.config.CommonSettings;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The generator as a process of its own ({@code prefstream generator} in a second JVM), pinned to
+ * CPUs with {@code taskset}, as it runs when deployed on its own machine or GPU: sampling and
+ * training then do not compete for the same cores. It gets the run's generator settings as
+ * {@code --set} flags, serves {@code /metrics} on a port of its own (how its sampling time is
+ * read), and writes its output to a log file in the run directory.
+ */
+public final class GeneratorProcess implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GeneratorProcess.class);
+    /** A CPU list as taskset takes it: {@code 0}, {@code 0-3}, {@code 0,2}. */
+    public static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
+    private static final Pattern SAMPLING_SUM = Pattern.compile(
+            "(?m)^prefstream_generator_sampling_seconds_sum(\\{[^}]*})?\\s+([0-9.eE+-]+)");
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+
+    private final Process process;
+    private final int metricsPort;
+    private final Path logFile;
+
+    private GeneratorProcess(Process process, int metricsPort, Path logFile) {
+        this.process = process;
+        this.metricsPort = metricsPort;
+        this.logFile = logFile;
+    }
+
+    /**
+     * Starts the generator.
+     *
+     * @param cpus        taskset CPU list
+     * @param inputs      the run's setting inputs (profile, options, derived values, then {@code --set});
+     *                    the generator's keys among them are passed on
+     * @param common      the cluster and data directory of the run
+     * @param metricsPort a free port for the child's {@code /metrics}
+     * @param logFile     where the child's output goes
+     */
+    public static GeneratorProcess start(String cpus, Map<String, String> inputs, CommonConfig common,
+                                         int metricsPort, Path logFile) {
+        var settings = new LinkedHashMap<String, String>();
+        for (String key : GeneratorSettings.ALL.keys()) {
+            if (inputs.containsKey(key)) {
+                settings.put(key, inputs.get(key));
+            }
+        }
+        settings.put(CommonSettings.BOOTSTRAP_SERVERS.key(), common.bootstrapServers());
+        settings.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), common.schemaRegistryUrl());
+        settings.put(CommonSettings.DATA_DIR.key(), common.dataDir().toAbsolutePath().toString());
+        settings.put(CommonSettings.SERVICE_ID.key(), "prefstream-generator");
+        settings.put(CommonSettings.METRICS_PORT.key(), Integer.toString(metricsPort));
+        var command = new ArrayList<>(List.of("taskset", "-c", cpus));
+        command.addAll(javaCommand());
+        command.add("generator");
+        settings.forEach((k, v) -> {
+            command.add("--set");
+            command.add(k + "=" + v);
+        });
+        log.info("Starting the generator process: {}", String.join(" ", command));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+            return new GeneratorProcess(p, metricsPort, logFile);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot start the generator process (" + command.get(0) + "): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** This JVM's java binary, JVM flags and class path, then the launcher's main class. */
+    public static List<String> javaCommand() {
+        var command = new ArrayList<String>();
+        command.add(ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> !a.startsWith("-agentlib") && !a.startsWith("-javaagent")).toList());
+        if (System.getProperty("ai.djl.offline") == null) {
+            command.add("-Dai.djl.offline=true");
+        }
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("io.prefstream.launcher.PrefstreamCommand");
+        return command;
+    }
+
+    /** Why the process is no longer running, when it is not: its exit code and the end of its log. */
+    public Optional<String> failure() {
+        if (process.isAlive()) {
+            return Optional.empty();
+        }
+        return Optional.of("the generator process exited with " + process.exitValue() + " (log: " + logFile
+                + "): " + tail());
+    }
+
+    /** Seconds the generator has spent sampling, read from its {@code /metrics}; NaN when unreadable. */
+    public double samplingSeconds() {
+        try {
+            var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+            var response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
+                    + "/metrics")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            Matcher m = SAMPLING_SUM.matcher(response.body());
+            return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
+        } catch (IOException e) {
+            log.warn("Cannot read the generator process's metrics: {}", e.toString());
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
+    }
+
+    private String tail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** Stops the process as SIGTERM does (it closes the generator cleanly), then kills it if it hangs. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                log.warn("The generator process did not stop within {}; killing it", STOP_WAIT);
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
