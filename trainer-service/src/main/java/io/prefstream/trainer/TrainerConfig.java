@@ -151,7 +151,9 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
         }
         var batcher = new BatcherConfig(common, config.get(TrainerSettings.BATCHER_APPLICATION_ID), policy,
                 config.get(TrainerSettings.BATCH_SIZE), config.get(TrainerSettings.ONLINE_FRACTION), source,
-                config.get(TrainerSettings.MAX_STALENESS), maxAhead, config.get(TrainerSettings.BATCHER_SEED));
+                config.get(TrainerSettings.MAX_STALENESS), maxAhead, config.get(TrainerSettings.BATCHER_SEED),
+                config.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE
+                        ? config.get(TrainerSettings.STEPS_PER_ITERATION) : 0);
         List<LabelKind> kinds = config.get(TrainerSettings.REWARD_KINDS).stream()
                 .map(k -> LabelKind.valueOf(k.toUpperCase(Locale.ROOT))).toList();
         return new TrainerConfig(common, policy, config.get(TrainerSettings.TASK),

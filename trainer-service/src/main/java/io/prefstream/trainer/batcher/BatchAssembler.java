@@ -44,6 +44,11 @@ import org.slf4j.LoggerFactory;
  *       updates), so online data waits here, where the staleness bound still applies to it.</li>
  *   <li>Staleness: an online record with {@code latest − version > S} goes to the stale topic, on
  *       arrival or when a new version makes buffered records stale.</li>
+ *   <li>Iterative rounds ({@code roundSteps} R &gt; 0, the GSHF protocol): the staleness bound is 0,
+ *       so a round trains only on samples of the newest version, and batch {@code k·R} (k ≥ 1) waits
+ *       until a version newer than the one round k − 1 began with is published; samples the
+ *       generator made beyond its round's needs go to the stale topic instead of into the next
+ *       round.</li>
  *   <li>Sequence numbers start at 0 and grow by one per batch; the counter lives in a
  *       changelogged store, so it survives restarts.</li>
  * </ul>
@@ -55,6 +60,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
     static final String NEXT_SEQUENCE = "next-sequence";
     static final String LATEST_VERSION = "latest-version";
     static final String CONSUMED_SEQUENCE = "consumed-sequence";
+    static final String ROUND_VERSION = "round-version";
 
     private final BatcherConfig config;
     private final StalenessGate gate;
@@ -76,7 +82,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
     BatchAssembler(BatcherConfig config, SchemaRegistryClient registry, StreamsDeadLetters deadLetters,
                    MeterRegistry meters, AtomicLong bufferedGauge, AtomicLong poolGauge) {
         this.config = config;
-        this.gate = new StalenessGate(config.maxStaleness());
+        this.gate = new StalenessGate(config.effectiveMaxStaleness());
         this.pairs = new AvroDecoder<>(PreferencePair.class, registry);
         this.labeledRollouts = new AvroDecoder<>(LabeledRollout.class, registry);
         this.rollouts = new AvroDecoder<>(Rollout.class, registry);
@@ -162,8 +168,15 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
             if (next - 1 - consumed >= config.maxAhead()) {
                 return;
             }
+            boolean roundStart = config.roundSteps() > 0 && next % config.roundSteps() == 0;
+            if (roundStart && next > 0 && latest <= value(ROUND_VERSION, -1)) {
+                return; // the previous round's policy has not been published yet
+            }
             if (buffer.size() < online || (offline > 0 && pool.size() == 0)) {
                 return;
+            }
+            if (roundStart) {
+                meta.put(ROUND_VERSION, latest);
             }
             emit(next, buffer.poll(online), offline, timestamp);
             meta.put(NEXT_SEQUENCE, next + 1);
@@ -207,7 +220,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         headers.add(StaleHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(UTF_8));
         headers.add(StaleHeaders.POLICY_VERSION, Long.toString(in.policyVersion()).getBytes(UTF_8));
         headers.add(StaleHeaders.LATEST_VERSION, Long.toString(latest).getBytes(UTF_8));
-        headers.add(StaleHeaders.MAX_STALENESS, Long.toString(config.maxStaleness()).getBytes(UTF_8));
+        headers.add(StaleHeaders.MAX_STALENESS, Long.toString(config.effectiveMaxStaleness()).getBytes(UTF_8));
         headers.add(StaleHeaders.DETECTED_AT, detectedAt.getBytes(UTF_8));
         Counter.builder("prefstream.batcher.stale").description("Online records beyond the staleness bound")
                 .tag("policy", config.policyName()).tag("source_topic", r.topic()).register(meters).increment();

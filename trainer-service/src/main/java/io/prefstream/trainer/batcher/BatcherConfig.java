@@ -21,10 +21,13 @@ import java.util.Objects;
  * @param maxStaleness   S: online records with {@code latest − policy_version > S} are routed to the stale topic
  * @param maxAhead       batches that may be emitted beyond the last one the trainer reported consumed
  * @param seed           seed of the offline sampling
+ * @param roundSteps     iterative mode: batches per round (the trainer's steps per iteration); a round
+ *                       trains only on samples of the newest policy version, and the first batch of a
+ *                       round waits for a version newer than the previous round's. 0 = streaming
  */
 public record BatcherConfig(CommonConfig common, String applicationId, String policyName, int batchSize,
                             double onlineFraction, OnlineSource onlineSource, long maxStaleness, int maxAhead,
-                            long seed) {
+                            long seed, int roundSteps) {
 
     public BatcherConfig {
         Objects.requireNonNull(common, "common");
@@ -51,9 +54,17 @@ public record BatcherConfig(CommonConfig common, String applicationId, String po
         if (maxStaleness < 0) {
             throw ConfigException.invalid(TrainerSettings.MAX_STALENESS, maxStaleness, "at least 0");
         }
+        if (roundSteps < 0) {
+            throw ConfigException.invalid(TrainerSettings.STEPS_PER_ITERATION, roundSteps, "at least 0");
+        }
         if (maxAhead < 1) {
             throw ConfigException.invalid(TrainerSettings.MAX_AHEAD, maxAhead, "at least 1");
         }
+    }
+
+    /** The staleness bound that applies: 0 within iterative rounds, else {@link #maxStaleness()}. */
+    public long effectiveMaxStaleness() {
+        return roundSteps > 0 ? 0 : maxStaleness;
     }
 
     /** Online rollouts per batch: round(size·f). */

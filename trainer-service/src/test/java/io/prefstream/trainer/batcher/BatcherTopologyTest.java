@@ -230,10 +230,15 @@ class BatcherTopologyTest {
     }
 
     private BatcherConfig config(int size, double fraction, OnlineSource source, long staleness, int maxAhead) {
+        return config(size, fraction, source, staleness, maxAhead, 0);
+    }
+
+    private BatcherConfig config(int size, double fraction, OnlineSource source, long staleness, int maxAhead,
+                                 int roundSteps) {
         var common = new CommonConfig("localhost:9", "mock://" + scope, "test", 0, stateDir, 1, (short) 1, -1,
                 Map.of());
         return new BatcherConfig(common, TestNames.unique("batcher-app"), POLICY, size, fraction, source, staleness,
-                maxAhead, 42L);
+                maxAhead, 42L, roundSteps);
     }
 
     private Driver driver(BatcherConfig config) {
@@ -241,6 +246,42 @@ class BatcherTopologyTest {
         var driver = new TopologyTestDriver(BatcherTopology.build(config), props);
         drivers.add(driver);
         return new Driver(driver, config.onlineSource());
+    }
+
+    /**
+     * Iterative rounds of 2 batches of 2: the generator's surplus of a round (v0c) goes to the stale
+     * topic when the next version is published instead of into the next round, and the next round's
+     * first batch waits for that version even when old samples would fill it.
+     */
+    @Test
+    void iterativeRoundsTrainOnlyOnTheirOwnPolicysSamples() {
+        var t = driver(config(2, 1.0, OnlineSource.PREFERENCES, 2, 100, 2));
+        t.update(0, null);
+        for (String id : List.of("v0a", "v0b", "v0c", "v0d", "v0e", "v0f")) {
+            t.labeled(labeled(id, 0));
+        }
+        List<TrainingBatch> first = t.batches();
+        assertEquals(List.of(0L, 1L), sequences(first), "round 0 is 2 batches; batch 2 waits for version 1");
+        assertEquals(List.of("v0a", "v0b", "v0c", "v0d"), first.stream().flatMap(b -> b.getOnlineLabeled().stream())
+                .map(l -> l.getRollout().getId()).toList());
+        t.update(5, 1L);    // the round's policy: every v0 sample left is stale now, S = 0 within rounds
+        List<TestRecord<byte[], byte[]>> stale = t.stale.readRecordsToList();
+        assertEquals(List.of("v0e", "v0f"), stale.stream().map(r -> new String(r.key(), UTF_8)).toList());
+        assertEquals("0", header(stale.get(0), StaleHeaders.MAX_STALENESS));
+        t.labeled(labeled("late-v0", 0));
+        assertEquals("arrival", header(t.stale.readRecordsToList().get(0), StaleHeaders.DETECTED_AT));
+        t.labeled(labeled("v5a", 5));
+        t.labeled(labeled("v5b", 5));
+        List<TrainingBatch> second = t.batches();
+        assertEquals(List.of(2L), sequences(second));
+        assertEquals(5L, second.get(0).getMinPolicyVersion());
+        t.labeled(labeled("v5c", 5));
+        t.labeled(labeled("v5d", 5));
+        t.labeled(labeled("v5e", 5));
+        t.labeled(labeled("v5f", 5));
+        assertEquals(List.of(3L), sequences(t.batches()), "batch 4 starts round 2 and waits for a version after 5");
+        t.update(5, 3L);    // progress without a new version does not open the round
+        assertEquals(List.of(), sequences(t.batches()));
     }
 
     /** Typed access to one driver's topics. */
