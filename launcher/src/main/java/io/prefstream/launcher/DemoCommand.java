@@ -93,7 +93,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     @Option(names = "--mode", defaultValue = "streaming", paramLabel = "streaming|iterative",
             description = "streaming: generator and trainer run concurrently within a staleness bound; iterative: "
-                    + "synchronous rounds (a budget of rollouts per policy version).")
+                    + "synchronous rounds (a budget of rollouts per policy version; each round trains only on "
+                    + "samples of the policy published last).")
     String mode;
 
     @Option(names = "--offline-prompts", paramLabel = "N",

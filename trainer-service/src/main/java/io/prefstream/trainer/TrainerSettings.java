@@ -106,7 +106,8 @@ public final class TrainerSettings {
     public static final Setting<Long> MAX_STEPS = Setting.longValue("trainer.max-steps", 0L, 0, Long.MAX_VALUE,
             "Stop after this many optimisation steps (final checkpoint, publish, eval); 0 = run forever");
     public static final Setting<Mode> MODE = Setting.enumValue("trainer.mode", Mode.class, Mode.STREAMING,
-            "streaming: publish every checkpoint; iterative: publish at iteration boundaries only");
+            "streaming: publish every checkpoint; iterative: publish at iteration boundaries only, and each "
+                    + "iteration trains only on samples of the policy it published last (lock-step rounds)");
     public static final Setting<Integer> STEPS_PER_ITERATION = Setting.integer("trainer.steps-per-iteration", 50, 1,
             10_000_000, "Steps per iteration in iterative mode (publish, and refresh pi_ref with reference=refresh)");
     public static final Setting<Integer> CHECKPOINT_EVERY = Setting.integer("trainer.checkpoint-every", 20, 1,
@@ -143,7 +144,7 @@ public final class TrainerSettings {
                     + "groups (rollouts), or auto (what the objective needs)");
     public static final Setting<Long> MAX_STALENESS = Setting.longValue("batcher.max-staleness", 2L, 0,
             Long.MAX_VALUE, "Online records more than this many policy versions behind the latest go to "
-                    + "prefstream.stale");
+                    + "prefstream.stale (in iterative mode the bound is 0: a round uses only its own policy's samples)");
     public static final Setting<Integer> MAX_AHEAD = Setting.integer("batcher.max-ahead", 0, 0, 10_000_000,
             "Batches the batcher may emit beyond the last one the trainer reported as consumed; 0 = twice the steps "
                     + "between two policy publications, so an online record is trained on at most "

@@ -105,6 +105,11 @@ record CheckResult(Check check, SeedSample arm, SeedSample baseline, double t, d
         return (va + vb) * (va + vb) / (va * va / (a.n() - 1) + vb * vb / (b.n() - 1));
     }
 
+    /** {@code x̄_a / x̄_b} (e.g. a speed-up when the metric is a time), NaN when a side has no values or x̄_b = 0. */
+    double ratio() {
+        return baseline.mean() == 0 ? Double.NaN : arm.mean() / baseline.mean();
+    }
+
     /** {@code x̄_a − x̄_b}, NaN when a side has no values. */
     double difference() {
         return arm.mean() - baseline.mean();

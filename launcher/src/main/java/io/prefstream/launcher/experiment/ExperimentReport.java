@@ -94,7 +94,7 @@ public final class ExperimentReport {
      * Writes the report of {@code runs} into {@code reportDir} and returns its machine-readable summary:
      * {@code {spec, claim, holds, report_dir, arms: [{name, algo, seeds, labels_used, final_gold_reward_mean,
      * final_gold_reward_std, kl_mean, kl_std, final_accuracy_mean, wall_s_mean, <derived>_mean, ...}],
-     * checks: [{arm, baseline, metric, direction, arm_mean, baseline_mean, p, passed, reason}]}}.
+     * checks: [{arm, baseline, metric, direction, arm_mean, baseline_mean, ratio (arm mean / baseline mean), p, passed, reason}]}}.
      * Numbers are rounded to 4 decimals (p-values to 4 significant digits), NaN is null.
      *
      * @param command the command line that ran the experiment, shown in the report; null for none
@@ -256,6 +256,7 @@ public final class ExperimentReport {
             n.put("direction", r.check().direction().id());
             put(n, "arm_mean", r.arm().mean());
             put(n, "baseline_mean", r.baseline().mean());
+            put(n, "ratio", r.ratio());
             putP(n, "p", r.p());
             n.put("passed", r.passed());
             n.put("reason", r.reason());
@@ -281,6 +282,7 @@ public final class ExperimentReport {
                 n.put(side.getKey() + "_n", side.getValue().n());
             }
             put(n, "difference", r.difference());
+            put(n, "ratio", r.ratio());
             n.put("test", Double.isNaN(r.t()) ? "none" : "welch");
             put(n, "t", r.t());
             put(n, "df", r.df());
@@ -527,7 +529,8 @@ public final class ExperimentReport {
         return (r.passed() ? "PASS" : "FAIL") + ": " + c.arm() + " vs " + c.baseline() + ", `" + c.metric() + "` "
                 + c.direction().id() + ": " + c.arm() + " " + meanStd(r.arm(), pattern) + " (n=" + r.arm().n()
                 + "), " + c.baseline() + " " + meanStd(r.baseline(), pattern) + " (n=" + r.baseline().n()
-                + "), difference " + fmt("%+" + pattern.substring(1), r.difference()) + ", p = "
+                + "), difference " + fmt("%+" + pattern.substring(1), r.difference()) + " (ratio "
+                + fmt("%.2f", r.ratio()) + "), p = "
                 + fmt("%.4g", r.p()) + "; " + r.reason();
     }
 

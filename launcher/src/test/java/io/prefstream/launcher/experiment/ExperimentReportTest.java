@@ -221,6 +221,7 @@ class ExperimentReportTest {
         assertEquals("higher", gold.get("direction").asText());
         assertEquals(0.712, gold.get("arm_mean").asDouble(), 1e-12);
         assertEquals(0.62, gold.get("baseline_mean").asDouble(), 1e-12);
+        assertEquals(0.712 / 0.62, gold.get("ratio").asDouble(), 1e-4);
         assertTrue(gold.get("passed").asBoolean(), gold.toString());
         // elapsed 100, 200, 300 vs 400, 500, 600 is R's t.test(c(1,2,3), c(4,5,6)) scaled: t = −3.674, df = 4,
         // two-sided p = 0.02131, so one-sided p(lower) = F₄(t).
