@@ -39,6 +39,11 @@ class DemoCommandTest {
                 "no improvement over pi_ref: " + summary);
         assertTrue(summary.get("kl").asDouble() > 0, "the policy did not move: " + summary);
         assertEquals(0, summary.get("dead_letters").asLong(), summary.toString());
+        // online only (fraction 1): every step consumed 16 groups of K = 8 gold-scored completions
+        assertEquals(RunProfile.named("tiny").steps() * 16 * 8, summary.get("labels_used").asLong(), summary.toString());
+        assertEquals(0, summary.get("offline_labels").asLong(), summary.toString());
+        double idle = summary.get("trainer_idle_fraction").asDouble();
+        assertTrue(idle >= 0 && idle < 1, summary.toString());
 
         Path report = Path.of(summary.get("report_dir").asText());
         assertEquals(run.resolve("report").toAbsolutePath(), report);
@@ -150,6 +155,42 @@ class DemoCommandTest {
         }
         assertTrue(Files.readString(run.resolve("prefstream.log")).contains("Trainer for policy policy stopped"),
                 "services closed");
+    }
+
+    /**
+     * The generator as a process of its own ({@code --generator-cpus}, what {@code experiment async}
+     * uses): it follows the trainer's policy versions and its rollouts reach the trainer; offline
+     * pairs in the mix are paid for by the offline set's labels.
+     */
+    @Test
+    void aGeneratorProcessOnItsOwnCpusFeedsTheTrainer() throws Exception {
+        Path run = dir.resolve("split");
+        var result = Cli.run("demo", "--profile", "tiny", "--json", "--steps", "12", "--online-fraction", "0.5",
+                "--offline-prompts", "100", "--generator-cpus", "0", "--data-dir", run.toString(), "--cache-dir",
+                TestCache.DIR.toString());
+        assertEquals(0, result.exitCode(), result.out() + result.err());
+        JsonNode summary = new ObjectMapper().readTree(result.lastLine());
+        assertTrue(summary.get("completed").asBoolean(), summary.toString());
+        assertTrue(summary.get("rollouts").asLong() >= 12 * 8, "the process's rollouts, counted on the topic: "
+                + summary);
+        assertEquals(100 * 4, summary.get("offline_labels").asLong(), "100 prompts x 4 pi_ref samples scored");
+        assertEquals(12 * 8 * 8, summary.get("online_labels").asLong(), "12 steps x 8 online groups x K = 8");
+        double idle = summary.get("generator_idle_fraction").asDouble();
+        assertTrue(idle >= 0 && idle < 1, "read from the process's /metrics: " + summary);
+        assertTrue(result.out().contains("generator process on CPUs 0"), result.out());
+        assertTrue(Files.readString(run.resolve("generator.log")).contains("generator prefstream-generator"),
+                "the process's own output");
+    }
+
+    @Test
+    void generatorCpusAndOfflinePromptsAreChecked() {
+        var cpus = Cli.run("demo", "--generator-cpus", "first", "--data-dir", dir.resolve("a").toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, cpus.exitCode());
+        assertTrue(cpus.err().contains("--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found 'first'"),
+                cpus.err());
+        var prompts = Cli.run("demo", "--offline-prompts", "0", "--data-dir", dir.resolve("b").toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, prompts.exitCode());
+        assertTrue(prompts.err().contains("--offline-prompts must be at least 1, found 0"), prompts.err());
     }
 
     @Test
