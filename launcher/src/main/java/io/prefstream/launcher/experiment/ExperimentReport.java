@@ -377,7 +377,7 @@ public final class ExperimentReport {
 
         doc.add(new Heading(2, "Arms"));
         doc.add(armTable(spec, arms, columns));
-        doc.add(new Paragraph(labelBudgets(arms)));
+        doc.add(new Paragraph(labelBudgets(arms) + checkedBudgets(spec, arms)));
 
         doc.add(new Heading(2, "Verdict"));
         doc.add(new Paragraph("Claim holds: " + (holds ? "yes" : "no") + " (" + checks.stream()
@@ -521,6 +521,35 @@ public final class ExperimentReport {
         return equal ? "Label budgets are equal across arms (within 1%): " + numbers + " labels per run (mean)."
                 : "Label budgets differ across arms: " + numbers + " labels per run (mean; largest / smallest = "
                 + fmt("%.2f", min > 0 ? max / min : Double.POSITIVE_INFINITY) + ").";
+    }
+
+    /**
+     * Whether every check compares two arms with the same label budget (within
+     * {@value #LABEL_TOLERANCE}): a spec may vary the budget across arms on purpose (EXO's K) as long
+     * as each comparison is at equal labels. Empty when the budgets are unknown.
+     */
+    static String checkedBudgets(ExperimentSpec spec, List<ArmRuns> arms) {
+        var means = new LinkedHashMap<String, Double>();
+        for (ArmRuns a : arms) {
+            if (!a.runs().isEmpty()) {
+                means.put(a.name(), sample(a.runs(), "labels_used").mean());
+            }
+        }
+        var unequal = new java.util.ArrayList<String>();
+        for (Check c : spec.checks()) {
+            Double a = means.get(c.arm());
+            Double b = means.get(c.baseline());
+            if (a == null || b == null || !Double.isFinite(a) || !Double.isFinite(b)) {
+                return "";
+            }
+            double lo = Math.min(a, b);
+            double hi = Math.max(a, b);
+            if (!(hi == lo || (lo > 0 && hi / lo <= LABEL_TOLERANCE))) {
+                unequal.add(c.arm() + " vs " + c.baseline());
+            }
+        }
+        return unequal.isEmpty() ? " Every check compares arms with equal label budgets."
+                : " Checks at unequal label budgets: " + String.join(", ", unequal) + ".";
     }
 
     private static String checkLine(CheckResult r) {

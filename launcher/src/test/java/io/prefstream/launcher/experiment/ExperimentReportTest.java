@@ -343,6 +343,7 @@ class ExperimentReportTest {
         assertTrue(md.contains("28.5 ± 10.7 (1 not reached)"), md);   // std of 40, 80/3, 170/9 is 10.677
         assertTrue(md.contains("1 of 6 runs did not reach it"), md);
         assertTrue(md.contains("Label budgets are equal across arms (within 1%): online 1000, offline 1000"), md);
+        assertTrue(md.contains("Every check compares arms with equal label budgets."), md);
         assertTrue(md.contains("Claim holds: yes"), md);
         assertTrue(md.contains("![Gold reward vs step"), md);
         assertTrue(md.contains("| online | 1 | yes | 30 / 30 | 1000 (200 + 800) | 0.697 |"), md);
