@@ -59,6 +59,8 @@ public enum Labeling {
             case REWARD_MODEL -> {
                 m.put("labeler.machine", "reward-model");
                 m.put("labeler.reward-model.checkpoint", rewardModel.toAbsolutePath().toString());
+                // the trainer's evaluations score their samples with the same proxy: proxy up, gold down
+                m.put("trainer.eval-reward-model", rewardModel.toAbsolutePath().toString());
                 m.put("labeler.human.route", "none");
                 m.put("join.required-kinds", "REWARD_MODEL");
             }

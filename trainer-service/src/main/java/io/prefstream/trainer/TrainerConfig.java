@@ -67,6 +67,7 @@ import java.util.Objects;
  * @param batcherEnabled     whether this process runs the batcher
  * @param batcher            the batcher's config (online source resolved)
  * @param exportHuggingFace  whether checkpoints of a Hugging Face policy include model.safetensors
+ * @param evalRewardModel    reward-model checkpoint that also scores evaluation samples (proxy_reward), or null
  */
 public record TrainerConfig(CommonConfig common, String policyName, String task, Path referenceDir, Path checkpointDir,
                             int checkpointRetention, String groupId, DeviceSetting device, String objective,
@@ -75,7 +76,7 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
                             double maxGradNorm, long maxSteps, Mode mode, int stepsPerIteration, int checkpointEvery,
                             int refCacheSize, int evalEvery, int evalPrompts, double evalTemperature, long evalSeed,
                             int metricsEvery, boolean batcherEnabled, BatcherConfig batcher,
-                            boolean exportHuggingFace) {
+                            boolean exportHuggingFace, Path evalRewardModel) {
 
     public TrainerConfig {
         Objects.requireNonNull(common, "common");
@@ -169,7 +170,10 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
                 config.get(TrainerSettings.REF_CACHE_SIZE), config.get(TrainerSettings.EVAL_EVERY),
                 config.get(TrainerSettings.EVAL_PROMPTS), config.get(TrainerSettings.EVAL_TEMPERATURE),
                 config.get(TrainerSettings.EVAL_SEED), config.get(TrainerSettings.METRICS_EVERY),
-                config.get(TrainerSettings.BATCHER_ENABLED), batcher, config.get(TrainerSettings.EXPORT_HF));
+                config.get(TrainerSettings.BATCHER_ENABLED), batcher, config.get(TrainerSettings.EXPORT_HF),
+                config.get(TrainerSettings.EVAL_REWARD_MODEL).isBlank() ? null
+                        : common.dataDir().resolve(config.get(TrainerSettings.EVAL_REWARD_MODEL)).toAbsolutePath()
+                                .normalize());
     }
 
     /** {@code auto}: unlabeled rollouts when the objective uses only unlabeled groups online (HyPO), else preferences. */

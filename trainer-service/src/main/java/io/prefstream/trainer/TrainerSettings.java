@@ -125,6 +125,10 @@ public final class TrainerSettings {
             1e-3, 100.0, "Sampling temperature of evaluation");
     public static final Setting<Long> EVAL_SEED = Setting.longValue("trainer.eval-seed", 0L, Long.MIN_VALUE,
             Long.MAX_VALUE, "Sampling seed of evaluation (the same at every evaluation, so curves compare)");
+    public static final Setting<String> EVAL_REWARD_MODEL = new Setting<>("trainer.eval-reward-model", "string",
+            v -> v, "", "Reward-model checkpoint that also scores every evaluation's samples, reported as proxy_reward "
+                    + "next to gold_reward (e.g. the one the labels come from, to see over-optimisation); empty = none; "
+                    + "relative to data.dir", v -> true, "a checkpoint directory, or empty for none");
     public static final Setting<Integer> METRICS_EVERY = Setting.integer("trainer.metrics-every", 1, 1, 1_000_000,
             "Publish TRAIN metrics every this many steps");
 
@@ -158,7 +162,7 @@ public final class TrainerSettings {
             ALPHA, BETA_PI, BETA_R, EXO_EPSILON, PAIR_STRATEGY, REFERENCE, OBJECTIVE_SEED, REWARD_KINDS, TEMPERATURE,
             LR, WARMUP_STEPS, LR_SCHEDULE, MIN_LR_RATIO, WEIGHT_DECAY, MAX_GRAD_NORM, MAX_STEPS, MODE,
             STEPS_PER_ITERATION, CHECKPOINT_EVERY, REF_CACHE_SIZE, EVAL_EVERY, EVAL_PROMPTS, EVAL_TEMPERATURE,
-            EVAL_SEED, METRICS_EVERY, BATCHER_ENABLED, BATCHER_APPLICATION_ID, BATCH_SIZE, ONLINE_FRACTION,
+            EVAL_SEED, EVAL_REWARD_MODEL, METRICS_EVERY, BATCHER_ENABLED, BATCHER_APPLICATION_ID, BATCH_SIZE, ONLINE_FRACTION,
             ONLINE_SOURCE, MAX_STALENESS, MAX_AHEAD, BATCHER_SEED);
 
     /** The trainer's objective-parameter settings, keyed by {@link ObjectiveParams#parse} key. */

@@ -38,7 +38,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *   <li>{@code gold_vs_wall.png}: gold reward against seconds since online training started, one thin
  *       line per run, and the target as a dashed line (runs that report {@code online_started_ms});</li>
  *   <li>{@code proxy_vs_kl.png}: per arm, mean gold reward and mean proxy reward (the TRAIN records'
- *       {@code label_reward_mean} since the previous evaluation) against mean KL, and the KL budget.</li>
+ *       {@code label_reward_mean} since the previous evaluation, or the evaluation's own {@code proxy_reward})
+ *       against mean KL, and the KL budget.</li>
  * </ul>
  * A plot without data is not written, and says why.
  */
@@ -108,7 +109,7 @@ final class ExperimentPlots {
             plots.add(save(dir, PROXY_VS_KL, proxyVsKl(withRuns, budget), "no evaluation has a proxy reward before it"));
         } else {
             plots.add(skipped(PROXY_VS_KL, "Proxy and gold reward vs KL", budget == null
-                    ? "the spec sets no `kl-budget`" : "no TRAIN record reports `label_reward_mean`"));
+                    ? "the spec sets no `kl-budget`" : "no run reports a proxy reward (`proxy_reward` or `label_reward_mean`)"));
         }
         return plots;
     }

@@ -1,6 +1,7 @@
 package io.prefstream.launcher.experiment;
 
 import static io.prefstream.launcher.experiment.MeasuredRun.FINAL_PROXY;
+import static io.prefstream.launcher.experiment.MeasuredRun.GOLD_AT_KL;
 import static io.prefstream.launcher.experiment.MeasuredRun.GOLD_WITHIN_KL;
 import static io.prefstream.launcher.experiment.MeasuredRun.TIME_TO_TARGET;
 
@@ -47,14 +48,17 @@ import java.util.stream.Collectors;
  *   <li>{@code gold_within_kl = max { gold_e : KL_e ≤ kl-budget }} over the run's evaluations e, π_ref's
  *       (step 0, KL 0) included; when the spec sets {@code kl-budget}. KL is the exact token-level KL, else the
  *       sequence estimate.</li>
+ *   <li>{@code gold_at_kl}: the gold reward where the run's KL first reaches {@code kl-budget}, interpolated
+ *       linearly in KL between the evaluation before and the first at or above it; NaN when it never does.</li>
  *   <li>{@code time_to_target_s}: seconds from {@code online_started_ms} to the first evaluation i with
  *       {@code gold_i ≥ target-gold}, interpolated linearly in wall time from the previous one:
  *       {@code t* = t_{i−1} + (target − gold_{i−1}) / (gold_i − gold_{i−1}) · (t_i − t_{i−1})}; when the spec sets
  *       {@code target-gold} and the run reports {@code online_started_ms}. A run that never reaches the target
  *       shows "not reached", and in arm means and checks counts its whole online time {@code online_s} (a lower
  *       bound; the report says how many runs did not reach it).</li>
- *   <li>{@code final_proxy_reward}: mean {@code label_reward_mean} (the training labels' reward: the proxy reward
- *       model's score, or the gold rule when labels are gold) over the last 10% of the TRAIN records reporting it.</li>
+ *   <li>{@code final_proxy_reward}: the last evaluation's {@code proxy_reward} (the proxy reward model scoring the
+ *       policy's own samples, {@code trainer.eval-reward-model}) when reported; else the mean {@code label_reward_mean}
+ *       (the training labels' reward) over the last 10% of the TRAIN records reporting it.</li>
  * </ul>
  * Per arm: mean {@code x̄} and sample std {@code s} (n − 1; 0 for one seed) over its seeds. Each check compares
  * two arms by Welch's t-test with a one-sided p-value ({@link CheckResult}); the claim holds iff every check
@@ -172,7 +176,7 @@ public final class ExperimentReport {
             String which = lacking.size() == all ? "every run"
                     : lacking.stream().map(r -> r.arm() + " seed " + r.seed()).collect(Collectors.joining(", "));
             return CheckResult.failed(c, a, b, "metric `" + c.metric() + "` missing in " + which + " (expected a "
-                    + "numeric field of the run summary, or one of " + GOLD_WITHIN_KL + " (needs kl-budget), "
+                    + "numeric field of the run summary, or one of " + GOLD_WITHIN_KL + ", " + GOLD_AT_KL + " (need kl-budget), "
                     + TIME_TO_TARGET + " (needs target-gold and online_started_ms), " + FINAL_PROXY
                     + " (needs label_reward_mean))");
         }
@@ -192,6 +196,7 @@ public final class ExperimentReport {
         Double budget = spec.metrics().get("kl-budget");
         if (budget != null) {
             cols.add(new Column(GOLD_WITHIN_KL, "gold within KL ≤ " + plain(budget), "%.3f"));
+            cols.add(new Column(GOLD_AT_KL, "gold at KL = " + plain(budget), "%.3f"));
         }
         Double target = spec.metrics().get("target-gold");
         if (target != null) {
@@ -441,7 +446,9 @@ public final class ExperimentReport {
         Double budget = spec.metrics().get("kl-budget");
         if (budget != null) {
             notes.add("`" + GOLD_WITHIN_KL + "`: the highest gold reward among a run's evaluations with "
-                    + "KL ≤ " + plain(budget) + " (π_ref's, at KL 0, included).");
+                    + "KL ≤ " + plain(budget) + " (π_ref's, at KL 0, included); `" + GOLD_AT_KL + "`: the gold reward "
+                    + "where the run's KL first reaches " + plain(budget) + ", interpolated between two evaluations "
+                    + "(– when it never does).");
         }
         Double target = spec.metrics().get("target-gold");
         if (target != null) {
@@ -455,8 +462,10 @@ public final class ExperimentReport {
                     + (unknown > 0 ? " " + unknown + " runs do not report `online_started_ms` and have no value." : ""));
         }
         if (columns.stream().anyMatch(c -> c.metric().equals(FINAL_PROXY))) {
-            notes.add("`" + FINAL_PROXY + "`: mean training-label reward (`label_reward_mean`: the proxy reward "
-                    + "model's score, or the gold reward when labels are gold) over the last 10% of training steps.");
+            notes.add("`" + FINAL_PROXY + "`: the last evaluation's `proxy_reward` (the labels' reward model scoring "
+                    + "the policy's own samples) when the trainer reports it; otherwise the mean training-label reward "
+                    + "(`label_reward_mean`: the proxy reward model's score, or the gold reward when labels are gold) "
+                    + "over the last 10% of training steps.");
         }
         return new Table(header, rows, notes);
     }

@@ -35,7 +35,7 @@ import java.util.Set;
  * @param set      {@code --set} values shared by every arm
  * @param arms     the arms, in report order
  * @param checks   comparisons that must all pass for the claim to hold
- * @param metrics  derived metrics: {@code kl-budget} (for {@code gold_within_kl}), {@code target-gold}
+ * @param metrics  derived metrics: {@code kl-budget} (for {@code gold_within_kl}, {@code gold_at_kl}), {@code target-gold}
  *                 (for {@code time_to_target_s})
  */
 public record ExperimentSpec(String name, String title, String paper, String claim, String task, String profile,
@@ -98,7 +98,7 @@ public record ExperimentSpec(String name, String title, String paper, String cla
      *
      * @param metric a per-run metric: a numeric field of the demo's summary JSON ({@code final_gold_reward},
      *               {@code kl}, {@code final_accuracy}, {@code labels_used}, {@code elapsed_s}, ...) or a
-     *               derived one ({@code gold_within_kl}, {@code time_to_target_s})
+     *               derived one ({@code gold_within_kl}, {@code gold_at_kl}, {@code time_to_target_s})
      */
     public record Check(String arm, String baseline, String metric, Direction direction) {
     }
@@ -285,8 +285,8 @@ public record ExperimentSpec(String name, String title, String paper, String cla
             }
         }
         for (Check c : checks) {
-            if (c.metric().equals("gold_within_kl") && !metrics.containsKey("kl-budget")) {
-                throw bad(source, "metrics.kl-budget", "a number (check on gold_within_kl needs it)", "nothing");
+            if (c.metric().startsWith("gold_") && c.metric().endsWith("_kl") && !metrics.containsKey("kl-budget")) {
+                throw bad(source, "metrics.kl-budget", "a number (check on " + c.metric() + " needs it)", "nothing");
             }
             if (c.metric().equals("time_to_target_s") && !metrics.containsKey("target-gold")) {
                 throw bad(source, "metrics.target-gold", "a number (check on time_to_target_s needs it)", "nothing");

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A run with its trainer curves and the metrics derived from them for this experiment
- * ({@code gold_within_kl}, {@code time_to_target_s}, {@code final_proxy_reward}; see {@link ExperimentReport}).
+ * ({@code gold_within_kl}, {@code gold_at_kl}, {@code time_to_target_s}, {@code final_proxy_reward}; see {@link ExperimentReport}).
  *
  * @param result  the run
  * @param curves  its EVAL and TRAIN records
@@ -16,6 +16,7 @@ import java.util.Map;
 record MeasuredRun(RunResult result, RunCurves curves, Map<String, Double> derived) {
 
     static final String GOLD_WITHIN_KL = "gold_within_kl";
+    static final String GOLD_AT_KL = "gold_at_kl";
     static final String TIME_TO_TARGET = "time_to_target_s";
     static final String FINAL_PROXY = "final_proxy_reward";
 
@@ -30,6 +31,7 @@ record MeasuredRun(RunResult result, RunCurves curves, Map<String, Double> deriv
         Double budget = spec.metrics().get("kl-budget");
         if (budget != null) {
             derived.put(GOLD_WITHIN_KL, curves.goldWithinKl(budget));
+            derived.put(GOLD_AT_KL, curves.goldAtKl(budget));
         }
         Double target = spec.metrics().get("target-gold");
         JsonNode started = result.summary() == null ? null : result.summary().get("online_started_ms");

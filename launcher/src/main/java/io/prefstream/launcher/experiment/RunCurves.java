@@ -71,6 +71,31 @@ record RunCurves(List<Point> evals, List<Point> train) {
     }
 
     /**
+     * {@code gold_at_kl}: the gold reward where the run's KL first reaches {@code budget}, interpolated
+     * linearly between the evaluation before and the first one with {@code KL ≥ budget}:
+     * {@code g* = g_{i−1} + (budget − KL_{i−1}) / (KL_i − KL_{i−1}) · (g_i − g_{i−1})}; NaN when the run never
+     * reaches the budget (compares arms on the gold-vs-KL frontier at one KL, as over-optimisation curves do).
+     */
+    double goldAtKl(double budget) {
+        var finite = evals.stream().filter(e -> Double.isFinite(kl(e)) && Double.isFinite(e.get("gold_reward")))
+                .toList();
+        for (int i = 0; i < finite.size(); i++) {
+            Point e = finite.get(i);
+            double k = kl(e);
+            if (k >= budget) {
+                if (i == 0) {
+                    return e.get("gold_reward");
+                }
+                Point prev = finite.get(i - 1);
+                double k0 = kl(prev);   // < budget, so k − k0 > 0
+                double g0 = prev.get("gold_reward");
+                return g0 + (budget - k0) / (k - k0) * (e.get("gold_reward") - g0);
+            }
+        }
+        return Double.NaN;
+    }
+
+    /**
      * {@code time_to_target_s}: seconds from {@code onlineStartedMs} to the first evaluation i with
      * {@code gold_i ≥ target}, interpolated linearly in wall time from the previous evaluation:
      * {@code t* = t_{i−1} + (target − gold_{i−1}) / (gold_i − gold_{i−1}) · (t_i − t_{i−1})} (t = created_at_ms;
@@ -96,10 +121,16 @@ record RunCurves(List<Point> evals, List<Point> train) {
     }
 
     /**
-     * {@code final_proxy_reward}: mean {@code label_reward_mean} of the last ⌈{@value #FINAL_SHARE}·m⌉ of the m
-     * TRAIN records that report it (steps without online groups report none); NaN when none do.
+     * {@code final_proxy_reward}: the last evaluation's {@code proxy_reward} (the proxy reward model's mean
+     * score of the policy's own samples) when evaluations report it; else the mean {@code label_reward_mean}
+     * of the last ⌈{@value #FINAL_SHARE}·m⌉ of the m TRAIN records that report it (the training labels: the
+     * policy's samples only when the data is on-policy); NaN when neither exists.
      */
     double finalProxyReward() {
+        var evalProxy = evals.stream().filter(e -> Double.isFinite(e.get("proxy_reward"))).toList();
+        if (!evalProxy.isEmpty()) {
+            return evalProxy.get(evalProxy.size() - 1).get("proxy_reward");   // the policy's own samples, scored
+        }
         var withProxy = train.stream().filter(p -> Double.isFinite(p.get("label_reward_mean"))).toList();
         if (withProxy.isEmpty()) {
             return Double.NaN;
@@ -109,18 +140,26 @@ record RunCurves(List<Point> evals, List<Point> train) {
                 .mapToDouble(p -> p.get("label_reward_mean")).average().orElse(Double.NaN);
     }
 
-    /** Whether any TRAIN record reports the proxy reward. */
+    /** Whether any TRAIN record reports the proxy reward, or any evaluation scored its samples with it. */
     boolean hasProxyReward() {
-        return train.stream().anyMatch(p -> Double.isFinite(p.get("label_reward_mean")));
+        return train.stream().anyMatch(p -> Double.isFinite(p.get("label_reward_mean")))
+                || evals.stream().anyMatch(e -> Double.isFinite(e.get("proxy_reward")));
     }
 
     /**
-     * Per evaluation after step 0, the mean {@code label_reward_mean} of the TRAIN records since the
-     * previous evaluation (steps in {@code (step_{i−1}, step_i]}); NaN where none reports it.
-     * Returned in the order of {@link #evals()} (NaN for step 0).
+     * The proxy reward per evaluation: its {@code proxy_reward} when evaluations report it (step 0 included:
+     * π_ref's samples); else, after step 0, the mean {@code label_reward_mean} of the TRAIN records since
+     * the previous evaluation (steps in {@code (step_{i−1}, step_i]}), NaN where none reports it and for
+     * step 0. Returned in the order of {@link #evals()}.
      */
     double[] proxyPerEval() {
         double[] out = new double[evals.size()];
+        if (evals.stream().anyMatch(e -> Double.isFinite(e.get("proxy_reward")))) {
+            for (int i = 0; i < evals.size(); i++) {
+                out[i] = evals.get(i).get("proxy_reward");   // the evaluation's own samples under the proxy
+            }
+            return out;
+        }
         long prev = Long.MIN_VALUE;
         for (int i = 0; i < evals.size(); i++) {
             long step = evals.get(i).step();

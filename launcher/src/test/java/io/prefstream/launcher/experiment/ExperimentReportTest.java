@@ -267,6 +267,11 @@ class ExperimentReportTest {
         assertEquals(0.70, curves.goldWithinKl(KL_BUDGET), 1e-12);
         assertEquals(0.75, curves.goldWithinKl(0.30), 1e-12);
         assertEquals(0.50, curves.goldWithinKl(0.01), 1e-12);   // π_ref alone
+        // gold at KL 0.21: between step 20 (KL 0.12 from kl_seq, 0.70) and step 30 (KL 0.30, 0.75): 0.70 + 0.5·0.05
+        assertEquals(0.725, curves.goldAtKl(0.21), 1e-12);
+        assertEquals(0.60, curves.goldAtKl(0.05), 1e-12);   // exactly at step 10
+        assertEquals(0.50, curves.goldAtKl(0.0), 1e-12);    // π_ref itself
+        assertTrue(Double.isNaN(curves.goldAtKl(0.40)), "the run never reaches KL 0.40");
         // 0.65 is halfway from 0.60 (START + 10 s) to 0.70 (START + 20 s): 15 s.
         assertEquals(15.0, curves.timeToTargetS(TARGET, START), 1e-9);
         assertEquals(17.5, curves.timeToTargetS(0.675, START), 1e-9);

@@ -18,10 +18,11 @@ import java.util.OptionalDouble;
  * @param winRate fraction of prompts where π's sample beats π_ref's by gold reward, ties ½
  * @param seconds wall time
  * @param samples the first {@link #SAMPLES} held-out prompts with the policy's sample and its gold reward
+ * @param proxyReward mean score of the same samples under a proxy reward (a learned reward model), when one was given
  */
 public record EvalReport(int n, double temperature, double goldRewardMean, double accuracy, double meanLength,
         OptionalDouble klMonteCarlo, OptionalDouble klExact, OptionalDouble winRate, double seconds,
-        java.util.List<Sample> samples) {
+        java.util.List<Sample> samples, OptionalDouble proxyReward) {
 
     /** Samples kept for reports. */
     public static final int SAMPLES = 8;
@@ -45,6 +46,7 @@ public record EvalReport(int n, double temperature, double goldRewardMean, doubl
         klMonteCarlo.ifPresent(v -> m.put("kl_mc", v));
         klExact.ifPresent(v -> m.put("kl_exact", v));
         winRate.ifPresent(v -> m.put("win_rate", v));
+        proxyReward.ifPresent(v -> m.put("proxy_reward", v));
         m.put("seconds", seconds);
         return m;
     }

@@ -48,6 +48,16 @@ public final class PolicyEvaluator {
 
     /** Evaluates {@code policy}; {@code reference} may be null (no KL, no win rate). */
     public EvalReport evaluate(CausalLm policy, CausalLm reference, Options options) {
+        return evaluate(policy, reference, options, null);
+    }
+
+    /**
+     * As {@link #evaluate(CausalLm, CausalLm, Options)}, also scoring every sample with {@code proxy}
+     * (prompts, responses → one score each), e.g. the learned reward model the labels came from, so
+     * over-optimisation shows as proxy up, gold down; null for none.
+     */
+    public EvalReport evaluate(CausalLm policy, CausalLm reference, Options options,
+                               java.util.function.BiFunction<List<String>, List<String>, double[]> proxy) {
         long start = System.nanoTime();
         List<String> prompts = task.evalPrompts(options.n());
         var sampling = SamplingOptions.of(options.temperature(), task.maxResponseTokens(), options.seed());
@@ -58,6 +68,7 @@ public final class PolicyEvaluator {
         double klMc = 0;
         double klExact = 0;
         double wins = 0;
+        double proxySum = 0;
         var kept = new java.util.ArrayList<EvalReport.Sample>();
         for (int from = 0; from < prompts.size(); from += CHUNK) {
             List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK));
@@ -75,6 +86,16 @@ public final class PolicyEvaluator {
                 var ok = task.correct(chunk.get(i), c.text());
                 hasCorrect &= ok.isPresent();
                 correct += ok.orElse(false) ? 1 : 0;
+            }
+            if (proxy != null) {
+                double[] scores = proxy.apply(chunk, samples.stream().map(Completion::text).toList());
+                if (scores.length != samples.size()) {
+                    throw new IllegalStateException("proxy reward gave " + scores.length + " scores for "
+                            + samples.size() + " samples");
+                }
+                for (double v : scores) {
+                    proxySum += v;
+                }
             }
             if (reference != null) {
                 var batch = ScoringBatch.ofCompletions(encoded, samples, policy.tokenizer().pad());
@@ -94,6 +115,7 @@ public final class PolicyEvaluator {
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(klMc / n),
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(klExact / n),
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(wins / n),
-                (System.nanoTime() - start) / 1e9, kept);
+                (System.nanoTime() - start) / 1e9, kept,
+                proxy == null ? OptionalDouble.empty() : OptionalDouble.of(proxySum / n));
     }
 }

@@ -48,4 +48,27 @@ class PolicyEvaluatorTest {
             assertEquals(report.goldRewardMean(), alone.goldRewardMean(), 0.0);
         }
     }
+
+    /** A proxy reward scores the very samples the gold reward scores: here the proxy is the response length. */
+    @Test
+    void aProxyRewardScoresTheSameSamples() {
+        var task = new ArithmeticTask();
+        try (var lm = TestModels.tinyLm(3)) {
+            var evaluator = new PolicyEvaluator(task);
+            var options = new PolicyEvaluator.Options(40, 1.0, 5);
+            var seen = new java.util.ArrayList<String>();
+            var report = evaluator.evaluate(lm, null, options, (prompts, responses) -> {
+                seen.addAll(responses);
+                return responses.stream().mapToDouble(String::length).toArray();
+            });
+            var samples = Sampler.sampleText(lm, task.evalPrompts(40), 1,
+                    SamplingOptions.of(1.0, task.maxResponseTokens(), 5));
+            assertEquals(samples.stream().map(c -> c.text()).toList(), seen);
+            assertEquals(seen.stream().mapToInt(String::length).average().orElseThrow(),
+                    report.proxyReward().orElseThrow(), 1e-12);
+            assertEquals(evaluator.evaluate(lm, null, options).goldRewardMean(), report.goldRewardMean(), 0.0);
+            assertTrue(evaluator.evaluate(lm, null, options).proxyReward().isEmpty());
+            assertTrue(report.toJson().contains("\"proxy_reward\":"), report.toJson());
+        }
+    }
 }

@@ -178,7 +178,8 @@ public final class TrainingLoop implements AutoCloseable {
                 config.objectiveParams().reference() == ReferenceMode.FIXED && config.temperature() == 1.0);
         trainingStep = new TrainingStep(policy, reference, optimizer, objective, plan);
         evaluation = new Evaluation(config.createTask(), initialReference, config.evalPrompts(),
-                config.evalTemperature(), config.evalSeed());
+                config.evalTemperature(), config.evalSeed(), config.evalRewardModel() == null ? null
+                        : io.prefstream.model.checkpoint.Checkpoints.loadReward(config.evalRewardModel(), device));
         ensurePublished();
         meters.set("step", step);
         meters.set("policy_version", version);
@@ -525,6 +526,9 @@ public final class TrainingLoop implements AutoCloseable {
         }
         if (initialReference != null) {
             initialReference.close();
+        }
+        if (evaluation != null) {
+            evaluation.close();
         }
         if (!done.isDone()) {
             setStatus(TrainerStatus.Phase.STOPPED, "");
