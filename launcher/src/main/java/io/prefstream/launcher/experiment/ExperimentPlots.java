@@ -281,7 +281,7 @@ final class ExperimentPlots {
     }
 
     static XYChart proxyVsKl(List<ArmRuns> arms, double budget) {
-        XYChart chart = chart("Proxy (training labels) and gold reward vs KL, mean over seeds", "KL(π‖π_ref) (nats)",
+        XYChart chart = chart("Proxy and gold reward vs KL, mean over seeds", "KL(π‖π_ref) (nats)",
                 "reward");
         double minY = Double.POSITIVE_INFINITY;
         double maxY = Double.NEGATIVE_INFINITY;
