@@ -255,10 +255,7 @@ public final class ExperimentReport {
         ArrayNode checkNodes = o.putArray("checks");
         for (CheckResult r : checks) {
             ObjectNode n = checkNodes.addObject();
-            n.put("arm", r.check().arm());
-            n.put("baseline", r.check().baseline());
-            n.put("metric", r.check().metric());
-            n.put("direction", r.check().direction().id());
+            putCheck(n, r);
             put(n, "arm_mean", r.arm().mean());
             put(n, "baseline_mean", r.baseline().mean());
             put(n, "ratio", r.ratio());
@@ -269,14 +266,19 @@ public final class ExperimentReport {
         return o;
     }
 
+    /** The check itself: arm, baseline, metric and direction (as spelled in specs). */
+    private static void putCheck(ObjectNode n, CheckResult r) {
+        n.put("arm", r.check().arm());
+        n.put("baseline", r.check().baseline());
+        n.put("metric", r.check().metric());
+        n.put("direction", r.check().direction().id());
+    }
+
     private static ArrayNode checkDetails(List<CheckResult> checks) {
         ArrayNode array = JSON.createArrayNode();
         for (CheckResult r : checks) {
             ObjectNode n = array.addObject();
-            n.put("arm", r.check().arm());
-            n.put("baseline", r.check().baseline());
-            n.put("metric", r.check().metric());
-            n.put("direction", r.check().direction().id());
+            putCheck(n, r);
             for (var side : List.of(Map.entry("arm", r.arm()), Map.entry("baseline", r.baseline()))) {
                 ArrayNode values = n.putArray(side.getKey() + "_values");
                 for (double v : side.getValue().values()) {
