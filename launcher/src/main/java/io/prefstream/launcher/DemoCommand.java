@@ -224,6 +224,11 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             throw new UsageException("--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found '"
                     + generatorCpus + "'");
         }
+        var missing = GeneratorProcess.missingCpus(generatorCpus);
+        if (!missing.isEmpty()) {
+            throw new UsageException("--generator-cpus " + generatorCpus + ": CPU " + missing
+                    + " is not online on this machine (online: see /sys/devices/system/cpu/online)");
+        }
         String path = System.getenv().getOrDefault("PATH", "");
         boolean found = java.util.Arrays.stream(path.split(java.io.File.pathSeparator))
                 .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, "taskset")));

@@ -158,6 +158,10 @@ public final class ExperimentCommand implements Callable<Integer> {
             if (cpus != null && !GeneratorProcess.CPU_LIST.matcher(cpus).matches()) {
                 throw new UsageException(where + ": cpus: expected a CPU list such as 0 or 0-3, found '" + cpus + "'");
             }
+            if (cpus != null && !GeneratorProcess.missingCpus(cpus).isEmpty()) {
+                throw new UsageException(where + ": cpus " + cpus + ": CPU " + GeneratorProcess.missingCpus(cpus)
+                        + " is not online on this machine");
+            }
             List<String> args = runner.demoArgs(arm, spec.seeds().get(0));
             var demo = new DemoCommand();
             try {

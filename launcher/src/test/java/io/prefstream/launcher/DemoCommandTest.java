@@ -188,6 +188,10 @@ class DemoCommandTest {
         assertEquals(PrefstreamCommand.EXIT_USAGE, cpus.exitCode());
         assertTrue(cpus.err().contains("--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found 'first'"),
                 cpus.err());
+        var absent = Cli.run("demo", "--generator-cpus", "0,4096", "--data-dir", dir.resolve("c").toString());
+        assertEquals(PrefstreamCommand.EXIT_USAGE, absent.exitCode());
+        assertTrue(absent.err().contains("--generator-cpus 0,4096: CPU [4096] is not online on this machine"),
+                absent.err());
         var prompts = Cli.run("demo", "--offline-prompts", "0", "--data-dir", dir.resolve("b").toString());
         assertEquals(PrefstreamCommand.EXIT_USAGE, prompts.exitCode());
         assertTrue(prompts.err().contains("--offline-prompts must be at least 1, found 0"), prompts.err());

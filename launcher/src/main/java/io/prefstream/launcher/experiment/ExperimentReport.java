@@ -503,17 +503,23 @@ public final class ExperimentReport {
         return new Table(header, rows, List.of());
     }
 
-    /**
-     * Whether the arms used the same number of gold/reward-model labels (mean per arm, equal within a
-     * factor {@value #LABEL_TOLERANCE}), with the numbers.
-     */
-    static String labelBudgets(List<ArmRuns> arms) {
+    /** Each arm with runs: its mean {@code labels_used} (NaN when its runs do not report it). */
+    private static Map<String, Double> labelMeans(List<ArmRuns> arms) {
         var means = new LinkedHashMap<String, Double>();
         for (ArmRuns a : arms) {
             if (!a.runs().isEmpty()) {
                 means.put(a.name(), sample(a.runs(), "labels_used").mean());
             }
         }
+        return means;
+    }
+
+    /**
+     * Whether the arms used the same number of gold/reward-model labels (mean per arm, equal within a
+     * factor {@value #LABEL_TOLERANCE}), with the numbers.
+     */
+    static String labelBudgets(List<ArmRuns> arms) {
+        var means = labelMeans(arms);
         var known = means.values().stream().filter(Double::isFinite).toList();
         if (known.isEmpty()) {
             return "Label budgets: the runs do not report `labels_used`.";
@@ -540,12 +546,7 @@ public final class ExperimentReport {
      * as each comparison is at equal labels. Empty when the budgets are unknown.
      */
     static String checkedBudgets(ExperimentSpec spec, List<ArmRuns> arms) {
-        var means = new LinkedHashMap<String, Double>();
-        for (ArmRuns a : arms) {
-            if (!a.runs().isEmpty()) {
-                means.put(a.name(), sample(a.runs(), "labels_used").mean());
-            }
-        }
+        var means = labelMeans(arms);
         var unequal = new java.util.ArrayList<String>();
         for (Check c : spec.checks()) {
             Double a = means.get(c.arm());

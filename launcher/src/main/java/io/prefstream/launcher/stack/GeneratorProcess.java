@@ -90,6 +90,38 @@ public final class GeneratorProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The CPUs of {@code cpus} (a {@link #CPU_LIST}) that this machine does not have online, from
+     * {@code /sys/devices/system/cpu/online}; empty when all are there or the file is absent.
+     */
+    public static java.util.SortedSet<Integer> missingCpus(String cpus) {
+        Path online = Path.of("/sys/devices/system/cpu/online");
+        if (!Files.isReadable(online)) {
+            return new java.util.TreeSet<>();
+        }
+        try {
+            var missing = expand(cpus);
+            missing.removeAll(expand(Files.readString(online).strip()));
+            return missing;
+        } catch (IOException e) {
+            return new java.util.TreeSet<>();
+        }
+    }
+
+    /** {@code 0-2,5} as {0, 1, 2, 5}. */
+    static java.util.SortedSet<Integer> expand(String list) {
+        var out = new java.util.TreeSet<Integer>();
+        for (String part : list.split(",")) {
+            String[] range = part.split("-");
+            int from = Integer.parseInt(range[0]);
+            int to = range.length > 1 ? Integer.parseInt(range[1]) : from;
+            for (int c = from; c <= to; c++) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
     /** This JVM's java binary, JVM flags and class path, then the launcher's main class. */
     public static List<String> javaCommand() {
         var command = new ArrayList<String>();
