@@ -41,8 +41,13 @@ class ComposeFilesTest {
             "bootstrap", CommonSettings.ALL);
 
     /** Variables read by the JVM, DJL or the launcher script rather than a settings class. */
-    private static final Set<String> NON_SETTING_ENV = Set.of("JAVA_TOOL_OPTIONS", "PYTORCH_LIBRARY_PATH",
-            "PYTORCH_VERSION", "PYTORCH_FLAVOR", "PREFSTREAM_CONFIG", "PREFSTREAM_JAVA_OPTS");
+    private static final Set<String> NON_SETTING_ENV = Set.of(
+            "JAVA_TOOL_OPTIONS",
+            "PYTORCH_LIBRARY_PATH",
+            "PYTORCH_VERSION",
+            "PYTORCH_FLAVOR",
+            "PREFSTREAM_CONFIG",
+            "PREFSTREAM_JAVA_OPTS");
 
     private static final String PREFSTREAM_IMAGE = "prefstream";
 
@@ -88,9 +93,12 @@ class ComposeFilesTest {
 
     @Test
     void aMisspelledVariableWouldBeCaught() {
-        assertThat(GeneratorSettings.ALL.findByEnv("PREFSTREAM_GENERATOR_BATCHSIZE")).isEmpty();
-        assertThat(GeneratorSettings.ALL.findByEnv("PREFSTREAM_GENERATOR_BATCH_SIZE")).isPresent();
-        assertThat(LabelerSettings.ALL.findByEnv("PREFSTREAM_TRAINER_OBJECTIVE")).isEmpty();
+        assertThat(GeneratorSettings.ALL.findByEnv("PREFSTREAM_GENERATOR_BATCHSIZE"))
+                .isEmpty();
+        assertThat(GeneratorSettings.ALL.findByEnv("PREFSTREAM_GENERATOR_BATCH_SIZE"))
+                .isPresent();
+        assertThat(LabelerSettings.ALL.findByEnv("PREFSTREAM_TRAINER_OBJECTIVE"))
+                .isEmpty();
     }
 
     @Test
@@ -105,7 +113,8 @@ class ComposeFilesTest {
                 problems.add(entry.getKey() + ": neither image nor build");
             }
             Object image = service.get("image");
-            if (image != null && !String.valueOf(image).contains(":") || String.valueOf(image).endsWith(":latest")) {
+            if (image != null && !String.valueOf(image).contains(":")
+                    || String.valueOf(image).endsWith(":latest")) {
                 problems.add(entry.getKey() + ": image " + image + " must be pinned to a tag other than latest");
             }
             for (Object mount : list(service.get("volumes"))) {
@@ -146,11 +155,13 @@ class ComposeFilesTest {
         for (String name : List.of("generator", "labeler", "trainer")) {
             var dependsOn = (Map<?, ?>) services.get(name).get("depends_on");
             assertThat(((Map<?, ?>) dependsOn.get("bootstrap")).get("condition"))
-                    .as(name + " waits for bootstrap").isEqualTo("service_completed_successfully");
+                    .as(name + " waits for bootstrap")
+                    .isEqualTo("service_completed_successfully");
             assertThat(services.get(name)).as(name + " health check").containsKey("healthcheck");
         }
         assertThat(keys(services.get("bootstrap").get("depends_on"))).contains("kafka", "schema-registry");
-        assertThat(((Map<?, ?>) services.get("generator").get("deploy")).get("replicas")).isEqualTo(1);
+        assertThat(((Map<?, ?>) services.get("generator").get("deploy")).get("replicas"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -177,7 +188,10 @@ class ComposeFilesTest {
         var services = services(load("docker-compose.yml")).keySet();
         var named = new TreeSet<String>();
         var subcommands = Set.of("up", "logs", "restart", "stop", "start", "exec", "run", "ps", "down", "build");
-        for (String line : readme.lines().map(String::strip).filter(l -> l.startsWith("docker compose")).toList()) {
+        for (String line : readme.lines()
+                .map(String::strip)
+                .filter(l -> l.startsWith("docker compose"))
+                .toList()) {
             String[] words = line.replaceAll("#.*", "").trim().split("\\s+");
             boolean afterSubcommand = false;
             for (int i = 2; i < words.length; i++) {
@@ -229,8 +243,13 @@ class ComposeFilesTest {
             assertThat(readme).as("compose/README.md documents " + v).contains("`" + v + "`");
         }
         var bootstrap = environment(services(load("docker-compose.yml")).get("bootstrap"));
-        assertThat(bootstrap.get("PREFSTREAM_TOPICS_PARTITIONS")).as("default prompt partitions").isEqualTo("3");
-        assertThat(services(load("docker-compose.yml")).get("bootstrap").get("environment").toString())
+        assertThat(bootstrap.get("PREFSTREAM_TOPICS_PARTITIONS"))
+                .as("default prompt partitions")
+                .isEqualTo("3");
+        assertThat(services(load("docker-compose.yml"))
+                        .get("bootstrap")
+                        .get("environment")
+                        .toString())
                 .contains("PREFSTREAM_TOPICS_PARTITIONS=${PROMPT_PARTITIONS:-3}");
     }
 
@@ -243,8 +262,11 @@ class ComposeFilesTest {
     @Test
     void grafanaIsProvisionedWithPrometheusAndTheDashboard() throws IOException {
         var grafana = services(load("docker-compose.yml")).get("grafana");
-        assertThat(list(grafana.get("volumes"))).map(String::valueOf).contains(
-                "./grafana/provisioning:/etc/grafana/provisioning:ro", "./grafana/dashboards:/var/lib/grafana/dashboards:ro");
+        assertThat(list(grafana.get("volumes")))
+                .map(String::valueOf)
+                .contains(
+                        "./grafana/provisioning:/etc/grafana/provisioning:ro",
+                        "./grafana/dashboards:/var/lib/grafana/dashboards:ro");
         Map<String, Object> datasources = load("grafana/provisioning/datasources/prometheus.yml");
         var prometheus = (Map<?, ?>) ((List<?>) datasources.get("datasources")).get(0);
         assertThat(prometheus.get("url")).isEqualTo("http://prometheus:9090");
@@ -256,14 +278,15 @@ class ComposeFilesTest {
     }
 
     /** Prometheus names of Micrometer meters: dots and dashes become underscores, counters end in _total. */
-    private static final List<String> PROMETHEUS_SUFFIXES = List.of("_total", "_seconds_count", "_seconds_sum",
-            "_seconds_max", "_count", "_sum", "_max", "");
+    private static final List<String> PROMETHEUS_SUFFIXES =
+            List.of("_total", "_seconds_count", "_seconds_sum", "_seconds_max", "_count", "_sum", "_max", "");
 
     @Test
     void dashboardQueriesUseOnlyMetricsTheServicesExport() throws IOException {
         var meters = meterNames();
-        assertThat(meters).as("meter names found in the sources").contains("prefstream_trainer_steps",
-                "prefstream_generator_rollouts");
+        assertThat(meters)
+                .as("meter names found in the sources")
+                .contains("prefstream_trainer_steps", "prefstream_generator_rollouts");
         var dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(DIR.resolve("grafana/dashboards/prefstream.json").toFile());
         var used = new TreeSet<String>();
@@ -273,17 +296,24 @@ class ComposeFilesTest {
             while (m.find()) {
                 String name = m.group();
                 used.add(name);
-                if (PROMETHEUS_SUFFIXES.stream().noneMatch(sfx -> name.endsWith(sfx)
-                        && meters.contains(name.substring(0, name.length() - sfx.length())))) {
+                if (PROMETHEUS_SUFFIXES.stream()
+                        .noneMatch(sfx -> name.endsWith(sfx)
+                                && meters.contains(name.substring(0, name.length() - sfx.length())))) {
                     unknown.add(name);
                 }
             }
         }
         assertThat(unknown).as("dashboard metrics no service exports").isEmpty();
-        assertThat(used).as("dashboard covers lag, rollouts/s, steps/s, gold reward, KL, staleness").contains(
-                "prefstream_generator_input_lag", "prefstream_trainer_input_lag", "prefstream_generator_rollouts_total",
-                "prefstream_trainer_steps_total", "prefstream_trainer_eval_gold_reward", "prefstream_trainer_kl",
-                "prefstream_batcher_stale_total");
+        assertThat(used)
+                .as("dashboard covers lag, rollouts/s, steps/s, gold reward, KL, staleness")
+                .contains(
+                        "prefstream_generator_input_lag",
+                        "prefstream_trainer_input_lag",
+                        "prefstream_generator_rollouts_total",
+                        "prefstream_trainer_steps_total",
+                        "prefstream_trainer_eval_gold_reward",
+                        "prefstream_trainer_kl",
+                        "prefstream_batcher_stale_total");
         assertThat(meters).doesNotContain("prefstream_trainer_kl_divergence"); // the check can fail
     }
 
@@ -292,10 +322,11 @@ class ComposeFilesTest {
         var names = new TreeSet<String>();
         var literal = Pattern.compile("\"(prefstream\\.[a-z0-9_.-]+)\"");
         try (var files = Files.walk(DIR.resolve(".."))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("src/main/java"))
+            for (Path f : files.filter(
+                            p -> p.toString().endsWith(".java") && p.toString().contains("src/main/java"))
                     .toList()) {
                 if (f.getFileName().toString().equals("Topics.java")) {
-                    continue;   // topic names, not meters
+                    continue; // topic names, not meters
                 }
                 String source = Files.readString(f);
                 var m = literal.matcher(source);
@@ -336,7 +367,8 @@ class ComposeFilesTest {
 
     private static SettingSet settingsFor(String name, Map<String, Object> service) {
         var settings = SETTINGS_BY_COMMAND.get(command(service));
-        assertThat(settings).as("service " + name + " runs a known prefstream command, got " + command(service))
+        assertThat(settings)
+                .as("service " + name + " runs a known prefstream command, got " + command(service))
                 .isNotNull();
         return settings;
     }
@@ -356,7 +388,8 @@ class ComposeFilesTest {
         var m = INTERPOLATION.matcher(value);
         var out = new StringBuilder();
         while (m.find()) {
-            assertThat(m.group(3)).as("${" + m.group(1) + "} in '" + value + "' needs a default (${NAME:-default})")
+            assertThat(m.group(3))
+                    .as("${" + m.group(1) + "} in '" + value + "' needs a default (${NAME:-default})")
                     .isNotNull();
             m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group(3)));
         }

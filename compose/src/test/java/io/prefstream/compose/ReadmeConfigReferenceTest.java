@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  */
 class ReadmeConfigReferenceTest {
 
-    private static final Path README = Path.of(System.getProperty("compose.dir", ".")).resolve("../README.md");
+    private static final Path README =
+            Path.of(System.getProperty("compose.dir", ".")).resolve("../README.md");
     private static final Pattern SECTION =
             Pattern.compile("(<!-- config:([a-z]+) -->\\n)(.*?)(<!-- /config -->)", Pattern.DOTALL);
 

@@ -56,12 +56,11 @@ public final class ExternalLabeler {
     static final String LABELS = "prefstream.labels";
     static final String VERSION = "shorter-wins/1";
 
-    private ExternalLabeler() {
-    }
+    private ExternalLabeler() {}
 
     /** Command-line options. */
-    public record Options(String bootstrap, String registry, String labelerId, int max, String group, LabelKind kind,
-                          Duration idle) {
+    public record Options(
+            String bootstrap, String registry, String labelerId, int max, String group, LabelKind kind, Duration idle) {
 
         /** Parses {@code --name value} or {@code --name=value}. @throws IllegalArgumentException on bad input */
         public static Options parse(String... args) {
@@ -84,7 +83,8 @@ public final class ExternalLabeler {
                 values.putIfAbsent(known, "");
             }
             if (values.size() > 7) {
-                values.keySet().removeAll(List.of("bootstrap", "registry", "labeler-id", "max", "group", "kind", "idle-ms"));
+                values.keySet()
+                        .removeAll(List.of("bootstrap", "registry", "labeler-id", "max", "group", "kind", "idle-ms"));
                 throw new IllegalArgumentException("unknown option(s) " + values.keySet() + "; expected --bootstrap, "
                         + "--registry, --labeler-id, --max, --group, --kind, --idle-ms");
             }
@@ -95,7 +95,8 @@ public final class ExternalLabeler {
             String group = values.get("group").isEmpty() ? "prefstream-external-" + labelerId : values.get("group");
             LabelKind kind;
             try {
-                kind = values.get("kind").isEmpty() ? LabelKind.HUMAN
+                kind = values.get("kind").isEmpty()
+                        ? LabelKind.HUMAN
                         : LabelKind.valueOf(values.get("kind").toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--kind: expected one of " + List.of(LabelKind.values())
@@ -145,8 +146,10 @@ public final class ExternalLabeler {
         try {
             options = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            log.error("{}\nusage: ExternalLabeler --bootstrap HOST:PORT --registry URL --labeler-id ID --max N "
-                    + "[--group G] [--kind HUMAN|AI_JUDGE|...] [--idle-ms MS]", e.getMessage());
+            log.error(
+                    "{}\nusage: ExternalLabeler --bootstrap HOST:PORT --registry URL --labeler-id ID --max N "
+                            + "[--group G] [--kind HUMAN|AI_JUDGE|...] [--idle-ms MS]",
+                    e.getMessage());
             System.exit(2);
             return;
         }
@@ -164,7 +167,8 @@ public final class ExternalLabeler {
         if (la == lb) {
             return new Judgement(a.getIndex(), b.getIndex(), Verdict.TIE, null, shown);
         }
-        return la < lb ? new Judgement(a.getIndex(), b.getIndex(), Verdict.PREFERENCE, 1.0, shown)
+        return la < lb
+                ? new Judgement(a.getIndex(), b.getIndex(), Verdict.PREFERENCE, 1.0, shown)
                 : new Judgement(b.getIndex(), a.getIndex(), Verdict.PREFERENCE, 1.0, shown);
     }
 
@@ -173,23 +177,41 @@ public final class ExternalLabeler {
         var registry = SchemaRegistries.forUrl(o.registry(), Map.of());
         var decoder = new AvroDecoder<>(LabelRequest.class, registry);
         var encoder = new AvroEncoder<Label>(registry);
-        Map<String, Object> consumerProps = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrap(),
-                ConsumerConfig.GROUP_ID_CONFIG, o.group(), ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "50");
-        Map<String, Object> producerProps = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, o.bootstrap(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        Map<String, Object> consumerProps = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                o.bootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG,
+                o.group(),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                "false",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                "read_committed",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                "50");
+        Map<String, Object> producerProps = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                o.bootstrap(),
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                "true");
         int written = 0;
         try (registry;
-             var consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-             var producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
+                var consumer =
+                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                var producer =
+                        new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer())) {
             consumer.subscribe(List.of(REQUESTS));
             long lastWork = System.currentTimeMillis();
             while (written < o.max()) {
                 var records = consumer.poll(Duration.ofMillis(500));
                 if (records.isEmpty()) {
-                    if (!o.idle().isZero() && System.currentTimeMillis() - lastWork > o.idle().toMillis()) {
-                        log.info("No label request for {} ms; stopping", o.idle().toMillis());
+                    if (!o.idle().isZero()
+                            && System.currentTimeMillis() - lastWork > o.idle().toMillis()) {
+                        log.info(
+                                "No label request for {} ms; stopping", o.idle().toMillis());
                         break;
                     }
                     continue;
@@ -201,25 +223,43 @@ public final class ExternalLabeler {
                     if (written >= o.max()) {
                         break; // leave the rest uncommitted for the next labeler
                     }
-                    offsets.put(new TopicPartition(record.topic(), record.partition()),
+                    offsets.put(
+                            new TopicPartition(record.topic(), record.partition()),
                             new OffsetAndMetadata(record.offset() + 1));
                     LabelRequest request;
                     try {
                         request = decoder.decode(record);
                     } catch (RecordDecodingException e) {
-                        log.warn("Skipping undecodable request at {}-{}@{}: {}", record.topic(), record.partition(),
-                                record.offset(), e.reason());
+                        log.warn(
+                                "Skipping undecodable request at {}-{}@{}: {}",
+                                record.topic(),
+                                record.partition(),
+                                record.offset(),
+                                e.reason());
                         continue;
                     }
-                    if (request == null || request.getRequestedKind() != o.kind() || request.getCandidates().size() < 2) {
+                    if (request == null
+                            || request.getRequestedKind() != o.kind()
+                            || request.getCandidates().size() < 2) {
                         continue; // someone else's request, or nothing to compare
                     }
-                    var label = new Label(UUID.nameUUIDFromBytes(("external:" + o.labelerId() + ":"
-                            + request.getRequestId()).getBytes(UTF_8)).toString(), request.getRolloutId(),
-                            request.getRequestId(), o.labelerId(), o.kind(), null, judge(request.getCandidates()),
-                            null, "the shorter completion wins", null, VERSION, System.currentTimeMillis());
-                    sends.add(producer.send(new ProducerRecord<>(LABELS, request.getRolloutId().getBytes(UTF_8),
-                            encoder.encode(LABELS, label))));
+                    var label = new Label(
+                            UUID.nameUUIDFromBytes(("external:" + o.labelerId() + ":" + request.getRequestId())
+                                            .getBytes(UTF_8))
+                                    .toString(),
+                            request.getRolloutId(),
+                            request.getRequestId(),
+                            o.labelerId(),
+                            o.kind(),
+                            null,
+                            judge(request.getCandidates()),
+                            null,
+                            "the shorter completion wins",
+                            null,
+                            VERSION,
+                            System.currentTimeMillis());
+                    sends.add(producer.send(new ProducerRecord<>(
+                            LABELS, request.getRolloutId().getBytes(UTF_8), encoder.encode(LABELS, label))));
                     written++;
                 }
                 for (Future<?> send : sends) {
@@ -228,8 +268,8 @@ public final class ExternalLabeler {
                 consumer.commitSync(offsets);
             }
         } catch (Exception e) {
-            throw new IllegalStateException("external labeler " + o.labelerId() + " failed after " + written
-                    + " labels: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "external labeler " + o.labelerId() + " failed after " + written + " labels: " + e.getMessage(), e);
         }
         return written;
     }

@@ -43,8 +43,16 @@ class ExternalLabelerTest {
     Path dataDir;
 
     private static LabelRequest request(String id, LabelKind kind, String a, String b) {
-        return new LabelRequest(id, "rollout-" + id, "arithmetic", "9+9=",
-                List.of(new LabelCandidate(0, a), new LabelCandidate(2, b)), kind, 1L, 0L, Long.MAX_VALUE);
+        return new LabelRequest(
+                id,
+                "rollout-" + id,
+                "arithmetic",
+                "9+9=",
+                List.of(new LabelCandidate(0, a), new LabelCandidate(2, b)),
+                kind,
+                1L,
+                0L,
+                Long.MAX_VALUE);
     }
 
     @Test
@@ -57,28 +65,44 @@ class ExternalLabelerTest {
         }
         var registry = SchemaRegistries.mockScope("external-labeler-test");
         var encoder = new AvroEncoder<LabelRequest>(registry);
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (var r : List.of(request("q1", LabelKind.HUMAN, "18", "118"),
+        try (var producer = new KafkaProducer<>(
+                Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (var r : List.of(
+                    request("q1", LabelKind.HUMAN, "18", "118"),
                     request("q2", LabelKind.AI_JUDGE, "1", "22"), // another labeler kind's work: skipped
                     request("q3", LabelKind.HUMAN, "180", "19"),
                     request("q4", LabelKind.HUMAN, "17", "16"))) {
-                producer.send(new ProducerRecord<>(ExternalLabeler.REQUESTS, r.getRolloutId().getBytes(UTF_8),
-                        encoder.encode(ExternalLabeler.REQUESTS, r))).get();
+                producer.send(new ProducerRecord<>(
+                                ExternalLabeler.REQUESTS,
+                                r.getRolloutId().getBytes(UTF_8),
+                                encoder.encode(ExternalLabeler.REQUESTS, r)))
+                        .get();
             }
         }
 
-        int written = ExternalLabeler.run(ExternalLabeler.Options.parse("--bootstrap", bootstrap,
-                "--registry", "mock://external-labeler-test", "--labeler-id", "shortest-bot", "--max=2",
-                "--idle-ms", "20000"));
+        int written = ExternalLabeler.run(ExternalLabeler.Options.parse(
+                "--bootstrap",
+                bootstrap,
+                "--registry",
+                "mock://external-labeler-test",
+                "--labeler-id",
+                "shortest-bot",
+                "--max=2",
+                "--idle-ms",
+                "20000"));
         assertEquals(2, written);
 
         var decoder = new AvroDecoder<>(Label.class, registry);
         var labels = new ArrayList<Label>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(ExternalLabeler.LABELS).stream()
-                    .map(p -> new TopicPartition(ExternalLabeler.LABELS, p.partition())).toList();
+                    .map(p -> new TopicPartition(ExternalLabeler.LABELS, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.currentTimeMillis() + 10_000;
@@ -91,7 +115,8 @@ class ExternalLabelerTest {
             }
         }
         labels.sort((x, y) -> x.getRequestId().compareTo(y.getRequestId()));
-        assertEquals(List.of("q1", "q3"), labels.stream().map(Label::getRequestId).toList(), "q2 is AI_JUDGE work");
+        assertEquals(
+                List.of("q1", "q3"), labels.stream().map(Label::getRequestId).toList(), "q2 is AI_JUDGE work");
         assertEquals(0, labels.get(0).getJudgement().getChosenIndex(), "\"18\" is shorter than \"118\"");
         assertEquals(2, labels.get(0).getJudgement().getRejectedIndex());
         assertEquals(2, labels.get(1).getJudgement().getChosenIndex(), "\"19\" is shorter than \"180\"");
@@ -103,21 +128,34 @@ class ExternalLabelerTest {
         }
 
         // The next run resumes after the committed offsets: only q4 (a tie) is left.
-        int more = ExternalLabeler.run(ExternalLabeler.Options.parse("--bootstrap", bootstrap, "--registry",
-                "mock://external-labeler-test", "--labeler-id", "shortest-bot", "--max", "5", "--idle-ms", "3000"));
+        int more = ExternalLabeler.run(ExternalLabeler.Options.parse(
+                "--bootstrap",
+                bootstrap,
+                "--registry",
+                "mock://external-labeler-test",
+                "--labeler-id",
+                "shortest-bot",
+                "--max",
+                "5",
+                "--idle-ms",
+                "3000"));
         assertEquals(1, more);
     }
 
     @Test
     void badArgumentsSayWhatIsExpected() {
-        var missing = assertThrows(IllegalArgumentException.class, () -> ExternalLabeler.Options.parse("--bootstrap",
-                "x:1", "--labeler-id", "a", "--max", "1"));
+        var missing = assertThrows(
+                IllegalArgumentException.class,
+                () -> ExternalLabeler.Options.parse("--bootstrap", "x:1", "--labeler-id", "a", "--max", "1"));
         assertEquals("--registry is required: a Schema Registry URL, e.g. http://localhost:8081", missing.getMessage());
-        var max = assertThrows(IllegalArgumentException.class, () -> ExternalLabeler.Options.parse("--bootstrap",
-                "x:1", "--registry", "mock://r", "--labeler-id", "a", "--max", "zero"));
+        var max = assertThrows(
+                IllegalArgumentException.class,
+                () -> ExternalLabeler.Options.parse(
+                        "--bootstrap", "x:1", "--registry", "mock://r", "--labeler-id", "a", "--max", "zero"));
         assertEquals("--max: expected a positive integer, found 'zero'", max.getMessage());
-        var unknown = assertThrows(IllegalArgumentException.class, () -> ExternalLabeler.Options.parse("--bootstrap",
-                "x:1", "--colour", "red"));
+        var unknown = assertThrows(
+                IllegalArgumentException.class,
+                () -> ExternalLabeler.Options.parse("--bootstrap", "x:1", "--colour", "red"));
         assertTrue(unknown.getMessage().startsWith("unknown option(s) [colour]"), unknown.getMessage());
     }
 }

@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.prefstream.generator.PendingPrompts.Entry;
 import io.prefstream.generator.StalenessGate.Admission;
-import io.prefstream.generator.StalenessGate.Code;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.schemas.Rollout;
@@ -69,6 +68,7 @@ final class GenerationLoop implements AutoCloseable {
     private final PendingPrompts pending = new PendingPrompts();
     /** Offsets of acknowledged prompts not yet committed (committed with the next interval, revocation or close). */
     private final Map<TopicPartition, OffsetAndMetadata> acknowledged = new HashMap<>();
+
     private long lastCommitNanos = System.nanoTime();
     private final String service;
     private final Thread thread;
@@ -85,10 +85,17 @@ final class GenerationLoop implements AutoCloseable {
     private volatile long inputLag;
     private volatile Throwable failure;
 
-    GenerationLoop(GeneratorConfig config, KafkaConsumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
-                   AvroDecoder<Prompt> decoder, AvroEncoder<Rollout> encoder, DeadLetterPublisher deadLetters,
-                   PolicyFollower follower, LongSupplier trainerBacklog, GeneratorMetrics metrics,
-                   ServingPolicy initial) {
+    GenerationLoop(
+            GeneratorConfig config,
+            KafkaConsumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            AvroDecoder<Prompt> decoder,
+            AvroEncoder<Rollout> encoder,
+            DeadLetterPublisher deadLetters,
+            PolicyFollower follower,
+            LongSupplier trainerBacklog,
+            GeneratorMetrics metrics,
+            ServingPolicy initial) {
         this.config = config;
         this.consumer = consumer;
         this.producer = producer;
@@ -104,19 +111,34 @@ final class GenerationLoop implements AutoCloseable {
         this.serving = initial;
         this.admission = gate.admit(servingVersion(), 0, 0);
         this.thread = new Thread(this::run, "prefstream-generator-" + config.generatorId());
-        metrics.gauge("prefstream.generator.policy.version", "Policy version being served, -1 before the first",
-                this, l -> l.servingVersion());
-        metrics.gauge("prefstream.generator.paused", "1 while the generator is paused (admission control)", this,
+        metrics.gauge(
+                "prefstream.generator.policy.version",
+                "Policy version being served, -1 before the first",
+                this,
+                l -> l.servingVersion());
+        metrics.gauge(
+                "prefstream.generator.paused",
+                "1 while the generator is paused (admission control)",
+                this,
                 l -> l.paused ? 1 : 0);
-        metrics.gauge("prefstream.generator.produced.this.version", "Rollouts since the last version event (P)", this,
+        metrics.gauge(
+                "prefstream.generator.produced.this.version",
+                "Rollouts since the last version event (P)",
+                this,
                 l -> l.produced);
-        metrics.gauge("prefstream.generator.ahead.versions", "Per-version budgets produced ahead of the trainer", this,
+        metrics.gauge(
+                "prefstream.generator.ahead.versions",
+                "Per-version budgets produced ahead of the trainer",
+                this,
                 l -> l.gate.ahead(l.produced));
-        metrics.gauge("prefstream.generator.input.lag", "Prompt records of its partitions not yet fetched", this,
+        metrics.gauge(
+                "prefstream.generator.input.lag",
+                "Prompt records of its partitions not yet fetched",
+                this,
                 l -> l.inputLag);
         metrics.gateState(() -> admission.code());
-        metrics.gauge("prefstream.generator.buffered", "Prompt records held between poll and commit", this,
-                l -> l.held);
+        metrics.gauge(
+                "prefstream.generator.buffered", "Prompt records held between poll and commit", this, l -> l.held);
     }
 
     /** Starts the thread and returns once the consumer is subscribed. */
@@ -179,11 +201,20 @@ final class GenerationLoop implements AutoCloseable {
             consumer.subscribe(List.of(config.topics().prompts()), new Rebalance());
             loopStarted = true;
             subscribed.countDown();
-            log.info("Generator {} consuming {} in group {} (mode {}, B={}, T={} ms, K={}, budget {}/version)",
-                    config.generatorId(), config.topics().prompts(), config.groupId(), config.mode(),
-                    config.batchSize(), config.maxWait().toMillis(), config.samplesPerPrompt(),
+            log.info(
+                    "Generator {} consuming {} in group {} (mode {}, B={}, T={} ms, K={}, budget {}/version)",
+                    config.generatorId(),
+                    config.topics().prompts(),
+                    config.groupId(),
+                    config.mode(),
+                    config.batchSize(),
+                    config.maxWait().toMillis(),
+                    config.samplesPerPrompt(),
                     config.budgetPerVersion() == 0 ? "unlimited" : config.budgetPerVersion());
-            log.info("Generator {} {}: {}", config.generatorId(), admission.open() ? "running" : "paused",
+            log.info(
+                    "Generator {} {}: {}",
+                    config.generatorId(),
+                    admission.open() ? "running" : "paused",
                     admission.reason());
             if (!admission.open()) {
                 metrics.pauseTransition(admission.code());
@@ -201,8 +232,11 @@ final class GenerationLoop implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             failure = e;
-            log.error("Generator {} stopped: {}; uncommitted prompts will be re-read on restart", config.generatorId(),
-                    e.toString(), e);
+            log.error(
+                    "Generator {} stopped: {}; uncommitted prompts will be re-read on restart",
+                    config.generatorId(),
+                    e.toString(),
+                    e);
         } finally {
             running.set(false);
             subscribed.countDown();
@@ -224,7 +258,9 @@ final class GenerationLoop implements AutoCloseable {
         Admission a = gate.admit(servingVersion(), produced, trainerBacklog.getAsLong());
         admit(a);
         acknowledged.putAll(pending.completed(this::deadLetterFailedOutput));
-        if (!acknowledged.isEmpty() && System.nanoTime() - lastCommitNanos >= config.commitInterval().toNanos()) {
+        if (!acknowledged.isEmpty()
+                && System.nanoTime() - lastCommitNanos
+                        >= config.commitInterval().toNanos()) {
             commitAsync(Map.copyOf(acknowledged));
             acknowledged.clear();
             lastCommitNanos = System.nanoTime();
@@ -257,8 +293,11 @@ final class GenerationLoop implements AutoCloseable {
             serving = loaded.policy();
             produced = 0;
             metrics.checkpointLoaded();
-            log.info("Generator {} now serves policy version {} (was {}); per-version count restarts",
-                    config.generatorId(), loaded.version(), old == null ? "none" : old.version());
+            log.info(
+                    "Generator {} now serves policy version {} (was {}); per-version count restarts",
+                    config.generatorId(),
+                    loaded.version(),
+                    old == null ? "none" : old.version());
             if (old != null) {
                 old.close();
             }
@@ -267,8 +306,13 @@ final class GenerationLoop implements AutoCloseable {
             if (serving != null) {
                 produced = 0; // the trainer has moved on; see StalenessGate
             }
-            log.warn("Generator {} skipped policy version {} ({}): {}; still serving version {}", config.generatorId(),
-                    rejected.version(), rejected.uri(), rejected.reason(), servingVersion());
+            log.warn(
+                    "Generator {} skipped policy version {} ({}): {}; still serving version {}",
+                    config.generatorId(),
+                    rejected.version(),
+                    rejected.uri(),
+                    rejected.reason(),
+                    servingVersion());
         }
     }
 
@@ -299,8 +343,8 @@ final class GenerationLoop implements AutoCloseable {
             try {
                 Prompt prompt = decoder.decode(record);
                 if (prompt == null) {
-                    throw new InvalidPromptException(InvalidPromptException.UNDECODABLE,
-                            "null value (tombstone): expected a Prompt");
+                    throw new InvalidPromptException(
+                            InvalidPromptException.UNDECODABLE, "null value (tombstone): expected a Prompt");
                 }
                 pending.addPrompt(record, prompt, now);
             } catch (RecordDecodingException e) {
@@ -334,8 +378,11 @@ final class GenerationLoop implements AutoCloseable {
         try {
             rollouts = sampler.sample(policy, inputs);
         } catch (RuntimeException ex) {
-            log.warn("Micro-batch of {} prompts failed with version {} ({}); sampling them one by one",
-                    inputs.size(), policy.version(), ex.toString());
+            log.warn(
+                    "Micro-batch of {} prompts failed with version {} ({}); sampling them one by one",
+                    inputs.size(),
+                    policy.version(),
+                    ex.toString());
         }
         if (rollouts != null) {
             send(entries, rollouts);
@@ -346,10 +393,18 @@ final class GenerationLoop implements AutoCloseable {
                 try {
                     single = sampler.sample(policy, List.of(inputs.get(i)));
                 } catch (RuntimeException ex) {
-                    e.completeWith(deadLetter(e.record, InvalidPromptException.SAMPLING_FAILED,
-                            new InvalidPromptException(InvalidPromptException.SAMPLING_FAILED, "sampling prompt "
-                                    + e.prompt.getId() + " with policy version " + policy.version() + " failed: "
-                                    + ex.getMessage(), ex)), true);
+                    e.completeWith(
+                            deadLetter(
+                                    e.record,
+                                    InvalidPromptException.SAMPLING_FAILED,
+                                    new InvalidPromptException(
+                                            InvalidPromptException.SAMPLING_FAILED,
+                                            "sampling prompt "
+                                                    + e.prompt.getId() + " with policy version " + policy.version()
+                                                    + " failed: "
+                                                    + ex.getMessage(),
+                                            ex)),
+                            true);
                     continue;
                 }
                 send(List.of(e), single);
@@ -382,7 +437,10 @@ final class GenerationLoop implements AutoCloseable {
     }
 
     private Future<?> deadLetterFailedOutput(Entry entry, Throwable cause) {
-        log.warn("Rollout for {} (prompt {}) was not acknowledged: {}", entry.coordinates(), entry.prompt.getId(),
+        log.warn(
+                "Rollout for {} (prompt {}) was not acknowledged: {}",
+                entry.coordinates(),
+                entry.prompt.getId(),
                 cause.toString());
         return deadLetter(entry.record, OUTPUT_SEND_FAILED, cause);
     }
@@ -404,12 +462,15 @@ final class GenerationLoop implements AutoCloseable {
                 var owned = consumer.assignment();
                 offsets.forEach((tp, offset) -> {
                     if (owned.contains(tp)) {
-                        acknowledged.merge(tp, offset, (later, failed) -> later.offset() >= failed.offset() ? later
-                                : failed);
+                        acknowledged.merge(
+                                tp, offset, (later, failed) -> later.offset() >= failed.offset() ? later : failed);
                     }
                 });
-                log.warn("Generator {} could not commit {} ({}); retrying with the next commit", config.generatorId(),
-                        offsets, error.toString());
+                log.warn(
+                        "Generator {} could not commit {} ({}); retrying with the next commit",
+                        config.generatorId(),
+                        offsets,
+                        error.toString());
             }
         });
     }
@@ -423,8 +484,11 @@ final class GenerationLoop implements AutoCloseable {
         } catch (CommitFailedException | RebalanceInProgressException e) {
             // The group rebalanced under us; the new owner re-reads these prompts and the
             // deterministic rollout ids make the repeats recognisable downstream.
-            log.warn("Generator {} could not commit {} ({}); those prompts will be redelivered", config.generatorId(),
-                    offsets, e.toString());
+            log.warn(
+                    "Generator {} could not commit {} ({}); those prompts will be redelivered",
+                    config.generatorId(),
+                    offsets,
+                    e.toString());
         }
     }
 
@@ -438,8 +502,10 @@ final class GenerationLoop implements AutoCloseable {
         for (int pass = 0; pass < 2 && !acknowledged.isEmpty(); pass++) {
             var offsets = Map.copyOf(acknowledged);
             commitSyncDespiteWakeups(offsets);
-            acknowledged.entrySet().removeIf(e -> offsets.containsKey(e.getKey())
-                    && offsets.get(e.getKey()).offset() >= e.getValue().offset());
+            acknowledged
+                    .entrySet()
+                    .removeIf(e -> offsets.containsKey(e.getKey())
+                            && offsets.get(e.getKey()).offset() >= e.getValue().offset());
         }
         lastCommitNanos = System.nanoTime();
     }
@@ -463,8 +529,10 @@ final class GenerationLoop implements AutoCloseable {
         try {
             commitEverythingAcknowledged();
         } catch (RuntimeException e) {
-            log.warn("Generator {} could not commit its last outputs ({}); they will be re-sampled on restart",
-                    config.generatorId(), e.toString());
+            log.warn(
+                    "Generator {} could not commit its last outputs ({}); they will be re-sampled on restart",
+                    config.generatorId(),
+                    e.toString());
         }
     }
 
@@ -500,8 +568,11 @@ final class GenerationLoop implements AutoCloseable {
                 released = pending.release(partitions);
                 assigned = consumer.assignment().size() - partitions.size();
             }
-            log.info("Generator {} gave up {} ({} waiting prompts released uncommitted)", config.generatorId(),
-                    partitions, released);
+            log.info(
+                    "Generator {} gave up {} ({} waiting prompts released uncommitted)",
+                    config.generatorId(),
+                    partitions,
+                    released);
         }
 
         @Override

@@ -49,13 +49,33 @@ import java.util.Optional;
  * @param pollTimeout          longest one poll blocks
  * @param commitInterval       longest acknowledged prompts wait for their offset commit, zero = every micro-batch
  */
-public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, String groupId, String policy,
-                              GeneratorMode mode, int batchSize, Duration maxWait, int samplesPerPrompt,
-                              double temperature, int topK, double topP, int maxNewTokens, long seed,
-                              long budgetPerVersion, int maxStaleness, long maxTrainerLag, String trainerGroup,
-                              List<String> trainerLagTopics, Duration lagCheckInterval, Optional<Path> initialPolicy,
-                              long initialPolicyVersion, DeviceSetting device, String generatorId,
-                              boolean recordTokenLogProbs, Duration pollTimeout, Duration commitInterval) {
+public record GeneratorConfig(
+        CommonConfig common,
+        GeneratorTopics topics,
+        String groupId,
+        String policy,
+        GeneratorMode mode,
+        int batchSize,
+        Duration maxWait,
+        int samplesPerPrompt,
+        double temperature,
+        int topK,
+        double topP,
+        int maxNewTokens,
+        long seed,
+        long budgetPerVersion,
+        int maxStaleness,
+        long maxTrainerLag,
+        String trainerGroup,
+        List<String> trainerLagTopics,
+        Duration lagCheckInterval,
+        Optional<Path> initialPolicy,
+        long initialPolicyVersion,
+        DeviceSetting device,
+        String generatorId,
+        boolean recordTokenLogProbs,
+        Duration pollTimeout,
+        Duration commitInterval) {
 
     public GeneratorConfig {
         Objects.requireNonNull(common, "common");
@@ -82,10 +102,13 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
             throw ConfigException.invalid(GeneratorSettings.MAX_WAIT_MS, maxWait.toMillis(), "0 or more milliseconds");
         }
         if (budgetPerVersion < 0) {
-            throw ConfigException.invalid(GeneratorSettings.BUDGET_PER_VERSION, budgetPerVersion, "0 (unlimited) or more");
+            throw ConfigException.invalid(
+                    GeneratorSettings.BUDGET_PER_VERSION, budgetPerVersion, "0 (unlimited) or more");
         }
         if (mode == GeneratorMode.ITERATIVE && budgetPerVersion == 0) {
-            throw ConfigException.invalid(GeneratorSettings.BUDGET_PER_VERSION, budgetPerVersion,
+            throw ConfigException.invalid(
+                    GeneratorSettings.BUDGET_PER_VERSION,
+                    budgetPerVersion,
                     "a positive number of rollouts when generator.mode=iterative (iterative mode waits for the next "
                             + "version once the budget is spent; set a budget or use generator.mode=streaming)");
         }
@@ -99,20 +122,24 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
             throw ConfigException.invalid(GeneratorSettings.TRAINER_LAG_TOPICS, "", "at least one topic");
         }
         if (pollTimeout.isNegative() || pollTimeout.isZero()) {
-            throw ConfigException.invalid(GeneratorSettings.POLL_TIMEOUT_MS, pollTimeout.toMillis(), "a positive duration");
+            throw ConfigException.invalid(
+                    GeneratorSettings.POLL_TIMEOUT_MS, pollTimeout.toMillis(), "a positive duration");
         }
         if (commitInterval.isNegative()) {
-            throw ConfigException.invalid(GeneratorSettings.COMMIT_INTERVAL_MS, commitInterval.toMillis(),
-                    "0 or more milliseconds");
+            throw ConfigException.invalid(
+                    GeneratorSettings.COMMIT_INTERVAL_MS, commitInterval.toMillis(), "0 or more milliseconds");
         }
         // SamplingOptions validates temperature, top-k, top-p and max-new-tokens; name the keys on failure.
         try {
             new SamplingOptions(temperature, topK, topP, maxNewTokens, true, 0);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("generator.sampling", "Invalid sampling settings (" + GeneratorSettings.TEMPERATURE.key()
-                    + "=" + temperature + ", " + GeneratorSettings.TOP_K.key() + "=" + topK + ", "
-                    + GeneratorSettings.TOP_P.key() + "=" + topP + ", " + GeneratorSettings.MAX_NEW_TOKENS.key() + "="
-                    + maxNewTokens + "): " + e.getMessage());
+            throw new ConfigException(
+                    "generator.sampling",
+                    "Invalid sampling settings (" + GeneratorSettings.TEMPERATURE.key()
+                            + "=" + temperature + ", " + GeneratorSettings.TOP_K.key() + "=" + topK + ", "
+                            + GeneratorSettings.TOP_P.key() + "=" + topP + ", " + GeneratorSettings.MAX_NEW_TOKENS.key()
+                            + "="
+                            + maxNewTokens + "): " + e.getMessage());
         }
     }
 
@@ -121,18 +148,29 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
         var common = CommonConfig.from(config);
         String initial = config.get(GeneratorSettings.INITIAL_POLICY);
         String id = config.get(GeneratorSettings.GENERATOR_ID);
-        return new GeneratorConfig(common, GeneratorTopics.standard(), config.get(GeneratorSettings.GROUP_ID),
-                config.get(GeneratorSettings.POLICY), config.get(GeneratorSettings.MODE),
-                config.get(GeneratorSettings.BATCH_SIZE), Duration.ofMillis(config.get(GeneratorSettings.MAX_WAIT_MS)),
-                config.get(GeneratorSettings.SAMPLES_PER_PROMPT), config.get(GeneratorSettings.TEMPERATURE),
-                config.get(GeneratorSettings.TOP_K), config.get(GeneratorSettings.TOP_P),
-                config.get(GeneratorSettings.MAX_NEW_TOKENS), config.get(GeneratorSettings.SEED),
-                config.get(GeneratorSettings.BUDGET_PER_VERSION), config.get(GeneratorSettings.MAX_STALENESS),
-                config.get(GeneratorSettings.MAX_TRAINER_LAG), config.get(GeneratorSettings.TRAINER_GROUP),
+        return new GeneratorConfig(
+                common,
+                GeneratorTopics.standard(),
+                config.get(GeneratorSettings.GROUP_ID),
+                config.get(GeneratorSettings.POLICY),
+                config.get(GeneratorSettings.MODE),
+                config.get(GeneratorSettings.BATCH_SIZE),
+                Duration.ofMillis(config.get(GeneratorSettings.MAX_WAIT_MS)),
+                config.get(GeneratorSettings.SAMPLES_PER_PROMPT),
+                config.get(GeneratorSettings.TEMPERATURE),
+                config.get(GeneratorSettings.TOP_K),
+                config.get(GeneratorSettings.TOP_P),
+                config.get(GeneratorSettings.MAX_NEW_TOKENS),
+                config.get(GeneratorSettings.SEED),
+                config.get(GeneratorSettings.BUDGET_PER_VERSION),
+                config.get(GeneratorSettings.MAX_STALENESS),
+                config.get(GeneratorSettings.MAX_TRAINER_LAG),
+                config.get(GeneratorSettings.TRAINER_GROUP),
                 config.get(GeneratorSettings.TRAINER_LAG_TOPICS),
                 Duration.ofMillis(config.get(GeneratorSettings.LAG_CHECK_INTERVAL_MS)),
                 initial.equals(GeneratorSettings.NONE) ? Optional.empty() : Optional.of(Path.of(initial)),
-                config.get(GeneratorSettings.INITIAL_POLICY_VERSION), config.get(GeneratorSettings.DEVICE),
+                config.get(GeneratorSettings.INITIAL_POLICY_VERSION),
+                config.get(GeneratorSettings.DEVICE),
                 id.equals(GeneratorSettings.AUTO) ? defaultGeneratorId(common.serviceId()) : id,
                 config.get(GeneratorSettings.RECORD_TOKEN_LOGPROBS),
                 Duration.ofMillis(config.get(GeneratorSettings.POLL_TIMEOUT_MS)),
@@ -144,23 +182,72 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
      * environment: for tests, benchmarks and embedding.
      */
     public static GeneratorConfig fromValues(Map<String, String> values) {
-        return from(ConfigLoader.forSettings(GeneratorSettings.ALL).withEnv(Map.of()).withOverrides(values).load());
+        return from(ConfigLoader.forSettings(GeneratorSettings.ALL)
+                .withEnv(Map.of())
+                .withOverrides(values)
+                .load());
     }
 
     /** A copy reading and writing {@code newTopics}. */
     public GeneratorConfig withTopics(GeneratorTopics newTopics) {
-        return new GeneratorConfig(common, newTopics, groupId, policy, mode, batchSize, maxWait, samplesPerPrompt,
-                temperature, topK, topP, maxNewTokens, seed, budgetPerVersion, maxStaleness, maxTrainerLag,
-                trainerGroup, trainerLagTopics, lagCheckInterval, initialPolicy, initialPolicyVersion, device,
-                generatorId, recordTokenLogProbs, pollTimeout, commitInterval);
+        return new GeneratorConfig(
+                common,
+                newTopics,
+                groupId,
+                policy,
+                mode,
+                batchSize,
+                maxWait,
+                samplesPerPrompt,
+                temperature,
+                topK,
+                topP,
+                maxNewTokens,
+                seed,
+                budgetPerVersion,
+                maxStaleness,
+                maxTrainerLag,
+                trainerGroup,
+                trainerLagTopics,
+                lagCheckInterval,
+                initialPolicy,
+                initialPolicyVersion,
+                device,
+                generatorId,
+                recordTokenLogProbs,
+                pollTimeout,
+                commitInterval);
     }
 
     /** A copy with other common settings (e.g. the launcher's per-service id). */
     public GeneratorConfig withCommon(CommonConfig newCommon) {
-        return new GeneratorConfig(newCommon, topics, groupId, policy, mode, batchSize, maxWait, samplesPerPrompt,
-                temperature, topK, topP, maxNewTokens, seed, budgetPerVersion, maxStaleness, maxTrainerLag,
-                trainerGroup, trainerLagTopics, lagCheckInterval, initialPolicy, initialPolicyVersion, device,
-                generatorId, recordTokenLogProbs, pollTimeout, commitInterval);
+        return new GeneratorConfig(
+                newCommon,
+                topics,
+                groupId,
+                policy,
+                mode,
+                batchSize,
+                maxWait,
+                samplesPerPrompt,
+                temperature,
+                topK,
+                topP,
+                maxNewTokens,
+                seed,
+                budgetPerVersion,
+                maxStaleness,
+                maxTrainerLag,
+                trainerGroup,
+                trainerLagTopics,
+                lagCheckInterval,
+                initialPolicy,
+                initialPolicyVersion,
+                device,
+                generatorId,
+                recordTokenLogProbs,
+                pollTimeout,
+                commitInterval);
     }
 
     /** The sampler options of every rollout (the seed is replaced per prompt). */
@@ -176,6 +263,7 @@ public record GeneratorConfig(CommonConfig common, GeneratorTopics topics, Strin
         } catch (UnknownHostException e) {
             host = "unknown-host";
         }
-        return serviceId + "-" + host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+        return serviceId + "-" + host + "-"
+                + ManagementFactory.getRuntimeMXBean().getPid();
     }
 }

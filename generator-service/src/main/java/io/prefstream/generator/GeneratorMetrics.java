@@ -12,8 +12,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -28,7 +28,8 @@ import java.util.function.ToDoubleFunction;
 final class GeneratorMetrics implements AutoCloseable {
 
     static final int RATE_WINDOW_SECONDS = 10;
-    private static final long WINDOW_NANOS = Duration.ofSeconds(RATE_WINDOW_SECONDS).toNanos();
+    private static final long WINDOW_NANOS =
+            Duration.ofSeconds(RATE_WINDOW_SECONDS).toNanos();
 
     private final MeterRegistry registry;
     private final Tags tags;
@@ -49,31 +50,50 @@ final class GeneratorMetrics implements AutoCloseable {
     GeneratorMetrics(MeterRegistry registry, String generatorId) {
         this.registry = registry;
         this.tags = Tags.of("generator", generatorId);
-        rollouts = track(Counter.builder("prefstream.generator.rollouts").description("Rollouts produced").tags(tags)
+        rollouts = track(Counter.builder("prefstream.generator.rollouts")
+                .description("Rollouts produced")
+                .tags(tags)
                 .register(registry));
-        completions = track(Counter.builder("prefstream.generator.completions").description("Completions sampled")
-                .tags(tags).register(registry));
+        completions = track(Counter.builder("prefstream.generator.completions")
+                .description("Completions sampled")
+                .tags(tags)
+                .register(registry));
         tokens = track(Counter.builder("prefstream.generator.tokens")
-                .description("Response tokens sampled, EOS included").tags(tags).register(registry));
-        checkpointsLoaded = track(Counter.builder("prefstream.generator.checkpoints").tags(tags)
-                .tag("outcome", "loaded").description("Policy versions loaded").register(registry));
-        checkpointsRejected = track(Counter.builder("prefstream.generator.checkpoints").tags(tags)
+                .description("Response tokens sampled, EOS included")
+                .tags(tags)
+                .register(registry));
+        checkpointsLoaded = track(Counter.builder("prefstream.generator.checkpoints")
+                .tags(tags)
+                .tag("outcome", "loaded")
+                .description("Policy versions loaded")
+                .register(registry));
+        checkpointsRejected = track(Counter.builder("prefstream.generator.checkpoints")
+                .tags(tags)
                 .tag("outcome", "rejected")
-                .description("Policy versions skipped: missing checkpoint, wrong sha256 or shape").register(registry));
-        deadLetters = track(Counter.builder("prefstream.generator.dead.letters").tags(tags)
-                .description("Records this generator sent to the dead-letter topic").register(registry));
-        batchFill = track(DistributionSummary.builder("prefstream.generator.batch.fill").tags(tags)
-                .description("Prompts per micro-batch divided by the batch size").register(registry));
-        sampling = track(Timer.builder("prefstream.generator.sampling").tags(tags)
-                .description("Wall time of sampling and encoding one micro-batch").register(registry));
-        gauge("prefstream.generator.rollouts.per.second", "Rollouts per second, last 10 s",
-                m -> m.rates()[0]);
+                .description("Policy versions skipped: missing checkpoint, wrong sha256 or shape")
+                .register(registry));
+        deadLetters = track(Counter.builder("prefstream.generator.dead.letters")
+                .tags(tags)
+                .description("Records this generator sent to the dead-letter topic")
+                .register(registry));
+        batchFill = track(DistributionSummary.builder("prefstream.generator.batch.fill")
+                .tags(tags)
+                .description("Prompts per micro-batch divided by the batch size")
+                .register(registry));
+        sampling = track(Timer.builder("prefstream.generator.sampling")
+                .tags(tags)
+                .description("Wall time of sampling and encoding one micro-batch")
+                .register(registry));
+        gauge("prefstream.generator.rollouts.per.second", "Rollouts per second, last 10 s", m -> m.rates()[0]);
         gauge("prefstream.generator.tokens.per.second", "Tokens per second, last 10 s", m -> m.rates()[1]);
     }
 
     /** Registers a gauge on {@code source} (held strongly by the caller). */
     <T> void gauge(String name, String description, T source, ToDoubleFunction<T> value) {
-        track(Gauge.builder(name, source, value).description(description).tags(tags).strongReference(true)
+        track(Gauge.builder(name, source, value)
+                .description(description)
+                .tags(tags)
+                .strongReference(true)
                 .register(registry));
     }
 
@@ -87,16 +107,22 @@ final class GeneratorMetrics implements AutoCloseable {
      */
     void gateState(Supplier<StalenessGate.Code> current) {
         for (StalenessGate.Code code : StalenessGate.Code.values()) {
-            track(Gauge.builder("prefstream.generator.gate", current, c -> c.get() == code ? 1 : 0).tags(tags)
-                    .tag("code", code.name().toLowerCase(Locale.ROOT)).strongReference(true)
-                    .description("1 for the admission state the generator is in, with why").register(registry));
+            track(Gauge.builder("prefstream.generator.gate", current, c -> c.get() == code ? 1 : 0)
+                    .tags(tags)
+                    .tag("code", code.name().toLowerCase(Locale.ROOT))
+                    .strongReference(true)
+                    .description("1 for the admission state the generator is in, with why")
+                    .register(registry));
         }
     }
 
     void pauseTransition(StalenessGate.Code code) {
-        track(Counter.builder("prefstream.generator.pauses").tags(tags)
-                .tag("reason", code.name().toLowerCase(Locale.ROOT))
-                .description("Transitions into a paused state, by reason").register(registry)).increment();
+        track(Counter.builder("prefstream.generator.pauses")
+                        .tags(tags)
+                        .tag("reason", code.name().toLowerCase(Locale.ROOT))
+                        .description("Transitions into a paused state, by reason")
+                        .register(registry))
+                .increment();
     }
 
     private <M extends Meter> M track(M meter) {

@@ -12,5 +12,6 @@ package io.prefstream.generator;
  * </ul>
  */
 public enum GeneratorMode {
-    ITERATIVE, STREAMING
+    ITERATIVE,
+    STREAMING
 }

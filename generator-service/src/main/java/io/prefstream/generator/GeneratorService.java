@@ -86,8 +86,9 @@ public final class GeneratorService implements AutoCloseable {
             registry = p;
         } else if (serveMetrics) {
             prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            registry = sharedRegistry == null ? prometheus : new CompositeMeterRegistry().add(prometheus)
-                    .add(sharedRegistry);
+            registry = sharedRegistry == null
+                    ? prometheus
+                    : new CompositeMeterRegistry().add(prometheus).add(sharedRegistry);
         } else {
             prometheus = null;
             registry = sharedRegistry == null ? new SimpleMeterRegistry() : sharedRegistry;
@@ -130,8 +131,8 @@ public final class GeneratorService implements AutoCloseable {
 
     private void startComponents() {
         var clients = new KafkaClients(config.common());
-        SchemaRegistryClient schemaRegistry = SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
-                config.common().kafkaProperties());
+        SchemaRegistryClient schemaRegistry = SchemaRegistries.forUrl(
+                config.common().schemaRegistryUrl(), config.common().kafkaProperties());
         resources.push(schemaRegistry);
         Admin admin = clients.admin();
         resources.push(admin);
@@ -139,22 +140,27 @@ public final class GeneratorService implements AutoCloseable {
 
         KafkaProducer<byte[], byte[]> producer = clients.producer();
         resources.push(producer);
-        var deadLetters = new DeadLetterPublisher(producer, registry, config.topics().deadLetters());
+        var deadLetters =
+                new DeadLetterPublisher(producer, registry, config.topics().deadLetters());
         metrics = new GeneratorMetrics(registry, config.generatorId());
         resources.push(metrics);
 
         Device device = config.device().resolve();
-        ServingPolicy initial = config.initialPolicy().map(dir -> loadInitial(dir, device)).orElse(null);
+        ServingPolicy initial =
+                config.initialPolicy().map(dir -> loadInitial(dir, device)).orElse(null);
         if (initial != null) {
             resources.push(initial); // until the loop owns it
         }
 
-        follower = new PolicyFollower(clients, new AvroDecoder<>(PolicyUpdate.class, schemaRegistry), deadLetters,
-                config, device, initial);
+        follower = new PolicyFollower(
+                clients, new AvroDecoder<>(PolicyUpdate.class, schemaRegistry), deadLetters, config, device, initial);
         resources.push(follower);
         if (config.mode() == GeneratorMode.STREAMING && config.maxTrainerLag() > 0) {
-            backlog = new TrainerBacklog(new ConsumerLagReader(admin), config.trainerGroup(),
-                    config.trainerLagTopics(), config.lagCheckInterval());
+            backlog = new TrainerBacklog(
+                    new ConsumerLagReader(admin),
+                    config.trainerGroup(),
+                    config.trainerLagTopics(),
+                    config.lagCheckInterval());
             resources.push(backlog);
         }
         var props = clients.consumerProperties(config.groupId());
@@ -162,18 +168,32 @@ public final class GeneratorService implements AutoCloseable {
         props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.batchSize());
         var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         TrainerBacklog monitor = backlog;
-        loop = new GenerationLoop(config, consumer, producer, new AvroDecoder<>(Prompt.class, schemaRegistry),
-                new AvroEncoder<Rollout>(schemaRegistry), deadLetters, follower,
-                monitor == null ? () -> 0L : monitor::current, metrics, initial);
+        loop = new GenerationLoop(
+                config,
+                consumer,
+                producer,
+                new AvroDecoder<>(Prompt.class, schemaRegistry),
+                new AvroEncoder<Rollout>(schemaRegistry),
+                deadLetters,
+                follower,
+                monitor == null ? () -> 0L : monitor::current,
+                metrics,
+                initial);
         resources.push(loop); // closed before the follower, producer and admin it uses
         if (initial != null) {
             resources.remove(initial);
         }
-        metrics.gauge("prefstream.generator.published.version", "Newest policy version published by the trainer",
-                follower, PolicyFollower::publishedVersion);
+        metrics.gauge(
+                "prefstream.generator.published.version",
+                "Newest policy version published by the trainer",
+                follower,
+                PolicyFollower::publishedVersion);
         if (monitor != null) {
-            metrics.gauge("prefstream.generator.trainer.backlog", "Records the trainer's input group has yet to read",
-                    monitor, TrainerBacklog::current);
+            metrics.gauge(
+                    "prefstream.generator.trainer.backlog",
+                    "Records the trainer's input group has yet to read",
+                    monitor,
+                    TrainerBacklog::current);
             monitor.start();
         }
         follower.start();
@@ -194,21 +214,32 @@ public final class GeneratorService implements AutoCloseable {
             throw new IllegalArgumentException("generator.initial-policy " + dir + ": " + e.getMessage(), e);
         }
         String sha = Checkpoints.readManifest(dir).weightsSha256();
-        log.info("Generator {} serves initial policy {} as version {} (sha256 {})", config.generatorId(), dir,
-                config.initialPolicyVersion(), sha);
-        return new ServingPolicy(config.initialPolicyVersion(), model, sha, dir.toAbsolutePath().toUri().toString());
+        log.info(
+                "Generator {} serves initial policy {} as version {} (sha256 {})",
+                config.generatorId(),
+                dir,
+                config.initialPolicyVersion(),
+                sha);
+        return new ServingPolicy(
+                config.initialPolicyVersion(),
+                model,
+                sha,
+                dir.toAbsolutePath().toUri().toString());
     }
 
     /** The catalogue topics the generator uses, under this config's names. */
     private List<Topic> topics() {
         var names = config.topics();
-        return List.of(renamed(Topics.PROMPTS, names.prompts()), renamed(Topics.ROLLOUTS, names.rollouts()),
+        return List.of(
+                renamed(Topics.PROMPTS, names.prompts()),
+                renamed(Topics.ROLLOUTS, names.rollouts()),
                 renamed(Topics.POLICY_UPDATES, names.policyUpdates()),
                 renamed(Topics.DEAD_LETTERS, names.deadLetters()));
     }
 
     private static Topic renamed(Topic t, String name) {
-        return name.equals(t.name()) ? t
+        return name.equals(t.name())
+                ? t
                 : new Topic(name, t.keyType(), t.valueType(), t.partitions(), t.cleanupPolicy(), t.configs());
     }
 
@@ -220,23 +251,39 @@ public final class GeneratorService implements AutoCloseable {
     /** For {@code /health}: up while the loop and the policy follower run. */
     public HealthStatus health() {
         GeneratorStatus s = status();
-        boolean up = (s.state() == State.RUNNING || s.state() == State.PAUSED) && follower != null
-                && follower.isRunning();
+        boolean up =
+                (s.state() == State.RUNNING || s.state() == State.PAUSED) && follower != null && follower.isRunning();
         String detail = s.state() + ": " + s.reason() + " (policy version " + s.policyVersion() + ")";
         if (up) {
             return HealthStatus.up(detail);
         }
         Throwable followerFailure = follower == null ? null : follower.failure();
-        return HealthStatus.down(followerFailure == null ? detail : detail + "; policy follower failed: "
-                + followerFailure);
+        return HealthStatus.down(
+                followerFailure == null ? detail : detail + "; policy follower failed: " + followerFailure);
     }
 
     /** A consistent-enough snapshot for displays and tests (fields are read one by one). */
     public GeneratorStatus status() {
         GenerationLoop l = loop;
         if (l == null) {
-            return new GeneratorStatus(config.generatorId(), closed ? State.STOPPED : State.STARTING,
-                    closed ? "stopped" : "not started", -1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            return new GeneratorStatus(
+                    config.generatorId(),
+                    closed ? State.STOPPED : State.STARTING,
+                    closed ? "stopped" : "not started",
+                    -1,
+                    -1,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0);
         }
         State state;
         String reason;
@@ -255,10 +302,24 @@ public final class GeneratorService implements AutoCloseable {
             reason = admission.reason();
         }
         double[] rates = metrics.rates();
-        return new GeneratorStatus(config.generatorId(), state, reason, l.servingVersion(), follower.publishedVersion(),
-                l.produced(), metrics.rollouts(), metrics.tokens(), rates[0], rates[1], l.held(),
-                l.assignedPartitions(), l.inputLag(), backlog == null ? 0 : backlog.current(),
-                metrics.checkpointsLoaded(), metrics.checkpointsRejected(), metrics.deadLetters());
+        return new GeneratorStatus(
+                config.generatorId(),
+                state,
+                reason,
+                l.servingVersion(),
+                follower.publishedVersion(),
+                l.produced(),
+                metrics.rollouts(),
+                metrics.tokens(),
+                rates[0],
+                rates[1],
+                l.held(),
+                l.assignedPartitions(),
+                l.inputLag(),
+                backlog == null ? 0 : backlog.current(),
+                metrics.checkpointsLoaded(),
+                metrics.checkpointsRejected(),
+                metrics.deadLetters());
     }
 
     /** Stops the loop (committing every acknowledged rollout), the follower and the clients. Idempotent. */

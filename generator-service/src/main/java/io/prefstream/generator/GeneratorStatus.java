@@ -21,14 +21,33 @@ package io.prefstream.generator;
  * @param checkpointsRejected policy versions skipped as unusable
  * @param deadLetters         records dead-lettered by this instance
  */
-public record GeneratorStatus(String generatorId, State state, String reason, long policyVersion,
-                              long publishedVersion, long producedThisVersion, long rollouts, long tokens,
-                              double rolloutsPerSecond, double tokensPerSecond, int buffered, int assignedPartitions,
-                              long inputLag, long trainerBacklog, long checkpointsLoaded, long checkpointsRejected,
-                              long deadLetters) {
+public record GeneratorStatus(
+        String generatorId,
+        State state,
+        String reason,
+        long policyVersion,
+        long publishedVersion,
+        long producedThisVersion,
+        long rollouts,
+        long tokens,
+        double rolloutsPerSecond,
+        double tokensPerSecond,
+        int buffered,
+        int assignedPartitions,
+        long inputLag,
+        long trainerBacklog,
+        long checkpointsLoaded,
+        long checkpointsRejected,
+        long deadLetters) {
 
     /** STARTING until the loop runs; RUNNING or PAUSED by the gate; STOPPED after close; FAILED when the loop died. */
-    public enum State { STARTING, RUNNING, PAUSED, STOPPED, FAILED }
+    public enum State {
+        STARTING,
+        RUNNING,
+        PAUSED,
+        STOPPED,
+        FAILED
+    }
 
     public boolean paused() {
         return state == State.PAUSED;

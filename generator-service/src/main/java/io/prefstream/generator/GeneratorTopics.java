@@ -23,14 +23,17 @@ public record GeneratorTopics(String prompts, String rollouts, String policyUpda
 
     /** The catalogue topics of {@link Topics}. */
     public static GeneratorTopics standard() {
-        return new GeneratorTopics(Topics.PROMPTS.name(), Topics.ROLLOUTS.name(), Topics.POLICY_UPDATES.name(),
+        return new GeneratorTopics(
+                Topics.PROMPTS.name(),
+                Topics.ROLLOUTS.name(),
+                Topics.POLICY_UPDATES.name(),
                 Topics.DEAD_LETTERS.name());
     }
 
     /** Names with {@code suffix} appended to each catalogue name, e.g. for a test's private topics. */
     public static GeneratorTopics suffixed(String suffix) {
         var s = standard();
-        return new GeneratorTopics(s.prompts + suffix, s.rollouts + suffix, s.policyUpdates + suffix,
-                s.deadLetters + suffix);
+        return new GeneratorTopics(
+                s.prompts + suffix, s.rollouts + suffix, s.policyUpdates + suffix, s.deadLetters + suffix);
     }
 }

@@ -47,13 +47,13 @@ public final class JsonlPromptLoader {
     private static final Set<String> FIELDS = Set.of("id", "text", "task", "metadata", "messages");
     /** Metadata key of a chat prompt's messages, a JSON list of {@code {"role", "content"}} objects. */
     public static final String MESSAGES = "messages";
+
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .build();
 
-    private JsonlPromptLoader() {
-    }
+    private JsonlPromptLoader() {}
 
     /**
      * Every valid prompt of a file, with its line number, and every bad line with its reason: what
@@ -92,10 +92,12 @@ public final class JsonlPromptLoader {
      */
     public static Lines readLines(Path file, String defaultTask) {
         if (defaultTask == null || defaultTask.isBlank()) {
-            throw new IllegalArgumentException("default task: expected a non-empty task name, found '" + defaultTask
-                    + "'");
+            throw new IllegalArgumentException(
+                    "default task: expected a non-empty task name, found '" + defaultTask + "'");
         }
-        var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        var decoder = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         var prompts = new ArrayList<Prompt>();
         var lineNumbers = new ArrayList<Integer>();
@@ -103,8 +105,8 @@ public final class JsonlPromptLoader {
         var firstLineOfId = new HashMap<String, Integer>();
         long now = System.currentTimeMillis();
         int lineNumber = 0;
-        try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
-                decoder))) {
+        try (BufferedReader reader =
+                new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file), decoder))) {
             String line;
             while ((line = readLine(reader, file, lineNumber + 1)) != null) {
                 lineNumber++;
@@ -115,8 +117,11 @@ public final class JsonlPromptLoader {
                     Prompt prompt = parse(file, lineNumber, line, defaultTask, now);
                     Integer previous = firstLineOfId.putIfAbsent(prompt.getId(), lineNumber);
                     if (previous != null) {
-                        throw bad(file, lineNumber, "duplicate id '" + prompt.getId() + "' (first used on line "
-                                + previous + "); expected ids unique within the file");
+                        throw bad(
+                                file,
+                                lineNumber,
+                                "duplicate id '" + prompt.getId() + "' (first used on line " + previous
+                                        + "); expected ids unique within the file");
                     }
                     prompts.add(prompt);
                     lineNumbers.add(lineNumber);
@@ -157,13 +162,19 @@ public final class JsonlPromptLoader {
             throw bad(file, lineNumber, "not valid JSON: " + e.getMessage());
         }
         if (node == null || !node.isObject()) {
-            throw bad(file, lineNumber, "expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
+            throw bad(
+                    file,
+                    lineNumber,
+                    "expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType()));
         }
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                throw bad(file, lineNumber, "unknown field '" + name + "'; expected only " + new java.util.TreeSet<>(FIELDS)
-                        + " (put other data in metadata)");
+                throw bad(
+                        file,
+                        lineNumber,
+                        "unknown field '" + name + "'; expected only " + new java.util.TreeSet<>(FIELDS)
+                                + " (put other data in metadata)");
             }
         }
         var metadata = metadata(file, lineNumber, node.get("metadata"));
@@ -180,8 +191,10 @@ public final class JsonlPromptLoader {
             text = messagesText;
         } else {
             if (textNode == null || !textNode.isTextual()) {
-                throw bad(file, lineNumber, "field 'text' must be a string, found " + describe(textNode)
-                        + " (or give chat 'messages')");
+                throw bad(
+                        file,
+                        lineNumber,
+                        "field 'text' must be a string, found " + describe(textNode) + " (or give chat 'messages')");
             }
             if (textNode.asText().isEmpty()) {
                 throw bad(file, lineNumber, "field 'text' is empty; expected the prompt text");
@@ -192,8 +205,12 @@ public final class JsonlPromptLoader {
         String task = optionalString(file, lineNumber, node, "task");
         String idSource = text + (metadata.containsKey(MESSAGES) ? metadata.get(MESSAGES) : "");
         return Prompt.newBuilder()
-                .setId(id != null ? id : UUID.nameUUIDFromBytes(("jsonl:" + lineNumber + ":" + idSource)
-                        .getBytes(StandardCharsets.UTF_8)).toString())
+                .setId(
+                        id != null
+                                ? id
+                                : UUID.nameUUIDFromBytes(("jsonl:" + lineNumber + ":" + idSource)
+                                                .getBytes(StandardCharsets.UTF_8))
+                                        .toString())
                 .setTask(task != null ? task : defaultTask)
                 .setText(text)
                 .setTokenIds(null)
@@ -205,25 +222,39 @@ public final class JsonlPromptLoader {
     /** Checks the messages, stores them as JSON in {@code metadata}, returns the last user message's content. */
     private static String messages(Path file, int lineNumber, JsonNode node, Map<String, String> metadata) {
         if (node == null || !node.isArray() || node.isEmpty()) {
-            throw bad(file, lineNumber, "field 'messages' must be a non-empty list of {\"role\": string, \"content\": "
-                    + "string} objects, found " + describe(node));
+            throw bad(
+                    file,
+                    lineNumber,
+                    "field 'messages' must be a non-empty list of {\"role\": string, \"content\": "
+                            + "string} objects, found " + describe(node));
         }
         var clean = JSON.createArrayNode();
         String lastUser = null;
         for (int i = 0; i < node.size(); i++) {
             JsonNode m = node.get(i);
-            if (m == null || !m.isObject() || !m.path("role").isTextual() || m.get("role").asText().isBlank()
-                    || !m.path("content").isTextual() || m.size() != 2) {
-                throw bad(file, lineNumber, "messages[" + i + "] must be {\"role\": non-empty string, \"content\": "
-                        + "string} and nothing else, found " + describe(m));
+            if (m == null
+                    || !m.isObject()
+                    || !m.path("role").isTextual()
+                    || m.get("role").asText().isBlank()
+                    || !m.path("content").isTextual()
+                    || m.size() != 2) {
+                throw bad(
+                        file,
+                        lineNumber,
+                        "messages[" + i + "] must be {\"role\": non-empty string, \"content\": "
+                                + "string} and nothing else, found " + describe(m));
             }
-            clean.addObject().put("role", m.get("role").asText()).put("content", m.get("content").asText());
+            clean.addObject()
+                    .put("role", m.get("role").asText())
+                    .put("content", m.get("content").asText());
             if (m.get("role").asText().equals("user")) {
                 lastUser = m.get("content").asText();
             }
         }
         metadata.put(MESSAGES, clean.toString());
-        String text = lastUser != null ? lastUser : node.get(node.size() - 1).get("content").asText();
+        String text = lastUser != null
+                ? lastUser
+                : node.get(node.size() - 1).get("content").asText();
         if (text.isEmpty()) {
             throw bad(file, lineNumber, "the last user message is empty; expected text to label the prompt by");
         }
@@ -236,8 +267,10 @@ public final class JsonlPromptLoader {
             return null;
         }
         if (!value.isTextual() || value.asText().isBlank()) {
-            throw bad(file, lineNumber, "field '" + field + "' must be a non-empty string when present, found "
-                    + describe(value));
+            throw bad(
+                    file,
+                    lineNumber,
+                    "field '" + field + "' must be a non-empty string when present, found " + describe(value));
         }
         return value.asText();
     }
@@ -254,8 +287,10 @@ public final class JsonlPromptLoader {
             var e = it.next();
             JsonNode v = e.getValue();
             if (!(v.isTextual() || v.isNumber() || v.isBoolean())) {
-                throw bad(file, lineNumber, "metadata." + e.getKey() + " must be a string, number or boolean, found "
-                        + describe(v));
+                throw bad(
+                        file,
+                        lineNumber,
+                        "metadata." + e.getKey() + " must be a string, number or boolean, found " + describe(v));
             }
             out.put(e.getKey(), v.asText());
         }

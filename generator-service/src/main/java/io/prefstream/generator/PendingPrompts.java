@@ -128,8 +128,8 @@ final class PendingPrompts {
                 Throwable failure = failureOf(head.output);
                 if (failure != null) {
                     if (head.deadLettered) {
-                        throw new IllegalStateException("Cannot write dead letter for " + head.coordinates() + ": "
-                                + failure, failure);
+                        throw new IllegalStateException(
+                                "Cannot write dead letter for " + head.coordinates() + ": " + failure, failure);
                     }
                     head.completeWith(onFailure.deadLetter(head, failure), true);
                     break;
@@ -147,11 +147,13 @@ final class PendingPrompts {
     /** Every output in flight (to wait for before a final commit). */
     List<Future<?>> inFlight() {
         var out = new ArrayList<Future<?>>();
-        byPartition.values().forEach(q -> q.forEach(e -> {
-            if (e.output != null && !e.output.isDone()) {
-                out.add(e.output);
-            }
-        }));
+        byPartition
+                .values()
+                .forEach(q -> q.forEach(e -> {
+                    if (e.output != null && !e.output.isDone()) {
+                        out.add(e.output);
+                    }
+                }));
         return out;
     }
 

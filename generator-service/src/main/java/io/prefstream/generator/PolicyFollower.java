@@ -60,8 +60,13 @@ final class PolicyFollower implements AutoCloseable {
     private volatile Throwable failure;
 
     /** @param initial the policy served before any update (its version counts as seen), or null */
-    PolicyFollower(KafkaClients clients, AvroDecoder<PolicyUpdate> decoder, DeadLetterPublisher deadLetters,
-                   GeneratorConfig config, Device device, ServingPolicy initial) {
+    PolicyFollower(
+            KafkaClients clients,
+            AvroDecoder<PolicyUpdate> decoder,
+            DeadLetterPublisher deadLetters,
+            GeneratorConfig config,
+            Device device,
+            ServingPolicy initial) {
         var props = clients.consumerProperties("unused");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned, read from the beginning, never committed
         this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -84,7 +89,8 @@ final class PolicyFollower implements AutoCloseable {
 
     void start() {
         var partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
         if (partitions.isEmpty()) {
             throw new IllegalStateException("Topic " + topic + " has no partitions; provision it before starting");
         }
@@ -169,10 +175,14 @@ final class PolicyFollower implements AutoCloseable {
 
     private void awaitDeadLetter(ConsumerRecord<byte[], byte[]> record, Exception error) {
         try {
-            deadLetters.send(record, service, InvalidPromptException.UNDECODABLE, error).get();
+            deadLetters
+                    .send(record, service, InvalidPromptException.UNDECODABLE, error)
+                    .get();
         } catch (ExecutionException e) {
-            throw new IllegalStateException("Cannot write dead letter for " + record.topic() + "-" + record.partition()
-                    + "@" + record.offset() + ": " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "Cannot write dead letter for " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                            + ": " + e.getCause(),
+                    e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while dead-lettering a policy update", e);
@@ -183,8 +193,14 @@ final class PolicyFollower implements AutoCloseable {
         long version = update.getVersion();
         long seen = publishedVersion.get();
         if (version <= seen) {
-            log.info("Policy update {}-{}@{}: version {} of '{}' is not newer than {}; ignored", record.topic(),
-                    record.partition(), record.offset(), version, policyName, seen);
+            log.info(
+                    "Policy update {}-{}@{}: version {} of '{}' is not newer than {}; ignored",
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    version,
+                    policyName,
+                    seen);
             return;
         }
         publishedVersion.set(version);
@@ -192,13 +208,24 @@ final class PolicyFollower implements AutoCloseable {
         long started = System.nanoTime();
         try {
             ServingPolicy policy = load(update);
-            log.info("Loaded policy '{}' version {} from {} (sha256 {}) in {} ms", policyName, version,
-                    update.getCheckpointUri(), policy.sha256(), (System.nanoTime() - started) / 1_000_000);
+            log.info(
+                    "Loaded policy '{}' version {} from {} (sha256 {}) in {} ms",
+                    policyName,
+                    version,
+                    update.getCheckpointUri(),
+                    policy.sha256(),
+                    (System.nanoTime() - started) / 1_000_000);
             event = new PolicyEvent.Loaded(policy);
         } catch (RuntimeException e) { // any unusable checkpoint is skipped; the follower must go on
-            log.warn("Skipping policy '{}' version {} from {}-{}@{} ({}): {}; keeping the current version",
-                    policyName, version, record.topic(), record.partition(), record.offset(),
-                    update.getCheckpointUri(), e.getMessage());
+            log.warn(
+                    "Skipping policy '{}' version {} from {}-{}@{} ({}): {}; keeping the current version",
+                    policyName,
+                    version,
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    update.getCheckpointUri(),
+                    e.getMessage());
             event = new PolicyEvent.Rejected(version, update.getCheckpointUri(), e.getMessage());
         }
         PolicyEvent replaced = slot.getAndSet(event);
@@ -225,7 +252,10 @@ final class PolicyFollower implements AutoCloseable {
         }
         expectedConfig = model.config();
         expectedTokenizer = tokenizer;
-        return new ServingPolicy(update.getVersion(), model, update.getSha256().toLowerCase(java.util.Locale.ROOT),
+        return new ServingPolicy(
+                update.getVersion(),
+                model,
+                update.getSha256().toLowerCase(java.util.Locale.ROOT),
                 update.getCheckpointUri());
     }
 
@@ -244,8 +274,8 @@ final class PolicyFollower implements AutoCloseable {
         try {
             return Path.of(parsed);
         } catch (IllegalArgumentException e) {
-            throw new CheckpointException("checkpoint_uri '" + uri + "' does not name a local path: "
-                    + e.getMessage(), e);
+            throw new CheckpointException(
+                    "checkpoint_uri '" + uri + "' does not name a local path: " + e.getMessage(), e);
         }
     }
 

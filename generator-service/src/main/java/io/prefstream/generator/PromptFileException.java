@@ -17,8 +17,7 @@ public final class PromptFileException extends RuntimeException {
     private final List<Problem> problems;
 
     /** One bad line: its 1-based number (0: the file itself) and what is wrong with it. */
-    public record Problem(int line, String reason) {
-    }
+    public record Problem(int line, String reason) {}
 
     public PromptFileException(Path file, int line, String reason, Throwable cause) {
         this(file, List.of(new Problem(line, reason)), cause);

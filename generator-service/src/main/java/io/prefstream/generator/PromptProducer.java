@@ -46,8 +46,8 @@ public final class PromptProducer implements AutoCloseable {
         this(producer, registry, topic, new AutoCloseable[0]);
     }
 
-    private PromptProducer(Producer<byte[], byte[]> producer, SchemaRegistryClient registry, String topic,
-                           AutoCloseable[] owned) {
+    private PromptProducer(
+            Producer<byte[], byte[]> producer, SchemaRegistryClient registry, String topic, AutoCloseable[] owned) {
         this.producer = Objects.requireNonNull(producer, "producer");
         this.encoder = new AvroEncoder<>(Objects.requireNonNull(registry, "registry"));
         this.topic = Objects.requireNonNull(topic, "topic");
@@ -107,8 +107,10 @@ public final class PromptProducer implements AutoCloseable {
             try {
                 acks.get(i).get();
             } catch (ExecutionException e) {
-                throw new KafkaException("Prompt " + prompts.get(i).getId() + " was not written to " + topic + ": "
-                        + e.getCause().getMessage(), e.getCause());
+                throw new KafkaException(
+                        "Prompt " + prompts.get(i).getId() + " was not written to " + topic + ": "
+                                + e.getCause().getMessage(),
+                        e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new KafkaException("Interrupted while writing prompts to " + topic, e);

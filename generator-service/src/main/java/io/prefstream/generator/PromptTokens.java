@@ -18,8 +18,7 @@ import java.util.List;
  */
 public final class PromptTokens {
 
-    private PromptTokens() {
-    }
+    private PromptTokens() {}
 
     /**
      * The input ids of {@code prompt}.
@@ -32,10 +31,13 @@ public final class PromptTokens {
         int[] tokens = tokens(prompt, tokenizer);
         int positions = tokens.length + maxNewTokens - 1;
         if (positions > config.maxSeqLen()) {
-            throw new InvalidPromptException(InvalidPromptException.TOO_LONG, "prompt " + prompt.getId() + " has "
-                    + tokens.length + " tokens (BOS included); with max-new-tokens " + maxNewTokens + " it needs "
-                    + positions + " positions but the model's max_seq_len is " + config.maxSeqLen()
-                    + "; expected at most " + (config.maxSeqLen() - maxNewTokens + 1) + " prompt tokens");
+            throw new InvalidPromptException(
+                    InvalidPromptException.TOO_LONG,
+                    "prompt " + prompt.getId() + " has "
+                            + tokens.length + " tokens (BOS included); with max-new-tokens " + maxNewTokens
+                            + " it needs "
+                            + positions + " positions but the model's max_seq_len is " + config.maxSeqLen()
+                            + "; expected at most " + (config.maxSeqLen() - maxNewTokens + 1) + " prompt tokens");
         }
         return tokens;
     }
@@ -50,15 +52,19 @@ public final class PromptTokens {
     public static int[] tokens(Prompt prompt, Tokenizer tokenizer) throws InvalidPromptException {
         String id = prompt.getId();
         if (id == null || id.isBlank()) {
-            throw new InvalidPromptException(InvalidPromptException.MISSING_ID,
+            throw new InvalidPromptException(
+                    InvalidPromptException.MISSING_ID,
                     "prompt has a blank id; expected a non-empty id to key its rollout by");
         }
-        String messages = prompt.getMetadata() == null ? null : prompt.getMetadata().get(JsonlPromptLoader.MESSAGES);
-        int[] tokens = prompt.getTokenIds() != null ? checkedIds(prompt.getTokenIds(), tokenizer)
+        String messages =
+                prompt.getMetadata() == null ? null : prompt.getMetadata().get(JsonlPromptLoader.MESSAGES);
+        int[] tokens = prompt.getTokenIds() != null
+                ? checkedIds(prompt.getTokenIds(), tokenizer)
                 : messages != null ? encodeChat(id, messages, tokenizer) : encodeText(prompt.getText(), tokenizer);
         if (tokens.length <= (tokenizer.bos() >= 0 ? 1 : 0)) {
-            throw new InvalidPromptException(InvalidPromptException.EMPTY, "prompt " + id
-                    + " is empty: expected text or token ids beyond BOS, found none");
+            throw new InvalidPromptException(
+                    InvalidPromptException.EMPTY,
+                    "prompt " + id + " is empty: expected text or token ids beyond BOS, found none");
         }
         return tokens;
     }
@@ -87,23 +93,33 @@ public final class PromptTokens {
         try {
             template = tokenizer instanceof HfTokenizer hf ? hf.chatTemplate() : java.util.Optional.empty();
         } catch (IllegalArgumentException e) {
-            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + " gives chat "
-                    + "messages but the policy's chat template cannot be used: " + e.getMessage(), e);
+            throw new InvalidPromptException(
+                    InvalidPromptException.UNTOKENIZABLE,
+                    "prompt " + id + " gives chat " + "messages but the policy's chat template cannot be used: "
+                            + e.getMessage(),
+                    e);
         }
         if (template.isEmpty()) {
-            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + " gives chat "
-                    + "messages but tokenizer " + tokenizer.id() + " has no chat_template (tokenizer_config.json or "
-                    + "chat_template.jinja); give the prompt as text instead");
+            throw new InvalidPromptException(
+                    InvalidPromptException.UNTOKENIZABLE,
+                    "prompt " + id + " gives chat "
+                            + "messages but tokenizer " + tokenizer.id()
+                            + " has no chat_template (tokenizer_config.json or "
+                            + "chat_template.jinja); give the prompt as text instead");
         }
         try {
             var list = new java.util.ArrayList<ChatMessage>();
             for (var m : MESSAGES_JSON.readTree(messagesJson)) {
-                list.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+                list.add(new ChatMessage(
+                        m.path("role").asText(), m.path("content").asText()));
             }
             return tokenizer.encode(template.get().render(list, true));
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE, "prompt " + id + ": cannot render "
-                    + "its chat messages with the policy's chat template: " + e.getMessage(), e);
+            throw new InvalidPromptException(
+                    InvalidPromptException.UNTOKENIZABLE,
+                    "prompt " + id + ": cannot render " + "its chat messages with the policy's chat template: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -117,15 +133,19 @@ public final class PromptTokens {
         try {
             return tokenizer.encodePrompt(text);
         } catch (IllegalArgumentException e) {
-            throw new InvalidPromptException(InvalidPromptException.UNTOKENIZABLE,
-                    "tokenizer " + tokenizer.id() + " cannot encode the prompt: " + e.getMessage(), e);
+            throw new InvalidPromptException(
+                    InvalidPromptException.UNTOKENIZABLE,
+                    "tokenizer " + tokenizer.id() + " cannot encode the prompt: " + e.getMessage(),
+                    e);
         }
     }
 
     private static int[] checkedIds(List<Integer> ids, Tokenizer tokenizer) throws InvalidPromptException {
         if (tokenizer.bos() >= 0 && (ids.isEmpty() || ids.get(0) != tokenizer.bos())) {
-            throw new InvalidPromptException(InvalidPromptException.INVALID_TOKEN_IDS, "token_ids must start with BOS ("
-                    + tokenizer.bos() + "), found " + (ids.isEmpty() ? "an empty list" : "first id " + ids.get(0)));
+            throw new InvalidPromptException(
+                    InvalidPromptException.INVALID_TOKEN_IDS,
+                    "token_ids must start with BOS (" + tokenizer.bos() + "), found "
+                            + (ids.isEmpty() ? "an empty list" : "first id " + ids.get(0)));
         }
         int[] out = new int[ids.size()];
         for (int i = 0; i < out.length; i++) {
@@ -133,9 +153,11 @@ public final class PromptTokens {
             boolean special = tokenizer.reservedInPrompt(t) || tokenizer.isEos(t);
             boolean leadingBos = i == 0 && t == tokenizer.bos();
             if (t < 0 || t >= tokenizer.vocabSize() || (special && !leadingBos)) {
-                throw new InvalidPromptException(InvalidPromptException.INVALID_TOKEN_IDS, "token_ids[" + i + "] = " + t
-                        + ": expected a non-special id in [0, " + tokenizer.vocabSize() + ") of tokenizer "
-                        + tokenizer.id() + " (PAD, BOS and EOS only as the leading BOS)");
+                throw new InvalidPromptException(
+                        InvalidPromptException.INVALID_TOKEN_IDS,
+                        "token_ids[" + i + "] = " + t
+                                + ": expected a non-special id in [0, " + tokenizer.vocabSize() + ") of tokenizer "
+                                + tokenizer.id() + " (PAD, BOS and EOS only as the leading BOS)");
             }
             out[i] = t;
         }

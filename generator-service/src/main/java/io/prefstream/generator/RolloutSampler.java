@@ -43,8 +43,12 @@ public final class RolloutSampler {
     private final String generatorId;
     private final boolean recordTokenLogProbs;
 
-    public RolloutSampler(SamplingOptions options, int samplesPerPrompt, long generatorSeed, String generatorId,
-                          boolean recordTokenLogProbs) {
+    public RolloutSampler(
+            SamplingOptions options,
+            int samplesPerPrompt,
+            long generatorSeed,
+            String generatorId,
+            boolean recordTokenLogProbs) {
         this.options = Objects.requireNonNull(options, "options");
         if (samplesPerPrompt < 1) {
             throw new IllegalArgumentException("samples per prompt must be >= 1, found " + samplesPerPrompt);
@@ -57,8 +61,12 @@ public final class RolloutSampler {
 
     /** A sampler configured like the generator {@code config} describes. */
     public static RolloutSampler of(GeneratorConfig config) {
-        return new RolloutSampler(config.samplingOptions(), config.samplesPerPrompt(), config.seed(),
-                config.generatorId(), config.recordTokenLogProbs());
+        return new RolloutSampler(
+                config.samplingOptions(),
+                config.samplesPerPrompt(),
+                config.seed(),
+                config.generatorId(),
+                config.recordTokenLogProbs());
     }
 
     public int samplesPerPrompt() {
@@ -80,15 +88,22 @@ public final class RolloutSampler {
             return List.of();
         }
         long version = policy.version();
-        long[] seeds = inputs.stream().mapToLong(in -> seedOf(in.prompt().getId(), version)).toArray();
+        long[] seeds = inputs.stream()
+                .mapToLong(in -> seedOf(in.prompt().getId(), version))
+                .toArray();
         long started = System.nanoTime();
-        List<Completion> completions = Sampler.sample(policy.model(), inputs.stream().map(Input::tokens).toList(),
-                samplesPerPrompt, options, seeds);
+        List<Completion> completions = Sampler.sample(
+                policy.model(), inputs.stream().map(Input::tokens).toList(), samplesPerPrompt, options, seeds);
         long finished = System.nanoTime();
         long samplingMs = (finished - started) / 1_000_000;
         long now = System.currentTimeMillis();
-        var metadata = Map.of("device", policy.model().device().toString(), "batch_prompts",
-                Integer.toString(inputs.size()), "policy_sha256", policy.sha256());
+        var metadata = Map.of(
+                "device",
+                policy.model().device().toString(),
+                "batch_prompts",
+                Integer.toString(inputs.size()),
+                "policy_sha256",
+                policy.sha256());
         var out = new ArrayList<Rollout>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
             Input in = inputs.get(i);
@@ -102,15 +117,20 @@ public final class RolloutSampler {
                 group.add(toRecord(j, c));
             }
             Prompt prompt = Prompt.newBuilder(in.prompt())
-                    .setTokenIds(Arrays.stream(in.tokens()).boxed().toList()).build();
+                    .setTokenIds(Arrays.stream(in.tokens()).boxed().toList())
+                    .build();
             out.add(Rollout.newBuilder()
                     .setId(RolloutIds.of(prompt.getId(), version, seeds[i]))
                     .setPrompt(prompt)
                     .setCompletions(group)
                     .setPolicyVersion(version)
-                    .setSampling(SamplingParams.newBuilder().setTemperature(options.temperature())
-                            .setTopK(options.topK()).setTopP(options.topP()).setMaxNewTokens(options.maxNewTokens())
-                            .setSeed(seeds[i]).build())
+                    .setSampling(SamplingParams.newBuilder()
+                            .setTemperature(options.temperature())
+                            .setTopK(options.topK())
+                            .setTopP(options.topP())
+                            .setMaxNewTokens(options.maxNewTokens())
+                            .setSeed(seeds[i])
+                            .build())
                     .setGeneratorId(generatorId)
                     .setTimings(new RolloutTimings(Math.max(0, (started - in.receivedNanos()) / 1_000_000), samplingMs))
                     .setCreatedAtMs(now)

@@ -16,8 +16,7 @@ import java.util.Objects;
  */
 public final class SamplingSeeds {
 
-    private SamplingSeeds() {
-    }
+    private SamplingSeeds() {}
 
     public static long of(long generatorSeed, String promptId, long policyVersion) {
         Objects.requireNonNull(promptId, "promptId");

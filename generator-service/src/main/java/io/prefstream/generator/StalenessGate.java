@@ -37,7 +37,13 @@ import java.util.Objects;
 public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, long maxTrainerLag) {
 
     /** Why the gate is open or closed; the metric tag and log key of a state. */
-    public enum Code { OPEN, NO_POLICY, BUDGET_SPENT, AHEAD_OF_TRAINER, TRAINER_BACKLOG }
+    public enum Code {
+        OPEN,
+        NO_POLICY,
+        BUDGET_SPENT,
+        AHEAD_OF_TRAINER,
+        TRAINER_BACKLOG
+    }
 
     /**
      * The gate's answer.
@@ -64,8 +70,8 @@ public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, l
     public StalenessGate {
         Objects.requireNonNull(mode, "mode");
         if (budget < 0 || maxStaleness < 0 || maxTrainerLag < 0) {
-            throw new IllegalArgumentException("budget, max staleness and max trainer lag must be >= 0, found "
-                    + budget + ", " + maxStaleness + ", " + maxTrainerLag);
+            throw new IllegalArgumentException("budget, max staleness and max trainer lag must be >= 0, found " + budget
+                    + ", " + maxStaleness + ", " + maxTrainerLag);
         }
         if (mode == GeneratorMode.ITERATIVE && budget == 0) {
             throw new IllegalArgumentException("iterative mode needs a positive budget per version, found 0");
@@ -73,8 +79,8 @@ public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, l
     }
 
     public static StalenessGate of(GeneratorConfig config) {
-        return new StalenessGate(config.mode(), config.budgetPerVersion(), config.maxStaleness(),
-                config.maxTrainerLag());
+        return new StalenessGate(
+                config.mode(), config.budgetPerVersion(), config.maxStaleness(), config.maxTrainerLag());
     }
 
     /** {@code a = ⌊P / B⌋}, 0 when the budget is unlimited. */
@@ -93,23 +99,32 @@ public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, l
         }
         if (mode == GeneratorMode.ITERATIVE) {
             if (produced >= budget) {
-                return new Admission(Code.BUDGET_SPENT, 0, "budget spent: " + produced + " rollouts with version "
-                        + version + " (budget " + budget + "); waiting for version " + (version + 1));
+                return new Admission(
+                        Code.BUDGET_SPENT,
+                        0,
+                        "budget spent: " + produced + " rollouts with version " + version + " (budget " + budget
+                                + "); waiting for version " + (version + 1));
             }
             return new Admission(Code.OPEN, budget - produced, "sampling with version " + version);
         }
         if (maxTrainerLag > 0 && trainerBacklog > maxTrainerLag) {
-            return new Admission(Code.TRAINER_BACKLOG, 0, "trainer backlog " + trainerBacklog
-                    + " records > max-trainer-lag " + maxTrainerLag);
+            return new Admission(
+                    Code.TRAINER_BACKLOG,
+                    0,
+                    "trainer backlog " + trainerBacklog + " records > max-trainer-lag " + maxTrainerLag);
         }
         if (budget == 0) {
             return new Admission(Code.OPEN, Long.MAX_VALUE, "sampling with version " + version);
         }
         long limit = budget > Long.MAX_VALUE / (maxStaleness + 1L) ? Long.MAX_VALUE : (maxStaleness + 1L) * budget;
         if (produced >= limit) {
-            return new Admission(Code.AHEAD_OF_TRAINER, 0, "ahead of trainer: " + produced + " rollouts with version "
-                    + version + " = " + ahead(produced) + " budgets of " + budget + " > max-staleness " + maxStaleness
-                    + "; waiting for version " + (version + 1));
+            return new Admission(
+                    Code.AHEAD_OF_TRAINER,
+                    0,
+                    "ahead of trainer: " + produced + " rollouts with version "
+                            + version + " = " + ahead(produced) + " budgets of " + budget + " > max-staleness "
+                            + maxStaleness
+                            + "; waiting for version " + (version + 1));
         }
         return new Admission(Code.OPEN, limit - produced, "sampling with version " + version);
     }

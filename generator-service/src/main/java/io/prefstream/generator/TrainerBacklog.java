@@ -70,8 +70,11 @@ final class TrainerBacklog implements AutoCloseable {
                 return; // interrupted by close()
             }
             if (!failing) {
-                log.warn("Cannot read the backlog of trainer group {} (keeping the last value {}): {}", group,
-                        backlog.get(), e.toString());
+                log.warn(
+                        "Cannot read the backlog of trainer group {} (keeping the last value {}): {}",
+                        group,
+                        backlog.get(),
+                        e.toString());
                 failing = true;
             }
         }

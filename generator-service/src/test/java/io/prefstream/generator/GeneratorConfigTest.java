@@ -53,23 +53,32 @@ class GeneratorConfigTest {
 
     @Test
     void iterativeModeNeedsABudget() {
-        var e = assertThrows(ConfigException.class, () -> GeneratorConfig.fromValues(Map.of(
-                "generator.mode", "iterative", "generator.budget-per-version", "0")));
+        var e = assertThrows(
+                ConfigException.class,
+                () -> GeneratorConfig.fromValues(
+                        Map.of("generator.mode", "iterative", "generator.budget-per-version", "0")));
         assertEquals("generator.budget-per-version", e.key());
-        assertTrue(e.getMessage().startsWith("Invalid value '0' for generator.budget-per-version (env "
-                + "PREFSTREAM_GENERATOR_BUDGET_PER_VERSION): expected a positive number of rollouts when "
-                + "generator.mode=iterative"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .startsWith("Invalid value '0' for generator.budget-per-version (env "
+                                + "PREFSTREAM_GENERATOR_BUDGET_PER_VERSION): expected a positive number of rollouts when "
+                                + "generator.mode=iterative"),
+                e.getMessage());
     }
 
     @Test
     void outOfRangeValuesNameKeySourceAndWhatIsAllowed() {
-        var e = assertThrows(ConfigException.class, () -> GeneratorConfig.fromValues(Map.of(
-                "generator.batch-size", "0")));
-        assertEquals("Invalid value '0' for generator.batch-size (from flag --generator.batch-size): expected an "
-                + "integer in [1, 4096].", e.getMessage());
+        var e = assertThrows(
+                ConfigException.class, () -> GeneratorConfig.fromValues(Map.of("generator.batch-size", "0")));
+        assertEquals(
+                "Invalid value '0' for generator.batch-size (from flag --generator.batch-size): expected an "
+                        + "integer in [1, 4096].",
+                e.getMessage());
         var p = assertThrows(ConfigException.class, () -> GeneratorConfig.fromValues(Map.of("generator.top-p", "0")));
-        assertEquals("Invalid value '0' for generator.top-p (from flag --generator.top-p): expected a number in "
-                + "(0, 1].", p.getMessage());
+        assertEquals(
+                "Invalid value '0' for generator.top-p (from flag --generator.top-p): expected a number in "
+                        + "(0, 1].",
+                p.getMessage());
         var m = assertThrows(ConfigException.class, () -> GeneratorConfig.fromValues(Map.of("generator.mode", "fast")));
         assertTrue(m.getMessage().contains("expected one of iterative, streaming"), m.getMessage());
     }

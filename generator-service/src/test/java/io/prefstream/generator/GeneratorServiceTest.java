@@ -50,6 +50,7 @@ class GeneratorServiceTest {
 
     @TempDir
     static Path dir;
+
     static Checkpoint policyA;
     static Checkpoint policyB;
     static CausalLm modelA;
@@ -90,7 +91,8 @@ class GeneratorServiceTest {
             kit.publish(topics, 0, policyA);
             List<Rollout> rollouts = kit.exactlyRollouts(topics, 10, Duration.ofMillis(300));
 
-            assertEquals(sent.stream().map(p -> p.getId()).collect(Collectors.toSet()),
+            assertEquals(
+                    sent.stream().map(p -> p.getId()).collect(Collectors.toSet()),
                     rollouts.stream().map(r -> r.getPrompt().getId()).collect(Collectors.toSet()));
             for (Rollout r : rollouts) {
                 assertEquals(0, r.getPolicyVersion());
@@ -113,38 +115,56 @@ class GeneratorServiceTest {
                     if (!endsWithEos) {
                         assertEquals(6, c.getLength(), "LENGTH finish before the limit");
                     }
-                    double tokenSum = c.getTokenLogprobs().stream().mapToDouble(Float::doubleValue).sum();
+                    double tokenSum = c.getTokenLogprobs().stream()
+                            .mapToDouble(Float::doubleValue)
+                            .sum();
                     assertEquals(c.getLogprob(), tokenSum, 1e-4, "token log-probs sum to the sequence log-prob");
                     assertTrue(c.getLogprob() < 0, "log-prob " + c.getLogprob());
-                    assertEquals(rescored[j], c.getLogprob(), 1e-4,
+                    assertEquals(
+                            rescored[j],
+                            c.getLogprob(),
+                            1e-4,
                             "behaviour log-prob of " + r.getId() + "/" + j + " vs teacher-forced rescoring");
                 }
             }
-            await(() -> kit.committed(config.groupId()) == 10, () -> "10 offsets committed, found "
-                    + kit.committed(config.groupId()));
+            await(
+                    () -> kit.committed(config.groupId()) == 10,
+                    () -> "10 offsets committed, found " + kit.committed(config.groupId()));
             var status = generator.status();
             assertEquals(State.RUNNING, status.state());
             assertEquals(0, status.policyVersion());
             assertEquals(10, status.rollouts());
             assertEquals(1, status.checkpointsLoaded());
-            long tokens = rollouts.stream().flatMap(r -> r.getCompletions().stream()).mapToLong(c -> c.getLength()).sum();
+            long tokens = rollouts.stream()
+                    .flatMap(r -> r.getCompletions().stream())
+                    .mapToLong(c -> c.getLength())
+                    .sum();
             assertEquals(tokens, status.tokens());
             assertTrue(status.tokensPerSecond() > 0, "tokens/s " + status.tokensPerSecond());
 
             var http = HttpClient.newHttpClient();
             URI base = URI.create("http://localhost:" + generator.metricsPort().orElseThrow());
-            String metrics = http.send(HttpRequest.newBuilder(base.resolve("/metrics")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = http.send(
+                            HttpRequest.newBuilder(base.resolve("/metrics"))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             assertTrue(metrics.contains("prefstream_generator_rollouts_total{generator=\"gen-e2e\"} 10.0"), metrics);
             assertTrue(metrics.contains("prefstream_generator_policy_version{generator=\"gen-e2e\"} 0.0"), metrics);
             assertTrue(metrics.contains("prefstream_generator_paused{generator=\"gen-e2e\"} 0.0"), metrics);
             assertTrue(metrics.contains("prefstream_generator_batch_fill_count{generator=\"gen-e2e\"}"), metrics);
             assertTrue(metrics.contains("prefstream_generator_gate{code=\"open\",generator=\"gen-e2e\"} 1.0"), metrics);
-            assertTrue(metrics.contains("prefstream_generator_gate{code=\"no_policy\",generator=\"gen-e2e\"} 0.0"),
+            assertTrue(
+                    metrics.contains("prefstream_generator_gate{code=\"no_policy\",generator=\"gen-e2e\"} 0.0"),
                     metrics);
-            assertTrue(metrics.contains("prefstream_generator_pauses_total{generator=\"gen-e2e\",reason=\"no_policy\"} 1.0"),
+            assertTrue(
+                    metrics.contains(
+                            "prefstream_generator_pauses_total{generator=\"gen-e2e\",reason=\"no_policy\"} 1.0"),
                     metrics);
-            var health = http.send(HttpRequest.newBuilder(base.resolve("/health")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            var health = http.send(
+                    HttpRequest.newBuilder(base.resolve("/health")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
         }
@@ -191,7 +211,10 @@ class GeneratorServiceTest {
                 CausalLm model = r.getPolicyVersion() == 1 ? modelA : modelB;
                 double[] rescored = rescore(model, r);
                 for (int j = 0; j < r.getCompletions().size(); j++) {
-                    assertEquals(rescored[j], r.getCompletions().get(j).getLogprob(), 1e-4,
+                    assertEquals(
+                            rescored[j],
+                            r.getCompletions().get(j).getLogprob(),
+                            1e-4,
                             r.getId() + "/" + j + " sampled by version " + r.getPolicyVersion());
                 }
             }
@@ -205,8 +228,8 @@ class GeneratorServiceTest {
     @Test
     void rejectsACheckpointOfAnotherShape() {
         var topics = uniqueTopics();
-        var other = GeneratorTestKit.checkpoint(dir.resolve("wide"),
-                new LmConfig(GeneratorTestKit.ARITH.vocabSize(), 16, 1, 2, 32, 32), 3);
+        var other = GeneratorTestKit.checkpoint(
+                dir.resolve("wide"), new LmConfig(GeneratorTestKit.ARITH.vocabSize(), 16, 1, 2, 32, 32), 3);
         var settings = kit.baseSettings("gen-shape");
         settings.put("generator.initial-policy", policyA.dir().toString());
         settings.put("generator.initial-policy-version", "5");
@@ -217,7 +240,8 @@ class GeneratorServiceTest {
             await(() -> generator.status().checkpointsRejected() == 1, () -> "other shape rejected");
             kit.sendPrompts(topics, prompts("shape", 3));
             var rollouts = kit.exactlyRollouts(topics, 3, Duration.ofMillis(200));
-            assertEquals(Set.of(5L), rollouts.stream().map(Rollout::getPolicyVersion).collect(Collectors.toSet()));
+            assertEquals(
+                    Set.of(5L), rollouts.stream().map(Rollout::getPolicyVersion).collect(Collectors.toSet()));
             assertEquals(0, generator.status().checkpointsLoaded());
         }
     }
@@ -244,10 +268,11 @@ class GeneratorServiceTest {
             kit.publish(topics, 2, policyA);
             var all = kit.exactlyRollouts(topics, 12, Duration.ofMillis(300));
 
-            Map<Long, Long> perVersion = all.stream().collect(Collectors.groupingBy(Rollout::getPolicyVersion,
-                    TreeMap::new, Collectors.counting()));
+            Map<Long, Long> perVersion = all.stream()
+                    .collect(Collectors.groupingBy(Rollout::getPolicyVersion, TreeMap::new, Collectors.counting()));
             assertEquals(Map.of(0L, 5L, 1L, 5L, 2L, 2L), perVersion);
-            assertEquals(12, all.stream().map(r -> r.getPrompt().getId()).distinct().count());
+            assertEquals(
+                    12, all.stream().map(r -> r.getPrompt().getId()).distinct().count());
             var status = generator.status();
             assertEquals(State.RUNNING, status.state());
             assertEquals(2, status.producedThisVersion());
@@ -267,7 +292,8 @@ class GeneratorServiceTest {
             kit.exactlyRollouts(topics, 6, Duration.ofMillis(500));
             var paused = generator.status();
             assertEquals(State.PAUSED, paused.state());
-            assertTrue(paused.reason().startsWith("ahead of trainer: 6 rollouts with version 0 = 2 budgets of 3"),
+            assertTrue(
+                    paused.reason().startsWith("ahead of trainer: 6 rollouts with version 0 = 2 budgets of 3"),
                     paused.reason());
             kit.publish(topics, 1, policyA);
             var all = kit.exactlyRollouts(topics, 10, Duration.ofMillis(300));
@@ -286,7 +312,10 @@ class GeneratorServiceTest {
             kit.send(prefs, "k" + i, new byte[] {1});
         }
         var tp = new TopicPartition(prefs, 0);
-        kit.admin.alterConsumerGroupOffsets(trainerGroup, Map.of(tp, new OffsetAndMetadata(2))).all().get();
+        kit.admin
+                .alterConsumerGroupOffsets(trainerGroup, Map.of(tp, new OffsetAndMetadata(2)))
+                .all()
+                .get();
 
         var settings = kit.baseSettings("gen-lag");
         settings.put("generator.max-trainer-lag", "5");
@@ -296,13 +325,18 @@ class GeneratorServiceTest {
         settings.put("generator.initial-policy", policyA.dir().toString());
         try (var generator = new GeneratorService(config(settings, topics)).start()) {
             await(() -> generator.status().state() == State.PAUSED, () -> "paused for the backlog");
-            assertEquals("trainer backlog 8 records > max-trainer-lag 5", generator.status().reason());
+            assertEquals(
+                    "trainer backlog 8 records > max-trainer-lag 5",
+                    generator.status().reason());
             assertEquals(8, generator.status().trainerBacklog());
             kit.sendPrompts(topics, prompts("lag", 5));
             GeneratorTestKit.sleep(500);
             assertEquals(0, kit.rollouts(topics, 1, Duration.ofMillis(200)).size(), "sampled past the backlog bound");
 
-            kit.admin.alterConsumerGroupOffsets(trainerGroup, Map.of(tp, new OffsetAndMetadata(6))).all().get();
+            kit.admin
+                    .alterConsumerGroupOffsets(trainerGroup, Map.of(tp, new OffsetAndMetadata(6)))
+                    .all()
+                    .get();
             kit.exactlyRollouts(topics, 5, Duration.ofMillis(200));
             assertEquals(State.RUNNING, generator.status().state());
             assertEquals(4, generator.status().trainerBacklog());
@@ -335,8 +369,9 @@ class GeneratorServiceTest {
         var config = config(settings, topics);
         try (var generator = new GeneratorService(config).start()) {
             kit.sendPrompts(topics, prompts("busy", 400));
-            await(() -> generator.status().rollouts() >= 20, () -> "20 rollouts sampled, found "
-                    + generator.status().rollouts());
+            await(
+                    () -> generator.status().rollouts() >= 20,
+                    () -> "20 rollouts sampled, found " + generator.status().rollouts());
             // close() now wakes the consumer while the loop samples, so the wake-up lands in the final commit
         }
         long produced = kit.rollouts(topics, 400, Duration.ofSeconds(3)).size(); // all there are
@@ -358,11 +393,15 @@ class GeneratorServiceTest {
         try (var generator = new GeneratorService(config).start()) {
             kit.sendPrompts(topics, prompts("second", 2));
             var six = kit.exactlyRollouts(topics, 6, Duration.ofMillis(300));
-            assertEquals(6, six.stream().map(r -> r.getPrompt().getId()).distinct().count(), "nothing re-sampled");
+            assertEquals(
+                    6, six.stream().map(r -> r.getPrompt().getId()).distinct().count(), "nothing re-sampled");
         }
         // a crash before the commit = redelivery: rewind the group and sample everything again
         var partition = new TopicPartition(topics.prompts(), 0);
-        kit.admin.alterConsumerGroupOffsets(config.groupId(), Map.of(partition, new OffsetAndMetadata(0))).all().get();
+        kit.admin
+                .alterConsumerGroupOffsets(config.groupId(), Map.of(partition, new OffsetAndMetadata(0)))
+                .all()
+                .get();
         try (var generator = new GeneratorService(config).start()) {
             var all = kit.exactlyRollouts(topics, 12, Duration.ofMillis(300));
             Map<String, List<Rollout>> byId = all.stream().collect(Collectors.groupingBy(Rollout::getId));
@@ -370,8 +409,10 @@ class GeneratorServiceTest {
             for (List<Rollout> twins : byId.values()) {
                 assertEquals(2, twins.size());
                 for (int j = 0; j < 3; j++) {
-                    assertEquals(twins.get(0).getCompletions().get(j).getTokenIds(),
-                            twins.get(1).getCompletions().get(j).getTokenIds(), "same seed, same completions");
+                    assertEquals(
+                            twins.get(0).getCompletions().get(j).getTokenIds(),
+                            twins.get(1).getCompletions().get(j).getTokenIds(),
+                            "same seed, same completions");
                 }
             }
         }
@@ -386,15 +427,17 @@ class GeneratorServiceTest {
         var settingsB = new HashMap<>(settingsA);
         settingsB.put("generator.id", "gen-b");
         try (var a = new GeneratorService(config(settingsA, topics)).start();
-             var b = new GeneratorService(config(settingsB, topics)).start()) {
-            await(() -> a.status().assignedPartitions() == 2 && b.status().assignedPartitions() == 2,
+                var b = new GeneratorService(config(settingsB, topics)).start()) {
+            await(
+                    () -> a.status().assignedPartitions() == 2 && b.status().assignedPartitions() == 2,
                     () -> "4 partitions split 2/2, found " + a.status().assignedPartitions() + "/"
                             + b.status().assignedPartitions());
             kit.sendPrompts(topics, prompts("pair", 40));
             var all = kit.exactlyRollouts(topics, 40, Duration.ofMillis(500));
-            assertEquals(40, all.stream().map(r -> r.getPrompt().getId()).distinct().count(), "a prompt sampled twice");
-            Map<String, Long> perGenerator = all.stream().collect(Collectors.groupingBy(Rollout::getGeneratorId,
-                    Collectors.counting()));
+            assertEquals(
+                    40, all.stream().map(r -> r.getPrompt().getId()).distinct().count(), "a prompt sampled twice");
+            Map<String, Long> perGenerator =
+                    all.stream().collect(Collectors.groupingBy(Rollout::getGeneratorId, Collectors.counting()));
             assertEquals(Set.of("gen-a", "gen-b"), perGenerator.keySet(), "both instances worked: " + perGenerator);
             assertEquals(40, a.status().rollouts() + b.status().rollouts());
         }
@@ -408,12 +451,14 @@ class GeneratorServiceTest {
         var config = config(settings, topics);
         try (var generator = new GeneratorService(config).start()) {
             kit.send(topics.prompts(), "garbage", "not avro".getBytes(StandardCharsets.UTF_8));
-            kit.sendPrompts(topics, List.of(
-                    prompt("ok-1", "1+2="),
-                    prompt("too-long", "1+2+3+4+5+6+7+8+9+10+11+12+13="),  // 31 tokens + 6 - 1 > 32
-                    prompt("empty", ""),
-                    prompt("letters", "two+two="),
-                    prompt("ok-2", "40+2=")));
+            kit.sendPrompts(
+                    topics,
+                    List.of(
+                            prompt("ok-1", "1+2="),
+                            prompt("too-long", "1+2+3+4+5+6+7+8+9+10+11+12+13="), // 31 tokens + 6 - 1 > 32
+                            prompt("empty", ""),
+                            prompt("letters", "two+two="),
+                            prompt("ok-2", "40+2=")));
             kit.send(topics.prompts(), "tombstone", null);
             kit.sendPrompts(topics, List.of(prompt("ok-3", "7+7=")));
 
@@ -425,20 +470,42 @@ class GeneratorServiceTest {
                 assertEquals(0, d.sourcePartition());
                 reasonByOffset.put(d.sourceOffset(), d.reason());
             }
-            assertEquals(Map.of(0L, "undecodable", 2L, "prompt-too-long", 3L, "empty-prompt", 4L, "untokenizable",
-                    6L, "undecodable"), reasonByOffset);
-            var tooLong = letters.stream().filter(d -> d.sourceOffset() == 2).findFirst().orElseThrow();
-            assertTrue(tooLong.exceptionMessage().contains("31 tokens (BOS included); with max-new-tokens 6 it needs "
-                    + "36 positions but the model's max_seq_len is 32"), tooLong.exceptionMessage());
-            var garbage = letters.stream().filter(d -> d.sourceOffset() == 0).findFirst().orElseThrow();
+            assertEquals(
+                    Map.of(
+                            0L,
+                            "undecodable",
+                            2L,
+                            "prompt-too-long",
+                            3L,
+                            "empty-prompt",
+                            4L,
+                            "untokenizable",
+                            6L,
+                            "undecodable"),
+                    reasonByOffset);
+            var tooLong = letters.stream()
+                    .filter(d -> d.sourceOffset() == 2)
+                    .findFirst()
+                    .orElseThrow();
+            assertTrue(
+                    tooLong.exceptionMessage()
+                            .contains("31 tokens (BOS included); with max-new-tokens 6 it needs "
+                                    + "36 positions but the model's max_seq_len is 32"),
+                    tooLong.exceptionMessage());
+            var garbage = letters.stream()
+                    .filter(d -> d.sourceOffset() == 0)
+                    .findFirst()
+                    .orElseThrow();
             assertTrue(garbage.exceptionMessage().contains("unknown magic byte"), garbage.exceptionMessage());
             assertEquals("not avro", new String(garbage.value(), StandardCharsets.UTF_8));
 
             var rollouts = kit.exactlyRollouts(topics, 3, Duration.ofMillis(200));
-            assertEquals(Set.of("ok-1", "ok-2", "ok-3"), rollouts.stream().map(r -> r.getPrompt().getId())
-                    .collect(Collectors.toSet()));
-            await(() -> kit.committed(config.groupId()) == 8, () -> "all 8 records committed, found "
-                    + kit.committed(config.groupId()));
+            assertEquals(
+                    Set.of("ok-1", "ok-2", "ok-3"),
+                    rollouts.stream().map(r -> r.getPrompt().getId()).collect(Collectors.toSet()));
+            await(
+                    () -> kit.committed(config.groupId()) == 8,
+                    () -> "all 8 records committed, found " + kit.committed(config.groupId()));
             assertEquals(5, generator.status().deadLetters());
             assertEquals(State.RUNNING, generator.status().state());
         }

@@ -112,11 +112,20 @@ final class GeneratorTestKit implements AutoCloseable {
 
     /** Publishes a policy update for policy {@code policy}. */
     void publish(GeneratorTopics topics, long version, String uri, String sha256) {
-        var update = PolicyUpdate.newBuilder().setPolicy("policy").setVersion(version).setCheckpointUri(uri)
-                .setSha256(sha256).setBytes(0).setTrainerStep(version * 10).setMetrics(Map.of())
-                .setCreatedAtMs(System.currentTimeMillis()).build();
-        send(topics.policyUpdates(), "policy", new AvroEncoder<PolicyUpdate>(registry).encode(topics.policyUpdates(),
-                update));
+        var update = PolicyUpdate.newBuilder()
+                .setPolicy("policy")
+                .setVersion(version)
+                .setCheckpointUri(uri)
+                .setSha256(sha256)
+                .setBytes(0)
+                .setTrainerStep(version * 10)
+                .setMetrics(Map.of())
+                .setCreatedAtMs(System.currentTimeMillis())
+                .build();
+        send(
+                topics.policyUpdates(),
+                "policy",
+                new AvroEncoder<PolicyUpdate>(registry).encode(topics.policyUpdates(), update));
     }
 
     void publish(GeneratorTopics topics, long version, Checkpoint checkpoint) {
@@ -124,8 +133,14 @@ final class GeneratorTestKit implements AutoCloseable {
     }
 
     static Prompt prompt(String id, String text) {
-        return Prompt.newBuilder().setId(id).setTask("arithmetic").setText(text).setTokenIds(null)
-                .setMetadata(Map.of()).setCreatedAtMs(System.currentTimeMillis()).build();
+        return Prompt.newBuilder()
+                .setId(id)
+                .setTask("arithmetic")
+                .setText(text)
+                .setTokenIds(null)
+                .setMetadata(Map.of())
+                .setCreatedAtMs(System.currentTimeMillis())
+                .build();
     }
 
     /** Prompts {@code <prefix>-0 .. <prefix>-(n-1)} with arithmetic texts. */
@@ -143,21 +158,23 @@ final class GeneratorTestKit implements AutoCloseable {
 
     void send(String topic, String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(UTF_8), value)).get();
+            producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(UTF_8), value))
+                    .get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot send to " + topic, e);
         }
     }
 
     /** Reads the whole of {@code topic} (no group) until {@code expected} records or the timeout. */
-    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> readRaw(String topic, int expected,
-                                                                                   Duration timeout) {
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> readRaw(
+            String topic, int expected, Duration timeout) {
         var props = clients.consumerProperties("unused");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         var out = new ArrayList<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>>();
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -170,7 +187,9 @@ final class GeneratorTestKit implements AutoCloseable {
 
     List<Rollout> rollouts(GeneratorTopics topics, int expected, Duration timeout) {
         var decoder = new AvroDecoder<>(Rollout.class, registry);
-        return readRaw(topics.rollouts(), expected, timeout).stream().map(decoder::decode).toList();
+        return readRaw(topics.rollouts(), expected, timeout).stream()
+                .map(decoder::decode)
+                .toList();
     }
 
     /** Exactly {@code n} rollouts: waits for them, then checks no more arrive within {@code settle}. */
@@ -184,15 +203,21 @@ final class GeneratorTestKit implements AutoCloseable {
     }
 
     List<DeadLetter> deadLetters(GeneratorTopics topics, int expected) {
-        return readRaw(topics.deadLetters(), expected, Duration.ofSeconds(60)).stream().map(DeadLetter::from).toList();
+        return readRaw(topics.deadLetters(), expected, Duration.ofSeconds(60)).stream()
+                .map(DeadLetter::from)
+                .toList();
     }
 
     /** Committed offsets of {@code group} summed over its partitions. */
     long committed(String group) {
         try {
             Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get();
-            return offsets.values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
+                    .partitionsToOffsetAndMetadata()
+                    .get();
+            return offsets.values().stream()
+                    .filter(o -> o != null)
+                    .mapToLong(OffsetAndMetadata::offset)
+                    .sum();
         } catch (Exception e) {
             throw new IllegalStateException("cannot read offsets of " + group, e);
         }
@@ -202,12 +227,16 @@ final class GeneratorTestKit implements AutoCloseable {
     static double[] rescore(CausalLm lm, Rollout rollout) {
         var prompts = new ArrayList<int[]>();
         var responses = new ArrayList<int[]>();
-        int[] prompt = rollout.getPrompt().getTokenIds().stream().mapToInt(Integer::intValue).toArray();
+        int[] prompt = rollout.getPrompt().getTokenIds().stream()
+                .mapToInt(Integer::intValue)
+                .toArray();
         for (var c : rollout.getCompletions()) {
             prompts.add(prompt);
             responses.add(c.getTokenIds().stream().mapToInt(Integer::intValue).toArray());
         }
-        return LogProbs.sequenceNoGrad(lm, ScoringBatch.of(prompts, responses, lm.tokenizer().pad()),
+        return LogProbs.sequenceNoGrad(
+                lm,
+                ScoringBatch.of(prompts, responses, lm.tokenizer().pad()),
                 rollout.getSampling().getTemperature());
     }
 

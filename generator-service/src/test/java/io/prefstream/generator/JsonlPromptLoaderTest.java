@@ -41,15 +41,20 @@ class JsonlPromptLoaderTest {
         assertEquals("1+2=", first.getText());
         assertEquals(Map.of("answer", "3", "level", "1"), first.getMetadata());
         Prompt second = prompts.get(1);
-        assertEquals(UUID.nameUUIDFromBytes("jsonl:3:12+30=".getBytes(StandardCharsets.UTF_8)).toString(),
-                second.getId(), "generated ids are stable: line number and text");
+        assertEquals(
+                UUID.nameUUIDFromBytes("jsonl:3:12+30=".getBytes(StandardCharsets.UTF_8))
+                        .toString(),
+                second.getId(),
+                "generated ids are stable: line number and text");
         assertEquals("custom", second.getTask());
         assertEquals(Map.of(), second.getMetadata());
         assertEquals(null, second.getTokenIds());
         assertEquals("poems", prompts.get(2).getTask());
         assertEquals(Map.of("gold", "true"), prompts.get(2).getMetadata());
-        assertEquals(prompts.stream().map(Prompt::getId).toList(),
-                JsonlPromptLoader.read(f, "custom").stream().map(Prompt::getId).toList(), "reload gives the same ids");
+        assertEquals(
+                prompts.stream().map(Prompt::getId).toList(),
+                JsonlPromptLoader.read(f, "custom").stream().map(Prompt::getId).toList(),
+                "reload gives the same ids");
     }
 
     @Test
@@ -58,7 +63,9 @@ class JsonlPromptLoaderTest {
         var e = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(f, "custom"));
         assertEquals(3, e.line());
         assertEquals("field 'text' must be a string, found number 42 (or give chat 'messages')", e.reason());
-        assertEquals(f + ":3: field 'text' must be a string, found number 42 (or give chat 'messages'); nothing was loaded from the file",
+        assertEquals(
+                f
+                        + ":3: field 'text' must be a string, found number 42 (or give chat 'messages'); nothing was loaded from the file",
                 e.getMessage());
     }
 
@@ -67,35 +74,55 @@ class JsonlPromptLoaderTest {
         assertBad("field 'text' must be a string, found none (or give chat 'messages')", "{\"id\": \"x\"}");
         assertBad("field 'text' is empty; expected the prompt text", "{\"text\": \"\"}");
         assertBad("expected a JSON object, found ARRAY", "[1, 2]");
-        assertBad("unknown field 'answer'; expected only [id, messages, metadata, task, text] (put other data in metadata)",
+        assertBad(
+                "unknown field 'answer'; expected only [id, messages, metadata, task, text] (put other data in metadata)",
                 "{\"text\": \"1+1=\", \"answer\": \"2\"}");
-        assertBad("unexpected content after the JSON object; expected one object per line",
+        assertBad(
+                "unexpected content after the JSON object; expected one object per line",
                 "{\"text\": \"1+1=\"} {\"text\": \"2+2=\"}");
         assertBad("field 'id' must be a non-empty string when present, found number 7", "{\"id\": 7, \"text\": \"a\"}");
-        assertBad("metadata.k must be a string, number or boolean, found object {\"x\":1}",
+        assertBad(
+                "metadata.k must be a string, number or boolean, found object {\"x\":1}",
                 "{\"text\": \"a\", \"metadata\": {\"k\": {\"x\": 1}}}");
         assertBad("field 'metadata' must be an object, found string \"m\"", "{\"text\": \"a\", \"metadata\": \"m\"}");
-        var truncated = assertThrows(PromptFileException.class,
+        var truncated = assertThrows(
+                PromptFileException.class,
                 () -> JsonlPromptLoader.read(file("{\"text\": \"1+1=\"}", "{\"text\": \"2+"), "custom"));
         assertEquals(2, truncated.line());
         assertEquals(true, truncated.reason().startsWith("not valid JSON: "), truncated.reason());
-        var duplicate = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(file(
-                "{\"id\": \"a\", \"text\": \"1\"}", "{\"id\": \"b\", \"text\": \"2\"}", "{\"id\": \"a\", \"text\": \"3\"}"),
-                "custom"));
+        var duplicate = assertThrows(
+                PromptFileException.class,
+                () -> JsonlPromptLoader.read(
+                        file(
+                                "{\"id\": \"a\", \"text\": \"1\"}",
+                                "{\"id\": \"b\", \"text\": \"2\"}",
+                                "{\"id\": \"a\", \"text\": \"3\"}"),
+                        "custom"));
         assertEquals(3, duplicate.line());
-        assertEquals("duplicate id 'a' (first used on line 1); expected ids unique within the file", duplicate.reason());
-        var duplicateKey = assertThrows(PromptFileException.class,
+        assertEquals(
+                "duplicate id 'a' (first used on line 1); expected ids unique within the file", duplicate.reason());
+        var duplicateKey = assertThrows(
+                PromptFileException.class,
                 () -> JsonlPromptLoader.read(file("{\"text\": \"1\", \"text\": \"2\"}"), "custom"));
         assertEquals(1, duplicateKey.line());
     }
 
     @Test
     void everyBadLineIsReportedInOneRunAndTheListIsCapped() throws IOException {
-        Path f = file("{\"text\": \"ok\"}", "{\"txt\": \"a\"}", "{\"text\": 42}", "{\"text\": \"fine\"}",
-                "not json", "{\"id\": \"x\", \"text\": \"a\"}", "{\"id\": \"x\", \"text\": \"b\"}");
+        Path f = file(
+                "{\"text\": \"ok\"}",
+                "{\"txt\": \"a\"}",
+                "{\"text\": 42}",
+                "{\"text\": \"fine\"}",
+                "not json",
+                "{\"id\": \"x\", \"text\": \"a\"}",
+                "{\"id\": \"x\", \"text\": \"b\"}");
         var e = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(f, "custom"));
-        assertEquals(List.of(2, 3, 5, 7), e.problems().stream().map(PromptFileException.Problem::line).toList());
-        assertEquals("duplicate id 'x' (first used on line 6); expected ids unique within the file",
+        assertEquals(
+                List.of(2, 3, 5, 7),
+                e.problems().stream().map(PromptFileException.Problem::line).toList());
+        assertEquals(
+                "duplicate id 'x' (first used on line 6); expected ids unique within the file",
                 e.problems().get(3).reason());
         assertEquals(true, e.getMessage().startsWith(f + ": 4 invalid lines; nothing was loaded"), e.getMessage());
         assertEquals(true, e.getMessage().contains("\n  " + f + ":3: field 'text' must be a string"), e.getMessage());
@@ -117,8 +144,8 @@ class JsonlPromptLoaderTest {
         Files.write(latin1, new byte[] {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xE9, '"', '}', '\n'});
         var e = assertThrows(PromptFileException.class, () -> JsonlPromptLoader.read(latin1, "custom"));
         assertEquals(1, e.line());
-        var missing = assertThrows(PromptFileException.class,
-                () -> JsonlPromptLoader.read(dir.resolve("nope.jsonl"), "custom"));
+        var missing = assertThrows(
+                PromptFileException.class, () -> JsonlPromptLoader.read(dir.resolve("nope.jsonl"), "custom"));
         assertEquals(0, missing.line());
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.prefstream.schemas.Prompt;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,8 +26,8 @@ class PendingPromptsTest {
     }
 
     private PendingPrompts.Entry add(TopicPartition tp, long offset) {
-        return pending.addPrompt(record(tp, offset), GeneratorTestKit.prompt(tp.partition() + "@" + offset, "1+1="),
-                System.nanoTime());
+        return pending.addPrompt(
+                record(tp, offset), GeneratorTestKit.prompt(tp.partition() + "@" + offset, "1+1="), System.nanoTime());
     }
 
     private Map<TopicPartition, OffsetAndMetadata> completed() {
@@ -46,7 +45,9 @@ class PendingPromptsTest {
         add(P0, 12);
         assertEquals(4, pending.waitingCount());
         var first = pending.take(3); // oldest first: P0@10, P0@11, P1@5
-        assertEquals(List.of(10L, 11L, 5L), first.stream().map(e -> e.record.offset()).toList());
+        assertEquals(
+                List.of(10L, 11L, 5L),
+                first.stream().map(e -> e.record.offset()).toList());
         var ack10 = new CompletableFuture<Void>();
         var ack11 = new CompletableFuture<Void>();
         var ack5 = new CompletableFuture<Void>();
@@ -91,7 +92,8 @@ class PendingPromptsTest {
 
     @Test
     void aFailedDeadLetterIsFatal() {
-        pending.addDeadLettered(record(P0, 7), CompletableFuture.failedFuture(new IllegalStateException("broker gone")));
+        pending.addDeadLettered(
+                record(P0, 7), CompletableFuture.failedFuture(new IllegalStateException("broker gone")));
         var e = assertThrows(IllegalStateException.class, this::completed);
         assertTrue(e.getMessage().startsWith("Cannot write dead letter for prompts-0@7"), e.getMessage());
     }

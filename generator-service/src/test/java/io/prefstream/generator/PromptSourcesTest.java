@@ -21,12 +21,18 @@ class PromptSourcesTest {
         List<Prompt> prompts = PromptProducer.taskPrompts(task, 5, 42);
         assertEquals(5, prompts.size());
         assertEquals(task.prompts(42, 5), prompts.stream().map(Prompt::getText).toList());
-        assertEquals(List.of("arithmetic-42-0", "arithmetic-42-1", "arithmetic-42-2", "arithmetic-42-3",
-                "arithmetic-42-4"), prompts.stream().map(Prompt::getId).toList());
-        assertEquals(Map.of("source", "task", "seed", "42", "index", "3"), prompts.get(3).getMetadata());
+        assertEquals(
+                List.of("arithmetic-42-0", "arithmetic-42-1", "arithmetic-42-2", "arithmetic-42-3", "arithmetic-42-4"),
+                prompts.stream().map(Prompt::getId).toList());
+        assertEquals(
+                Map.of("source", "task", "seed", "42", "index", "3"),
+                prompts.get(3).getMetadata());
         assertEquals("arithmetic", prompts.get(0).getTask());
-        assertEquals(prompts.stream().map(Prompt::getText).toList(),
-                PromptProducer.taskPrompts(task, 5, 42).stream().map(Prompt::getText).toList());
+        assertEquals(
+                prompts.stream().map(Prompt::getText).toList(),
+                PromptProducer.taskPrompts(task, 5, 42).stream()
+                        .map(Prompt::getText)
+                        .toList());
         var e = assertThrows(IllegalArgumentException.class, () -> PromptProducer.taskPrompts(task, -1, 0));
         assertEquals("--count: expected 0 or more prompts, found -1", e.getMessage());
     }

@@ -37,7 +37,9 @@ class RolloutSamplerTest {
 
     private static List<RolloutSampler.Input> inputs(List<Prompt> prompts) {
         long now = System.nanoTime();
-        return prompts.stream().map(p -> new RolloutSampler.Input(p, ARITH.encodePrompt(p.getText()), now)).toList();
+        return prompts.stream()
+                .map(p -> new RolloutSampler.Input(p, ARITH.encodePrompt(p.getText()), now))
+                .toList();
     }
 
     @Test
@@ -62,18 +64,24 @@ class RolloutSamplerTest {
         List<Prompt> batch = prompts("b", 5);
         List<Rollout> together = sampler.sample(policy, inputs(batch));
         for (int i = 0; i < batch.size(); i++) {
-            Rollout alone = sampler.sample(policy, inputs(List.of(batch.get(i)))).get(0);
+            Rollout alone =
+                    sampler.sample(policy, inputs(List.of(batch.get(i)))).get(0);
             Rollout inBatch = together.get(i);
             assertEquals(inBatch.getId(), alone.getId());
             assertEquals(inBatch.getSampling().getSeed(), alone.getSampling().getSeed());
             for (int j = 0; j < 3; j++) {
-                assertEquals(inBatch.getCompletions().get(j).getTokenIds(), alone.getCompletions().get(j).getTokenIds(),
+                assertEquals(
+                        inBatch.getCompletions().get(j).getTokenIds(),
+                        alone.getCompletions().get(j).getTokenIds(),
                         "prompt " + i + " sample " + j);
             }
         }
         // and the K samples of one prompt are not copies of each other
-        long distinct = together.stream().flatMap(r -> r.getCompletions().stream()).map(c -> c.getTokenIds())
-                .distinct().count();
+        long distinct = together.stream()
+                .flatMap(r -> r.getCompletions().stream())
+                .map(c -> c.getTokenIds())
+                .distinct()
+                .count();
         assertTrue(distinct > 10, "15 completions, " + distinct + " distinct");
     }
 
@@ -87,9 +95,11 @@ class RolloutSamplerTest {
         assertEquals(RolloutIds.of(p.getId(), 3, seed), r.getId());
         assertEquals(null, r.getCompletions().get(0).getTokenLogprobs(), "token log-probs off");
         var other = new ServingPolicy(4, lm, "abc", "test");
-        assertNotEquals(r.getId(), sampler.sample(other, inputs(List.of(p))).get(0).getId());
+        assertNotEquals(
+                r.getId(), sampler.sample(other, inputs(List.of(p))).get(0).getId());
         var otherSeed = new RolloutSampler(SamplingOptions.of(1.0, 4, 0), 2, 6, "g", false);
-        assertNotEquals(r.getId(), otherSeed.sample(policy, inputs(List.of(p))).get(0).getId());
+        assertNotEquals(
+                r.getId(), otherSeed.sample(policy, inputs(List.of(p))).get(0).getId());
         assertEquals("0+0=", p.getText());
         assertEquals(List.of(1, 3, 13, 3, 14), r.getPrompt().getTokenIds(), "the exact model input is recorded");
         assertEquals("1", r.getMetadata().get("batch_prompts"));

@@ -10,8 +10,9 @@ class StalenessGateTest {
 
     @Test
     void noPolicyKeepsTheGateClosedInEveryMode() {
-        for (var gate : new StalenessGate[] {new StalenessGate(GeneratorMode.ITERATIVE, 5, 0, 0),
-                new StalenessGate(GeneratorMode.STREAMING, 0, 0, 0)}) {
+        for (var gate : new StalenessGate[] {
+            new StalenessGate(GeneratorMode.ITERATIVE, 5, 0, 0), new StalenessGate(GeneratorMode.STREAMING, 0, 0, 0)
+        }) {
             var a = gate.admit(-1, 0, 0);
             assertEquals(Code.NO_POLICY, a.code());
             assertEquals(0, a.quota());
@@ -43,8 +44,10 @@ class StalenessGateTest {
         var ahead = gate.admit(3, 12, 0);
         assertEquals(Code.AHEAD_OF_TRAINER, ahead.code());
         assertEquals(3, gate.ahead(12));
-        assertEquals("ahead of trainer: 12 rollouts with version 3 = 3 budgets of 4 > max-staleness 2; waiting for "
-                + "version 4", ahead.reason());
+        assertEquals(
+                "ahead of trainer: 12 rollouts with version 3 = 3 budgets of 4 > max-staleness 2; waiting for "
+                        + "version 4",
+                ahead.reason());
     }
 
     @Test
@@ -52,7 +55,8 @@ class StalenessGateTest {
         var streaming = new StalenessGate(GeneratorMode.STREAMING, 5, 0, 100);
         var iterative = new StalenessGate(GeneratorMode.ITERATIVE, 5, 0, 100);
         for (long p = 0; p <= 7; p++) {
-            assertEquals(iterative.admit(1, p, 0).quota(), streaming.admit(1, p, 0).quota(), "P = " + p);
+            assertEquals(
+                    iterative.admit(1, p, 0).quota(), streaming.admit(1, p, 0).quota(), "P = " + p);
         }
         assertEquals(Code.TRAINER_BACKLOG, streaming.admit(1, 0, 101).code());
         assertEquals(Code.OPEN, streaming.admit(1, 0, 100).code(), "the bound itself is allowed");
@@ -64,7 +68,11 @@ class StalenessGateTest {
         assertEquals(Long.MAX_VALUE, gate.admit(0, 1_000_000, 50).quota());
         var closed = gate.admit(0, 0, 51);
         assertEquals("trainer backlog 51 records > max-trainer-lag 50", closed.reason());
-        assertEquals(Code.OPEN, new StalenessGate(GeneratorMode.STREAMING, 0, 0, 0).admit(0, 0, Long.MAX_VALUE).code(),
+        assertEquals(
+                Code.OPEN,
+                new StalenessGate(GeneratorMode.STREAMING, 0, 0, 0)
+                        .admit(0, 0, Long.MAX_VALUE)
+                        .code(),
                 "0 = no backlog bound");
     }
 

@@ -37,17 +37,24 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
         Objects.requireNonNull(human, "human");
         Objects.requireNonNull(join, "join");
         if (human.route() == HumanRoute.UNCERTAIN && join.scoreKinds().isEmpty()) {
-            throw ConfigException.invalid(JOIN_REQUIRED_KINDS, join.requiredKinds(),
+            throw ConfigException.invalid(
+                    JOIN_REQUIRED_KINDS,
+                    join.requiredKinds(),
                     "a machine kind (RULE, REWARD_MODEL, REMOTE_RM or AI_JUDGE) when labeler.human.route=uncertain,"
                             + " whose scores give the margin");
         }
         if (join.requiredKinds().contains(LabelKind.HUMAN) && human.route() != HumanRoute.ALL) {
-            throw ConfigException.invalid(JOIN_REQUIRED_KINDS, join.requiredKinds(),
-                    "no HUMAN unless labeler.human.route=all (found " + human.route().name().toLowerCase()
+            throw ConfigException.invalid(
+                    JOIN_REQUIRED_KINDS,
+                    join.requiredKinds(),
+                    "no HUMAN unless labeler.human.route=all (found "
+                            + human.route().name().toLowerCase()
                             + "): rollouts not routed to humans would wait for votes that never come");
         }
         if (join.minHumanVotes() > human.votes()) {
-            throw ConfigException.invalid(JOIN_MIN_HUMAN_VOTES, join.minHumanVotes(),
+            throw ConfigException.invalid(
+                    JOIN_MIN_HUMAN_VOTES,
+                    join.minHumanVotes(),
                     "at most labeler.human.votes (" + human.votes() + "), the votes a request solicits");
         }
     }
@@ -61,22 +68,46 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
     public static LabelerConfig from(ResolvedConfig config, CommonConfig common) {
         var checkpoint = config.get(REWARD_MODEL_CHECKPOINT).trim();
         var url = config.get(REMOTE_URL).trim();
-        var remote = new Remote(url.isEmpty() ? null : parseUrl(url), Duration.ofMillis(config.get(REMOTE_TIMEOUT_MS)),
-                config.get(REMOTE_MAX_ATTEMPTS), Duration.ofMillis(config.get(REMOTE_BACKOFF_MS)),
-                Duration.ofMillis(config.get(REMOTE_MAX_BACKOFF_MS)), config.get(REMOTE_BREAKER_FAILURES),
-                Duration.ofMillis(config.get(REMOTE_BREAKER_OPEN_MS)), config.get(REMOTE_SCORE_KEY),
+        var remote = new Remote(
+                url.isEmpty() ? null : parseUrl(url),
+                Duration.ofMillis(config.get(REMOTE_TIMEOUT_MS)),
+                config.get(REMOTE_MAX_ATTEMPTS),
+                Duration.ofMillis(config.get(REMOTE_BACKOFF_MS)),
+                Duration.ofMillis(config.get(REMOTE_MAX_BACKOFF_MS)),
+                config.get(REMOTE_BREAKER_FAILURES),
+                Duration.ofMillis(config.get(REMOTE_BREAKER_OPEN_MS)),
+                config.get(REMOTE_SCORE_KEY),
                 config.get(REMOTE_LABEL_KEY));
-        var machine = new Machine(config.get(MACHINE), config.get(BATCH_SIZE),
-                Duration.ofMillis(config.get(BATCH_LINGER_MS)), checkpoint.isEmpty() ? null : Path.of(checkpoint),
-                config.get(REWARD_MODEL_DEVICE), remote);
-        var human = new Human(config.get(HUMAN_ROUTE), config.get(HUMAN_FRACTION), config.get(HUMAN_MARGIN),
-                config.get(HUMAN_VOTES), config.get(HUMAN_MAX_PENDING), Duration.ofMillis(config.get(LEASE_MS)),
-                Duration.ofMillis(config.get(VIEW_LEASE_MS)), config.get(HUMAN_LABELS_PER_STEP), config.get(TOKENS),
-                config.get(TOKEN_FILE).isBlank() ? null : Path.of(config.get(TOKEN_FILE).trim()), config.get(HTTP_HOST),
+        var machine = new Machine(
+                config.get(MACHINE),
+                config.get(BATCH_SIZE),
+                Duration.ofMillis(config.get(BATCH_LINGER_MS)),
+                checkpoint.isEmpty() ? null : Path.of(checkpoint),
+                config.get(REWARD_MODEL_DEVICE),
+                remote);
+        var human = new Human(
+                config.get(HUMAN_ROUTE),
+                config.get(HUMAN_FRACTION),
+                config.get(HUMAN_MARGIN),
+                config.get(HUMAN_VOTES),
+                config.get(HUMAN_MAX_PENDING),
+                Duration.ofMillis(config.get(LEASE_MS)),
+                Duration.ofMillis(config.get(VIEW_LEASE_MS)),
+                config.get(HUMAN_LABELS_PER_STEP),
+                config.get(TOKENS),
+                config.get(TOKEN_FILE).isBlank()
+                        ? null
+                        : Path.of(config.get(TOKEN_FILE).trim()),
+                config.get(HTTP_HOST),
                 config.get(HTTP_PORT));
-        var join = new Join(config.get(JOIN_ENABLED), config.get(JOIN_REQUIRED_KINDS), config.get(JOIN_MIN_HUMAN_VOTES),
-                Duration.ofMillis(config.get(JOIN_TIMEOUT_MS)), Duration.ofMillis(config.get(JOIN_ORPHAN_TIMEOUT_MS)),
-                Duration.ofMillis(config.get(JOIN_RETENTION_MS)), Duration.ofMillis(config.get(JOIN_PUNCTUATE_MS)));
+        var join = new Join(
+                config.get(JOIN_ENABLED),
+                config.get(JOIN_REQUIRED_KINDS),
+                config.get(JOIN_MIN_HUMAN_VOTES),
+                Duration.ofMillis(config.get(JOIN_TIMEOUT_MS)),
+                Duration.ofMillis(config.get(JOIN_ORPHAN_TIMEOUT_MS)),
+                Duration.ofMillis(config.get(JOIN_RETENTION_MS)),
+                Duration.ofMillis(config.get(JOIN_PUNCTUATE_MS)));
         return new LabelerConfig(common, machine, human, join);
     }
 
@@ -102,8 +133,13 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
      * @param device         where the reward model runs
      * @param remote         the remote reward model
      */
-    public record Machine(List<MachineKind> kinds, int batchSize, Duration batchLinger, Path rewardModel,
-                         DeviceSetting device, Remote remote) {
+    public record Machine(
+            List<MachineKind> kinds,
+            int batchSize,
+            Duration batchLinger,
+            Path rewardModel,
+            DeviceSetting device,
+            Remote remote) {
         public Machine {
             kinds = List.copyOf(kinds);
             Objects.requireNonNull(batchLinger, "batchLinger");
@@ -113,7 +149,9 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                 throw ConfigException.invalid(BATCH_SIZE, batchSize, "at least 1");
             }
             if (kinds.contains(MachineKind.REWARD_MODEL) && rewardModel == null) {
-                throw ConfigException.invalid(REWARD_MODEL_CHECKPOINT, "",
+                throw ConfigException.invalid(
+                        REWARD_MODEL_CHECKPOINT,
+                        "",
                         "a checkpoint directory because labeler.machine includes reward-model");
             }
             if (kinds.contains(MachineKind.REMOTE) && remote.url() == null) {
@@ -139,8 +177,16 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
      * @param scoreKey       key of the reward array in the response
      * @param labelKey       prompt metadata key sent as the label
      */
-    public record Remote(URI url, Duration timeout, int maxAttempts, Duration backoff, Duration maxBackoff,
-                         int breakerFailures, Duration breakerOpen, String scoreKey, String labelKey) {
+    public record Remote(
+            URI url,
+            Duration timeout,
+            int maxAttempts,
+            Duration backoff,
+            Duration maxBackoff,
+            int breakerFailures,
+            Duration breakerOpen,
+            String scoreKey,
+            String labelKey) {
         public Remote {
             Objects.requireNonNull(timeout, "timeout");
             Objects.requireNonNull(backoff, "backoff");
@@ -155,7 +201,9 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                 throw ConfigException.invalid(REMOTE_BREAKER_FAILURES, breakerFailures, "at least 1");
             }
             if (maxBackoff.compareTo(backoff) < 0) {
-                throw ConfigException.invalid(REMOTE_MAX_BACKOFF_MS, maxBackoff.toMillis(),
+                throw ConfigException.invalid(
+                        REMOTE_MAX_BACKOFF_MS,
+                        maxBackoff.toMillis(),
                         "at least labeler.remote.backoff-ms (" + backoff.toMillis() + ")");
             }
         }
@@ -177,18 +225,30 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
      * @param httpHost   listen interface
      * @param httpPort   listen port, 0 = any free one
      */
-    public record Human(HumanRoute route, double fraction, double margin, int votes, int maxPending, Duration lease,
-                        Duration viewLease, int labelsPerStep, LabelerTokens tokens, Path tokenFile, String httpHost,
-                        int httpPort) {
+    public record Human(
+            HumanRoute route,
+            double fraction,
+            double margin,
+            int votes,
+            int maxPending,
+            Duration lease,
+            Duration viewLease,
+            int labelsPerStep,
+            LabelerTokens tokens,
+            Path tokenFile,
+            String httpHost,
+            int httpPort) {
         public Human {
             Objects.requireNonNull(route, "route");
             Objects.requireNonNull(lease, "lease");
             Objects.requireNonNull(tokens, "tokens");
             Objects.requireNonNull(httpHost, "httpHost");
             tokens.error().ifPresent(why -> {
-                throw new ConfigException(TOKENS.key(), "Invalid value for " + TOKENS.key() + " (env "
-                        + TOKENS.envName() + "): " + why + ". Expected labeler-id:token[,labeler-id:token...]"
-                        + " (value not shown: it holds secrets).");
+                throw new ConfigException(
+                        TOKENS.key(),
+                        "Invalid value for " + TOKENS.key() + " (env "
+                                + TOKENS.envName() + "): " + why + ". Expected labeler-id:token[,labeler-id:token...]"
+                                + " (value not shown: it holds secrets).");
             });
             if (!(fraction >= 0 && fraction <= 1)) {
                 throw ConfigException.invalid(HUMAN_FRACTION, fraction, "a number in [0, 1]");
@@ -210,7 +270,7 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                 throw ConfigException.invalid(VIEW_LEASE_MS, viewLease.toMillis(), "a positive number of milliseconds");
             }
             if (viewLease.compareTo(lease) > 0) {
-                viewLease = lease;   // a view lease longer than the working lease would make interaction shorten it
+                viewLease = lease; // a view lease longer than the working lease would make interaction shorten it
             }
             if (labelsPerStep < 0) {
                 throw ConfigException.invalid(HUMAN_LABELS_PER_STEP, labelsPerStep, "0 (unknown) or a positive count");
@@ -235,8 +295,14 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
      * @param retention      how long emitted rollouts are remembered
      * @param punctuateEvery wall-clock interval of the timeout scan
      */
-    public record Join(boolean enabled, List<LabelKind> requiredKinds, int minHumanVotes, Duration timeout,
-                       Duration orphanTimeout, Duration retention, Duration punctuateEvery) {
+    public record Join(
+            boolean enabled,
+            List<LabelKind> requiredKinds,
+            int minHumanVotes,
+            Duration timeout,
+            Duration orphanTimeout,
+            Duration retention,
+            Duration punctuateEvery) {
         public Join {
             requiredKinds = List.copyOf(requiredKinds);
             Objects.requireNonNull(timeout, "timeout");

@@ -122,9 +122,12 @@ public final class LabelerService implements AutoCloseable {
             close();
             throw e;
         }
-        log.info("Labeler service running: machine labelers {}, human route {}, join {}, UI {}",
+        log.info(
+                "Labeler service running: machine labelers {}, human route {}, join {}, UI {}",
                 config.machine().kinds().stream().map(MachineKind::id).toList(),
-                config.human().route().name().toLowerCase(), config.join().enabled() ? "on" : "off", url());
+                config.human().route().name().toLowerCase(),
+                config.join().enabled() ? "on" : "off",
+                url());
         return this;
     }
 
@@ -133,18 +136,32 @@ public final class LabelerService implements AutoCloseable {
         var clients = new KafkaClients(common);
         registry = SchemaRegistries.forUrl(common.schemaRegistryUrl(), common.kafkaProperties());
         try (var admin = clients.admin()) {
-            TopicProvisioner.from(admin, common).ensure(Topics.ROLLOUTS, Topics.LABELS, Topics.LABEL_REQUESTS,
-                    Topics.PREFERENCES, Topics.DEAD_LETTERS);
+            TopicProvisioner.from(admin, common)
+                    .ensure(
+                            Topics.ROLLOUTS,
+                            Topics.LABELS,
+                            Topics.LABEL_REQUESTS,
+                            Topics.PREFERENCES,
+                            Topics.DEAD_LETTERS);
         }
         producer = clients.producer();
         var deadLetters = new DeadLetterPublisher(producer, meters);
 
         for (MachineKind kind : config.machine().kinds()) {
             var props = clients.consumerProperties(kind.consumerGroup());
-            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(4 * config.machine().batchSize()));
+            props.put(
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                    Integer.toString(4 * config.machine().batchSize()));
             var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            var loop = new MachineLabelingLoop(labeler(kind), config.machine().batchSize(),
-                    config.machine().batchLinger(), consumer, producer, deadLetters, registry, meters);
+            var loop = new MachineLabelingLoop(
+                    labeler(kind),
+                    config.machine().batchSize(),
+                    config.machine().batchLinger(),
+                    consumer,
+                    producer,
+                    deadLetters,
+                    registry,
+                    meters);
             machines.add(loop.start());
             health.put("machine-" + kind.id(), loop::health);
         }
@@ -154,23 +171,35 @@ public final class LabelerService implements AutoCloseable {
             startJoin(clients);
         }
 
-        queue = new RequestQueue(config.human().votes(), config.human().lease(), config.human().viewLease(),
-                config.human().maxPending(), System::currentTimeMillis, meters);
+        queue = new RequestQueue(
+                config.human().votes(),
+                config.human().lease(),
+                config.human().viewLease(),
+                config.human().maxPending(),
+                System::currentTimeMillis,
+                meters);
         feed = new LabelRequestFeed(clients.consumer(LabelRequestFeed.GROUP), queue, deadLetters, registry).start();
         health.put("request-feed", feed::health);
 
         vertx = Vertx.vertx();
         Supplier<String> scrape = prometheus == null ? null : prometheus::scrape;
         var tokens = new TokenFile(config.human().tokens(), config.human().tokenFile());
-        http = new LabelingHttpVerticle(config.human().httpHost(), config.human().httpPort(), queue,
-                new HumanLabelWriter(producer, registry, LABEL_ACK_TIMEOUT, meters), tokens,
-                config.human().labelsPerStep(), scrape, health);
+        http = new LabelingHttpVerticle(
+                config.human().httpHost(),
+                config.human().httpPort(),
+                queue,
+                new HumanLabelWriter(producer, registry, LABEL_ACK_TIMEOUT, meters),
+                tokens,
+                config.human().labelsPerStep(),
+                scrape,
+                health);
         await(vertx.deployVerticle(http).toCompletionStage().toCompletableFuture(), "HTTP server");
         health.put("http", () -> HealthStatus.up("listening on port " + http.actualPort()));
         if (tokens.get().isEmpty() && config.human().route() != HumanRoute.NONE) {
-            log.warn("labeler.human.route={} but labeler.tokens and labeler.http.token-file give no token: nobody "
-                    + "can use the labeling API yet; set PREFSTREAM_LABELER_TOKENS, add lines to the token file, or "
-                    + "let external labelers answer prefstream.label-requests",
+            log.warn(
+                    "labeler.human.route={} but labeler.tokens and labeler.http.token-file give no token: nobody "
+                            + "can use the labeling API yet; set PREFSTREAM_LABELER_TOKENS, add lines to the token file, or "
+                            + "let external labelers answer prefstream.label-requests",
                     config.human().route().name().toLowerCase());
         }
     }
@@ -179,8 +208,10 @@ public final class LabelerService implements AutoCloseable {
         for (LabelKind kind : config.join().requiredKinds()) {
             boolean local = config.machine().kinds().stream().anyMatch(k -> k.labelKind() == kind);
             if (kind != LabelKind.HUMAN && !local) {
-                log.info("join.required-kinds includes {}, which no labeler of this process writes; "
-                        + "another process must, or rollouts are emitted at join.timeout-ms", kind);
+                log.info(
+                        "join.required-kinds includes {}, which no labeler of this process writes; "
+                                + "another process must, or rollouts are emitted at join.timeout-ms",
+                        kind);
             }
         }
         var topology = LabelJoinTopology.build(config, registry, joinMetrics);
@@ -193,7 +224,8 @@ public final class LabelerService implements AutoCloseable {
             }
         });
         streams.setUncaughtExceptionHandler(e -> {
-            log.error("Label join stream thread failed; replacing it (uncommitted work is redone): {}", e.toString(), e);
+            log.error(
+                    "Label join stream thread failed; replacing it (uncommitted work is redone): {}", e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         health.put("label-join", () -> {
@@ -216,8 +248,10 @@ public final class LabelerService implements AutoCloseable {
     private MachineLabeler labeler(MachineKind kind) {
         return switch (kind) {
             case RULE -> new RuleLabeler();
-            case REWARD_MODEL -> RewardModelLabeler.load(config.machine().rewardModelCheckpoint().orElseThrow(),
-                    config.machine().device());
+            case REWARD_MODEL ->
+                RewardModelLabeler.load(
+                        config.machine().rewardModelCheckpoint().orElseThrow(),
+                        config.machine().device());
             case REMOTE -> new RemoteRewardModelLabeler(config.machine().remote());
         };
     }
@@ -242,11 +276,15 @@ public final class LabelerService implements AutoCloseable {
     /** A snapshot of what the service did so far. */
     public LabelerStatus status() {
         var byKind = new EnumMap<LabelKind, Long>(LabelKind.class);
-        meters.find(MachineLabelingLoop.LABELS_COUNTER).counters().forEach(c -> byKind.merge(
-                LabelKind.valueOf(c.getId().getTag("kind")), (long) c.count(), Long::sum));
+        meters.find(MachineLabelingLoop.LABELS_COUNTER)
+                .counters()
+                .forEach(c -> byKind.merge(LabelKind.valueOf(c.getId().getTag("kind")), (long) c.count(), Long::sum));
         var expiries = meters.find(RequestQueue.LEASE_EXPIRIES).counter();
-        return new LabelerStatus(byKind, queue == null ? 0 : queue.depth(),
-                joinMetrics == null ? 0 : joinMetrics.emittedTotal(), expiries == null ? 0 : (long) expiries.count(),
+        return new LabelerStatus(
+                byKind,
+                queue == null ? 0 : queue.depth(),
+                joinMetrics == null ? 0 : joinMetrics.emittedTotal(),
+                expiries == null ? 0 : (long) expiries.count(),
                 queue == null ? Optional.empty() : queue.agreement(),
                 streams == null ? "DISABLED" : streams.state().name());
     }

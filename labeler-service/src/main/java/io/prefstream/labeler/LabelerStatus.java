@@ -14,8 +14,13 @@ import java.util.Optional;
  * @param agreement          pairwise agreement of human labels on requests with several, if any
  * @param joinState          Kafka Streams state of the label join, or {@code DISABLED}
  */
-public record LabelerStatus(Map<LabelKind, Long> labelsByKind, int pendingRequests, long emittedPreferences,
-                            long leaseExpiries, Optional<Double> agreement, String joinState) {
+public record LabelerStatus(
+        Map<LabelKind, Long> labelsByKind,
+        int pendingRequests,
+        long emittedPreferences,
+        long leaseExpiries,
+        Optional<Double> agreement,
+        String joinState) {
 
     public LabelerStatus {
         labelsByKind = Map.copyOf(labelsByKind);

@@ -25,14 +25,17 @@ public final class KafkaTestIO implements AutoCloseable {
 
     public KafkaTestIO(String bootstrap) {
         this.bootstrap = bootstrap;
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** Writes and waits for the acknowledgement. */
     public void send(String topic, String key, byte[] value) {
         try {
-            producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(UTF_8), value)).get();
+            producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(UTF_8), value))
+                    .get();
         } catch (Exception e) {
             throw new IllegalStateException("cannot write to " + topic + ": " + e, e);
         }
@@ -42,14 +45,20 @@ public final class KafkaTestIO implements AutoCloseable {
      * Reads {@code topic} (every partition, committed data only) from the beginning until {@code count}
      * records match {@code filter} or {@code timeout} passes; returns the matches.
      */
-    public List<ConsumerRecord<byte[], byte[]>> await(String topic, Predicate<ConsumerRecord<byte[], byte[]>> filter,
-                                                      int count, Duration timeout) {
+    public List<ConsumerRecord<byte[], byte[]>> await(
+            String topic, Predicate<ConsumerRecord<byte[], byte[]>> filter, int count, Duration timeout) {
         var found = new ArrayList<ConsumerRecord<byte[], byte[]>>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new ByteArrayDeserializer(),
+        try (var consumer = new KafkaConsumer<>(
+                Map.<String, Object>of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             long deadline = System.currentTimeMillis() + timeout.toMillis();

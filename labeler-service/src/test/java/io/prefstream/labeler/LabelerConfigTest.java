@@ -32,7 +32,8 @@ class LabelerConfigTest {
     @Test
     void tokensComeFromTheEnvironmentAndNeverAppearInDumpsOrErrors() {
         var resolved = ConfigLoader.forSettings(LabelerSettings.ALL)
-                .withEnv(Map.of("PREFSTREAM_LABELER_TOKENS", "alice:s3cret-a, bob:s3cret-b")).load();
+                .withEnv(Map.of("PREFSTREAM_LABELER_TOKENS", "alice:s3cret-a, bob:s3cret-b"))
+                .load();
         var tokens = LabelerConfig.from(resolved).human().tokens();
         assertEquals(Optional.of("alice"), tokens.labelerFor("s3cret-a"));
         assertEquals(Optional.of("bob"), tokens.labelerFor("s3cret-b"));
@@ -42,13 +43,15 @@ class LabelerConfigTest {
         assertTrue(resolved.describe().contains("labeler.tokens = [alice:******, bob:******]"));
         assertFalse(LabelerConfig.from(resolved).toString().contains("s3cret"));
 
-        var bad = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.tokens",
-                "alice:x1,bob-without-token-s3cret")));
+        var bad = assertThrows(
+                ConfigException.class,
+                () -> TestData.config(Map.of("labeler.tokens", "alice:x1,bob-without-token-s3cret")));
         assertEquals("labeler.tokens", bad.key());
         assertTrue(bad.getMessage().contains("entry 2 has no ':'"), bad.getMessage());
         assertFalse(bad.getMessage().contains("s3cret"), bad.getMessage());
-        var shared = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.tokens",
-                "alice:same-s3cret,bob:same-s3cret")));
+        var shared = assertThrows(
+                ConfigException.class,
+                () -> TestData.config(Map.of("labeler.tokens", "alice:same-s3cret,bob:same-s3cret")));
         assertTrue(shared.getMessage().contains("'alice' and 'bob' share one token"), shared.getMessage());
         assertEquals("[]", LabelerTokens.none().toString());
     }
@@ -61,31 +64,40 @@ class LabelerConfigTest {
         assertEquals(null, c.human().tokenFile());
         var capped = TestData.config(Map.of("labeler.lease-ms", "1500", "labeler.view-lease-ms", "20000"));
         assertEquals(Duration.ofMillis(1500), capped.human().viewLease());
-        var missing = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.http.token-file",
-                "/no/such/tokens")));
+        var missing = assertThrows(
+                ConfigException.class, () -> TestData.config(Map.of("labeler.http.token-file", "/no/such/tokens")));
         assertEquals("labeler.http.token-file", missing.key());
-        assertTrue(missing.getMessage().contains("'/no/such/tokens'") && missing.getMessage().contains(
-                "expected an existing file of labeler-id:token lines"), missing.getMessage());
+        assertTrue(
+                missing.getMessage().contains("'/no/such/tokens'")
+                        && missing.getMessage().contains("expected an existing file of labeler-id:token lines"),
+                missing.getMessage());
     }
 
     @Test
     void rejectsCombinationsThatCannotWork() {
-        var uncertain = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
-                "labeler.human.route", "uncertain", "join.required-kinds", "HUMAN")));
+        var uncertain = assertThrows(
+                ConfigException.class,
+                () -> TestData.config(Map.of("labeler.human.route", "uncertain", "join.required-kinds", "HUMAN")));
         assertEquals("join.required-kinds", uncertain.key());
-        var human = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
-                "labeler.human.route", "fraction", "join.required-kinds", "RULE,HUMAN")));
+        var human = assertThrows(
+                ConfigException.class,
+                () -> TestData.config(Map.of("labeler.human.route", "fraction", "join.required-kinds", "RULE,HUMAN")));
         assertTrue(human.getMessage().contains("no HUMAN unless labeler.human.route=all"), human.getMessage());
-        var votes = assertThrows(ConfigException.class, () -> TestData.config(Map.of(
-                "labeler.human.votes", "2", "join.min-human-votes", "3")));
+        var votes = assertThrows(
+                ConfigException.class,
+                () -> TestData.config(Map.of("labeler.human.votes", "2", "join.min-human-votes", "3")));
         assertEquals("join.min-human-votes", votes.key());
-        var rm = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "rule,reward-model")));
+        var rm = assertThrows(
+                ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "rule,reward-model")));
         assertEquals("labeler.reward-model.checkpoint", rm.key());
-        var url = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "remote",
-                "labeler.remote.url", "ftp://rm")));
+        var url = assertThrows(
+                ConfigException.class,
+                () -> TestData.config(Map.of("labeler.machine", "remote", "labeler.remote.url", "ftp://rm")));
         assertTrue(url.getMessage().contains("expected an http:// or https:// URL"), url.getMessage());
         var kind = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.machine", "rule,magic")));
         assertTrue(kind.getMessage().contains("Invalid value 'rule,magic' for labeler.machine"), kind.getMessage());
-        assertEquals(List.of(), TestData.config(Map.of("labeler.machine", "none")).machine().kinds());
+        assertEquals(
+                List.of(),
+                TestData.config(Map.of("labeler.machine", "none")).machine().kinds());
     }
 }

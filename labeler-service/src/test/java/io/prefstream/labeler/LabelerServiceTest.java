@@ -48,24 +48,34 @@ class LabelerServiceTest {
     @Test
     void ruleLabelHumanVoteAndJoinEndToEnd() throws Exception {
         String scope = "service-test";
-        var config = TestData.config(Map.ofEntries(Map.entry("bootstrap.servers", kafka.bootstrapServers()),
-                Map.entry("schema.registry.url", "mock://" + scope), Map.entry("data.dir", dataDir.toString()),
-                Map.entry("topics.partitions", "2"), Map.entry("labeler.machine", "rule"),
-                Map.entry("labeler.human.route", "all"), Map.entry("join.required-kinds", "RULE"),
-                Map.entry("labeler.tokens", "alice:tok-alice"), Map.entry("labeler.http.port", "0"),
-                Map.entry("labeler.http.host", "127.0.0.1"), Map.entry("labeler.batch-linger-ms", "5")));
+        var config = TestData.config(Map.ofEntries(
+                Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+                Map.entry("schema.registry.url", "mock://" + scope),
+                Map.entry("data.dir", dataDir.toString()),
+                Map.entry("topics.partitions", "2"),
+                Map.entry("labeler.machine", "rule"),
+                Map.entry("labeler.human.route", "all"),
+                Map.entry("join.required-kinds", "RULE"),
+                Map.entry("labeler.tokens", "alice:tok-alice"),
+                Map.entry("labeler.http.port", "0"),
+                Map.entry("labeler.http.host", "127.0.0.1"),
+                Map.entry("labeler.batch-linger-ms", "5")));
         var registry = SchemaRegistries.mockScope(scope);
         String rolloutId = RolloutIds.of("p-e2e", 3L, 7L);
         var rollout = TestData.rollout(rolloutId, "2+3=", "5", "6", "15");
-        try (var service = new LabelerService(config).start(); var io = new KafkaTestIO(kafka.bootstrapServers())) {
+        try (var service = new LabelerService(config).start();
+                var io = new KafkaTestIO(kafka.bootstrapServers())) {
             io.send(Topics.ROLLOUTS.name(), "p-e2e", "garbage".getBytes(UTF_8));
-            io.send(Topics.ROLLOUTS.name(), "p-e2e", new AvroEncoder<Rollout>(registry).encode(Topics.ROLLOUTS.name(),
-                    rollout));
+            io.send(
+                    Topics.ROLLOUTS.name(),
+                    "p-e2e",
+                    new AvroEncoder<Rollout>(registry).encode(Topics.ROLLOUTS.name(), rollout));
 
             // The join routes the rollout to humans; the API hands the request to alice.
             var http = HttpClient.newHttpClient();
             var next = HttpRequest.newBuilder(service.url().resolve("api/v1/requests/next"))
-                    .header("Authorization", "Bearer tok-alice").build();
+                    .header("Authorization", "Bearer tok-alice")
+                    .build();
             JsonObject leased = null;
             long deadline = System.currentTimeMillis() + 60_000;
             while (leased == null && System.currentTimeMillis() < deadline) {
@@ -81,15 +91,22 @@ class LabelerServiceTest {
             assertEquals(rolloutId, leased.getString("rollout_id"));
             int[] pair = HumanRouting.randomPair(rolloutId, 3);
             var shown = leased.getJsonArray("completions");
-            assertEquals(Set.of(pair[0], pair[1]), Set.of(shown.getJsonObject(0).getInteger("index"),
-                    shown.getJsonObject(1).getInteger("index")));
+            assertEquals(
+                    Set.of(pair[0], pair[1]),
+                    Set.of(
+                            shown.getJsonObject(0).getInteger("index"),
+                            shown.getJsonObject(1).getInteger("index")));
             // Alice prefers the lower-indexed completion of the pair.
             int preferred = Math.min(pair[0], pair[1]);
             String choice = shown.getJsonObject(0).getInteger("index") == preferred ? "A" : "B";
-            var post = http.send(HttpRequest.newBuilder(service.url().resolve("api/v1/labels"))
-                    .header("Authorization", "Bearer tok-alice").header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\"" + leased.getString("request_id")
-                            + "\",\"choice\":\"" + choice + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+            var post = http.send(
+                    HttpRequest.newBuilder(service.url().resolve("api/v1/labels"))
+                            .header("Authorization", "Bearer tok-alice")
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString("{\"request_id\":\""
+                                    + leased.getString("request_id") + "\",\"choice\":\"" + choice + "\"}"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(201, post.statusCode(), post.body());
 
             var decoder = new AvroDecoder<>(LabeledRollout.class, registry);
@@ -100,17 +117,24 @@ class LabelerServiceTest {
             assertEquals(EmitReason.POLICY_MET, lr.getEmittedReason());
             assertEquals(2, lr.getLabelCount());
             // Gold rewards of "5", "6", "15" for 2+3=: 1.0, 0.0, 0.5 - 0.1 = 0.4.
-            var rule = lr.getSummary().getScores().stream().filter(s -> s.getKind() == LabelKind.RULE).findFirst()
+            var rule = lr.getSummary().getScores().stream()
+                    .filter(s -> s.getKind() == LabelKind.RULE)
+                    .findFirst()
                     .orElseThrow();
             assertEquals(1.0, rule.getMeanScores().get(0), 1e-12);
             assertEquals(0.0, rule.getMeanScores().get(1), 1e-12);
             assertEquals(0.4, rule.getMeanScores().get(2), 1e-12);
-            assertEquals(List.of(new IndexPair(0, 1, LabelAggregation.BEST_VS_WORST, 1.0),
-                    new IndexPair(preferred, Math.max(pair[0], pair[1]), "HUMAN", 1.0)), lr.getPairs());
+            assertEquals(
+                    List.of(
+                            new IndexPair(0, 1, LabelAggregation.BEST_VS_WORST, 1.0),
+                            new IndexPair(preferred, Math.max(pair[0], pair[1]), "HUMAN", 1.0)),
+                    lr.getPairs());
 
             var dead = io.await(Topics.DEAD_LETTERS.name(), r -> true, 2, Duration.ofSeconds(30)).stream()
-                    .map(DeadLetter::from).toList();
-            assertEquals(Set.of("prefstream-labeler-rule", LabelerConfig.JOIN_APPLICATION_ID),
+                    .map(DeadLetter::from)
+                    .toList();
+            assertEquals(
+                    Set.of("prefstream-labeler-rule", LabelerConfig.JOIN_APPLICATION_ID),
                     dead.stream().map(DeadLetter::service).collect(Collectors.toSet()),
                     "the rule labeler and the join each dead-letter the garbage rollout");
             dead.forEach(d -> {

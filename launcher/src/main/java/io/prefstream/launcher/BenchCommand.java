@@ -3,12 +3,13 @@ package io.prefstream.launcher;
 import picocli.CommandLine.Command;
 
 /** {@code prefstream bench}: benchmarks that print ratios measured side by side in one run. */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks that print ratios measured side by side in one run.",
         subcommands = {
-                // one line per benchmark subcommand class, in alphabetical order
-                BenchGeneratorCommand.class,
-                BenchSamplerCommand.class,
+            // one line per benchmark subcommand class, in alphabetical order
+            BenchGeneratorCommand.class,
+            BenchSamplerCommand.class,
         })
-public final class BenchCommand extends CommandGroup {
-}
+public final class BenchCommand extends CommandGroup {}

@@ -12,11 +12,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code prefstream bench generator}: the generator service through Kafka versus the same sampling in-process. */
-@Command(name = "generator", mixinStandardHelpOptions = true,
-        header = "Generator service via Kafka vs the same sampling in-process.", showDefaultValues = true,
-        description = {"Rollouts/s of the real generator service on an embedded Kafka versus the",
-                "same sampling called in-process (same checkpoint, B, K and seeds), side by",
-                "side; prints the ratio."})
+@Command(
+        name = "generator",
+        mixinStandardHelpOptions = true,
+        header = "Generator service via Kafka vs the same sampling in-process.",
+        showDefaultValues = true,
+        description = {
+            "Rollouts/s of the real generator service on an embedded Kafka versus the",
+            "same sampling called in-process (same checkpoint, B, K and seeds), side by",
+            "side; prints the ratio."
+        })
 public final class BenchGeneratorCommand implements Callable<Integer> {
 
     @Option(names = "--prompts", defaultValue = "1024", description = "Prompts per round and path.")
@@ -34,11 +39,15 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "5", description = "Measured rounds (best of each path reported).")
     int rounds;
 
-    @Option(names = "--warmup", defaultValue = "4096",
+    @Option(
+            names = "--warmup",
+            defaultValue = "4096",
             description = "Prompts sent through both paths before timing (JIT of the in-JVM broker and clients).")
     int warmup;
 
-    @Option(names = "--d-model", defaultValue = "64",
+    @Option(
+            names = "--d-model",
+            defaultValue = "64",
             description = "Policy width C (64 = the demo's arithmetic model; 4 heads, feed-forward 4C).")
     int dModel;
 
@@ -58,8 +67,8 @@ public final class BenchGeneratorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var d = GeneratorBenchmark.Options.defaults();
         var shape = GeneratorBenchmark.Options.modelShape(dModel, layers);
-        var options = new GeneratorBenchmark.Options(shape, prompts, warmup, batchSize, samples,
-                maxNewTokens, rounds, d.seed(), FlagValues.device(device));
+        var options = new GeneratorBenchmark.Options(
+                shape, prompts, warmup, batchSize, samples, maxNewTokens, rounds, d.seed(), FlagValues.device(device));
         Path logFile = Files.createTempFile("prefstream-bench-generator-", ".log");
         GeneratorBenchmark.Result result;
         try (var runLog = RunLog.to(logFile)) {

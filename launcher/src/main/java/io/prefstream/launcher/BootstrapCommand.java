@@ -24,11 +24,16 @@ import picocli.CommandLine.Spec;
  * the offline preference set. Safe to run again: existing topics are verified, an installed π_ref
  * with the same weights is kept, and the offline set is not written twice.
  */
-@Command(name = "bootstrap", mixinStandardHelpOptions = true,
-        header = "One-shot setup: provision topics, install pi_ref, write the offline set.", showDefaultValues = true,
-        description = {"The one-shot job of a distributed deployment: provision the topics, train",
-                "(or load) pi_ref and install it as <data-dir>/reference, and write the offline",
-                "preference set. Idempotent: re-running creates nothing twice."})
+@Command(
+        name = "bootstrap",
+        mixinStandardHelpOptions = true,
+        header = "One-shot setup: provision topics, install pi_ref, write the offline set.",
+        showDefaultValues = true,
+        description = {
+            "The one-shot job of a distributed deployment: provision the topics, train",
+            "(or load) pi_ref and install it as <data-dir>/reference, and write the offline",
+            "preference set. Idempotent: re-running creates nothing twice."
+        })
 public final class BootstrapCommand implements Callable<Integer> {
 
     @Mixin
@@ -37,13 +42,17 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Option(names = "--task", defaultValue = "arithmetic", description = "Task to prepare.")
     String task;
 
-    @Option(names = "--policy", paramLabel = "DIR",
+    @Option(
+            names = "--policy",
+            paramLabel = "DIR",
             description = "Install this Hugging Face model folder (or checkpoint) as pi_ref instead of training one.")
     Path policy;
 
-    @Option(names = "--data-dir", defaultValue = "${env:PREFSTREAM_DATA_DIR:-prefstream-data}",
-            description = "Shared data directory of the deployment (the services' data.dir; env "
-                    + "PREFSTREAM_DATA_DIR).")
+    @Option(
+            names = "--data-dir",
+            defaultValue = "${env:PREFSTREAM_DATA_DIR:-prefstream-data}",
+            description =
+                    "Shared data directory of the deployment (the services' data.dir; env " + "PREFSTREAM_DATA_DIR).")
     Path dataDir;
 
     @Option(names = "--cache-dir", description = "Cache of trained reference policies; default: <data-dir>/cache.")
@@ -55,7 +64,9 @@ public final class BootstrapCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of pi_ref's training and the offline set.")
     long seed;
 
-    @Option(names = "--partitions", defaultValue = "3",
+    @Option(
+            names = "--partitions",
+            defaultValue = "3",
             description = "Partitions of topics that do not fix their own count (topics.partitions).")
     int partitions;
 
@@ -73,17 +84,33 @@ public final class BootstrapCommand implements Callable<Integer> {
         Path policyDir = policy == null ? null : PolicyOption.requireFolder(policy, "--policy");
         PrintWriter out = spec.commandLine().getOut();
         try (var runLog = RunLog.to(dataDir.resolve("bootstrap.log"))) {
-            var config = new CommonConfig(cluster.bootstrap(), cluster.registry(), "prefstream-bootstrap", 0, dataDir,
-                    partitions, (short) 1, -1, Map.of());
+            var config = new CommonConfig(
+                    cluster.bootstrap(),
+                    cluster.registry(),
+                    "prefstream-bootstrap",
+                    0,
+                    dataDir,
+                    partitions,
+                    (short) 1,
+                    -1,
+                    Map.of());
             var clients = new KafkaClients(config);
             try (var admin = clients.admin()) {
                 var result = TopicProvisioner.from(admin, config).ensureAll();
-                out.printf("Topics: %d created, %d already present%n", result.created().size(),
-                        result.existing().size());
+                out.printf(
+                        "Topics: %d created, %d already present%n",
+                        result.created().size(), result.existing().size());
             }
-            var prepared = Preparation.run(taskImpl, runProfile, seed,
-                    cacheDir != null ? cacheDir : dataDir.resolve("cache"), policyDir, deviceSetting.resolve(), clients,
-                    sftProgress(out), out::println);
+            var prepared = Preparation.run(
+                    taskImpl,
+                    runProfile,
+                    seed,
+                    cacheDir != null ? cacheDir : dataDir.resolve("cache"),
+                    policyDir,
+                    deviceSetting.resolve(),
+                    clients,
+                    sftProgress(out),
+                    out::println);
             Path installed = dataDir.resolve("reference");
             boolean copied = ReferencePolicies.install(prepared.reference().checkpoint(), installed);
             out.println(copied ? "π_ref installed in " + installed : "π_ref already installed in " + installed);

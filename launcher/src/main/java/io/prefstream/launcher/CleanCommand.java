@@ -23,23 +23,36 @@ import picocli.CommandLine.Spec;
  * touched, never the cache of π_ref and reward models unless {@code --cache}; without
  * {@code --yes} it only lists what it would delete.
  */
-@Command(name = "clean", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "clean",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         header = "Delete old run directories under runs/ (lists them unless --yes).",
-        description = {"Delete run directories (broker log, registry, checkpoints, log, report): the given",
-                "DIRs, or every run directory under --runs. Without --yes it only lists what it would",
-                "delete and how much space that frees. The cache of trained pi_ref and reward models",
-                "(--cache-dir) is kept unless --cache; directories that hold no run are never touched."})
+        description = {
+            "Delete run directories (broker log, registry, checkpoints, log, report): the given",
+            "DIRs, or every run directory under --runs. Without --yes it only lists what it would",
+            "delete and how much space that frees. The cache of trained pi_ref and reward models",
+            "(--cache-dir) is kept unless --cache; directories that hold no run are never touched."
+        })
 public final class CleanCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "DIR", arity = "0..*",
+    @Parameters(
+            paramLabel = "DIR",
+            arity = "0..*",
             description = "Run directories to delete; default: every run directory under --runs.")
     List<Path> dirs = new ArrayList<>();
 
-    @Option(names = "--runs", paramLabel = "DIR", defaultValue = "runs",
+    @Option(
+            names = "--runs",
+            paramLabel = "DIR",
+            defaultValue = "runs",
             description = "Where runs are looked for when no DIR is given.")
     Path runsRoot;
 
-    @Option(names = "--cache-dir", paramLabel = "DIR", defaultValue = "runs/cache",
+    @Option(
+            names = "--cache-dir",
+            paramLabel = "DIR",
+            defaultValue = "runs/cache",
             description = "The cache of reference policies and reward models (kept unless --cache).")
     Path cacheDir;
 
@@ -94,14 +107,20 @@ public final class CleanCommand implements Callable<Integer> {
             boolean keep = keepReports && !dir.equals(cacheDir) && Files.isDirectory(dir.resolve("report"));
             long bytes = RunDirectory.size(dir) - (keep ? RunDirectory.size(dir.resolve("report")) : 0);
             total += bytes;
-            out.printf("%s %s  %s%s%n", yes ? "deleting" : "would delete", dir, RunDirectory.humanSize(bytes),
+            out.printf(
+                    "%s %s  %s%s%n",
+                    yes ? "deleting" : "would delete",
+                    dir,
+                    RunDirectory.humanSize(bytes),
                     keep ? " (keeping report/)" : "");
             if (yes) {
                 delete(dir, keep ? dir.resolve("report") : null);
             }
         }
-        out.println(yes ? "freed " + RunDirectory.humanSize(total)
-                : RunDirectory.humanSize(total) + " in all; run again with --yes to delete");
+        out.println(
+                yes
+                        ? "freed " + RunDirectory.humanSize(total)
+                        : RunDirectory.humanSize(total) + " in all; run again with --yes to delete");
         out.flush();
         return 0;
     }

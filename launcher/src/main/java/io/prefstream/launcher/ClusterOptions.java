@@ -22,17 +22,21 @@ public final class ClusterOptions {
     public static final String DEFAULT_REGISTRY = "http://localhost:8081";
 
     /** A CLI gives up on an unreachable cluster after seconds, not the clients' default minute. */
-    private static final Map<String, String> CLI_CLIENT_PROPERTIES = Map.of("default.api.timeout.ms", "15000",
-            "request.timeout.ms", "10000");
+    private static final Map<String, String> CLI_CLIENT_PROPERTIES =
+            Map.of("default.api.timeout.ms", "15000", "request.timeout.ms", "10000");
 
     private static final long REACHABLE_TIMEOUT_MS = 5000;
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "HOST:PORT",
             defaultValue = "${env:PREFSTREAM_BOOTSTRAP_SERVERS:-" + DEFAULT_BOOTSTRAP + "}",
             description = "Kafka bootstrap servers (env PREFSTREAM_BOOTSTRAP_SERVERS).")
     String bootstrap;
 
-    @Option(names = "--registry", paramLabel = "URL",
+    @Option(
+            names = "--registry",
+            paramLabel = "URL",
             defaultValue = "${env:PREFSTREAM_SCHEMA_REGISTRY_URL:-" + DEFAULT_REGISTRY + "}",
             description = "Schema Registry URL, http://... (env PREFSTREAM_SCHEMA_REGISTRY_URL).")
     String registry;
@@ -47,9 +51,16 @@ public final class ClusterOptions {
 
     /** Common settings for a short-lived CLI client of this cluster. */
     public CommonConfig commonConfig(String serviceId) {
-        return new CommonConfig(bootstrap, registry, serviceId, 0, Path.of("."),
-                CommonSettings.TOPIC_PARTITIONS.defaultValue(), (short) 1,
-                CommonSettings.TOPIC_RETENTION_MS.defaultValue(), CLI_CLIENT_PROPERTIES);
+        return new CommonConfig(
+                bootstrap,
+                registry,
+                serviceId,
+                0,
+                Path.of("."),
+                CommonSettings.TOPIC_PARTITIONS.defaultValue(),
+                (short) 1,
+                CommonSettings.TOPIC_RETENTION_MS.defaultValue(),
+                CLI_CLIENT_PROPERTIES);
     }
 
     /**
@@ -58,15 +69,19 @@ public final class ClusterOptions {
      */
     public void requireReachable(Admin admin) {
         try {
-            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REACHABLE_TIMEOUT_MS)).clusterId()
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REACHABLE_TIMEOUT_MS))
+                    .clusterId()
                     .get(REACHABLE_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while connecting to " + bootstrap, e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("no Kafka broker answered at --bootstrap " + bootstrap + " within "
-                    + REACHABLE_TIMEOUT_MS / 1000 + " s; is 'prefstream up' (or your cluster) running? Point --bootstrap "
-                    + "or PREFSTREAM_BOOTSTRAP_SERVERS at it", e);
+            throw new IllegalStateException(
+                    "no Kafka broker answered at --bootstrap " + bootstrap + " within "
+                            + REACHABLE_TIMEOUT_MS / 1000
+                            + " s; is 'prefstream up' (or your cluster) running? Point --bootstrap "
+                            + "or PREFSTREAM_BOOTSTRAP_SERVERS at it",
+                    e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.prefstream.launcher;
 
 import ai.djl.Device;
+import io.prefstream.launcher.load.TopicCounts;
 import io.prefstream.launcher.logging.RunLog;
 import io.prefstream.launcher.progress.MetricsTail;
 import io.prefstream.launcher.progress.RunMetrics;
@@ -15,7 +16,6 @@ import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.PromptFeeder;
 import io.prefstream.launcher.stack.RunSettings;
 import io.prefstream.launcher.stack.ServiceStack;
-import io.prefstream.launcher.load.TopicCounts;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.EvalReport;
 import io.prefstream.model.eval.PolicyEvaluator;
@@ -65,15 +65,20 @@ import picocli.CommandLine.Spec;
  * the final policy on the same held-out prompts and writes a report with plots. Ctrl-C stops the
  * run cleanly and still writes the report.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        header = "Online preference learning end to end on an embedded Kafka, with a report.", showDefaultValues = true,
-        description = {"Online preference learning end to end on an embedded Kafka, in one JVM:",
-                "pi_ref (trained once, then cached), the offline preference set, generator,",
-                "labeler and trainer, a live status line, then a summary and a report with",
-                "plots under <data-dir>/report/. Ctrl-C stops cleanly and still writes the report.",
-                "Every run gets a new directory: --data-dir must not hold a run already.",
-                "Options and --set values are all checked before anything starts; with --json",
-                "the last line of stdout is one JSON object (with an \"error\" field on failure)."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        header = "Online preference learning end to end on an embedded Kafka, with a report.",
+        showDefaultValues = true,
+        description = {
+            "Online preference learning end to end on an embedded Kafka, in one JVM:",
+            "pi_ref (trained once, then cached), the offline preference set, generator,",
+            "labeler and trainer, a live status line, then a summary and a report with",
+            "plots under <data-dir>/report/. Ctrl-C stops cleanly and still writes the report.",
+            "Every run gets a new directory: --data-dir must not hold a run already.",
+            "Options and --set values are all checked before anything starts; with --json",
+            "the last line of stdout is one JSON object (with an \"error\" field on failure)."
+        })
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(DemoCommand.class);
@@ -86,31 +91,43 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     @Option(names = "--steps", description = "Trainer steps to run; default: the profile's (default 800, tiny 150).")
     Long steps;
 
-    @Option(names = "--online-fraction", paramLabel = "F",
+    @Option(
+            names = "--online-fraction",
+            paramLabel = "F",
             description = "Fraction of each training batch that is fresh on-policy data (batcher.online-fraction); "
                     + "default: the profile's (1.0: only fresh data; 0.75 mixes in the offline set).")
     Double onlineFraction;
 
-    @Option(names = "--mode", defaultValue = "streaming", paramLabel = "streaming|iterative",
+    @Option(
+            names = "--mode",
+            defaultValue = "streaming",
+            paramLabel = "streaming|iterative",
             description = "streaming: generator and trainer run concurrently within a staleness bound; iterative: "
                     + "synchronous rounds (a budget of rollouts per policy version; each round trains only on "
                     + "samples of the policy published last).")
     String mode;
 
-    @Option(names = "--offline-prompts", paramLabel = "N",
-            description = "Size of the offline preference set: pi_ref samples k responses for each of N prompts and "
-                    + "the gold reward picks best vs worst (N x k labels); default: the profile's (default 2000, tiny 256).")
+    @Option(
+            names = "--offline-prompts",
+            paramLabel = "N",
+            description =
+                    "Size of the offline preference set: pi_ref samples k responses for each of N prompts and "
+                            + "the gold reward picks best vs worst (N x k labels); default: the profile's (default 2000, tiny 256).")
     Integer offlinePrompts;
 
-    @Option(names = "--generator-cpus", paramLabel = "CPUS",
+    @Option(
+            names = "--generator-cpus",
+            paramLabel = "CPUS",
             description = "Run the generator as a process of its own pinned to these CPUs with taskset (e.g. 0, or "
                     + "0-3), as on a machine or GPU of its own; start the demo itself under 'taskset -c' on the other "
                     + "CPUs. Default: the generator runs in this JVM.")
     String generatorCpus;
 
-    @Option(names = "--data-dir", description = "Run directory (broker log, registry, checkpoints, log file, "
-            + "report); default: runs/<timestamp>-<id>. It must not hold a run already (a demo does not resume); "
-            + "only its last level is created.")
+    @Option(
+            names = "--data-dir",
+            description = "Run directory (broker log, registry, checkpoints, log file, "
+                    + "report); default: runs/<timestamp>-<id>. It must not hold a run already (a demo does not resume); "
+                    + "only its last level is created.")
     Path dataDir;
 
     @Option(names = "--json", description = "Print the summary as one JSON object on the last line of stdout.")
@@ -120,7 +137,11 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     CommandSpec spec;
 
     /** Where the run is, for the Ctrl-C handler. */
-    private enum Phase { PREPARING, ONLINE, FINISHING }
+    private enum Phase {
+        PREPARING,
+        ONLINE,
+        FINISHING
+    }
 
     private volatile Phase phase = Phase.PREPARING;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
@@ -158,9 +179,17 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
      * @param humanToken the labeling UI token of {@code --labeling human}, else null
      * @param configs    the services' configs as checked (π_ref's path is still a placeholder)
      */
-    record Plan(RunProfile profile, Task task, String objective, RunSettings.Mode mode, long steps, Double fraction,
-                Path dir, String humanToken, ServiceStack.Configs configs, String generatorCpus) {
-    }
+    record Plan(
+            RunProfile profile,
+            Task task,
+            String objective,
+            RunSettings.Mode mode,
+            long steps,
+            Double fraction,
+            Path dir,
+            String humanToken,
+            ServiceStack.Configs configs,
+            String generatorCpus) {}
 
     /**
      * Checks every option and builds every service's config before anything starts, so a bad
@@ -199,30 +228,43 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
         // π_ref and the reward model are prepared later; their paths do not change what is checked here
         Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
-        Path rewardPlaceholder = stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model")
-                : null;
+        Path rewardPlaceholder =
+                stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model") : null;
         ServiceStack.Configs configs;
         try {
-            configs = ServiceStack.configs(settings(profile, task, objective, totalSteps, fraction, runMode,
-                    referencePlaceholder, rewardPlaceholder, humanToken), CommonConfig.local("127.0.0.1:9092", dir));
+            configs = ServiceStack.configs(
+                    settings(
+                            profile,
+                            task,
+                            objective,
+                            totalSteps,
+                            fraction,
+                            runMode,
+                            referencePlaceholder,
+                            rewardPlaceholder,
+                            humanToken),
+                    CommonConfig.local("127.0.0.1:9092", dir));
         } catch (io.prefstream.platform.config.ConfigException e) {
             if (onlineFraction != null && e.key().equals("trainer.objective")) {
                 // the mix the user chose with --online-fraction cannot feed --algo: name their flags
-                throw new UsageException("--algo " + objective + " with --online-fraction " + onlineFraction + ": "
-                        + e.getMessage().replace("batcher.online-fraction", "--online-fraction")
-                                .replace("trainer.objective", "--algo"), e);
+                throw new UsageException(
+                        "--algo " + objective + " with --online-fraction " + onlineFraction + ": "
+                                + e.getMessage()
+                                        .replace("batcher.online-fraction", "--online-fraction")
+                                        .replace("trainer.objective", "--algo"),
+                        e);
             }
             throw e;
         }
-        return new Plan(profile, task, objective, runMode, totalSteps, fraction, dir, humanToken, configs,
-                generatorCpus);
+        return new Plan(
+                profile, task, objective, runMode, totalSteps, fraction, dir, humanToken, configs, generatorCpus);
     }
 
     /** {@code --generator-cpus}: a CPU list, taskset on the PATH, and settings that can be passed on. */
     private void checkGeneratorCpus() {
         if (!GeneratorProcess.CPU_LIST.matcher(generatorCpus).matches()) {
-            throw new UsageException("--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found '"
-                    + generatorCpus + "'");
+            throw new UsageException(
+                    "--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found '" + generatorCpus + "'");
         }
         var missing = GeneratorProcess.missingCpus(generatorCpus);
         if (!missing.isEmpty()) {
@@ -261,12 +303,20 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         Thread hook = new Thread(this::onShutdownSignal, "prefstream-demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (RunLog runLog = RunLog.to(dir.resolve("prefstream.log"))) {
-            out.printf("prefstream demo: task %s, objective %s, %d steps, %s mode, %s labeling, profile %s%s%n",
-                    task.name(), objective, totalSteps, runMode.name().toLowerCase(), label(stack.labeling),
-                    profile.name(), onlineFraction == null && fraction != null
+            out.printf(
+                    "prefstream demo: task %s, objective %s, %d steps, %s mode, %s labeling, profile %s%s%n",
+                    task.name(),
+                    objective,
+                    totalSteps,
+                    runMode.name().toLowerCase(),
+                    label(stack.labeling),
+                    profile.name(),
+                    onlineFraction == null && fraction != null
                             ? String.format(Locale.ROOT, ", online fraction %.2f (what %s needs)", fraction, objective)
                             : "");
-            out.printf("run directory %s (log: %s)%n", dir.toAbsolutePath(), runLog.file().toAbsolutePath());
+            out.printf(
+                    "run directory %s (log: %s)%n",
+                    dir.toAbsolutePath(), runLog.file().toAbsolutePath());
             out.flush();
             try {
                 return run(profile, task, objective, runMode, totalSteps, fraction, humanToken, device, dir, out, tty);
@@ -286,31 +336,78 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     /** The services' settings of this run: profile, options, then --config, PREFSTREAM_* and --set. */
-    private ResolvedConfig settings(RunProfile profile, Task task, String objective, long totalSteps, Double fraction,
-                                    RunSettings.Mode runMode, Path reference, Path rewardModel, String humanToken) {
-        return RunSettings.resolve(base(profile, task, objective, totalSteps, fraction, runMode, reference, rewardModel,
-                humanToken), stack.configFile, stack.overrides);
+    private ResolvedConfig settings(
+            RunProfile profile,
+            Task task,
+            String objective,
+            long totalSteps,
+            Double fraction,
+            RunSettings.Mode runMode,
+            Path reference,
+            Path rewardModel,
+            String humanToken) {
+        return RunSettings.resolve(
+                base(profile, task, objective, totalSteps, fraction, runMode, reference, rewardModel, humanToken),
+                stack.configFile,
+                stack.overrides);
     }
 
-    private Map<String, String> base(RunProfile profile, Task task, String objective, long totalSteps, Double fraction,
-                                     RunSettings.Mode runMode, Path reference, Path rewardModel, String humanToken) {
-        return RunSettings.base(profile, task.name(), objective, totalSteps, fraction, runMode,
-                stack.seed, reference, stack.device, stack.labeling.settings(rewardModel, humanToken), 0,
+    private Map<String, String> base(
+            RunProfile profile,
+            Task task,
+            String objective,
+            long totalSteps,
+            Double fraction,
+            RunSettings.Mode runMode,
+            Path reference,
+            Path rewardModel,
+            String humanToken) {
+        return RunSettings.base(
+                profile,
+                task.name(),
+                objective,
+                totalSteps,
+                fraction,
+                runMode,
+                stack.seed,
+                reference,
+                stack.device,
+                stack.labeling.settings(rewardModel, humanToken),
+                0,
                 task.maxResponseTokens());
     }
 
     /** Every setting input of the run (base, derived values, then --set), as the generator process gets them. */
-    private Map<String, String> settingInputs(RunProfile profile, Task task, String objective, long totalSteps,
-                                              Double fraction, RunSettings.Mode runMode, Path reference,
-                                              Path rewardModel, String humanToken) {
-        var inputs = new java.util.LinkedHashMap<>(RunSettings.derive(base(profile, task, objective, totalSteps,
-                fraction, runMode, reference, rewardModel, humanToken), stack.configFile, stack.overrides));
+    private Map<String, String> settingInputs(
+            RunProfile profile,
+            Task task,
+            String objective,
+            long totalSteps,
+            Double fraction,
+            RunSettings.Mode runMode,
+            Path reference,
+            Path rewardModel,
+            String humanToken) {
+        var inputs = new java.util.LinkedHashMap<>(RunSettings.derive(
+                base(profile, task, objective, totalSteps, fraction, runMode, reference, rewardModel, humanToken),
+                stack.configFile,
+                stack.overrides));
         inputs.putAll(stack.overrides);
         return inputs;
     }
 
-    private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, long totalSteps,
-                    Double fraction, String humanToken, Device device, Path dir, PrintWriter out, boolean tty)
+    private int run(
+            RunProfile profile,
+            Task task,
+            String objective,
+            RunSettings.Mode runMode,
+            long totalSteps,
+            Double fraction,
+            String humanToken,
+            Device device,
+            Path dir,
+            PrintWriter out,
+            boolean tty)
             throws Exception {
         long started = System.nanoTime();
         com.fasterxml.jackson.databind.node.ObjectNode summaryJson;
@@ -318,25 +415,47 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             log.info("Embedded stack: Kafka {}, registry {}", infra.bootstrapServers(), infra.registryUrl());
             out.printf("embedded Kafka %s, schema registry %s%n", infra.bootstrapServers(), infra.registryUrl());
             var clients = infra.clients();
-            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, stack.policyDir(), device, clients,
-                    progress(out, tty, "training π_ref"), out::println);
+            var prepared = Preparation.run(
+                    task,
+                    profile,
+                    stack.seed,
+                    stack.cacheDir,
+                    stack.policyDir(),
+                    device,
+                    clients,
+                    progress(out, tty, "training π_ref"),
+                    out::println);
             Path rewardModel = null;
             if (stack.labeling == Labeling.REWARD_MODEL) {
-                rewardModel = RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(),
-                        profile.rewardPairs(), profile.rewardModel(), stack.cacheDir, device,
+                rewardModel = RewardModels.prepare(
+                        prepared.spec(),
+                        prepared.reference().checkpoint(),
+                        profile.rewardPairs(),
+                        profile.rewardModel(),
+                        stack.cacheDir,
+                        device,
                         progress(out, tty, "training the reward model"));
                 var accuracy = RewardModels.heldOutAccuracy(rewardModel);
-                out.println("reward model ready: " + rewardModel + (accuracy.isPresent() ? String.format(Locale.ROOT,
-                        " (pairwise accuracy %.3f on held-out pairs)", accuracy.getAsDouble()) : ""));
+                out.println("reward model ready: " + rewardModel
+                        + (accuracy.isPresent()
+                                ? String.format(
+                                        Locale.ROOT,
+                                        " (pairwise accuracy %.3f on held-out pairs)",
+                                        accuracy.getAsDouble())
+                                : ""));
             }
             var evalOptions = new PolicyEvaluator.Options(profile.evalPrompts(), 1.0, stack.seed);
             EvalReport reference;
             try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device)) {
                 reference = new PolicyEvaluator(task).evaluate(ref, ref, evalOptions);
             }
-            out.printf("π_ref on %d held-out prompts: gold reward %.3f%s%n", reference.n(), reference.goldRewardMean(),
-                    Double.isNaN(reference.accuracy()) ? "" : String.format(Locale.ROOT, ", exact accuracy %.3f",
-                            reference.accuracy()));
+            out.printf(
+                    "π_ref on %d held-out prompts: gold reward %.3f%s%n",
+                    reference.n(),
+                    reference.goldRewardMean(),
+                    Double.isNaN(reference.accuracy())
+                            ? ""
+                            : String.format(Locale.ROOT, ", exact accuracy %.3f", reference.accuracy()));
             if (stopRequested.getCount() == 0) {
                 out.println("stopped before online training started; no report written");
                 if (json) {
@@ -345,10 +464,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 return PrefstreamCommand.EXIT_FAILURE;
             }
 
-            var settings = settings(profile, task, objective, totalSteps, fraction, runMode,
-                    prepared.reference().checkpoint(), rewardModel, humanToken);
-            long deadLettersBefore = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(),
-                    Duration.ofMinutes(1));
+            var settings = settings(
+                    profile,
+                    task,
+                    objective,
+                    totalSteps,
+                    fraction,
+                    runMode,
+                    prepared.reference().checkpoint(),
+                    rewardModel,
+                    humanToken);
+            long deadLettersBefore =
+                    TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(), Duration.ofMinutes(1));
             var metrics = new RunMetrics();
             var latestCheckpoint = new AtomicReference<CheckpointEvent>();
             var lag = new AtomicReference<Map<String, Long>>(Map.of());
@@ -364,14 +491,26 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 // the clock starts with the trainer: fed only offline pairs, it may finish while the others start
                 onlineStarted = System.nanoTime();
                 onlineStartedMs = System.currentTimeMillis();
-                ServiceStack services = ServiceStack.start(settings, infra.config(), -1, generatorCpus == null,
-                        latestCheckpoint::set);
+                ServiceStack services =
+                        ServiceStack.start(settings, infra.config(), -1, generatorCpus == null, latestCheckpoint::set);
                 GeneratorProcess generatorProcess = null;
                 if (generatorCpus != null) {
                     try {
-                        generatorProcess = GeneratorProcess.start(generatorCpus, settingInputs(profile, task, objective,
-                                totalSteps, fraction, runMode, prepared.reference().checkpoint(), rewardModel,
-                                humanToken), infra.config(), freePort(), dir.resolve("generator.log"));
+                        generatorProcess = GeneratorProcess.start(
+                                generatorCpus,
+                                settingInputs(
+                                        profile,
+                                        task,
+                                        objective,
+                                        totalSteps,
+                                        fraction,
+                                        runMode,
+                                        prepared.reference().checkpoint(),
+                                        rewardModel,
+                                        humanToken),
+                                infra.config(),
+                                freePort(),
+                                dir.resolve("generator.log"));
                     } catch (RuntimeException e) {
                         services.close();
                         throw e;
@@ -382,14 +521,21 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 phase = Phase.ONLINE;
                 online.complete(null);
                 if (stack.labeling == Labeling.HUMAN) {
-                    out.println("label in your browser: " + Labeling.uiAddress(services.labeler().url(), settings,
-                            humanToken));
+                    out.println("label in your browser: "
+                            + Labeling.uiAddress(services.labeler().url(), settings, humanToken));
                 }
-                try (PromptFeeder feeder = PromptFeeder.start(task, "prefstream-generator", profile.promptBacklog(),
-                        stack.seed * 1_000_003L, clients);
-                     var admin = clients.admin();
-                     StatusLine status = StatusLine.start(out, tty, () -> StatusLine.training(metrics, totalSteps,
-                             lag.get(), (System.nanoTime() - started) / 1_000_000))) {
+                try (PromptFeeder feeder = PromptFeeder.start(
+                                task,
+                                "prefstream-generator",
+                                profile.promptBacklog(),
+                                stack.seed * 1_000_003L,
+                                clients);
+                        var admin = clients.admin();
+                        StatusLine status = StatusLine.start(
+                                out,
+                                tty,
+                                () -> StatusLine.training(
+                                        metrics, totalSteps, lag.get(), (System.nanoTime() - started) / 1_000_000))) {
                     var lagReader = new ConsumerLagReader(admin);
                     long nextLagPoll = 0;
                     while (true) {
@@ -442,7 +588,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     }
                     services.close();
                     // read after close: the loop may finish a step while it is being stopped
-                    rollouts = services.generator() != null ? services.generator().status().rollouts()
+                    rollouts = services.generator() != null
+                            ? services.generator().status().rollouts()
                             : TopicCounts.committedRecords(clients, Topics.ROLLOUTS.name(), Duration.ofMinutes(1));
                     trainerStatus = services.trainer().status();
                 }
@@ -458,26 +605,41 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             EvalReport finalEval = null;
             CheckpointEvent last = latestCheckpoint.get();
             if (last != null && trainerStatus.step() > 0 && Files.isDirectory(last.dir())) {
-                out.printf("evaluating the final policy (step %d) against π_ref on %d held-out prompts...%n",
+                out.printf(
+                        "evaluating the final policy (step %d) against π_ref on %d held-out prompts...%n",
                         last.state().step(), evalOptions.n());
                 out.flush();
                 try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device);
-                     CausalLm policy = Checkpoints.loadPolicy(last.dir(), device)) {
+                        CausalLm policy = Checkpoints.loadPolicy(last.dir(), device)) {
                     finalEval = new PolicyEvaluator(task).evaluate(policy, ref, evalOptions);
                 }
             }
-            double pairs = metrics.of(MetricsKind.TRAIN).stream().mapToDouble(p -> p.get("pairs"))
-                    .filter(Double::isFinite).sum();
+            double pairs = metrics.of(MetricsKind.TRAIN).stream()
+                    .mapToDouble(p -> p.get("pairs"))
+                    .filter(Double::isFinite)
+                    .sum();
             double onlineSeconds = (onlineEnded - onlineStarted) / 1e9;
-            var summary = new RunSummary(task.name(), objective, trainerStatus.step(), totalSteps, completed,
-                    trainerStatus.policyVersion(), (System.nanoTime() - started) / 1e9,
-                    onlineSeconds, reference, finalEval, rollouts, pairs, deadLetters,
-                    dir.resolve("report"), usage(metrics, profile, settings, onlineStartedMs, onlineSeconds,
-                    samplingSeconds));
+            var summary = new RunSummary(
+                    task.name(),
+                    objective,
+                    trainerStatus.step(),
+                    totalSteps,
+                    completed,
+                    trainerStatus.policyVersion(),
+                    (System.nanoTime() - started) / 1e9,
+                    onlineSeconds,
+                    reference,
+                    finalEval,
+                    rollouts,
+                    pairs,
+                    deadLetters,
+                    dir.resolve("report"),
+                    usage(metrics, profile, settings, onlineStartedMs, onlineSeconds, samplingSeconds));
             ReportWriter.write(summary, metrics);
             out.println();
             out.print(summary.table());
-            out.println("report: " + summary.reportDir().resolve(ReportWriter.INDEX_HTML).toAbsolutePath());
+            out.println("report: "
+                    + summary.reportDir().resolve(ReportWriter.INDEX_HTML).toAbsolutePath());
             if (failure != null) {
                 out.println("run ended early: " + failure);
             }
@@ -488,8 +650,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
         // measured once the broker has stopped: a running broker's preallocated index files look 10 MB each
         long size = RunDirectory.size(dir);
-        out.printf("run directory %s: %s (delete old runs with 'prefstream clean')%n", dir,
-                RunDirectory.humanSize(size));
+        out.printf(
+                "run directory %s: %s (delete old runs with 'prefstream clean')%n", dir, RunDirectory.humanSize(size));
         if (json) {
             summaryJson.put("run_dir_bytes", size);
             out.println(summaryJson.toString());
@@ -502,19 +664,34 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
      * Labels and busy time of a run: the offline set's labels when batches hold offline pairs,
      * the online labels the trainer consumed, and the idle fractions of trainer and generator.
      */
-    static RunSummary.Usage usage(RunMetrics metrics, RunProfile profile, ResolvedConfig settings,
-                                  long onlineStartedMs, double onlineSeconds, double samplingSeconds) {
+    static RunSummary.Usage usage(
+            RunMetrics metrics,
+            RunProfile profile,
+            ResolvedConfig settings,
+            long onlineStartedMs,
+            double onlineSeconds,
+            double samplingSeconds) {
         var train = metrics.of(MetricsKind.TRAIN);
         boolean usesOffline = settings.get(io.prefstream.trainer.TrainerSettings.ONLINE_FRACTION) < 1;
-        long offlineLabels = usesOffline ? (long) profile.offline().prompts() * profile.offline().k() : 0;
-        long onlineLabels = Math.round(train.stream().mapToDouble(p -> p.get("online_labels"))
-                .filter(Double::isFinite).sum());
-        double busy = train.stream().mapToDouble(p -> p.get("step_seconds")).filter(Double::isFinite).sum()
-                + metrics.of(MetricsKind.EVAL).stream().mapToDouble(p -> p.get("eval_seconds"))
-                .filter(Double::isFinite).sum();
+        long offlineLabels = usesOffline
+                ? (long) profile.offline().prompts() * profile.offline().k()
+                : 0;
+        long onlineLabels = Math.round(train.stream()
+                .mapToDouble(p -> p.get("online_labels"))
+                .filter(Double::isFinite)
+                .sum());
+        double busy = train.stream()
+                        .mapToDouble(p -> p.get("step_seconds"))
+                        .filter(Double::isFinite)
+                        .sum()
+                + metrics.of(MetricsKind.EVAL).stream()
+                        .mapToDouble(p -> p.get("eval_seconds"))
+                        .filter(Double::isFinite)
+                        .sum();
         double trainerIdle = onlineSeconds > 0 ? Math.max(0, 1 - busy / onlineSeconds) : Double.NaN;
         double generatorIdle = onlineSeconds > 0 && Double.isFinite(samplingSeconds)
-                ? Math.max(0, 1 - samplingSeconds / onlineSeconds) : Double.NaN;
+                ? Math.max(0, 1 - samplingSeconds / onlineSeconds)
+                : Double.NaN;
         return new RunSummary.Usage(offlineLabels, onlineLabels, onlineStartedMs, trainerIdle, generatorIdle);
     }
 
@@ -539,13 +716,14 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         }
     }
 
-    private static Map<TopicPartition, Long> endOffsets(io.prefstream.platform.kafka.KafkaClients clients,
-                                                        String topic) {
+    private static Map<TopicPartition, Long> endOffsets(
+            io.prefstream.platform.kafka.KafkaClients clients, String topic) {
         Map<String, Object> props = clients.consumerProperties("unused");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             return new HashMap<>(consumer.endOffsets(partitions));
         }
     }
@@ -554,15 +732,17 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     static ProgressListener progress(PrintWriter out, boolean tty, String what) {
         return (step, total, loss, lr, elapsed) -> {
             if (tty) {
-                out.printf("\r  %s: step %d/%d, loss %.3f, %s   ", what, step, total, loss,
-                        StatusLine.duration(elapsed / 1_000_000));
+                out.printf(
+                        "\r  %s: step %d/%d, loss %.3f, %s   ",
+                        what, step, total, loss, StatusLine.duration(elapsed / 1_000_000));
                 if (step == total) {
                     out.println();
                 }
                 out.flush();
             } else if (step == total || step % Math.max(1, total / 4) == 0) {
-                out.printf("  %s: step %d/%d, loss %.3f, %s%n", what, step, total, loss,
-                        StatusLine.duration(elapsed / 1_000_000));
+                out.printf(
+                        "  %s: step %d/%d, loss %.3f, %s%n",
+                        what, step, total, loss, StatusLine.duration(elapsed / 1_000_000));
                 out.flush();
             }
         };

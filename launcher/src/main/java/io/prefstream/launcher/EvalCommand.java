@@ -13,24 +13,34 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code prefstream eval}: held-out evaluation of a policy checkpoint, optionally against a reference. */
-@Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         header = "Evaluate a policy on held-out prompts: gold reward, accuracy, KL, win rate.",
-        description = {"Sample one response per held-out prompt and report gold reward, exact accuracy and",
-                "mean length; with --reference also KL(pi||pi_ref) (Monte-Carlo and exact per-token) and",
-                "the win rate against the reference by gold reward (ties count half)."})
+        description = {
+            "Sample one response per held-out prompt and report gold reward, exact accuracy and",
+            "mean length; with --reference also KL(pi||pi_ref) (Monte-Carlo and exact per-token) and",
+            "the win rate against the reference by gold reward (ties count half)."
+        })
 public final class EvalCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--policy", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--policy",
+            required = true,
+            paramLabel = "DIR",
             description = "Policy: a checkpoint directory or a Hugging Face model folder.")
     Path policy;
 
     @Option(names = "--task", description = "Task name.", defaultValue = "arithmetic")
     String task;
 
-    @Option(names = "--reference", paramLabel = "DIR",
+    @Option(
+            names = "--reference",
+            paramLabel = "DIR",
             description = "Reference policy (checkpoint or Hugging Face folder) for KL and win rate.")
     Path reference;
 
@@ -62,7 +72,8 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (CausalLm pi = Checkpoints.loadPolicy(policyDir, deviceChoice);
                 CausalLm ref = referenceDir == null ? null : Checkpoints.loadPolicy(referenceDir, deviceChoice)) {
-            var report = new PolicyEvaluator(taskImpl).evaluate(pi, ref, new PolicyEvaluator.Options(n, temperature, seed));
+            var report =
+                    new PolicyEvaluator(taskImpl).evaluate(pi, ref, new PolicyEvaluator.Options(n, temperature, seed));
             out.printf(Locale.ROOT, "task %s, %d held-out prompts, temperature %.2f%n", task, report.n(), temperature);
             out.printf(Locale.ROOT, "gold reward mean   %.4f%n", report.goldRewardMean());
             if (!Double.isNaN(report.accuracy())) {

@@ -26,21 +26,31 @@ import picocli.CommandLine.Spec;
  * Every arm's configuration is checked (as {@code prefstream demo} checks its options) before the
  * first run starts; runs that finished before are kept, so running the same command again resumes.
  */
-@Command(name = "experiment", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "experiment",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         header = "Run a paper's claim as a grid of demo runs over seeds, with a report and a verdict.",
-        description = {"Runs every arm of SPEC once per seed, one demo at a time (each in its own JVM and",
-                "data directory), then writes a report (Markdown, HTML, CSV/JSON, plots with seed",
-                "bands) and checks the claim (direction and a one-sided Welch t-test over seeds).",
-                "SPEC is a built-in spec (gshf, hypo, exo, ais, async, smoke) or a YAML file.",
-                "Run the same command again to resume: finished runs are kept.",
-                "With --json the last line of stdout is one JSON object."})
+        description = {
+            "Runs every arm of SPEC once per seed, one demo at a time (each in its own JVM and",
+            "data directory), then writes a report (Markdown, HTML, CSV/JSON, plots with seed",
+            "bands) and checks the claim (direction and a one-sided Welch t-test over seeds).",
+            "SPEC is a built-in spec (gshf, hypo, exo, ais, async, smoke) or a YAML file.",
+            "Run the same command again to resume: finished runs are kept.",
+            "With --json the last line of stdout is one JSON object."
+        })
 public final class ExperimentCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "SPEC", description = "A built-in spec (gshf, hypo, exo, ais, async, smoke) "
-            + "or a YAML spec file.")
+    @Parameters(
+            index = "0",
+            paramLabel = "SPEC",
+            description = "A built-in spec (gshf, hypo, exo, ais, async, smoke) " + "or a YAML spec file.")
     String specName;
 
-    @Option(names = "--seeds", split = ",", paramLabel = "S,S,...",
+    @Option(
+            names = "--seeds",
+            split = ",",
+            paramLabel = "S,S,...",
             description = "Seeds to run instead of the spec's (at least 2 for a t-test).")
     List<Long> seeds;
 
@@ -50,11 +60,15 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Profile of every run instead of the spec's (tiny: a smaller model).")
     String profile;
 
-    @Option(names = "--out", paramLabel = "DIR",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
             description = "Experiment directory (runs and report); default: runs/experiments/<spec>[-<profile>].")
     Path out;
 
-    @Option(names = "--cache-dir", defaultValue = "runs/cache",
+    @Option(
+            names = "--cache-dir",
+            defaultValue = "runs/cache",
             description = "Cache of reference policies and reward models, shared with demo.")
     Path cacheDir;
 
@@ -104,14 +118,27 @@ public final class ExperimentCommand implements Callable<Integer> {
 
     private int run(PrintWriter console) throws Exception {
         ExperimentSpec spec = spec();
-        Path dir = out != null ? out : Path.of("runs", "experiments", spec.name()
-                + (spec.profile().equals("default") ? "" : "-" + spec.profile()));
+        Path dir = out != null
+                ? out
+                : Path.of(
+                        "runs",
+                        "experiments",
+                        spec.name() + (spec.profile().equals("default") ? "" : "-" + spec.profile()));
         var runner = new ExperimentRunner(spec, dir, cacheDir);
         check(spec, runner);
         var grid = runner.plan();
-        console.printf("experiment %s: %s%nclaim (%s): %s%n%d arms × %d seeds = %d runs on %s (profile %s), in %s%n",
-                spec.name(), spec.title(), spec.paper(), spec.claim(), spec.arms().size(), spec.seeds().size(),
-                grid.size(), spec.task(), spec.profile(), dir.toAbsolutePath());
+        console.printf(
+                "experiment %s: %s%nclaim (%s): %s%n%d arms × %d seeds = %d runs on %s (profile %s), in %s%n",
+                spec.name(),
+                spec.title(),
+                spec.paper(),
+                spec.claim(),
+                spec.arms().size(),
+                spec.seeds().size(),
+                grid.size(),
+                spec.task(),
+                spec.profile(),
+                dir.toAbsolutePath());
         if (planOnly) {
             for (var p : grid) {
                 console.println((p.cpus() == null ? "" : "taskset -c " + p.cpus() + " ") + "prefstream "
@@ -167,7 +194,9 @@ public final class ExperimentCommand implements Callable<Integer> {
             try {
                 new CommandLine(demo).parseArgs(args.subList(1, args.size()).toArray(String[]::new));
                 demo.plan();
-            } catch (CommandLine.ParameterException | UsageException | io.prefstream.platform.config.ConfigException e) {
+            } catch (CommandLine.ParameterException
+                    | UsageException
+                    | io.prefstream.platform.config.ConfigException e) {
                 throw new UsageException(where + " of spec " + spec.name() + ": " + e.getMessage(), e);
             }
         }
@@ -176,7 +205,8 @@ public final class ExperimentCommand implements Callable<Integer> {
     private String command(ExperimentSpec spec) {
         var parts = new ArrayList<>(List.of("prefstream", "experiment", specName));
         if (seeds != null) {
-            parts.add("--seeds " + String.join(",", seeds.stream().map(String::valueOf).toList()));
+            parts.add("--seeds "
+                    + String.join(",", seeds.stream().map(String::valueOf).toList()));
         }
         if (steps != null) {
             parts.add("--steps " + steps);
@@ -192,17 +222,29 @@ public final class ExperimentCommand implements Callable<Integer> {
         console.println();
         console.printf("%-28s %5s %9s %17s %15s %9s%n", "arm", "seeds", "labels", "gold reward", "KL", "wall s");
         for (JsonNode arm : result.path("arms")) {
-            console.printf(Locale.ROOT, "%-28s %5d %9s %17s %15s %9s%n", arm.path("name").asText(),
-                    arm.path("seeds").asInt(), number(arm.path("labels_used"), "%.0f"),
+            console.printf(
+                    Locale.ROOT,
+                    "%-28s %5d %9s %17s %15s %9s%n",
+                    arm.path("name").asText(),
+                    arm.path("seeds").asInt(),
+                    number(arm.path("labels_used"), "%.0f"),
                     pm(arm.path("final_gold_reward_mean"), arm.path("final_gold_reward_std")),
-                    pm(arm.path("kl_mean"), arm.path("kl_std")), number(arm.path("wall_s_mean"), "%.0f"));
+                    pm(arm.path("kl_mean"), arm.path("kl_std")),
+                    number(arm.path("wall_s_mean"), "%.0f"));
         }
         for (JsonNode c : result.path("checks")) {
-            console.printf("check %s %s %s than %s: %s (%s)%n", c.path("metric").asText(), c.path("arm").asText(),
-                    c.path("direction").asText(), c.path("baseline").asText(),
-                    c.path("passed").asBoolean() ? "passed" : "failed", c.path("reason").asText());
+            console.printf(
+                    "check %s %s %s than %s: %s (%s)%n",
+                    c.path("metric").asText(),
+                    c.path("arm").asText(),
+                    c.path("direction").asText(),
+                    c.path("baseline").asText(),
+                    c.path("passed").asBoolean() ? "passed" : "failed",
+                    c.path("reason").asText());
         }
-        console.printf("claim %s: %s%n", result.path("holds").asBoolean() ? "holds" : "does not hold",
+        console.printf(
+                "claim %s: %s%n",
+                result.path("holds").asBoolean() ? "holds" : "does not hold",
                 result.path("claim").asText());
     }
 
@@ -211,7 +253,9 @@ public final class ExperimentCommand implements Callable<Integer> {
     }
 
     private static String pm(JsonNode mean, JsonNode std) {
-        return mean.isNumber() ? String.format(Locale.ROOT, "%.3f ± %.3f", mean.asDouble(),
-                std.isNumber() ? std.asDouble() : Double.NaN) : "-";
+        return mean.isNumber()
+                ? String.format(
+                        Locale.ROOT, "%.3f ± %.3f", mean.asDouble(), std.isNumber() ? std.asDouble() : Double.NaN)
+                : "-";
     }
 }

@@ -27,27 +27,41 @@ import picocli.CommandLine.Spec;
  * model.safetensors, tokenizer.json, generation_config.json) that transformers and vLLM load as
  * they are, then re-imports it and checks that its logits are bit-identical.
  */
-@Command(name = "export", mixinStandardHelpOptions = true, showDefaultValues = true,
+@Command(
+        name = "export",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
         header = "Write a policy checkpoint as a verified Hugging Face model folder.",
-        description = {"Write a policy checkpoint as a Hugging Face model folder (config.json, model.safetensors,",
-                "tokenizer.json, generation_config.json) and verify that re-importing it gives bit-identical",
-                "logits. --checkpoint is a checkpoint directory or a policy version found under --checkpoint-dir."})
+        description = {
+            "Write a policy checkpoint as a Hugging Face model folder (config.json, model.safetensors,",
+            "tokenizer.json, generation_config.json) and verify that re-importing it gives bit-identical",
+            "logits. --checkpoint is a checkpoint directory or a policy version found under --checkpoint-dir."
+        })
 public final class ExportCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--checkpoint", required = true, paramLabel = "DIR|VERSION",
+    @Option(
+            names = "--checkpoint",
+            required = true,
+            paramLabel = "DIR|VERSION",
             description = "A checkpoint directory, or the policy version of one under --checkpoint-dir.")
     String checkpoint;
 
-    @Option(names = "--checkpoint-dir", defaultValue = "checkpoints", paramLabel = "DIR",
+    @Option(
+            names = "--checkpoint-dir",
+            defaultValue = "checkpoints",
+            paramLabel = "DIR",
             description = "The trainer's checkpoint directory (trainer.checkpoint-dir, e.g. runs/<run>/checkpoints), "
                     + "searched when --checkpoint is a version.")
     Path checkpointDir;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write (created; must be "
-            + "empty or absent).")
+    @Option(
+            names = "--out",
+            required = true,
+            paramLabel = "DIR",
+            description = "Folder to write (created; must be " + "empty or absent).")
     Path out;
 
     @Option(names = "--device", defaultValue = "auto", description = "auto|cpu|gpu.")
@@ -76,14 +90,23 @@ public final class ExportCommand implements Callable<Integer> {
                 float[] a = probeLogits(policy);
                 float[] b = probeLogits(back);
                 if (!Arrays.equals(a, b)) {
-                    throw new IllegalStateException("re-imported " + out + " gives different logits; the export is broken");
+                    throw new IllegalStateException(
+                            "re-imported " + out + " gives different logits; the export is broken");
                 }
             }
-            stdout.printf(Locale.ROOT, "exported %s (%s, %,d parameters) to %s%n", source, policy.config().family().id(),
-                    policy.parameters().parameterCount(), out.toAbsolutePath());
-            stdout.printf(Locale.ROOT, "verified: re-imported logits are bit-identical; load it with%n"
-                    + "  AutoModelForCausalLM.from_pretrained(\"%s\"); AutoTokenizer.from_pretrained(\"%s\")%n",
-                    out.toAbsolutePath(), out.toAbsolutePath());
+            stdout.printf(
+                    Locale.ROOT,
+                    "exported %s (%s, %,d parameters) to %s%n",
+                    source,
+                    policy.config().family().id(),
+                    policy.parameters().parameterCount(),
+                    out.toAbsolutePath());
+            stdout.printf(
+                    Locale.ROOT,
+                    "verified: re-imported logits are bit-identical; load it with%n"
+                            + "  AutoModelForCausalLM.from_pretrained(\"%s\"); AutoTokenizer.from_pretrained(\"%s\")%n",
+                    out.toAbsolutePath(),
+                    out.toAbsolutePath());
         }
         return 0;
     }
@@ -97,8 +120,8 @@ public final class ExportCommand implements Callable<Integer> {
         try {
             version = Long.parseLong(checkpoint.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException("--checkpoint " + checkpoint + ": no such directory, and not a policy "
-                    + "version number");
+            throw new UsageException(
+                    "--checkpoint " + checkpoint + ": no such directory, and not a policy " + "version number");
         }
         if (!Files.isDirectory(checkpointDir)) {
             throw new UsageException("--checkpoint-dir " + checkpointDir + ": no such directory; point it at "
@@ -107,12 +130,15 @@ public final class ExportCommand implements Callable<Integer> {
         var byVersion = new TreeMap<Long, Path>();
         List<Path> dirs;
         try (var list = Files.list(checkpointDir)) {
-            dirs = new ArrayList<>(list.filter(p -> Files.isRegularFile(p.resolve(Checkpoints.MANIFEST))).sorted().toList());
+            dirs = new ArrayList<>(list.filter(p -> Files.isRegularFile(p.resolve(Checkpoints.MANIFEST)))
+                    .sorted()
+                    .toList());
         }
         for (Path d : dirs) {
             CheckpointManifest m = Checkpoints.readManifest(d);
             String v = m.metadata().get("policy_version");
-            if (v != null && m.metadata().getOrDefault("step", "").equals(m.metadata().get("published_step"))) {
+            if (v != null
+                    && m.metadata().getOrDefault("step", "").equals(m.metadata().get("published_step"))) {
                 byVersion.putIfAbsent(Long.parseLong(v), d);
             }
         }
@@ -133,8 +159,10 @@ public final class ExportCommand implements Callable<Integer> {
             row[i] = (i * 7919 + 13) % v;
         }
         var batch = TokenBatch.leftPadded(List.of(row), lm.tokenizer().pad());
-        try (NoGrad ignored = NoGrad.enter(); NDManager s = NDManager.newBaseManager(lm.device(), "PyTorch")) {
-            return lm.logits(batch.tokens(s), batch.positions(s), batch.keyMask(s), null).toFloatArray();
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager s = NDManager.newBaseManager(lm.device(), "PyTorch")) {
+            return lm.logits(batch.tokens(s), batch.positions(s), batch.keyMask(s), null)
+                    .toFloatArray();
         }
     }
 }

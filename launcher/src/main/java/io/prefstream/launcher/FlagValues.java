@@ -10,8 +10,7 @@ import io.prefstream.tasks.Tasks;
  */
 final class FlagValues {
 
-    private FlagValues() {
-    }
+    private FlagValues() {}
 
     /** The task named by {@code --task}. */
     static Task task(String name) {

@@ -9,8 +9,7 @@ import java.io.PrintWriter;
  */
 final class JsonError {
 
-    private JsonError() {
-    }
+    private JsonError() {}
 
     static void print(PrintWriter out, String error) {
         var node = new ObjectMapper().createObjectNode();

@@ -13,14 +13,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code prefstream labeler}: machine labelers, the label join and the labeling UI against an external cluster. */
-@Command(name = "labeler", mixinStandardHelpOptions = true,
-        header = "Run the labelers, label join and labeling UI against an external Kafka.", showDefaultValues = true,
-        description = {"Run the labeler against an external Kafka and Schema Registry: machine labelers",
-                "(rule, reward-model, remote), the label join (Kafka Streams) and the human",
-                "labeling web UI and REST API."})
+@Command(
+        name = "labeler",
+        mixinStandardHelpOptions = true,
+        header = "Run the labelers, label join and labeling UI against an external Kafka.",
+        showDefaultValues = true,
+        description = {
+            "Run the labeler against an external Kafka and Schema Registry: machine labelers",
+            "(rule, reward-model, remote), the label join (Kafka Streams) and the human",
+            "labeling web UI and REST API."
+        })
 public final class LabelerCommand extends ServiceCommand {
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            mapFallbackValue = "",
             description = "Override one setting (repeatable), e.g. --set labeler.batch-size=64." + SET_HELP)
     Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -41,14 +49,20 @@ public final class LabelerCommand extends ServiceCommand {
     Running start(ResolvedConfig resolved) {
         var config = LabelerConfig.from(resolved);
         var service = new LabelerService(config).start();
-        return new Running(service, () -> health(service), "labeler running: machine labelers "
-                + config.machine().kinds() + ", label join " + (config.join().enabled() ? "on" : "off")
-                + ", labeling UI " + service.url() + ", metrics " + service.url().resolve("metrics"));
+        return new Running(
+                service,
+                () -> health(service),
+                "labeler running: machine labelers "
+                        + config.machine().kinds() + ", label join "
+                        + (config.join().enabled() ? "on" : "off")
+                        + ", labeling UI " + service.url() + ", metrics "
+                        + service.url().resolve("metrics"));
     }
 
     static HealthStatus health(LabelerService service) {
         String join = service.status().joinState();
-        return DEAD_JOIN_STATES.contains(join) ? HealthStatus.down("label join is " + join)
+        return DEAD_JOIN_STATES.contains(join)
+                ? HealthStatus.down("label join is " + join)
                 : HealthStatus.up("label join " + join);
     }
 }

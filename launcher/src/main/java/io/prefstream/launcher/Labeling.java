@@ -33,8 +33,8 @@ public enum Labeling {
     /**
      * The labeling UI address to print: with the run's own token when the settings still hold it.
      */
-    static java.net.URI uiAddress(java.net.URI ui, io.prefstream.platform.config.ResolvedConfig settings,
-                                  String humanToken) {
+    static java.net.URI uiAddress(
+            java.net.URI ui, io.prefstream.platform.config.ResolvedConfig settings, String humanToken) {
         var tokens = io.prefstream.labeler.LabelerSettings.TOKENS;
         if (humanToken == null || !settings.sourceOf(tokens).equals("profile")) {
             return ui;
@@ -58,7 +58,9 @@ public enum Labeling {
             }
             case REWARD_MODEL -> {
                 m.put("labeler.machine", "reward-model");
-                m.put("labeler.reward-model.checkpoint", rewardModel.toAbsolutePath().toString());
+                m.put(
+                        "labeler.reward-model.checkpoint",
+                        rewardModel.toAbsolutePath().toString());
                 // the trainer's evaluations score their samples with the same proxy: proxy up, gold down
                 m.put("trainer.eval-reward-model", rewardModel.toAbsolutePath().toString());
                 m.put("labeler.human.route", "none");

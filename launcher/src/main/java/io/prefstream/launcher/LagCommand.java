@@ -23,45 +23,55 @@ import picocli.CommandLine.Spec;
  * {@code kafka-consumer-groups --describe}, plus produce and consume rates measured over a short
  * window (two reads {@code --window} apart).
  */
-@Command(name = "lag", mixinStandardHelpOptions = true,
-        header = "Consumer-group lag and records/s per group, topic and partition.", showDefaultValues = true,
-        description = {"Consumer-group lag per group, topic and partition, like kafka-consumer-groups",
-                "--describe: committed offset, log-end offset, lag, and records/s produced to",
-                "(IN/S) and consumed from (OUT/S) each partition over a short window.",
-                "--wide adds the consumer, host and client ids. Fails within about 5 s when",
-                "--bootstrap cannot be reached."})
+@Command(
+        name = "lag",
+        mixinStandardHelpOptions = true,
+        header = "Consumer-group lag and records/s per group, topic and partition.",
+        showDefaultValues = true,
+        description = {
+            "Consumer-group lag per group, topic and partition, like kafka-consumer-groups",
+            "--describe: committed offset, log-end offset, lag, and records/s produced to",
+            "(IN/S) and consumed from (OUT/S) each partition over a short window.",
+            "--wide adds the consumer, host and client ids. Fails within about 5 s when",
+            "--bootstrap cannot be reached."
+        })
 public final class LagCommand implements Callable<Integer> {
 
     @Mixin
     ClusterOptions cluster;
 
-    @Option(names = "--group", paramLabel = "GROUP",
+    @Option(
+            names = "--group",
+            paramLabel = "GROUP",
             description = "Consumer group to show (repeatable); default: every consumer group.")
     List<String> groups = new ArrayList<>();
 
-    @Option(names = "--window", paramLabel = "SECONDS", defaultValue = "2",
+    @Option(
+            names = "--window",
+            paramLabel = "SECONDS",
+            defaultValue = "2",
             description = "Seconds between the two reads the rates are computed from; 0 skips rates.")
     double windowSeconds;
 
     @Option(names = "--json", description = "Print one JSON object instead of a table.")
     boolean json;
 
-    @Option(names = "--wide", description = "Also show CONSUMER-ID, HOST and CLIENT-ID (a table wider than 120 "
-            + "columns).")
+    @Option(
+            names = "--wide",
+            description = "Also show CONSUMER-ID, HOST and CLIENT-ID (a table wider than 120 " + "columns).")
     boolean wide;
 
     @Spec
     CommandSpec spec;
 
     /** One row with rates; rates are NaN when no window was measured. */
-    public record Row(PartitionLag lag, double producedPerSecond, double consumedPerSecond) {
-    }
+    public record Row(PartitionLag lag, double producedPerSecond, double consumedPerSecond) {}
 
     @Override
     public Integer call() throws Exception {
         if (windowSeconds < 0 || !Double.isFinite(windowSeconds)) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--window must be >= 0 seconds, found " + windowSeconds);
+            throw new picocli.CommandLine.ParameterException(
+                    spec.commandLine(), "--window must be >= 0 seconds, found " + windowSeconds);
         }
         List<Row> rows;
         try (var admin = cluster.clients("prefstream-lag").admin()) {
@@ -72,8 +82,10 @@ public final class LagCommand implements Callable<Integer> {
         if (json) {
             out.println(toJson(rows, windowSeconds));
         } else if (rows.isEmpty()) {
-            out.println(groups.isEmpty() ? "No consumer groups on " + cluster.bootstrap() + "."
-                    : "No offsets for group(s) " + groups + " on " + cluster.bootstrap() + ".");
+            out.println(
+                    groups.isEmpty()
+                            ? "No consumer groups on " + cluster.bootstrap() + "."
+                            : "No offsets for group(s) " + groups + " on " + cluster.bootstrap() + ".");
         } else {
             out.print(table(rows, wide));
         }
@@ -103,7 +115,9 @@ public final class LagCommand implements Callable<Integer> {
             if (then != null) {
                 produced = (now.logEndOffset() - then.logEndOffset()) / seconds;
                 if (now.currentOffset().isPresent() && then.currentOffset().isPresent()) {
-                    consumed = (now.currentOffset().getAsLong() - then.currentOffset().getAsLong()) / seconds;
+                    consumed = (now.currentOffset().getAsLong()
+                                    - then.currentOffset().getAsLong())
+                            / seconds;
                 }
             }
             rows.add(new Row(now, produced, consumed));
@@ -117,18 +131,27 @@ public final class LagCommand implements Callable<Integer> {
 
     /** Columns of the table; {@code wide} adds who consumes (ids run to ~80 characters each). */
     static String table(List<Row> rows, boolean wide) {
-        String[] header = {"GROUP", "TOPIC", "PART", "OFFSET", "LOG-END", "LAG", "IN/S", "OUT/S",
-                "CONSUMER-ID", "HOST", "CLIENT-ID"};
+        String[] header = {
+            "GROUP", "TOPIC", "PART", "OFFSET", "LOG-END", "LAG", "IN/S", "OUT/S", "CONSUMER-ID", "HOST", "CLIENT-ID"
+        };
         int columns = wide ? header.length : 8;
         var cells = new ArrayList<String[]>();
         cells.add(header);
         for (Row r : rows) {
             PartitionLag l = r.lag();
-            cells.add(new String[] {l.group(), l.topic(), Integer.toString(l.partition()),
-                    l.currentOffset().isPresent() ? Long.toString(l.currentOffset().getAsLong()) : "-",
-                    Long.toString(l.logEndOffset()),
-                    l.lag().isPresent() ? Long.toString(l.lag().getAsLong()) : "-",
-                    rate(r.producedPerSecond()), rate(r.consumedPerSecond()), l.consumerId(), l.host(), l.clientId()});
+            cells.add(new String[] {
+                l.group(),
+                l.topic(),
+                Integer.toString(l.partition()),
+                l.currentOffset().isPresent() ? Long.toString(l.currentOffset().getAsLong()) : "-",
+                Long.toString(l.logEndOffset()),
+                l.lag().isPresent() ? Long.toString(l.lag().getAsLong()) : "-",
+                rate(r.producedPerSecond()),
+                rate(r.consumedPerSecond()),
+                l.consumerId(),
+                l.host(),
+                l.clientId()
+            });
         }
         int[] widths = new int[header.length];
         for (String[] row : cells) {
@@ -144,8 +167,10 @@ public final class LagCommand implements Callable<Integer> {
             }
             previousGroup = row == header ? null : row[0];
             for (int i = 0; i < columns; i++) {
-                out.append(i == columns - 1 ? row[i] + "\n"
-                        : String.format(Locale.ROOT, "%-" + widths[i] + "s  ", row[i]));
+                out.append(
+                        i == columns - 1
+                                ? row[i] + "\n"
+                                : String.format(Locale.ROOT, "%-" + widths[i] + "s  ", row[i]));
             }
         }
         return out.toString();

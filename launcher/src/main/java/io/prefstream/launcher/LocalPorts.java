@@ -10,8 +10,7 @@ import java.util.Map;
 /** Checks that the loopback ports a command will listen on are free, before anything starts. */
 final class LocalPorts {
 
-    private LocalPorts() {
-    }
+    private LocalPorts() {}
 
     /**
      * @param ports what the user gave (e.g. {@code --http-port 8080}) to the port; 0 (any free port) is skipped

@@ -8,8 +8,7 @@ import java.nio.file.Path;
 /** Checks a {@code --policy DIR} argument before anything starts. */
 final class PolicyOption {
 
-    private PolicyOption() {
-    }
+    private PolicyOption() {}
 
     /**
      * {@code dir}, absolute, when it is a Prefstream checkpoint or a Hugging Face model folder.
@@ -19,13 +18,18 @@ final class PolicyOption {
     static Path requireFolder(Path dir, String flag) {
         Path abs = dir.toAbsolutePath().normalize();
         if (!Files.isDirectory(abs)) {
-            throw new UsageException(flag + " " + dir + ": no such directory; expected a Hugging Face model "
-                    + "folder (config.json, model.safetensors or its index, tokenizer.json) or a Prefstream checkpoint");
+            throw new UsageException(
+                    flag + " " + dir + ": no such directory; expected a Hugging Face model "
+                            + "folder (config.json, model.safetensors or its index, tokenizer.json) or a Prefstream checkpoint");
         }
         if (!HuggingFace.isModelFolder(abs) && !Files.isRegularFile(abs.resolve(Checkpoints.MANIFEST))) {
             String found;
             try (var files = Files.list(abs)) {
-                found = files.map(p -> p.getFileName().toString()).sorted().limit(12).toList().toString();
+                found = files.map(p -> p.getFileName().toString())
+                        .sorted()
+                        .limit(12)
+                        .toList()
+                        .toString();
             } catch (java.io.IOException e) {
                 found = "(unreadable: " + e.getMessage() + ")";
             }

@@ -15,27 +15,30 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code prefstream} command: entry point of every subcommand. */
-@Command(name = "prefstream", mixinStandardHelpOptions = true, version = "prefstream 0.1.0",
+@Command(
+        name = "prefstream",
+        mixinStandardHelpOptions = true,
+        version = "prefstream 0.1.0",
         description = "Streaming online preference learning on Apache Kafka.",
         subcommands = {
-                // one line per subcommand class, in alphabetical order
-                BenchCommand.class,
-                BootstrapCommand.class,
-                CleanCommand.class,
-                DemoCommand.class,
-                EvalCommand.class,
-                ExperimentCommand.class,
-                ExportCommand.class,
-                GeneratorCommand.class,
-                CommandLine.HelpCommand.class,
-                InspectCommand.class,
-                LabelerCommand.class,
-                LagCommand.class,
-                OfflineCommand.class,
-                PromptsCommand.class,
-                SftCommand.class,
-                TrainerCommand.class,
-                UpCommand.class,
+            // one line per subcommand class, in alphabetical order
+            BenchCommand.class,
+            BootstrapCommand.class,
+            CleanCommand.class,
+            DemoCommand.class,
+            EvalCommand.class,
+            ExperimentCommand.class,
+            ExportCommand.class,
+            GeneratorCommand.class,
+            CommandLine.HelpCommand.class,
+            InspectCommand.class,
+            LabelerCommand.class,
+            LagCommand.class,
+            OfflineCommand.class,
+            PromptsCommand.class,
+            SftCommand.class,
+            TrainerCommand.class,
+            UpCommand.class,
         })
 public final class PrefstreamCommand implements Runnable {
 
@@ -84,7 +87,9 @@ public final class PrefstreamCommand implements Runnable {
         }
         for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
             if (cause.getMessage() != null && !message.toString().contains(cause.getMessage())) {
-                message.append("\n  caused by ").append(cause.getClass().getSimpleName()).append(": ")
+                message.append("\n  caused by ")
+                        .append(cause.getClass().getSimpleName())
+                        .append(": ")
                         .append(cause.getMessage());
             }
         }
@@ -104,15 +109,20 @@ public final class PrefstreamCommand implements Runnable {
 
     /** Errors in what the user gave: options, input files, settings. */
     static boolean isUsageError(Throwable e) {
-        return e instanceof UsageException || e instanceof InvalidInputException || e instanceof PromptFileException
+        return e instanceof UsageException
+                || e instanceof InvalidInputException
+                || e instanceof PromptFileException
                 || e instanceof ConfigException;
     }
 
     /** Exceptions that mean the code itself is wrong, whatever the input. */
     private static boolean isProgrammingError(Throwable e) {
-        return e instanceof IllegalArgumentException || e instanceof NullPointerException
-                || e instanceof ClassCastException || e instanceof IndexOutOfBoundsException
-                || e instanceof UnsupportedOperationException || e instanceof ArithmeticException;
+        return e instanceof IllegalArgumentException
+                || e instanceof NullPointerException
+                || e instanceof ClassCastException
+                || e instanceof IndexOutOfBoundsException
+                || e instanceof UnsupportedOperationException
+                || e instanceof ArithmeticException;
     }
 
     /** Writes {@code e}'s stack trace to a file of its own; null when even that fails. */

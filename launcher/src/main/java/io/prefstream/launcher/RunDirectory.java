@@ -21,8 +21,7 @@ public final class RunDirectory {
     /** Entries whose presence means a directory holds a run. */
     static final List<String> MARKERS = List.of("kafka", "registry", "checkpoints", "report", "prefstream.log");
 
-    private RunDirectory() {
-    }
+    private RunDirectory() {}
 
     /** Whether {@code dir} holds (part of) a run. */
     public static boolean holdsRun(Path dir) {
@@ -38,7 +37,8 @@ public final class RunDirectory {
      */
     static void requireNew(Path dir, String flag) {
         if (holdsRun(dir)) {
-            var found = MARKERS.stream().filter(m -> Files.exists(dir.resolve(m))).toList();
+            var found =
+                    MARKERS.stream().filter(m -> Files.exists(dir.resolve(m))).toList();
             throw new UsageException(flag + " " + dir + " already holds a run (found " + String.join(", ", found)
                     + "); a new run there would resume the old trainer and overwrite its report. Give a new "
                     + "directory (or leave " + flag + " out for runs/<timestamp>), or delete the old run with "

@@ -29,10 +29,18 @@ import java.util.function.IntFunction;
  * @param promptBacklog   prompts the demo keeps queued ahead of the generator
  * @param services        service settings (e.g. {@code trainer.beta}) the run starts from
  */
-public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sft, int sftCorpus,
-                         OfflinePreferenceSet.Options offline, OfflinePreferenceSet.Options rewardPairs,
-                         RewardModelTraining.Options rewardModel,
-                         int evalPrompts, long steps, int promptBacklog, Map<String, String> services) {
+public record RunProfile(
+        String name,
+        IntFunction<LmConfig> model,
+        SftOptions sft,
+        int sftCorpus,
+        OfflinePreferenceSet.Options offline,
+        OfflinePreferenceSet.Options rewardPairs,
+        RewardModelTraining.Options rewardModel,
+        int evalPrompts,
+        long steps,
+        int promptBacklog,
+        Map<String, String> services) {
 
     public RunProfile {
         services = Map.copyOf(services);
@@ -40,8 +48,18 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
 
     /** This profile with an offline preference set built from {@code prompts} prompts (its k and seed kept). */
     public RunProfile withOfflinePrompts(int prompts) {
-        return new RunProfile(name, model, sft, sftCorpus, new OfflinePreferenceSet.Options(prompts, offline.k(),
-                offline.seed()), rewardPairs, rewardModel, evalPrompts, steps, promptBacklog, services);
+        return new RunProfile(
+                name,
+                model,
+                sft,
+                sftCorpus,
+                new OfflinePreferenceSet.Options(prompts, offline.k(), offline.seed()),
+                rewardPairs,
+                rewardModel,
+                evalPrompts,
+                steps,
+                promptBacklog,
+                services);
     }
 
     /** Names accepted by {@code --profile}. */
@@ -74,22 +92,36 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
     static RunProfile sentiment() {
         var services = trainer("5e-5", 10, 25, 128, true);
         services.putAll(pacing(16, 1.0, 8));
-        return new RunProfile("default", RunProfile::sentimentModel,
-                new SftOptions(550, 64, 2e-3, 40, 0.1, AdamWOptions.defaults(), 0), 13_000,
-                new OfflinePreferenceSet.Options(512, 4, 1), new OfflinePreferenceSet.Options(2000, 4, 1),
+        return new RunProfile(
+                "default",
+                RunProfile::sentimentModel,
+                new SftOptions(550, 64, 2e-3, 40, 0.1, AdamWOptions.defaults(), 0),
+                13_000,
+                new OfflinePreferenceSet.Options(512, 4, 1),
+                new OfflinePreferenceSet.Options(2000, 4, 1),
                 new RewardModelTraining.Options(1000, 32, 1e-3, 20, 0),
-                256, 200, 128, services);
+                256,
+                200,
+                128,
+                services);
     }
 
     /** Tests: the sentiment task with a 2-layer width-64 Llama and a short SFT. */
     static RunProfile sentimentTiny() {
         var services = trainer("1e-4", 2, 10, 32, true);
         services.putAll(pacing(8, 1.0, 4));
-        return new RunProfile("tiny", vocab -> LmConfig.llama(vocab, 64, 2, 4, 2, 128, 64, 10000.0),
-                new SftOptions(150, 32, 3e-3, 10, 0.1, AdamWOptions.defaults(), 0), 2_000,
-                new OfflinePreferenceSet.Options(64, 4, 1), new OfflinePreferenceSet.Options(64, 4, 1),
+        return new RunProfile(
+                "tiny",
+                vocab -> LmConfig.llama(vocab, 64, 2, 4, 2, 128, 64, 10000.0),
+                new SftOptions(150, 32, 3e-3, 10, 0.1, AdamWOptions.defaults(), 0),
+                2_000,
+                new OfflinePreferenceSet.Options(64, 4, 1),
+                new OfflinePreferenceSet.Options(64, 4, 1),
                 new RewardModelTraining.Options(50, 16, 1e-3, 5, 0),
-                64, 30, 32, services);
+                64,
+                30,
+                32,
+                services);
     }
 
     private static LmConfig sentimentModel(int vocab) {
@@ -108,11 +140,18 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
     static RunProfile standard() {
         var services = trainer("1e-4", 10, 50, 128, false);
         services.putAll(pacing(32, 1.0, 8));
-        return new RunProfile("default", LmConfig::arithmetic,
-                new SftOptions(1500, 64, 3e-3, 100, 0.1, AdamWOptions.defaults(), 0), 20_000,
-                new OfflinePreferenceSet.Options(2000, 4, 1), new OfflinePreferenceSet.Options(20_000, 4, 1),
+        return new RunProfile(
+                "default",
+                LmConfig::arithmetic,
+                new SftOptions(1500, 64, 3e-3, 100, 0.1, AdamWOptions.defaults(), 0),
+                20_000,
+                new OfflinePreferenceSet.Options(2000, 4, 1),
+                new OfflinePreferenceSet.Options(20_000, 4, 1),
                 new RewardModelTraining.Options(3000, 64, 1e-3, 20, 0),
-                500, 800, 256, services);
+                500,
+                800,
+                256,
+                services);
     }
 
     /**
@@ -123,11 +162,18 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
     static RunProfile tiny() {
         var services = trainer("1e-4", 2, 20, 64, false);
         services.putAll(pacing(16, 1.0, 8));
-        return new RunProfile("tiny", LmConfig::tiny,
-                new SftOptions(1200, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0), 5_000,
-                new OfflinePreferenceSet.Options(256, 4, 1), new OfflinePreferenceSet.Options(256, 4, 1),
+        return new RunProfile(
+                "tiny",
+                LmConfig::tiny,
+                new SftOptions(1200, 32, 3e-3, 20, 0.1, AdamWOptions.defaults(), 0),
+                5_000,
+                new OfflinePreferenceSet.Options(256, 4, 1),
+                new OfflinePreferenceSet.Options(256, 4, 1),
                 new RewardModelTraining.Options(100, 32, 1e-3, 5, 0),
-                256, 150, 64, services);
+                256,
+                150,
+                64,
+                services);
     }
 
     /**
@@ -135,8 +181,8 @@ public record RunProfile(String name, IntFunction<LmConfig> model, SftOptions sf
      * (and policy version) every 5 steps, periodic evaluation; {@code exportHf} writes each
      * checkpoint of a Hugging Face policy as a Hugging Face folder.
      */
-    private static Map<String, String> trainer(String lr, int warmupSteps, int evalEvery, int evalPrompts,
-            boolean exportHf) {
+    private static Map<String, String> trainer(
+            String lr, int warmupSteps, int evalEvery, int evalPrompts, boolean exportHf) {
         var m = new LinkedHashMap<String, String>();
         m.put("trainer.beta", "0.1");
         // HyPO's λ: the service default 1e-4 is the paper's (1B models, sequence KLs in the tens); at the

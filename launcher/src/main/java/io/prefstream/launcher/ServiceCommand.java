@@ -32,7 +32,9 @@ abstract class ServiceCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServiceCommand.class);
     private static final long HEALTH_CHECK_MS = 1000;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
             description = "Config file (.properties or .yaml); default: the file named by PREFSTREAM_CONFIG, if any.")
     Path configFile;
 
@@ -64,8 +66,11 @@ abstract class ServiceCommand implements Callable<Integer> {
      * (for a trainer with {@code trainer.max-steps}) a future that completes with a closing message
      * when its work is done, or exceptionally when it failed.
      */
-    record Running(AutoCloseable service, Supplier<HealthStatus> health, String readyMessage,
-                   CompletableFuture<String> finished) {
+    record Running(
+            AutoCloseable service,
+            Supplier<HealthStatus> health,
+            String readyMessage,
+            CompletableFuture<String> finished) {
         Running(AutoCloseable service, Supplier<HealthStatus> health, String readyMessage) {
             this(service, health, readyMessage, new CompletableFuture<>());
         }
@@ -81,7 +86,9 @@ abstract class ServiceCommand implements Callable<Integer> {
             }
             all.put(e.getKey(), e.getValue());
         }
-        ResolvedConfig config = ConfigLoader.forSettings(settings()).withFile(configFile).withOverrides(all, "--set")
+        ResolvedConfig config = ConfigLoader.forSettings(settings())
+                .withFile(configFile)
+                .withOverrides(all, "--set")
                 .load();
         PrintWriter out = spec.commandLine().getOut();
         if (printConfig) {
@@ -92,11 +99,13 @@ abstract class ServiceCommand implements Callable<Integer> {
         log.info("Starting {} with configuration:\n{}", spec.name(), config.describe());
         Running running = start(config);
         var stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            log.info("Shutdown requested: stopping {}", spec.name());
-            closeQuietly(running.service());
-            stopped.countDown();
-        }, "prefstream-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    log.info("Shutdown requested: stopping {}", spec.name());
+                    closeQuietly(running.service());
+                    stopped.countDown();
+                },
+                "prefstream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         out.println(running.readyMessage());
         out.flush();
@@ -109,7 +118,10 @@ abstract class ServiceCommand implements Callable<Integer> {
                     out.flush();
                     return 0;
                 } catch (CompletionException e) {
-                    spec.commandLine().getErr().println("prefstream " + spec.name() + ": " + e.getCause().getMessage());
+                    spec.commandLine()
+                            .getErr()
+                            .println("prefstream " + spec.name() + ": "
+                                    + e.getCause().getMessage());
                     return PrefstreamCommand.EXIT_FAILURE;
                 }
             }
@@ -117,8 +129,9 @@ abstract class ServiceCommand implements Callable<Integer> {
             if (!health.healthy()) {
                 Runtime.getRuntime().removeShutdownHook(hook);
                 closeQuietly(running.service());
-                spec.commandLine().getErr().println("prefstream " + spec.name() + ": service stopped working: "
-                        + health.detail());
+                spec.commandLine()
+                        .getErr()
+                        .println("prefstream " + spec.name() + ": service stopped working: " + health.detail());
                 return PrefstreamCommand.EXIT_FAILURE;
             }
         }

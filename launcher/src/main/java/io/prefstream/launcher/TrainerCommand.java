@@ -14,15 +14,23 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code prefstream trainer}: the batcher and the training loop of one policy against an external cluster. */
-@Command(name = "trainer", mixinStandardHelpOptions = true,
-        header = "Run the batcher and training loop against an external Kafka.", showDefaultValues = true,
-        description = {"Run the trainer against an external Kafka and Schema Registry: the batcher",
-                "(Kafka Streams) and the training loop of one policy, publishing checkpoints to",
-                "prefstream.policy-updates and metrics to prefstream.metrics. With",
-                "trainer.max-steps > 0 it exits after the final checkpoint and evaluation."})
+@Command(
+        name = "trainer",
+        mixinStandardHelpOptions = true,
+        header = "Run the batcher and training loop against an external Kafka.",
+        showDefaultValues = true,
+        description = {
+            "Run the trainer against an external Kafka and Schema Registry: the batcher",
+            "(Kafka Streams) and the training loop of one policy, publishing checkpoints to",
+            "prefstream.policy-updates and metrics to prefstream.metrics. With",
+            "trainer.max-steps > 0 it exits after the final checkpoint and evaluation."
+        })
 public final class TrainerCommand extends ServiceCommand {
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", mapFallbackValue = "",
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            mapFallbackValue = "",
             description = "Override one setting (repeatable), e.g. --set trainer.beta=0.2." + SET_HELP)
     Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -31,16 +39,20 @@ public final class TrainerCommand extends ServiceCommand {
         return overrides;
     }
 
-
-    @picocli.CommandLine.Option(names = "--policy", paramLabel = "DIR",
+    @picocli.CommandLine.Option(
+            names = "--policy",
+            paramLabel = "DIR",
             description = "Reference policy pi_ref and starting point: a Hugging Face model folder or checkpoint "
                     + "(sets trainer.reference-dir).")
     java.nio.file.Path policy;
 
     @Override
     Map<String, String> flagSettings() {
-        return policy == null ? Map.of() : Map.of(TrainerSettings.REFERENCE_DIR.key(),
-                PolicyOption.requireFolder(policy, "--policy").toString());
+        return policy == null
+                ? Map.of()
+                : Map.of(
+                        TrainerSettings.REFERENCE_DIR.key(),
+                        PolicyOption.requireFolder(policy, "--policy").toString());
     }
 
     @Override
@@ -54,11 +66,18 @@ public final class TrainerCommand extends ServiceCommand {
         var service = new TrainerService(config);
         service.start();
         var finished = service.done().thenApply(TrainerCommand::describeEnd);
-        return new Running(service, () -> health(service.healthChecks()), "trainer of policy " + config.policyName()
-                + " running: objective " + config.objective() + ", batcher " + (config.batcherEnabled() ? "on" : "off")
-                + ", checkpoints in " + config.checkpointDir()
-                + (config.common().metricsPort() == 0 ? "" : ", metrics http://localhost:"
-                + config.common().metricsPort() + "/metrics"), finished);
+        return new Running(
+                service,
+                () -> health(service.healthChecks()),
+                "trainer of policy " + config.policyName()
+                        + " running: objective " + config.objective() + ", batcher "
+                        + (config.batcherEnabled() ? "on" : "off")
+                        + ", checkpoints in " + config.checkpointDir()
+                        + (config.common().metricsPort() == 0
+                                ? ""
+                                : ", metrics http://localhost:"
+                                        + config.common().metricsPort() + "/metrics"),
+                finished);
     }
 
     static String describeEnd(TrainerStatus status) {
@@ -81,7 +100,10 @@ public final class TrainerCommand extends ServiceCommand {
                 s = HealthStatus.down(e.toString());
             }
             healthy &= s.healthy();
-            detail.append(detail.length() == 0 ? "" : "; ").append(entry.getKey()).append(": ").append(s.detail());
+            detail.append(detail.length() == 0 ? "" : "; ")
+                    .append(entry.getKey())
+                    .append(": ")
+                    .append(s.detail());
         }
         return healthy ? HealthStatus.up(detail.toString()) : HealthStatus.down(detail.toString());
     }

@@ -33,8 +33,18 @@ final class TrainingProgressBar implements ProgressListener {
         double rate = step / Math.max(seconds, 1e-9);
         long eta = Math.round((totalSteps - step) / Math.max(rate, 1e-9));
         int filled = (int) ((long) WIDTH * step / totalSteps);
-        String line = String.format(Locale.ROOT, "%s [%s%s] %d/%d loss %.4f %.1f it/s ETA %d:%02d", label,
-                "#".repeat(filled), "-".repeat(WIDTH - filled), step, totalSteps, loss, rate, eta / 60, eta % 60);
+        String line = String.format(
+                Locale.ROOT,
+                "%s [%s%s] %d/%d loss %.4f %.1f it/s ETA %d:%02d",
+                label,
+                "#".repeat(filled),
+                "-".repeat(WIDTH - filled),
+                step,
+                totalSteps,
+                loss,
+                rate,
+                eta / 60,
+                eta % 60);
         err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
         lastLength = line.length();
         if (step == totalSteps) {

@@ -1,20 +1,20 @@
 package io.prefstream.launcher;
 
 import ai.djl.Device;
+import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.launcher.logging.RunLog;
 import io.prefstream.launcher.reference.RewardModels;
 import io.prefstream.launcher.stack.EmbeddedStack;
 import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.RunSettings;
 import io.prefstream.launcher.stack.ServiceStack;
-import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.platform.config.CommonConfig;
-import java.util.LinkedHashMap;
 import io.prefstream.tasks.Task;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -36,12 +36,17 @@ import picocli.CommandLine.Spec;
  * installation live under {@code --data-dir}: restarting with the same directory resumes where
  * the stack stopped, with the same schema ids.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
-        header = "Embedded Kafka, Schema Registry and all services, until Ctrl-C.", showDefaultValues = true,
-        description = {"The embedded Kafka, the Schema Registry and all services in one JVM, running",
-                "until Ctrl-C. Prints bootstrap.servers, schema.registry.url, the labeling UI and",
-                "the metrics URLs once ready. Feed it with 'prefstream prompts produce --count N'.",
-                "State lives under --data-dir: restart with the same directory to resume."})
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
+        header = "Embedded Kafka, Schema Registry and all services, until Ctrl-C.",
+        showDefaultValues = true,
+        description = {
+            "The embedded Kafka, the Schema Registry and all services in one JVM, running",
+            "until Ctrl-C. Prints bootstrap.servers, schema.registry.url, the labeling UI and",
+            "the metrics URLs once ready. Feed it with 'prefstream prompts produce --count N'.",
+            "State lives under --data-dir: restart with the same directory to resume."
+        })
 public final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -53,25 +58,34 @@ public final class UpCommand implements Callable<Integer> {
     @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka broker port on loopback (0 = free).")
     int kafkaPort;
 
-    @Option(names = "--registry-port", defaultValue = "8081",
+    @Option(
+            names = "--registry-port",
+            defaultValue = "8081",
             description = "Schema Registry port on loopback (0 = free).")
     int registryPort;
 
     @Option(names = "--http-port", defaultValue = "8080", description = "Labeling UI and REST API port (0 = free).")
     int httpPort;
 
-    @Option(names = "--metrics-port", defaultValue = "9400",
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "9400",
             description = "Port of /metrics (Prometheus) and /health of all services (0 = free).")
     int metricsPort;
 
-    @Option(names = "--mode", defaultValue = "streaming", paramLabel = "streaming|iterative",
+    @Option(
+            names = "--mode",
+            defaultValue = "streaming",
+            paramLabel = "streaming|iterative",
             description = "Generator/trainer pacing: streaming (bounded staleness) or iterative (synchronous rounds).")
     String mode;
 
     @Option(names = "--partitions", defaultValue = "3", description = "Partitions of the data topics.")
     int partitions;
 
-    @Option(names = "--data-dir", defaultValue = "runs/up",
+    @Option(
+            names = "--data-dir",
+            defaultValue = "runs/up",
             description = "State of the stack (broker log, registry journal, checkpoints, log file); reuse it to "
                     + "resume. Only its last level is created.")
     Path dataDir;
@@ -80,9 +94,8 @@ public final class UpCommand implements Callable<Integer> {
     CommandSpec spec;
 
     /** Where the running stack can be reached. */
-    public record Endpoints(String bootstrapServers, String schemaRegistryUrl, URI labelingUi, URI metrics,
-                            URI health, Path dataDir) {
-    }
+    public record Endpoints(
+            String bootstrapServers, String schemaRegistryUrl, URI labelingUi, URI metrics, URI health, Path dataDir) {}
 
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -114,14 +127,16 @@ public final class UpCommand implements Callable<Integer> {
         String objective = checked.objective();
         RunSettings.Mode runMode = checked.mode();
         Device device = checked.device();
-        Thread hook = new Thread(() -> {
-            stop.countDown();
-            try {
-                stopped.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "prefstream-up-shutdown");
+        Thread hook = new Thread(
+                () -> {
+                    stop.countDown();
+                    try {
+                        stopped.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "prefstream-up-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try (RunLog runLog = RunLog.to(dataDir.resolve("prefstream.log"))) {
             try {
@@ -142,8 +157,7 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /** What {@link #preflight} checked. */
-    private record Preflight(RunProfile profile, Task task, String objective, RunSettings.Mode mode, Device device) {
-    }
+    private record Preflight(RunProfile profile, Task task, String objective, RunSettings.Mode mode, Device device) {}
 
     /**
      * Checks every option, builds every service's config and checks the ports before anything
@@ -156,11 +170,24 @@ public final class UpCommand implements Callable<Integer> {
         stack.validate();
         RunSettings.Mode runMode = DemoCommand.parseMode(mode);
         Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
-        Path rewardPlaceholder = stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model")
-                : null;
-        var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
-                stack.seed, referencePlaceholder, stack.device, stack.labeling.settings(rewardPlaceholder, "preflight"),
-                httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
+        Path rewardPlaceholder =
+                stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model") : null;
+        var settings = RunSettings.resolve(
+                RunSettings.base(
+                        profile,
+                        task.name(),
+                        objective,
+                        0,
+                        null,
+                        runMode,
+                        stack.seed,
+                        referencePlaceholder,
+                        stack.device,
+                        stack.labeling.settings(rewardPlaceholder, "preflight"),
+                        httpPort,
+                        task.maxResponseTokens()),
+                stack.configFile,
+                stack.overrides);
         ServiceStack.configs(settings, CommonConfig.local("127.0.0.1:" + kafkaPort, dataDir));
         var ports = new LinkedHashMap<String, Integer>();
         ports.put("--kafka-port " + kafkaPort, kafkaPort);
@@ -178,39 +205,80 @@ public final class UpCommand implements Callable<Integer> {
         return new Preflight(profile, task, objective, runMode, device);
     }
 
-    private int run(RunProfile profile, Task task, String objective, RunSettings.Mode runMode, Device device,
-                    PrintWriter out, RunLog runLog) throws Exception {
-        out.printf("prefstream up: task %s, objective %s, %s labeling, data %s (log: %s)%n", task.name(), objective,
-                stack.labeling.name().toLowerCase().replace('_', '-'), dataDir.toAbsolutePath(),
+    private int run(
+            RunProfile profile,
+            Task task,
+            String objective,
+            RunSettings.Mode runMode,
+            Device device,
+            PrintWriter out,
+            RunLog runLog)
+            throws Exception {
+        out.printf(
+                "prefstream up: task %s, objective %s, %s labeling, data %s (log: %s)%n",
+                task.name(),
+                objective,
+                stack.labeling.name().toLowerCase().replace('_', '-'),
+                dataDir.toAbsolutePath(),
                 runLog.file().toAbsolutePath());
         out.flush();
         try (EmbeddedStack infra = EmbeddedStack.start(dataDir, kafkaPort, registryPort, partitions)) {
             var clients = infra.clients();
-            var prepared = Preparation.run(task, profile, stack.seed, stack.cacheDir, stack.policyDir(), device, clients,
-                    DemoCommand.progress(out, false, "training π_ref"), out::println);
+            var prepared = Preparation.run(
+                    task,
+                    profile,
+                    stack.seed,
+                    stack.cacheDir,
+                    stack.policyDir(),
+                    device,
+                    clients,
+                    DemoCommand.progress(out, false, "training π_ref"),
+                    out::println);
             Path rewardModel = stack.labeling == Labeling.REWARD_MODEL
-                    ? RewardModels.prepare(prepared.spec(), prepared.reference().checkpoint(), profile.rewardPairs(),
-                    profile.rewardModel(), stack.cacheDir, device, DemoCommand.progress(out, false,
-                            "training the reward model"))
+                    ? RewardModels.prepare(
+                            prepared.spec(),
+                            prepared.reference().checkpoint(),
+                            profile.rewardPairs(),
+                            profile.rewardModel(),
+                            stack.cacheDir,
+                            device,
+                            DemoCommand.progress(out, false, "training the reward model"))
                     : null;
             String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
-            var settings = RunSettings.resolve(RunSettings.base(profile, task.name(), objective, 0, null, runMode,
-                    stack.seed, prepared.reference().checkpoint(), stack.device,
-                    stack.labeling.settings(rewardModel, humanToken),
-                    httpPort, task.maxResponseTokens()), stack.configFile, stack.overrides);
+            var settings = RunSettings.resolve(
+                    RunSettings.base(
+                            profile,
+                            task.name(),
+                            objective,
+                            0,
+                            null,
+                            runMode,
+                            stack.seed,
+                            prepared.reference().checkpoint(),
+                            stack.device,
+                            stack.labeling.settings(rewardModel, humanToken),
+                            httpPort,
+                            task.maxResponseTokens()),
+                    stack.configFile,
+                    stack.overrides);
             try (ServiceStack services = ServiceStack.start(settings, infra.config(), metricsPort)) {
                 var metrics = services.metricsServer().orElseThrow();
-                var endpoints = new Endpoints(infra.bootstrapServers(), infra.registryUrl(),
+                var endpoints = new Endpoints(
+                        infra.bootstrapServers(),
+                        infra.registryUrl(),
                         Labeling.uiAddress(services.labeler().url(), settings, humanToken),
-                        metrics.baseUri().resolve("/metrics"), metrics.baseUri().resolve("/health"),
+                        metrics.baseUri().resolve("/metrics"),
+                        metrics.baseUri().resolve("/health"),
                         dataDir.toAbsolutePath());
                 printReady(out, endpoints, task);
                 ready.complete(endpoints);
                 while (!stop.await(HEALTH_CHECK_MS, TimeUnit.MILLISECONDS)) {
                     Optional<String> failure = services.failure();
                     if (failure.isPresent()) {
-                        spec.commandLine().getErr().println("prefstream up: a service stopped working: "
-                                + failure.get() + " (details: " + runLog.file().toAbsolutePath() + ")");
+                        spec.commandLine()
+                                .getErr()
+                                .println("prefstream up: a service stopped working: " + failure.get() + " (details: "
+                                        + runLog.file().toAbsolutePath() + ")");
                         return PrefstreamCommand.EXIT_FAILURE;
                     }
                 }
@@ -229,7 +297,8 @@ public final class UpCommand implements Callable<Integer> {
         out.printf("  schema.registry.url   %s%n", e.schemaRegistryUrl());
         out.printf("  labeling UI           %s%n", e.labelingUi());
         out.printf("  metrics               %s  (health %s)%n", e.metrics(), e.health());
-        out.printf("feed prompts:  prefstream prompts produce --task %s --count 50 --bootstrap %s --registry %s%n",
+        out.printf(
+                "feed prompts:  prefstream prompts produce --task %s --count 50 --bootstrap %s --registry %s%n",
                 task.name(), e.bootstrapServers(), e.schemaRegistryUrl());
         out.println("watch lag:     prefstream lag --bootstrap " + e.bootstrapServers());
         out.println("stop with Ctrl-C");

@@ -29,8 +29,20 @@ class BenchSamplerCommandTest {
     @Test
     void measuresAHuggingFaceFolderAndReportsItsShareOfTheMatmulPeak() throws Exception {
         Path model = writeLlama10m(dir.resolve("llama-10m"));
-        var result = Cli.run("bench", "sampler", "--policy", model.toString(), "--batch", "2", "--lengths", "4",
-                "--repeats", "1", "--matmul", "256", "--json");
+        var result = Cli.run(
+                "bench",
+                "sampler",
+                "--policy",
+                model.toString(),
+                "--batch",
+                "2",
+                "--lengths",
+                "4",
+                "--repeats",
+                "1",
+                "--matmul",
+                "256",
+                "--json");
         assertEquals(0, result.exitCode(), result.out() + result.err());
         JsonNode o = new ObjectMapper().readTree(result.lastLine());
         assertEquals("llama", o.get("family").asText());
@@ -38,11 +50,18 @@ class BenchSamplerCommandTest {
         long perLayer = 384L * 384 + 2L * 128 * 384 + 384L * 384 + 3L * 384 * 1024 + 2 * 384;
         assertEquals(8000L * 384 + 4 * perLayer + 384, o.get("parameters").asLong());
         // matrix-product weights: every projection plus the tied head, no norms
-        assertEquals(8000L * 384 + 4 * (perLayer - 2 * 384), o.get("matmul_weights").asLong());
+        assertEquals(
+                8000L * 384 + 4 * (perLayer - 2 * 384), o.get("matmul_weights").asLong());
         JsonNode row = o.get("rows").get(0);
-        double achieved = row.get("kv_cache_tokens_per_s").asDouble() * 2 * o.get("matmul_weights").asLong() / 1e9;
+        double achieved = row.get("kv_cache_tokens_per_s").asDouble()
+                * 2
+                * o.get("matmul_weights").asLong()
+                / 1e9;
         assertEquals(achieved, row.get("kv_cache_gflops").asDouble(), 1e-3 * achieved + 1e-3);
-        assertEquals(achieved / o.get("peak_matmul_gflops").asDouble(), row.get("fraction_of_peak").asDouble(), 1e-3);
+        assertEquals(
+                achieved / o.get("peak_matmul_gflops").asDouble(),
+                row.get("fraction_of_peak").asDouble(),
+                1e-3);
         assertTrue(o.get("peak_matmul_gflops").asDouble() > 0, o.toString());
     }
 }

@@ -26,18 +26,21 @@ class CleanCommandTest {
         Files.write(Files.createDirectories(first.resolve("kafka")).resolve("00000.log"), new byte[3000]);
         Files.write(Files.createDirectories(first.resolve("report")).resolve("index.html"), new byte[200]);
         second = Files.createDirectories(runs.resolve("20261204-111500-b"));
-        Files.write(Files.createDirectories(second.resolve("checkpoints").resolve("step-5")).resolve("w"),
+        Files.write(
+                Files.createDirectories(second.resolve("checkpoints").resolve("step-5"))
+                        .resolve("w"),
                 new byte[1000]);
         cache = Files.createDirectories(runs.resolve("cache"));
-        Files.write(Files.createDirectories(cache.resolve("reference").resolve("x")).resolve("model"), new byte[500]);
+        Files.write(
+                Files.createDirectories(cache.resolve("reference").resolve("x")).resolve("model"), new byte[500]);
         Files.write(cache.resolve("prefstream.log"), new byte[10]); // looks like a run, is the cache
         other = Files.createDirectories(runs.resolve("notes"));
         Files.writeString(other.resolve("todo.txt"), "keep me");
     }
 
     private Cli.Result clean(String... args) {
-        var all = new java.util.ArrayList<>(java.util.List.of("clean", "--runs", runs.toString(), "--cache-dir",
-                cache.toString()));
+        var all = new java.util.ArrayList<>(
+                java.util.List.of("clean", "--runs", runs.toString(), "--cache-dir", cache.toString()));
         all.addAll(java.util.List.of(args));
         return Cli.run(all.toArray(String[]::new));
     }
@@ -46,8 +49,10 @@ class CleanCommandTest {
     void withoutYesItOnlyListsTheRunsAndTheirSizes() {
         var result = clean();
         assertEquals(0, result.exitCode(), result.err());
-        assertEquals("would delete " + first + "  3.2 kB\nwould delete " + second + "  1.0 kB\n"
-                + "4.2 kB in all; run again with --yes to delete\n", result.out());
+        assertEquals(
+                "would delete " + first + "  3.2 kB\nwould delete " + second + "  1.0 kB\n"
+                        + "4.2 kB in all; run again with --yes to delete\n",
+                result.out());
         assertTrue(Files.exists(first.resolve("kafka")) && Files.exists(second.resolve("checkpoints")));
     }
 

@@ -29,7 +29,10 @@ class ExperimentCommandTest {
             var result = Cli.run("experiment", name, "--plan");
             assertEquals(0, result.exitCode(), name + ": " + result.out() + result.err());
             var spec = ExperimentSpec.load(name, "SPEC");
-            long runs = result.out().lines().filter(l -> l.contains("prefstream demo")).count();
+            long runs = result.out()
+                    .lines()
+                    .filter(l -> l.contains("prefstream demo"))
+                    .count();
             assertEquals(spec.arms().size() * spec.seeds().size(), runs, result.out());
             assertTrue(name.equals("smoke") || spec.seeds().size() >= 3, name + " has fewer than 3 seeds");
         }
@@ -43,16 +46,24 @@ class ExperimentCommandTest {
     @Test
     void tinySpecRunsEndToEndReportsTheRunsNumbersAndResumes() throws Exception {
         Path out = dir.resolve("exp");
-        var result = Cli.run("experiment", "smoke", "--out", out.toString(), "--cache-dir",
-                TestCache.DIR.toString(), "--json");
+        var result = Cli.run(
+                "experiment", "smoke", "--out", out.toString(), "--cache-dir", TestCache.DIR.toString(), "--json");
         assertEquals(0, result.exitCode(), result.out() + result.err());
         JsonNode verdict = JSON.readTree(result.lastLine());
         assertEquals("smoke", verdict.get("spec").asText());
         assertTrue(verdict.get("holds").isBoolean());
         Path report = out.resolve("report");
-        assertEquals(report.toAbsolutePath().toString(), verdict.get("report_dir").asText());
-        for (String file : List.of("report.md", "index.html", "runs.csv", "runs.json", "experiment.json",
-                "gold_vs_step.png", "kl_vs_step.png", "gold_vs_kl.png")) {
+        assertEquals(
+                report.toAbsolutePath().toString(), verdict.get("report_dir").asText());
+        for (String file : List.of(
+                "report.md",
+                "index.html",
+                "runs.csv",
+                "runs.json",
+                "experiment.json",
+                "gold_vs_step.png",
+                "kl_vs_step.png",
+                "gold_vs_kl.png")) {
             assertTrue(Files.size(report.resolve(file)) > 0, file + " missing or empty");
         }
         String markdown = Files.readString(report.resolve("report.md"));
@@ -64,8 +75,12 @@ class ExperimentCommandTest {
             var kl = new ArrayList<Double>();
             var labels = new ArrayList<Double>();
             for (long seed : spec.seeds()) {
-                JsonNode run = JSON.readTree(out.resolve("runs").resolve(a.slug()).resolve("seed-" + seed)
-                        .resolve("result.json").toFile()).get("summary");
+                JsonNode run = JSON.readTree(out.resolve("runs")
+                                .resolve(a.slug())
+                                .resolve("seed-" + seed)
+                                .resolve("result.json")
+                                .toFile())
+                        .get("summary");
                 assertTrue(run.get("completed").asBoolean(), run.toString());
                 assertEquals(a.algo(), run.get("algo").asText());
                 assertEquals(10, run.get("steps").asLong());
@@ -82,7 +97,8 @@ class ExperimentCommandTest {
             assertEquals(mean(labels), arm.get("labels_used").asDouble(), 1e-9, arm.toString());
             String row = "| " + a.name() + " | " + a.algo() + " | 2 | ";
             assertTrue(markdown.contains(row), "no table row for " + a.name() + ":\n" + markdown);
-            String line = markdown.lines().filter(l -> l.startsWith(row)).findFirst().orElseThrow();
+            String line =
+                    markdown.lines().filter(l -> l.startsWith(row)).findFirst().orElseThrow();
             assertTrue(line.contains(String.format(Locale.ROOT, "%.3f ± %.3f", mean(gold), std(gold))), line);
             assertTrue(line.contains(String.format(Locale.ROOT, "%.3f ± %.3f", mean(kl), std(kl))), line);
         }
@@ -92,19 +108,25 @@ class ExperimentCommandTest {
         assertEquals(1280, verdict.get("arms").get(1).get("labels_used").asDouble(), 0);
         assertTrue(result.out().contains("experiment smoke: run 4/4"), result.out());
 
-        Path removed = out.resolve("runs").resolve("online-dpo").resolve("seed-2").resolve("result.json");
-        String before = Files.readString(out.resolve("runs").resolve("offline-dpo").resolve("seed-1")
-                .resolve("result.json"));
+        Path removed =
+                out.resolve("runs").resolve("online-dpo").resolve("seed-2").resolve("result.json");
+        String before = Files.readString(
+                out.resolve("runs").resolve("offline-dpo").resolve("seed-1").resolve("result.json"));
         Files.delete(removed);
-        var again = Cli.run("experiment", "smoke", "--out", out.toString(), "--cache-dir", TestCache.DIR.toString(),
-                "--json");
+        var again = Cli.run(
+                "experiment", "smoke", "--out", out.toString(), "--cache-dir", TestCache.DIR.toString(), "--json");
         assertEquals(0, again.exitCode(), again.out() + again.err());
         assertTrue(again.out().contains("resuming: 3 of 4 runs already have a result"), again.out());
         assertTrue(again.out().contains("run 4/4 (online DPO, seed 2) started"), again.out());
         assertFalse(again.out().contains("(offline DPO, seed 1) started"), again.out());
         assertTrue(Files.isRegularFile(removed), "the rerun wrote its result");
-        assertEquals(before, Files.readString(out.resolve("runs").resolve("offline-dpo").resolve("seed-1")
-                .resolve("result.json")), "a finished run is kept as it was");
+        assertEquals(
+                before,
+                Files.readString(out.resolve("runs")
+                        .resolve("offline-dpo")
+                        .resolve("seed-1")
+                        .resolve("result.json")),
+                "a finished run is kept as it was");
     }
 
     @Test
@@ -121,9 +143,11 @@ class ExperimentCommandTest {
                 checks:
                   - {arm: a, baseline: b, metric: final_gold_reward, direction: higher}
                 """);
-        var result = Cli.run("experiment", spec.toString(), "--out", dir.resolve("o").toString());
+        var result =
+                Cli.run("experiment", spec.toString(), "--out", dir.resolve("o").toString());
         assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
-        assertTrue(result.err().contains("arm 'a'") && result.err().contains("--online-fraction must be in [0, 1]"),
+        assertTrue(
+                result.err().contains("arm 'a'") && result.err().contains("--online-fraction must be in [0, 1]"),
                 result.err());
         assertFalse(Files.exists(dir.resolve("o")), "nothing is created for a spec that fails its check");
     }

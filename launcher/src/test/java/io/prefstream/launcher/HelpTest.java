@@ -15,7 +15,8 @@ class HelpTest {
         assertEquals(0, result.exitCode(), result.err());
         String commands = result.out().substring(result.out().indexOf("Commands:"));
         // one entry per command, continuation lines joined
-        String[] entries = commands.replaceAll("\\R\\s{10,}", " ").lines().skip(1).toArray(String[]::new);
+        String[] entries =
+                commands.replaceAll("\\R\\s{10,}", " ").lines().skip(1).toArray(String[]::new);
         assertTrue(entries.length >= 15, commands);
         for (String entry : entries) {
             assertTrue(entry.strip().endsWith("."), "cut mid-sentence: " + entry);

@@ -30,22 +30,33 @@ class LagCommandTest {
         String group = TestNames.unique("lag-group");
         String idle = TestNames.unique("idle-group");
         var clients = new KafkaClients(CommonConfig.local(kafka.bootstrapServers(), Path.of(".")));
-        try (var admin = clients.admin(); var producer = clients.producer()) {
+        try (var admin = clients.admin();
+                var producer = clients.producer()) {
             admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
             for (int i = 0; i < 7; i++) {
-                producer.send(new ProducerRecord<>(topic, 0, null, new byte[] {(byte) i})).get();
+                producer.send(new ProducerRecord<>(topic, 0, null, new byte[] {(byte) i}))
+                        .get();
             }
             for (int i = 0; i < 3; i++) {
-                producer.send(new ProducerRecord<>(topic, 1, null, new byte[] {(byte) i})).get();
+                producer.send(new ProducerRecord<>(topic, 1, null, new byte[] {(byte) i}))
+                        .get();
             }
-            admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(4),
-                    new TopicPartition(topic, 1), new OffsetAndMetadata(3))).all().get();
+            admin.alterConsumerGroupOffsets(
+                            group,
+                            Map.of(
+                                    new TopicPartition(topic, 0),
+                                    new OffsetAndMetadata(4),
+                                    new TopicPartition(topic, 1),
+                                    new OffsetAndMetadata(3)))
+                    .all()
+                    .get();
             admin.alterConsumerGroupOffsets(idle, Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0)))
-                    .all().get();
+                    .all()
+                    .get();
         }
 
-        var result = Cli.run("lag", "--bootstrap", kafka.bootstrapServers(), "--group", group, "--json",
-                "--window", "0.5");
+        var result =
+                Cli.run("lag", "--bootstrap", kafka.bootstrapServers(), "--group", group, "--json", "--window", "0.5");
         assertEquals(0, result.exitCode(), result.err());
         JsonNode json = new ObjectMapper().readTree(result.lastLine());
         var byPartition = new HashMap<Integer, JsonNode>();
@@ -65,9 +76,11 @@ class LagCommandTest {
         assertEquals(0, table.exitCode(), table.err());
         var lines = table.out().lines().toList();
         assertTrue(lines.get(0).startsWith("GROUP"), table.out());
-        assertTrue(lines.stream().anyMatch(l -> l.matches(idle + "\\s+" + topic + "\\s+0\\s+0\\s+7\\s+7\\s+.*")),
+        assertTrue(
+                lines.stream().anyMatch(l -> l.matches(idle + "\\s+" + topic + "\\s+0\\s+0\\s+7\\s+7\\s+.*")),
                 table.out());
-        assertTrue(lines.stream().anyMatch(l -> l.matches(group + "\\s+" + topic + "\\s+0\\s+4\\s+7\\s+3\\s+.*")),
+        assertTrue(
+                lines.stream().anyMatch(l -> l.matches(group + "\\s+" + topic + "\\s+0\\s+4\\s+7\\s+3\\s+.*")),
                 table.out());
         assertTrue(lines.stream().allMatch(l -> l.length() <= 120), "fits 120 columns:\n" + table.out());
         assertTrue(!lines.get(0).contains("CLIENT-ID"), lines.get(0));
@@ -81,8 +94,11 @@ class LagCommandTest {
         var result = Cli.run("lag", "--bootstrap", "127.0.0.1:1", "--window", "0");
         double seconds = (System.nanoTime() - started) / 1e9;
         assertEquals(PrefstreamCommand.EXIT_FAILURE, result.exitCode());
-        assertTrue(result.err().startsWith("prefstream lag: no Kafka broker answered at --bootstrap 127.0.0.1:1 "
-                + "within 5 s"), result.err());
+        assertTrue(
+                result.err()
+                        .startsWith(
+                                "prefstream lag: no Kafka broker answered at --bootstrap 127.0.0.1:1 " + "within 5 s"),
+                result.err());
         assertTrue(seconds < 8, "gave up after " + seconds + " s");
     }
 }

@@ -37,8 +37,8 @@ class LoadCommandsTest {
 
     @BeforeAll
     static void provision() {
-        var config = new CommonConfig(kafka.bootstrapServers(), REGISTRY, "test", 0, Path.of("."), 2, (short) 1, -1,
-                Map.of());
+        var config = new CommonConfig(
+                kafka.bootstrapServers(), REGISTRY, "test", 0, Path.of("."), 2, (short) 1, -1, Map.of());
         try (var admin = new KafkaClients(config).admin()) {
             TopicProvisioner.from(admin, config).ensureAll();
         }
@@ -51,8 +51,8 @@ class LoadCommandsTest {
     }
 
     private static List<ConsumerRecord<String, PreferencePair>> offlinePairs() {
-        return TopicContents.readAll(kafka.bootstrapServers(), REGISTRY, Topics.OFFLINE_PREFERENCES.name(),
-                PreferencePair.class);
+        return TopicContents.readAll(
+                kafka.bootstrapServers(), REGISTRY, Topics.OFFLINE_PREFERENCES.name(), PreferencePair.class);
     }
 
     private static List<ConsumerRecord<String, Prompt>> prompts() {
@@ -73,11 +73,13 @@ class LoadCommandsTest {
         assertTrue(result.out().contains("Loaded 3 offline preference pairs"), result.out());
         var added = TopicContents.added(before, offlinePairs());
         assertEquals(3, added.size());
-        var loaded = added.stream()
-                .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        var loaded = added.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
         assertEquals("3", loaded.get("a").getChosenText());
         assertEquals("pairs.jsonl", loaded.get("a").getSource());
-        var second = loaded.values().stream().filter(p -> p.getPromptText().equals("10+20=")).findFirst().orElseThrow();
+        var second = loaded.values().stream()
+                .filter(p -> p.getPromptText().equals("10+20="))
+                .findFirst()
+                .orElseThrow();
         assertEquals("hand-made", second.getSource());
         assertEquals(1.0, second.getChosenReward());
         assertTrue(second.getId().startsWith("sha256:"), second.getId());
@@ -130,10 +132,11 @@ class LoadCommandsTest {
         assertTrue(result.out().contains("Loaded 2 prompts"), result.out());
         var added = TopicContents.added(before, prompts());
         assertEquals(2, added.size());
-        var loaded = added.stream()
-                .collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
+        var loaded = added.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
         assertTrue(loaded.containsKey("p-1"), loaded.keySet().toString());
-        assertEquals(Set.of("12+30=", "7+8="), loaded.values().stream().map(Prompt::getText).collect(Collectors.toSet()));
+        assertEquals(
+                Set.of("12+30=", "7+8="),
+                loaded.values().stream().map(Prompt::getText).collect(Collectors.toSet()));
         assertEquals("arithmetic", loaded.get("p-1").getTask());
         assertEquals("test", loaded.get("p-1").getMetadata().get("source"));
 
@@ -161,13 +164,19 @@ class LoadCommandsTest {
         var result = Cli.run(cluster("prompts", "produce", "--task", "arithmetic", "--count", "50", "--seed", "7"));
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("Produced 50 arithmetic prompts (seed 7)"), result.out());
-        assertEquals(0, Cli.run(cluster("prompts", "produce", "--count", "5", "--seed", "8")).exitCode());
-        var produced = TopicContents.added(before, prompts()).stream().map(ConsumerRecord::value)
-                .filter(p -> p.getId().startsWith("arithmetic-7-")).toList();
+        assertEquals(
+                0,
+                Cli.run(cluster("prompts", "produce", "--count", "5", "--seed", "8"))
+                        .exitCode());
+        var produced = TopicContents.added(before, prompts()).stream()
+                .map(ConsumerRecord::value)
+                .filter(p -> p.getId().startsWith("arithmetic-7-"))
+                .toList();
         assertEquals(50, produced.size());
         assertEquals(55, TopicContents.added(before, prompts()).size());
         assertEquals(50, produced.stream().map(Prompt::getId).distinct().count());
-        assertEquals(Tasks.byName("arithmetic").prompts(7, 50).stream().sorted().toList(),
+        assertEquals(
+                Tasks.byName("arithmetic").prompts(7, 50).stream().sorted().toList(),
                 produced.stream().map(Prompt::getText).sorted().toList());
     }
 
@@ -175,10 +184,11 @@ class LoadCommandsTest {
     void unknownTaskAndMissingFileAreUserErrors(@TempDir Path empty) {
         var unknown = Cli.run(cluster("prompts", "produce", "--task", "chess", "--count", "5"));
         assertEquals(PrefstreamCommand.EXIT_USAGE, unknown.exitCode());
-        assertTrue(unknown.err().contains("--task: unknown task 'chess'; known tasks: " + Tasks.names()),
-                unknown.err());
+        assertTrue(
+                unknown.err().contains("--task: unknown task 'chess'; known tasks: " + Tasks.names()), unknown.err());
 
-        var missing = Cli.run(cluster("offline", "load", empty.resolve("nope.jsonl").toString()));
+        var missing =
+                Cli.run(cluster("offline", "load", empty.resolve("nope.jsonl").toString()));
         assertEquals(PrefstreamCommand.EXIT_USAGE, missing.exitCode());
         assertTrue(missing.err().contains("file does not exist"), missing.err());
     }
@@ -189,7 +199,9 @@ class LoadCommandsTest {
         Path file = Files.writeString(tmp.resolve("pairs.jsonl"), "");
         var result = Cli.run(cluster("offline", "load", file.toString()));
         assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode());
-        assertEquals("prefstream load: " + file + ": the file is empty; expected one JSON object per line; "
-                + "nothing was loaded.", result.err().strip());
+        assertEquals(
+                "prefstream load: " + file + ": the file is empty; expected one JSON object per line; "
+                        + "nothing was loaded.",
+                result.err().strip());
     }
 }

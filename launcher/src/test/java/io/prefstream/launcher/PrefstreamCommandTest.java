@@ -46,11 +46,17 @@ class PrefstreamCommandTest {
         var result = run("bug");
         assertEquals(PrefstreamCommand.EXIT_FAILURE, result.exitCode(), result.err());
         assertTrue(result.err().startsWith("prefstream bug: internal error (a bug in prefstream"), result.err());
-        String details = result.err().lines().filter(l -> l.contains("details: ")).findFirst().orElseThrow();
+        String details = result.err()
+                .lines()
+                .filter(l -> l.contains("details: "))
+                .findFirst()
+                .orElseThrow();
         Path log = Path.of(details.substring(details.indexOf("details: ") + 9).strip());
         String trace = Files.readString(log);
-        assertTrue(trace.contains("java.lang.IllegalArgumentException: index -1 out of range")
-                && trace.contains("at io.prefstream.launcher.PrefstreamCommandTest$Bug.call"), trace);
+        assertTrue(
+                trace.contains("java.lang.IllegalArgumentException: index -1 out of range")
+                        && trace.contains("at io.prefstream.launcher.PrefstreamCommandTest$Bug.call"),
+                trace);
         Files.delete(log);
     }
 
@@ -58,6 +64,8 @@ class PrefstreamCommandTest {
     void aUsageExceptionIsOneLineAndExitCodeUsage() {
         var result = run("mistake");
         assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode());
-        assertEquals("prefstream mistake: --count must be at least 1, found 0", result.err().strip());
+        assertEquals(
+                "prefstream mistake: --count must be at least 1, found 0",
+                result.err().strip());
     }
 }

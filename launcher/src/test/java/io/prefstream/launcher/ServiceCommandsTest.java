@@ -17,8 +17,8 @@ class ServiceCommandsTest {
     @Test
     void printConfigShowsEachValueAndWhereItCameFrom() throws Exception {
         Path file = Files.writeString(dir.resolve("trainer.properties"), "trainer.beta=0.25\nbatcher.batch-size=8\n");
-        var result = Cli.run("trainer", "--config", file.toString(), "--set", "batcher.batch-size=12",
-                "--print-config");
+        var result =
+                Cli.run("trainer", "--config", file.toString(), "--set", "batcher.batch-size=12", "--print-config");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("trainer.beta = 0.25  (file " + file + ")"), result.out());
         assertTrue(result.out().contains("batcher.batch-size = 12  (flag --set batcher.batch-size=12)"), result.out());
@@ -29,7 +29,10 @@ class ServiceCommandsTest {
     void invalidOrUnknownSettingsStopStartUpWithTheKey() {
         var bad = Cli.run("generator", "--set", "generator.batch-size=0", "--print-config");
         assertEquals(PrefstreamCommand.EXIT_USAGE, bad.exitCode());
-        assertTrue(bad.err().contains("Invalid value '0' for generator.batch-size (from flag --set generator.batch-size=0)"),
+        assertTrue(
+                bad.err()
+                        .contains(
+                                "Invalid value '0' for generator.batch-size (from flag --set generator.batch-size=0)"),
                 bad.err());
         var unknown = Cli.run("labeler", "--set", "labeler.machin=rule", "--print-config");
         assertEquals(PrefstreamCommand.EXIT_USAGE, unknown.exitCode());

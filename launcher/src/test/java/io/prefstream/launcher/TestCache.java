@@ -11,6 +11,5 @@ final class TestCache {
 
     static final Path DIR = Path.of("target", "test-cache").toAbsolutePath();
 
-    private TestCache() {
-    }
+    private TestCache() {}
 }

@@ -18,11 +18,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 /** Reads a whole topic (up to its end offsets now) without a consumer group. */
 final class TopicContents {
 
-    private TopicContents() {
-    }
+    private TopicContents() {}
 
-    static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readAll(String bootstrap, String registry,
-                                                                              String topic, Class<T> type) {
+    static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readAll(
+            String bootstrap, String registry, String topic, Class<T> type) {
         var config = new CommonConfig(bootstrap, registry, "test-reader", 0, Path.of("."), 1, (short) 1, -1, Map.of());
         Map<String, Object> props = new KafkaClients(config).consumerProperties("unused");
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -30,7 +29,8 @@ final class TopicContents {
         values.configure(Map.of("schema.registry.url", registry), false);
         try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), values)) {
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
@@ -47,10 +47,12 @@ final class TopicContents {
     }
 
     /** The records of {@code after} that were not yet in {@code before} (by partition and offset). */
-    static <T> List<ConsumerRecord<String, T>> added(List<ConsumerRecord<String, T>> before,
-                                                     List<ConsumerRecord<String, T>> after) {
+    static <T> List<ConsumerRecord<String, T>> added(
+            List<ConsumerRecord<String, T>> before, List<ConsumerRecord<String, T>> after) {
         var ends = new java.util.HashMap<Integer, Long>();
         before.forEach(r -> ends.merge(r.partition(), r.offset() + 1, Math::max));
-        return after.stream().filter(r -> r.offset() >= ends.getOrDefault(r.partition(), 0L)).toList();
+        return after.stream()
+                .filter(r -> r.offset() >= ends.getOrDefault(r.partition(), 0L))
+                .toList();
     }
 }

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.LabeledRollout;
-import io.prefstream.platform.topics.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -47,8 +47,9 @@ class UpCommandTest {
     Path dir;
 
     /** One {@code up} running on a thread of this JVM. */
-    private record Running(UpCommand command, CompletableFuture<Integer> exit, UpCommand.Endpoints endpoints,
-                           StringWriter out) implements AutoCloseable {
+    private record Running(
+            UpCommand command, CompletableFuture<Integer> exit, UpCommand.Endpoints endpoints, StringWriter out)
+            implements AutoCloseable {
         @Override
         public void close() throws Exception {
             command.stop(Duration.ofMinutes(2));
@@ -65,9 +66,23 @@ class UpCommandTest {
         var out = new StringWriter();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(out, true));
-        var exit = CompletableFuture.supplyAsync(() -> cli.execute("--profile", "tiny", "--labeling", "human",
-                "--kafka-port", "0", "--registry-port", "0", "--http-port", "0", "--metrics-port", "0",
-                "--data-dir", dataDir.toString(), "--cache-dir", TestCache.DIR.toString()));
+        var exit = CompletableFuture.supplyAsync(() -> cli.execute(
+                "--profile",
+                "tiny",
+                "--labeling",
+                "human",
+                "--kafka-port",
+                "0",
+                "--registry-port",
+                "0",
+                "--http-port",
+                "0",
+                "--metrics-port",
+                "0",
+                "--data-dir",
+                dataDir.toString(),
+                "--cache-dir",
+                TestCache.DIR.toString()));
         UpCommand.Endpoints endpoints;
         try {
             endpoints = command.ready().get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
@@ -86,24 +101,51 @@ class UpCommandTest {
         int labelsBefore;
         try (Running stack = up(dataDir)) {
             var e = stack.endpoints();
-            assertEquals(200, get(e.health()).statusCode(), "health: " + get(e.health()).body());
+            assertEquals(
+                    200,
+                    get(e.health()).statusCode(),
+                    "health: " + get(e.health()).body());
             assertTrue(get(e.metrics()).body().contains("# TYPE"), "Prometheus text at " + e.metrics());
             assertEquals(200, get(e.labelingUi()).statusCode());
 
-            var fed = Cli.run("prompts", "produce", "--count", "12", "--seed", "3", "--bootstrap",
-                    e.bootstrapServers(), "--registry", e.schemaRegistryUrl());
+            var fed = Cli.run(
+                    "prompts",
+                    "produce",
+                    "--count",
+                    "12",
+                    "--seed",
+                    "3",
+                    "--bootstrap",
+                    e.bootstrapServers(),
+                    "--registry",
+                    e.schemaRegistryUrl());
             assertEquals(0, fed.exitCode(), fed.err());
 
-            Process labeler = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
-                    "io.prefstream.examples.ExternalLabeler", "--bootstrap", e.bootstrapServers(), "--registry",
-                    e.schemaRegistryUrl(), "--labeler-id", LABELER_ID, "--max", Integer.toString(LABELS),
-                    "--idle-ms", "120000").redirectErrorStream(true).start();
+            Process labeler = new ProcessBuilder(
+                            javaBinary(),
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            "io.prefstream.examples.ExternalLabeler",
+                            "--bootstrap",
+                            e.bootstrapServers(),
+                            "--registry",
+                            e.schemaRegistryUrl(),
+                            "--labeler-id",
+                            LABELER_ID,
+                            "--max",
+                            Integer.toString(LABELS),
+                            "--idle-ms",
+                            "120000")
+                    .redirectErrorStream(true)
+                    .start();
             assertTrue(labeler.waitFor(4, TimeUnit.MINUTES), "external labeler did not finish");
             String labelerOutput = new String(labeler.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, labeler.exitValue(), labelerOutput);
 
-            List<Label> external = labels(e).stream().map(ConsumerRecord::value)
-                    .filter(l -> l.getLabelerId().equals(LABELER_ID)).toList();
+            List<Label> external = labels(e).stream()
+                    .map(ConsumerRecord::value)
+                    .filter(l -> l.getLabelerId().equals(LABELER_ID))
+                    .toList();
             assertEquals(LABELS, external.size(), "labels written by the external JVM");
             Set<String> externalIds = external.stream().map(Label::getLabelId).collect(Collectors.toSet());
 
@@ -111,9 +153,15 @@ class UpCommandTest {
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             List<LabeledRollout> joined = List.of();
             while (System.nanoTime() < deadline) {
-                joined = TopicContents.readAll(e.bootstrapServers(), e.schemaRegistryUrl(), Topics.PREFERENCES.name(),
-                        LabeledRollout.class).stream().map(ConsumerRecord::value)
-                        .filter(r -> r.getSummary().getLabelIds().stream().anyMatch(externalIds::contains)).toList();
+                joined = TopicContents.readAll(
+                                e.bootstrapServers(),
+                                e.schemaRegistryUrl(),
+                                Topics.PREFERENCES.name(),
+                                LabeledRollout.class)
+                        .stream()
+                        .map(ConsumerRecord::value)
+                        .filter(r -> r.getSummary().getLabelIds().stream().anyMatch(externalIds::contains))
+                        .toList();
                 if (joined.size() >= LABELS) {
                     break;
                 }
@@ -121,7 +169,8 @@ class UpCommandTest {
             }
             assertEquals(LABELS, joined.size(), "rollouts joined with the external labels");
             for (LabeledRollout r : joined) {
-                assertTrue(r.getSummary().getVotes().stream().anyMatch(v -> v.getKind() == LabelKind.HUMAN),
+                assertTrue(
+                        r.getSummary().getVotes().stream().anyMatch(v -> v.getKind() == LabelKind.HUMAN),
                         "HUMAN votes in " + r.getSummary());
             }
             idsBefore = registrySubjects(e.schemaRegistryUrl());
@@ -137,9 +186,17 @@ class UpCommandTest {
             }
             var labels = labels(e);
             assertEquals(labelsBefore, labels.size(), "labels written before the restart, decoded after it");
-            assertEquals(LABELS, labels.stream().filter(r -> r.value().getLabelerId().equals(LABELER_ID)).count());
-            assertTrue(again.out().toString().contains("π_ref loaded from cache"), again.out().toString());
-            assertTrue(again.out().toString().contains("Offline preference set already on"), again.out().toString());
+            assertEquals(
+                    LABELS,
+                    labels.stream()
+                            .filter(r -> r.value().getLabelerId().equals(LABELER_ID))
+                            .count());
+            assertTrue(
+                    again.out().toString().contains("π_ref loaded from cache"),
+                    again.out().toString());
+            assertTrue(
+                    again.out().toString().contains("Offline preference set already on"),
+                    again.out().toString());
         }
     }
 
@@ -150,9 +207,22 @@ class UpCommandTest {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
             long started = System.nanoTime();
-            var result = Cli.run("up", "--profile", "tiny", "--kafka-port", "0", "--registry-port", "0",
-                    "--http-port", Integer.toString(port), "--metrics-port", "0", "--data-dir", dataDir.toString(),
-                    "--cache-dir", TestCache.DIR.toString());
+            var result = Cli.run(
+                    "up",
+                    "--profile",
+                    "tiny",
+                    "--kafka-port",
+                    "0",
+                    "--registry-port",
+                    "0",
+                    "--http-port",
+                    Integer.toString(port),
+                    "--metrics-port",
+                    "0",
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--cache-dir",
+                    TestCache.DIR.toString());
             double seconds = (System.nanoTime() - started) / 1e9;
             assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
             assertTrue(result.err().contains("port in use on 127.0.0.1: --http-port " + port + ";"), result.err());
@@ -164,11 +234,27 @@ class UpCommandTest {
     @Test
     void aBadSetValueStopsUpBeforeAnythingStarts() {
         Path dataDir = dir.resolve("beta");
-        var result = Cli.run("up", "--profile", "tiny", "--kafka-port", "0", "--registry-port", "0", "--http-port",
-                "0", "--metrics-port", "0", "--set", "trainer.beta=-1", "--data-dir", dataDir.toString(),
-                "--cache-dir", TestCache.DIR.toString());
+        var result = Cli.run(
+                "up",
+                "--profile",
+                "tiny",
+                "--kafka-port",
+                "0",
+                "--registry-port",
+                "0",
+                "--http-port",
+                "0",
+                "--metrics-port",
+                "0",
+                "--set",
+                "trainer.beta=-1",
+                "--data-dir",
+                dataDir.toString(),
+                "--cache-dir",
+                TestCache.DIR.toString());
         assertEquals(PrefstreamCommand.EXIT_USAGE, result.exitCode(), result.out() + result.err());
-        assertTrue(result.err().contains("Invalid value '-1' for trainer.beta (from flag --set trainer.beta=-1)"),
+        assertTrue(
+                result.err().contains("Invalid value '-1' for trainer.beta (from flag --set trainer.beta=-1)"),
                 result.err());
         assertTrue(!Files.exists(dataDir), "nothing created");
     }
@@ -190,8 +276,12 @@ class UpCommandTest {
     }
 
     private static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(20)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofSeconds(20))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
     }
 
     private static String javaBinary() {

@@ -11,7 +11,9 @@ import java.util.Locale;
  * ({@code gpu} fails when no GPU is visible).
  */
 public enum DeviceSetting {
-    AUTO, CPU, GPU;
+    AUTO,
+    CPU,
+    GPU;
 
     /** Parses {@code auto|cpu|gpu}, case-insensitively. */
     public static DeviceSetting parse(String value) {

@@ -37,13 +37,30 @@ import java.util.Map;
  * @param tiedEmbeddings whether the output head reuses the token embedding
  * @param activation MLP activation: {@code gelu} (built-in), {@code silu}, {@code gelu_new}
  */
-public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, int nHeads, int nKvHeads, int headDim,
-        int dFf, int maxSeqLen, double normEps, double ropeTheta, boolean attentionBias, boolean outputBias,
-        boolean mlpBias, boolean tiedEmbeddings, String activation) {
+public record LmConfig(
+        Family family,
+        int vocabSize,
+        int dModel,
+        int nLayers,
+        int nHeads,
+        int nKvHeads,
+        int headDim,
+        int dFf,
+        int maxSeqLen,
+        double normEps,
+        double ropeTheta,
+        boolean attentionBias,
+        boolean outputBias,
+        boolean mlpBias,
+        boolean tiedEmbeddings,
+        String activation) {
 
     /** Architecture families; {@link #id()} is Hugging Face's {@code model_type}, or ours for the built-in one. */
     public enum Family {
-        PREFSTREAM_GPT("prefstream-gpt"), LLAMA("llama"), QWEN2("qwen2"), GPT2("gpt2");
+        PREFSTREAM_GPT("prefstream-gpt"),
+        LLAMA("llama"),
+        QWEN2("qwen2"),
+        GPT2("gpt2");
 
         private final String id;
 
@@ -100,17 +117,33 @@ public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, in
         }
         if (family == Family.PREFSTREAM_GPT || family == Family.GPT2) {
             if (dModel % nHeads != 0 || headDim != dModel / nHeads || nKvHeads != nHeads) {
-                throw new IllegalArgumentException("d_model must be divisible by n_heads with head_dim = d_model/n_heads"
-                        + " and no grouped-query attention, found d_model=" + dModel + " n_heads=" + nHeads
-                        + " head_dim=" + headDim + " n_kv_heads=" + nKvHeads);
+                throw new IllegalArgumentException(
+                        "d_model must be divisible by n_heads with head_dim = d_model/n_heads"
+                                + " and no grouped-query attention, found d_model=" + dModel + " n_heads=" + nHeads
+                                + " head_dim=" + headDim + " n_kv_heads=" + nKvHeads);
             }
         }
     }
 
     /** The built-in GPT ({@link Family#PREFSTREAM_GPT}) of the given shape. */
     public LmConfig(int vocabSize, int dModel, int nLayers, int nHeads, int dFf, int maxSeqLen) {
-        this(Family.PREFSTREAM_GPT, vocabSize, dModel, nLayers, nHeads, nHeads, dModel / Math.max(1, nHeads), dFf,
-                maxSeqLen, BUILTIN_LN_EPS, 0, true, true, true, false, "gelu");
+        this(
+                Family.PREFSTREAM_GPT,
+                vocabSize,
+                dModel,
+                nLayers,
+                nHeads,
+                nHeads,
+                dModel / Math.max(1, nHeads),
+                dFf,
+                maxSeqLen,
+                BUILTIN_LN_EPS,
+                0,
+                true,
+                true,
+                true,
+                false,
+                "gelu");
     }
 
     /**
@@ -118,10 +151,32 @@ public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, in
      *
      * @param nKvHeads key/value heads (grouped-query attention when fewer than {@code nHeads})
      */
-    public static LmConfig llama(int vocabSize, int dModel, int nLayers, int nHeads, int nKvHeads, int dFf,
-            int maxSeqLen, double ropeTheta) {
-        return new LmConfig(Family.LLAMA, vocabSize, dModel, nLayers, nHeads, nKvHeads, dModel / nHeads, dFf,
-                maxSeqLen, 1e-6, ropeTheta, false, false, false, false, "silu");
+    public static LmConfig llama(
+            int vocabSize,
+            int dModel,
+            int nLayers,
+            int nHeads,
+            int nKvHeads,
+            int dFf,
+            int maxSeqLen,
+            double ropeTheta) {
+        return new LmConfig(
+                Family.LLAMA,
+                vocabSize,
+                dModel,
+                nLayers,
+                nHeads,
+                nKvHeads,
+                dModel / nHeads,
+                dFf,
+                maxSeqLen,
+                1e-6,
+                ropeTheta,
+                false,
+                false,
+                false,
+                false,
+                "silu");
     }
 
     /** Test profile: 2 layers of width 32; fast enough for unit tests on one core. */
@@ -179,14 +234,31 @@ public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, in
     public static LmConfig fromProperties(Map<String, String> p) {
         String family = p.get("family");
         if (family == null || family.equals(Family.PREFSTREAM_GPT.id())) {
-            return new LmConfig(intKey(p, "vocab_size"), intKey(p, "d_model"), intKey(p, "n_layers"),
-                    intKey(p, "n_heads"), intKey(p, "d_ff"), intKey(p, "max_seq_len"));
+            return new LmConfig(
+                    intKey(p, "vocab_size"),
+                    intKey(p, "d_model"),
+                    intKey(p, "n_layers"),
+                    intKey(p, "n_heads"),
+                    intKey(p, "d_ff"),
+                    intKey(p, "max_seq_len"));
         }
-        return new LmConfig(Family.of(family), intKey(p, "vocab_size"), intKey(p, "d_model"), intKey(p, "n_layers"),
-                intKey(p, "n_heads"), intKey(p, "n_kv_heads"), intKey(p, "head_dim"), intKey(p, "d_ff"),
-                intKey(p, "max_seq_len"), doubleKey(p, "norm_eps"), doubleKey(p, "rope_theta"),
-                boolKey(p, "attention_bias"), boolKey(p, "output_bias"), boolKey(p, "mlp_bias"),
-                boolKey(p, "tied_embeddings"), stringKey(p, "activation"));
+        return new LmConfig(
+                Family.of(family),
+                intKey(p, "vocab_size"),
+                intKey(p, "d_model"),
+                intKey(p, "n_layers"),
+                intKey(p, "n_heads"),
+                intKey(p, "n_kv_heads"),
+                intKey(p, "head_dim"),
+                intKey(p, "d_ff"),
+                intKey(p, "max_seq_len"),
+                doubleKey(p, "norm_eps"),
+                doubleKey(p, "rope_theta"),
+                boolKey(p, "attention_bias"),
+                boolKey(p, "output_bias"),
+                boolKey(p, "mlp_bias"),
+                boolKey(p, "tied_embeddings"),
+                stringKey(p, "activation"));
     }
 
     private static String stringKey(Map<String, String> p, String key) {
@@ -202,7 +274,8 @@ public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, in
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("model config key '" + key + "' must be an integer, found '" + v + "'", e);
+            throw new IllegalArgumentException(
+                    "model config key '" + key + "' must be an integer, found '" + v + "'", e);
         }
     }
 
@@ -218,7 +291,8 @@ public record LmConfig(Family family, int vocabSize, int dModel, int nLayers, in
     private static boolean boolKey(Map<String, String> p, String key) {
         String v = stringKey(p, key).toLowerCase(Locale.ROOT);
         if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException("model config key '" + key + "' must be true or false, found '" + v + "'");
+            throw new IllegalArgumentException(
+                    "model config key '" + key + "' must be true or false, found '" + v + "'");
         }
         return Boolean.parseBoolean(v);
     }

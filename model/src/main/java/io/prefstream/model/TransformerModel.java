@@ -27,7 +27,8 @@ public abstract class TransformerModel implements AutoCloseable {
 
     /** Wraps existing parameters; they must match the layout of the trunk and {@code head} for {@code config}. */
     protected TransformerModel(LmConfig config, Tokenizer tokenizer, ParameterStore parameters, Head head) {
-        boolean fits = config.family().huggingFace() ? tokenizer.vocabSize() <= config.vocabSize()
+        boolean fits = config.family().huggingFace()
+                ? tokenizer.vocabSize() <= config.vocabSize()
                 : tokenizer.vocabSize() == config.vocabSize();
         if (!fits) {
             throw new IllegalArgumentException("tokenizer " + tokenizer.id() + " has " + tokenizer.vocabSize()

@@ -9,8 +9,7 @@ public final class TestModels {
 
     public static final CharTokenizer ARITH = new CharTokenizer("0123456789+=");
 
-    private TestModels() {
-    }
+    private TestModels() {}
 
     public static CausalLm tinyLm(long seed) {
         return CausalLm.create(LmConfig.tiny(ARITH.vocabSize()), ARITH, Device.cpu(), seed);

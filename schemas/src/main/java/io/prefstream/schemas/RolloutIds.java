@@ -13,8 +13,7 @@ import java.util.UUID;
  */
 public final class RolloutIds {
 
-    private RolloutIds() {
-    }
+    private RolloutIds() {}
 
     /** Returns the stable name-based (version 3) UUID string for the triple. */
     public static String of(String promptId, long policyVersion, long seed) {

@@ -29,6 +29,7 @@ public final class ArithmeticTask implements Task {
 
     /** Default fraction of corrupted SFT targets. */
     public static final double DEFAULT_NOISE = 0.35;
+
     static final int OPERAND_LIMIT = 100;
     private static final Pattern PROMPT = Pattern.compile("(\\d{1,2})\\+(\\d{1,2})=");
     private static final long EVAL_ORDER_SEED = 0x5EEDL;
@@ -100,8 +101,8 @@ public final class ArithmeticTask implements Task {
     public List<String> evalPrompts(int n) {
         requireNonNegative(n);
         if (n > evalProblems.size()) {
-            throw new IllegalArgumentException("arithmetic has " + evalProblems.size()
-                    + " held-out prompts, asked for " + n + "; ask for at most " + evalProblems.size());
+            throw new IllegalArgumentException("arithmetic has " + evalProblems.size() + " held-out prompts, asked for "
+                    + n + "; ask for at most " + evalProblems.size());
         }
         return evalProblems.subList(0, n).stream().map(ArithmeticTask::prompt).toList();
     }

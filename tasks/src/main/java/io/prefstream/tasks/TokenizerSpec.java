@@ -71,8 +71,8 @@ public record TokenizerSpec(String kind, String alphabet) {
      */
     public List<String> words() {
         if (!kind.equals(WORDS)) {
-            throw new IllegalStateException("words() needs a tokenizer of kind '" + WORDS + "', found kind '"
-                    + kind + "'; use alphabet() for other kinds");
+            throw new IllegalStateException("words() needs a tokenizer of kind '" + WORDS + "', found kind '" + kind
+                    + "'; use alphabet() for other kinds");
         }
         return List.of(alphabet.split("\n", -1));
     }
@@ -93,8 +93,8 @@ public record TokenizerSpec(String kind, String alphabet) {
                         + "', which the model side adds itself; leave " + WORD_SPECIALS + " out");
             }
             if (!seen.add(w)) {
-                throw new IllegalArgumentException("word " + i + " of the vocabulary, '" + w
-                        + "', occurs twice; words must be distinct");
+                throw new IllegalArgumentException(
+                        "word " + i + " of the vocabulary, '" + w + "', occurs twice; words must be distinct");
             }
         }
     }

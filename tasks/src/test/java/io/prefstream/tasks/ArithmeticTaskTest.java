@@ -60,13 +60,16 @@ class ArithmeticTaskTest {
     @Test
     void sftNoiseRateAndShape() {
         var corpus = task.sftCorpus(11, 20_000);
-        long wrong = corpus.stream().filter(e -> !task.correct(e.prompt(), e.response()).orElseThrow()).count();
+        long wrong = corpus.stream()
+                .filter(e -> !task.correct(e.prompt(), e.response()).orElseThrow())
+                .count();
         assertEquals(ArithmeticTask.DEFAULT_NOISE, wrong / 20_000.0, 0.015);
         for (SftExample e : corpus) {
             assertEquals(task.answer(e.prompt()).length(), e.response().length(), e.toString());
         }
         var clean = new ArithmeticTask(0.0).sftCorpus(11, 2_000);
-        assertTrue(clean.stream().allMatch(e -> task.correct(e.prompt(), e.response()).orElseThrow()));
+        assertTrue(clean.stream()
+                .allMatch(e -> task.correct(e.prompt(), e.response()).orElseThrow()));
     }
 
     @Test
@@ -81,7 +84,7 @@ class ArithmeticTaskTest {
     void discoveredByName() {
         assertEquals("arithmetic", Tasks.byName("arithmetic").name());
         var e = assertThrows(IllegalArgumentException.class, () -> Tasks.byName("chess"));
-        assertTrue(e.getMessage().contains("chess") && e.getMessage().contains("[arithmetic, sentiment]"),
-                e.getMessage());
+        assertTrue(
+                e.getMessage().contains("chess") && e.getMessage().contains("[arithmetic, sentiment]"), e.getMessage());
     }
 }

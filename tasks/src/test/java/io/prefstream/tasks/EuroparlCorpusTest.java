@@ -93,6 +93,8 @@ class EuroparlCorpusTest {
         assertEquals(17_597, corpus.lines());
         assertEquals(1_268, corpus.englishLines());
         assertEquals(6_703, corpus.sentences().size());
-        assertEquals(corpus.sentences().size(), corpus.sentences().stream().distinct().count());
+        assertEquals(
+                corpus.sentences().size(),
+                corpus.sentences().stream().distinct().count());
     }
 }

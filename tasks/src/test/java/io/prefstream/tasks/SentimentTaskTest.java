@@ -51,9 +51,11 @@ class SentimentTaskTest {
 
     @Test
     void splitMatchesTheWhitespacePreTokenizer() {
-        assertEquals(List.of("mr", "president", ",", "i", "'", "d", "like", "it", "."),
+        assertEquals(
+                List.of("mr", "president", ",", "i", "'", "d", "like", "it", "."),
                 SentimentTask.split("Mr President, I'd like it."));
-        assertEquals(List.of("(", "a5", "-", "0298", "/", "2001", ").", "11", ".", "30"),
+        assertEquals(
+                List.of("(", "a5", "-", "0298", "/", "2001", ").", "11", ".", "30"),
                 SentimentTask.split("(A5-0298/2001). 11.30"));
         assertEquals(List.of("über_all", "café", "!?"), SentimentTask.split("  Über_all\tcafé\n!?  "));
         assertEquals(List.of(), SentimentTask.split(" \t\n"));
@@ -103,7 +105,8 @@ class SentimentTaskTest {
         assertEquals("words", spec.kind());
         assertEquals(task.vocabulary(), spec.words());
         assertEquals(4_000, spec.words().size());
-        assertEquals(List.of("the", ",", ".", "of", "to", "and", "in", "that", "is", "a", "we", "this"),
+        assertEquals(
+                List.of("the", ",", ".", "of", "to", "and", "in", "that", "is", "a", "we", "this"),
                 spec.words().subList(0, 12));
         assertTrue(spec.words().containsAll(List.of("good", "great", "excellent", "welcome", "bad", "crisis")));
         assertFalse(spec.words().contains("<unk>"));
@@ -114,10 +117,18 @@ class SentimentTaskTest {
         assertEquals(task.prompts(7, 50), task.prompts(7, 50));
         assertNotEquals(task.prompts(7, 50), task.prompts(8, 50));
         assertEquals(task.sftCorpus(3, 40), task.sftCorpus(3, 40));
-        assertEquals(List.of("to conclude , i believe that everyone", "i say this because , in the",
-                "nowadays when we look around the"), task.prompts(7, 3));
-        assertEquals(List.of("but since things have moved forward ,", "now that we have got it",
-                "it is important to highlight the fact"), task.evalPrompts(3));
+        assertEquals(
+                List.of(
+                        "to conclude , i believe that everyone",
+                        "i say this because , in the",
+                        "nowadays when we look around the"),
+                task.prompts(7, 3));
+        assertEquals(
+                List.of(
+                        "but since things have moved forward ,",
+                        "now that we have got it",
+                        "it is important to highlight the fact"),
+                task.evalPrompts(3));
     }
 
     @Test

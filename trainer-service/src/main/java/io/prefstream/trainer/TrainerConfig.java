@@ -69,14 +69,39 @@ import java.util.Objects;
  * @param exportHuggingFace  whether checkpoints of a Hugging Face policy include model.safetensors
  * @param evalRewardModel    reward-model checkpoint that also scores evaluation samples (proxy_reward), or null
  */
-public record TrainerConfig(CommonConfig common, String policyName, String task, Path referenceDir, Path checkpointDir,
-                            int checkpointRetention, String groupId, DeviceSetting device, String objective,
-                            ObjectiveParams objectiveParams, List<LabelKind> rewardKinds, double temperature,
-                            double lr, int warmupSteps, LrSchedule lrSchedule, double minLrRatio, double weightDecay,
-                            double maxGradNorm, long maxSteps, Mode mode, int stepsPerIteration, int checkpointEvery,
-                            int refCacheSize, int evalEvery, int evalPrompts, double evalTemperature, long evalSeed,
-                            int metricsEvery, boolean batcherEnabled, BatcherConfig batcher,
-                            boolean exportHuggingFace, Path evalRewardModel) {
+public record TrainerConfig(
+        CommonConfig common,
+        String policyName,
+        String task,
+        Path referenceDir,
+        Path checkpointDir,
+        int checkpointRetention,
+        String groupId,
+        DeviceSetting device,
+        String objective,
+        ObjectiveParams objectiveParams,
+        List<LabelKind> rewardKinds,
+        double temperature,
+        double lr,
+        int warmupSteps,
+        LrSchedule lrSchedule,
+        double minLrRatio,
+        double weightDecay,
+        double maxGradNorm,
+        long maxSteps,
+        Mode mode,
+        int stepsPerIteration,
+        int checkpointEvery,
+        int refCacheSize,
+        int evalEvery,
+        int evalPrompts,
+        double evalTemperature,
+        long evalSeed,
+        int metricsEvery,
+        boolean batcherEnabled,
+        BatcherConfig batcher,
+        boolean exportHuggingFace,
+        Path evalRewardModel) {
 
     public TrainerConfig {
         Objects.requireNonNull(common, "common");
@@ -93,8 +118,10 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
             throw ConfigException.invalid(TrainerSettings.TASK, task, "one of " + Tasks.names());
         }
         if (evalPrompts > t.evalPromptCount()) {
-            throw ConfigException.invalid(TrainerSettings.EVAL_PROMPTS, evalPrompts, "at most "
-                    + t.evalPromptCount() + " (the held-out prompts of task " + task + ")");
+            throw ConfigException.invalid(
+                    TrainerSettings.EVAL_PROMPTS,
+                    evalPrompts,
+                    "at most " + t.evalPromptCount() + " (the held-out prompts of task " + task + ")");
         }
         PreferenceObjective created;
         try {
@@ -104,8 +131,11 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
         }
         objective = created.name();
         if (lrSchedule == LrSchedule.COSINE && maxSteps == 0) {
-            throw ConfigException.invalid(TrainerSettings.LR_SCHEDULE, "cosine", "constant while trainer.max-steps "
-                    + "is 0 (cosine decays over max-steps; set trainer.max-steps or use constant)");
+            throw ConfigException.invalid(
+                    TrainerSettings.LR_SCHEDULE,
+                    "cosine",
+                    "constant while trainer.max-steps "
+                            + "is 0 (cosine decays over max-steps; set trainer.max-steps or use constant)");
         }
         if (!policyName.equals(batcher.policyName())) {
             throw new IllegalArgumentException("the batcher must follow the trained policy: trainer.policy-name is "
@@ -113,19 +143,25 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
         }
         int publishEvery = publishInterval(mode, checkpointEvery, stepsPerIteration);
         if (batcherEnabled && batcher.maxAhead() <= publishEvery) {
-            throw ConfigException.invalid(TrainerSettings.MAX_AHEAD, batcher.maxAhead(), "more than the "
-                    + publishEvery + " steps between two policy publications ("
-                    + (mode == Mode.STREAMING ? "trainer.checkpoint-every" : "trainer.steps-per-iteration")
-                    + "): the batcher learns the trainer's progress from its policy updates and would wait forever");
+            throw ConfigException.invalid(
+                    TrainerSettings.MAX_AHEAD,
+                    batcher.maxAhead(),
+                    "more than the "
+                            + publishEvery + " steps between two policy publications ("
+                            + (mode == Mode.STREAMING ? "trainer.checkpoint-every" : "trainer.steps-per-iteration")
+                            + "): the batcher learns the trainer's progress from its policy updates and would wait forever");
         }
         try {
             BatchRouting.of(created).requireProducible(batcher);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(TrainerSettings.OBJECTIVE.key(), "Objective '" + objective
-                    + "' cannot train on what the batcher is configured to produce: " + e.getMessage()
-                    + ". Change batcher.online-fraction (now " + batcher.onlineFraction() + ") or "
-                    + "batcher.online-source (now " + batcher.onlineSource().name().toLowerCase(Locale.ROOT)
-                    + "), or pick another trainer.objective.");
+            throw new ConfigException(
+                    TrainerSettings.OBJECTIVE.key(),
+                    "Objective '" + objective
+                            + "' cannot train on what the batcher is configured to produce: " + e.getMessage()
+                            + ". Change batcher.online-fraction (now " + batcher.onlineFraction() + ") or "
+                            + "batcher.online-source (now "
+                            + batcher.onlineSource().name().toLowerCase(Locale.ROOT)
+                            + "), or pick another trainer.objective.");
         }
     }
 
@@ -147,32 +183,65 @@ public record TrainerConfig(CommonConfig common, String policyName, String task,
         OnlineSource source = resolveSource(config.get(TrainerSettings.ONLINE_SOURCE), objective, params);
         int maxAhead = config.get(TrainerSettings.MAX_AHEAD);
         if (maxAhead == 0) {
-            maxAhead = 2 * publishInterval(config.get(TrainerSettings.MODE), config.get(TrainerSettings.CHECKPOINT_EVERY),
-                    config.get(TrainerSettings.STEPS_PER_ITERATION));
+            maxAhead = 2
+                    * publishInterval(
+                            config.get(TrainerSettings.MODE),
+                            config.get(TrainerSettings.CHECKPOINT_EVERY),
+                            config.get(TrainerSettings.STEPS_PER_ITERATION));
         }
-        var batcher = new BatcherConfig(common, config.get(TrainerSettings.BATCHER_APPLICATION_ID), policy,
-                config.get(TrainerSettings.BATCH_SIZE), config.get(TrainerSettings.ONLINE_FRACTION), source,
-                config.get(TrainerSettings.MAX_STALENESS), maxAhead, config.get(TrainerSettings.BATCHER_SEED),
+        var batcher = new BatcherConfig(
+                common,
+                config.get(TrainerSettings.BATCHER_APPLICATION_ID),
+                policy,
+                config.get(TrainerSettings.BATCH_SIZE),
+                config.get(TrainerSettings.ONLINE_FRACTION),
+                source,
+                config.get(TrainerSettings.MAX_STALENESS),
+                maxAhead,
+                config.get(TrainerSettings.BATCHER_SEED),
                 config.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE
-                        ? config.get(TrainerSettings.STEPS_PER_ITERATION) : 0);
+                        ? config.get(TrainerSettings.STEPS_PER_ITERATION)
+                        : 0);
         List<LabelKind> kinds = config.get(TrainerSettings.REWARD_KINDS).stream()
-                .map(k -> LabelKind.valueOf(k.toUpperCase(Locale.ROOT))).toList();
-        return new TrainerConfig(common, policy, config.get(TrainerSettings.TASK),
+                .map(k -> LabelKind.valueOf(k.toUpperCase(Locale.ROOT)))
+                .toList();
+        return new TrainerConfig(
+                common,
+                policy,
+                config.get(TrainerSettings.TASK),
                 common.dataDir().resolve(config.get(TrainerSettings.REFERENCE_DIR)),
                 common.dataDir().resolve(config.get(TrainerSettings.CHECKPOINT_DIR)),
-                config.get(TrainerSettings.CHECKPOINT_RETENTION), config.get(TrainerSettings.GROUP_ID),
-                config.get(TrainerSettings.DEVICE), objective, params, kinds, config.get(TrainerSettings.TEMPERATURE),
-                config.get(TrainerSettings.LR), config.get(TrainerSettings.WARMUP_STEPS),
-                config.get(TrainerSettings.LR_SCHEDULE), config.get(TrainerSettings.MIN_LR_RATIO),
-                config.get(TrainerSettings.WEIGHT_DECAY), config.get(TrainerSettings.MAX_GRAD_NORM),
-                config.get(TrainerSettings.MAX_STEPS), config.get(TrainerSettings.MODE),
-                config.get(TrainerSettings.STEPS_PER_ITERATION), config.get(TrainerSettings.CHECKPOINT_EVERY),
-                config.get(TrainerSettings.REF_CACHE_SIZE), config.get(TrainerSettings.EVAL_EVERY),
-                config.get(TrainerSettings.EVAL_PROMPTS), config.get(TrainerSettings.EVAL_TEMPERATURE),
-                config.get(TrainerSettings.EVAL_SEED), config.get(TrainerSettings.METRICS_EVERY),
-                config.get(TrainerSettings.BATCHER_ENABLED), batcher, config.get(TrainerSettings.EXPORT_HF),
-                config.get(TrainerSettings.EVAL_REWARD_MODEL).isBlank() ? null
-                        : common.dataDir().resolve(config.get(TrainerSettings.EVAL_REWARD_MODEL)).toAbsolutePath()
+                config.get(TrainerSettings.CHECKPOINT_RETENTION),
+                config.get(TrainerSettings.GROUP_ID),
+                config.get(TrainerSettings.DEVICE),
+                objective,
+                params,
+                kinds,
+                config.get(TrainerSettings.TEMPERATURE),
+                config.get(TrainerSettings.LR),
+                config.get(TrainerSettings.WARMUP_STEPS),
+                config.get(TrainerSettings.LR_SCHEDULE),
+                config.get(TrainerSettings.MIN_LR_RATIO),
+                config.get(TrainerSettings.WEIGHT_DECAY),
+                config.get(TrainerSettings.MAX_GRAD_NORM),
+                config.get(TrainerSettings.MAX_STEPS),
+                config.get(TrainerSettings.MODE),
+                config.get(TrainerSettings.STEPS_PER_ITERATION),
+                config.get(TrainerSettings.CHECKPOINT_EVERY),
+                config.get(TrainerSettings.REF_CACHE_SIZE),
+                config.get(TrainerSettings.EVAL_EVERY),
+                config.get(TrainerSettings.EVAL_PROMPTS),
+                config.get(TrainerSettings.EVAL_TEMPERATURE),
+                config.get(TrainerSettings.EVAL_SEED),
+                config.get(TrainerSettings.METRICS_EVERY),
+                config.get(TrainerSettings.BATCHER_ENABLED),
+                batcher,
+                config.get(TrainerSettings.EXPORT_HF),
+                config.get(TrainerSettings.EVAL_REWARD_MODEL).isBlank()
+                        ? null
+                        : common.dataDir()
+                                .resolve(config.get(TrainerSettings.EVAL_REWARD_MODEL))
+                                .toAbsolutePath()
                                 .normalize());
     }
 

@@ -69,7 +69,8 @@ public final class TrainerService implements AutoCloseable {
         this.ownsMeters = sharedMeters == null;
         this.meters = sharedMeters != null ? sharedMeters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.clients = new KafkaClients(config.common());
-        this.registry = SchemaRegistries.forUrl(config.common().schemaRegistryUrl(), config.common().kafkaProperties());
+        this.registry = SchemaRegistries.forUrl(
+                config.common().schemaRegistryUrl(), config.common().kafkaProperties());
         this.loop = new TrainingLoop(config, clients, registry, meters);
     }
 
@@ -85,14 +86,21 @@ public final class TrainerService implements AutoCloseable {
     /** Starts the batcher and the training loop; returns once both run. */
     public synchronized void start() {
         if (started) {
-            throw new IllegalStateException("the trainer service of policy " + config.policyName()
-                    + " was already started");
+            throw new IllegalStateException(
+                    "the trainer service of policy " + config.policyName() + " was already started");
         }
         started = true;
         try (var admin = clients.admin()) {
-            TopicProvisioner.from(admin, config.common()).ensure(List.of(Topics.OFFLINE_PREFERENCES,
-                    Topics.PREFERENCES, Topics.ROLLOUTS, Topics.TRAINING_BATCHES, Topics.POLICY_UPDATES,
-                    Topics.METRICS, Topics.STALE, Topics.DEAD_LETTERS));
+            TopicProvisioner.from(admin, config.common())
+                    .ensure(List.of(
+                            Topics.OFFLINE_PREFERENCES,
+                            Topics.PREFERENCES,
+                            Topics.ROLLOUTS,
+                            Topics.TRAINING_BATCHES,
+                            Topics.POLICY_UPDATES,
+                            Topics.METRICS,
+                            Topics.STALE,
+                            Topics.DEAD_LETTERS));
         }
         loop.initialise();
         if (config.batcherEnabled()) {
@@ -103,9 +111,14 @@ public final class TrainerService implements AutoCloseable {
             metricsServer = MetricsServer.start(config.common().metricsPort(), (PrometheusMeterRegistry) meters);
             healthChecks().forEach(metricsServer::addHealthCheck);
         }
-        log.info("Trainer for policy {} running: objective {}, batcher {} ({} items, online fraction {} from {})",
-                config.policyName(), config.objective(), config.batcherEnabled() ? "on" : "off",
-                config.batcher().batchSize(), config.batcher().onlineFraction(), config.batcher().onlineSource());
+        log.info(
+                "Trainer for policy {} running: objective {}, batcher {} ({} items, online fraction {} from {})",
+                config.policyName(),
+                config.objective(),
+                config.batcherEnabled() ? "on" : "off",
+                config.batcher().batchSize(),
+                config.batcher().onlineFraction(),
+                config.batcher().onlineSource());
     }
 
     private void startBatcher() {
@@ -113,7 +126,8 @@ public final class TrainerService implements AutoCloseable {
         // Static membership: a restarted batcher (even after a crash) takes its task back at once
         // instead of waiting for the old member's session to time out; a second process with the
         // same identity fences the first, which is what one batcher per policy wants.
-        props.putIfAbsent(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        props.putIfAbsent(
+                StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
                 config.common().serviceId() + "-" + config.policyName() + "-batcher");
         batcher = new KafkaStreams(BatcherTopology.build(config.batcher(), meters, registry), props);
         batcher.setUncaughtExceptionHandler(e -> {
@@ -125,8 +139,8 @@ public final class TrainerService implements AutoCloseable {
             if (now == KafkaStreams.State.RUNNING) {
                 running.complete(null);
             } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_SHUTDOWN) {
-                running.completeExceptionally(new IllegalStateException("the batcher went from " + before + " to "
-                        + now + " while starting"));
+                running.completeExceptionally(new IllegalStateException(
+                        "the batcher went from " + before + " to " + now + " while starting"));
             }
         });
         batcher.start();
@@ -136,8 +150,10 @@ public final class TrainerService implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the batcher started", e);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("the batcher (application id " + config.batcher().applicationId()
-                    + ") did not reach RUNNING within " + STREAMS_START_TIMEOUT.toSeconds() + " s: " + e, e);
+            throw new IllegalStateException(
+                    "the batcher (application id " + config.batcher().applicationId()
+                            + ") did not reach RUNNING within " + STREAMS_START_TIMEOUT.toSeconds() + " s: " + e,
+                    e);
         }
     }
 
@@ -188,12 +204,17 @@ public final class TrainerService implements AutoCloseable {
         loop.close();
         if (batcher != null) {
             // Leave the group (removes the static member), so a new batcher is assigned the task at once.
-            batcher.close(new KafkaStreams.CloseOptions().timeout(Duration.ofSeconds(30)).leaveGroup(true));
+            batcher.close(new KafkaStreams.CloseOptions()
+                    .timeout(Duration.ofSeconds(30))
+                    .leaveGroup(true));
         }
         registry.close();
         if (ownsMeters) {
             meters.close();
         }
-        log.info("Trainer for policy {} stopped at step {}", config.policyName(), loop.status().step());
+        log.info(
+                "Trainer for policy {} stopped at step {}",
+                config.policyName(),
+                loop.status().step());
     }
 }

@@ -15,12 +15,25 @@ import java.util.Map;
  * @param lastEval       metrics of the last evaluation (empty before the first)
  * @param failure        why the trainer failed, empty otherwise
  */
-public record TrainerStatus(Phase phase, long step, long policyVersion, long lastSequence, double stepsPerSecond,
-                            double pairsPerSecond, Map<String, Double> lastTrain, Map<String, Double> lastEval,
-                            String failure) {
+public record TrainerStatus(
+        Phase phase,
+        long step,
+        long policyVersion,
+        long lastSequence,
+        double stepsPerSecond,
+        double pairsPerSecond,
+        Map<String, Double> lastTrain,
+        Map<String, Double> lastEval,
+        String failure) {
 
     /** Lifecycle of the trainer. */
-    public enum Phase { STARTING, RUNNING, DONE, STOPPED, FAILED }
+    public enum Phase {
+        STARTING,
+        RUNNING,
+        DONE,
+        STOPPED,
+        FAILED
+    }
 
     public TrainerStatus {
         lastTrain = Map.copyOf(lastTrain);

@@ -82,7 +82,9 @@ class KillAndResumeTest {
         TrainerTestSupport.saveReference(b.resolve("reference"), 3);
 
         Process uninterrupted = child(a, "resume-a", steps);
-        assertEquals(0, uninterrupted.waitFor(4, TimeUnit.MINUTES) ? uninterrupted.exitValue() : -1,
+        assertEquals(
+                0,
+                uninterrupted.waitFor(4, TimeUnit.MINUTES) ? uninterrupted.exitValue() : -1,
                 "uninterrupted trainer exits normally (output in " + a.resolve("child.out") + ")");
         List<String> expected = Files.readAllLines(a.resolve("trained.log"));
 
@@ -101,7 +103,9 @@ class KillAndResumeTest {
         assertTrue(linesAtKill < expected.size(), "killed before the end: " + linesAtKill + " of " + expected.size());
 
         Process resumed = child(b, "resume-b", steps);
-        assertEquals(0, resumed.waitFor(4, TimeUnit.MINUTES) ? resumed.exitValue() : -1,
+        assertEquals(
+                0,
+                resumed.waitFor(4, TimeUnit.MINUTES) ? resumed.exitValue() : -1,
                 "resumed trainer exits normally (output in " + b.resolve("child.out") + ")");
         List<String> actual = Files.readAllLines(logB);
 
@@ -120,8 +124,11 @@ class KillAndResumeTest {
         }
         assertEquals(all, trained);
         assertEquals(List.of((long) POISONED, -1L), dead);
-        assertEquals(expected, actual, "killed after " + linesAtKill + " lines and resumed: same batches, same "
-                + "checkpoints, nothing twice, nothing skipped");
+        assertEquals(
+                expected,
+                actual,
+                "killed after " + linesAtKill + " lines and resumed: same batches, same "
+                        + "checkpoints, nothing twice, nothing skipped");
 
         // both end with (numerically) the same weights
         var storeA = new CheckpointStore(a.resolve("checkpoints"), 2).latest().orElseThrow();
@@ -141,9 +148,16 @@ class KillAndResumeTest {
 
         // the poisoned batch reached the dead-letter topic with its reason, from both trainers
         List<DeadLetter> letters = TrainerTestSupport.readAll(clients, Topics.DEAD_LETTERS.name()).stream()
-                .map(DeadLetter::from).toList();
-        assertTrue(letters.stream().filter(d -> d.reason().equals("non-finite-loss")).count() >= 2, letters.toString());
-        assertTrue(letters.stream().filter(d -> d.reason().equals("undecodable")).count() >= 2, letters.toString());
+                .map(DeadLetter::from)
+                .toList();
+        assertTrue(
+                letters.stream()
+                                .filter(d -> d.reason().equals("non-finite-loss"))
+                                .count()
+                        >= 2,
+                letters.toString());
+        assertTrue(
+                letters.stream().filter(d -> d.reason().equals("undecodable")).count() >= 2, letters.toString());
         assertTrue(letters.stream().allMatch(d -> d.sourceTopic().equals(Topics.TRAINING_BATCHES.name())));
     }
 
@@ -154,14 +168,27 @@ class KillAndResumeTest {
     private Process child(Path dataDir, String policy, int maxSteps) throws java.io.IOException {
         Files.createDirectories(dataDir);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = List.of(java, "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.default_engine=PyTorch",
-                "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1", "-cp",
-                System.getProperty("java.class.path"), ResumeChild.class.getName(), kafka.bootstrapServers(),
-                registryServer.url(), dataDir.toString(), policy, dataDir.resolve("trained.log").toString(),
+        var command = List.of(
+                java,
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-Dai.djl.default_engine=PyTorch",
+                "-Dai.djl.pytorch.num_threads=1",
+                "-Dai.djl.pytorch.num_interop_threads=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                ResumeChild.class.getName(),
+                kafka.bootstrapServers(),
+                registryServer.url(),
+                dataDir.toString(),
+                policy,
+                dataDir.resolve("trained.log").toString(),
                 Integer.toString(maxSteps));
         File out = dataDir.resolve("child.out").toFile();
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(out)).start();
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(out))
+                .start();
     }
 
     private static void produceBatches(KafkaClients clients) {
@@ -175,19 +202,30 @@ class KillAndResumeTest {
                 for (int i = 0; i < 4; i++) {
                     int x = rng.nextInt(50);
                     int y = rng.nextInt(50);
-                    var pair = TestRecords.pair("s" + s + "-" + i, x + "+" + y + "=", Integer.toString(x + y),
+                    var pair = TestRecords.pair(
+                            "s" + s + "-" + i,
+                            x + "+" + y + "=",
+                            Integer.toString(x + y),
                             Integer.toString(x + y + 1 + rng.nextInt(9)));
                     if (s == POISONED && i == 0) {
                         // finite cached π_ref log-probs whose difference overflows float32: the loss is infinite
-                        pair = PreferencePair.newBuilder(pair).setChosenRefLogprob(3e38).setRejectedRefLogprob(-3e38)
+                        pair = PreferencePair.newBuilder(pair)
+                                .setChosenRefLogprob(3e38)
+                                .setRejectedRefLogprob(-3e38)
                                 .build();
                     }
                     pairs.add(pair);
                 }
-                var batch = TrainingBatch.newBuilder().setBatchId("batch-" + s).setSequence(s).setOfflinePairs(pairs)
-                        .setOnlineLabeled(List.of()).setOnlineUnlabeled(List.of()).setCreatedAtMs(0L).build();
-                producer.send(new ProducerRecord<>(topic, batch.getBatchId().getBytes(UTF_8), encoder.encode(topic,
-                        batch)));
+                var batch = TrainingBatch.newBuilder()
+                        .setBatchId("batch-" + s)
+                        .setSequence(s)
+                        .setOfflinePairs(pairs)
+                        .setOnlineLabeled(List.of())
+                        .setOnlineUnlabeled(List.of())
+                        .setCreatedAtMs(0L)
+                        .build();
+                producer.send(
+                        new ProducerRecord<>(topic, batch.getBatchId().getBytes(UTF_8), encoder.encode(topic, batch)));
                 if (s == JUNK_AFTER) {
                     producer.send(new ProducerRecord<>(topic, "junk".getBytes(UTF_8), new byte[] {0, 0, 0, 0, 99}));
                 }

@@ -72,7 +72,10 @@ class OfflineTrainingTest {
         for (int i = 0; i < n; i++) {
             int a = rng.nextInt(50);
             int b = rng.nextInt(50);
-            out.add(TestRecords.pair("pair-" + i, a + "+" + b + "=", Integer.toString(a + b),
+            out.add(TestRecords.pair(
+                    "pair-" + i,
+                    a + "+" + b + "=",
+                    Integer.toString(a + b),
                     Integer.toString(a + b + 1 + rng.nextInt(9))));
         }
         return out;
@@ -81,21 +84,39 @@ class OfflineTrainingTest {
     @Test
     void offlineDpoImprovesImplicitRewardAccuracyPublishesVerifiableCheckpointsAndResumes() throws Exception {
         String policy = TestNames.unique("offline-policy");
-        Map<String, String> settings = Map.of("trainer.policy-name", policy, "trainer.objective", "dpo",
-                "batcher.online-fraction", "0", "batcher.batch-size", "16", "trainer.max-steps", "50",
-                "trainer.checkpoint-every", "10", "batcher.max-ahead", "16", "trainer.lr", "1e-2",
-                "trainer.eval-every", "0", "trainer.eval-prompts", "16");
-        TrainerConfig config = TrainerTestSupport.config(kafka.bootstrapServers(), "mock://" + scope, dataDir,
-                settings);
+        Map<String, String> settings = Map.of(
+                "trainer.policy-name",
+                policy,
+                "trainer.objective",
+                "dpo",
+                "batcher.online-fraction",
+                "0",
+                "batcher.batch-size",
+                "16",
+                "trainer.max-steps",
+                "50",
+                "trainer.checkpoint-every",
+                "10",
+                "batcher.max-ahead",
+                "16",
+                "trainer.lr",
+                "1e-2",
+                "trainer.eval-every",
+                "0",
+                "trainer.eval-prompts",
+                "16");
+        TrainerConfig config =
+                TrainerTestSupport.config(kafka.bootstrapServers(), "mock://" + scope, dataDir, settings);
         String refSha = TrainerTestSupport.saveReference(dataDir.resolve("reference"), 5);
         var clients = new KafkaClients(CommonConfig.local(kafka.bootstrapServers(), dataDir));
         List<PreferencePair> data = pairs(32);
         try (var admin = clients.admin()) {
-            io.prefstream.platform.topics.TopicProvisioner.from(admin, config.common()).ensureAll();
+            io.prefstream.platform.topics.TopicProvisioner.from(admin, config.common())
+                    .ensureAll();
         }
         TrainerTestSupport.produce(clients, registry, Topics.OFFLINE_PREFERENCES.name(), data, PreferencePair::getId);
-        TrainerTestSupport.produceRaw(clients, Topics.OFFLINE_PREFERENCES.name(), "junk".getBytes(),
-                new byte[] {1, 2, 3});
+        TrainerTestSupport.produceRaw(
+                clients, Topics.OFFLINE_PREFERENCES.name(), "junk".getBytes(), new byte[] {1, 2, 3});
 
         var segments = new CopyOnWriteArrayList<CheckpointEvent>();
         try (var service = new TrainerService(config)) {
@@ -110,8 +131,11 @@ class OfflineTrainingTest {
         // the checkpoints' segments consume sequences 0, 1, 2, ... in order, each once; a batch the guard
         // rejected (a rare non-finite gradient at this aggressive learning rate) is consumed, not trained
         assertEquals(5, segments.size());
-        List<Long> trained = segments.stream().flatMap(e -> e.state().segment().stream()).toList();
-        List<Long> rejected = segments.stream().flatMap(e -> e.state().deadLettered().stream()).toList();
+        List<Long> trained =
+                segments.stream().flatMap(e -> e.state().segment().stream()).toList();
+        List<Long> rejected = segments.stream()
+                .flatMap(e -> e.state().deadLettered().stream())
+                .toList();
         assertEquals(50, trained.size());
         var consumed = new ArrayList<Long>(trained);
         consumed.addAll(rejected);
@@ -121,17 +145,19 @@ class OfflineTrainingTest {
         long lastConsumed = consumed.get(consumed.size() - 1);
 
         // policy updates: v0..v5; the last loads and verifies with the model module
-        List<PolicyUpdate> updates = TrainerTestSupport.readValues(clients, registry, Topics.POLICY_UPDATES.name(),
-                PolicyUpdate.class, policy);
-        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), updates.stream().map(PolicyUpdate::getVersion).toList());
+        List<PolicyUpdate> updates = TrainerTestSupport.readValues(
+                clients, registry, Topics.POLICY_UPDATES.name(), PolicyUpdate.class, policy);
+        assertEquals(
+                List.of(0L, 1L, 2L, 3L, 4L, 5L),
+                updates.stream().map(PolicyUpdate::getVersion).toList());
         assertEquals(refSha, updates.get(0).getSha256(), "version 0 is pi_ref's weights");
         PolicyUpdate last = updates.get(5);
         assertEquals(50, last.getTrainerStep());
         assertEquals((double) lastConsumed, last.getMetrics().get("last_batch_sequence"));
         Path lastDir = Path.of(URI.create(last.getCheckpointUri()));
         try (CausalLm reference = Checkpoints.loadPolicy(dataDir.resolve("reference"), DeviceSetting.AUTO.resolve());
-                CausalLm policyLm = Checkpoints.loadPolicy(lastDir, DeviceSetting.AUTO.resolve(), last.getSha256(),
-                        reference.config())) {
+                CausalLm policyLm = Checkpoints.loadPolicy(
+                        lastDir, DeviceSetting.AUTO.resolve(), last.getSha256(), reference.config())) {
             assertEquals(0.0, TrainerTestSupport.implicitRewardAccuracy(reference, reference, data));
             double accuracy = TrainerTestSupport.implicitRewardAccuracy(policyLm, reference, data);
             // π_ref scores 0 here. Which pairs each batch samples depends on the order the 3 partitions of the
@@ -141,43 +167,56 @@ class OfflineTrainingTest {
         }
 
         // metrics: one TRAIN record per step, reward accuracy rising; one final EVAL
-        List<TrainerMetrics> metrics = TrainerTestSupport.readValues(clients, registry, Topics.METRICS.name(),
-                TrainerMetrics.class, policy);
-        List<TrainerMetrics> train = metrics.stream().filter(m -> m.getKind() == MetricsKind.TRAIN).toList();
+        List<TrainerMetrics> metrics =
+                TrainerTestSupport.readValues(clients, registry, Topics.METRICS.name(), TrainerMetrics.class, policy);
+        List<TrainerMetrics> train =
+                metrics.stream().filter(m -> m.getKind() == MetricsKind.TRAIN).toList();
         assertEquals(50, train.size());
-        for (String name : List.of("step", "loss", "pairs_per_s", "policy_version", "reward_accuracy",
-                "reward_margin")) {
-            assertTrue(train.get(49).getMetrics().containsKey(name), name + " in " + train.get(49).getMetrics());
+        for (String name :
+                List.of("step", "loss", "pairs_per_s", "policy_version", "reward_accuracy", "reward_margin")) {
+            assertTrue(
+                    train.get(49).getMetrics().containsKey(name),
+                    name + " in " + train.get(49).getMetrics());
         }
         assertEquals(0.0, train.get(0).getMetrics().get("reward_accuracy"), "step 1 has pi = pi_ref: no margin");
         assertEquals(Math.log(2), train.get(0).getMetrics().get("loss"), 1e-5);
         double late = meanOf(train.subList(45, 50), "reward_accuracy");
         assertTrue(late >= 0.9, "batch reward accuracy of the last 5 steps: " + late);
-        List<TrainerMetrics> eval = metrics.stream().filter(m -> m.getKind() == MetricsKind.EVAL).toList();
+        List<TrainerMetrics> eval =
+                metrics.stream().filter(m -> m.getKind() == MetricsKind.EVAL).toList();
         assertEquals(1, eval.size(), "eval-every 0: only the final evaluation");
-        for (String name : List.of("gold_reward", "accuracy", "win_rate", "kl_seq", "kl_token", "mean_length",
-                "step", "policy_version")) {
-            assertTrue(eval.get(0).getMetrics().containsKey(name), name + " in " + eval.get(0).getMetrics());
+        for (String name : List.of(
+                "gold_reward", "accuracy", "win_rate", "kl_seq", "kl_token", "mean_length", "step", "policy_version")) {
+            assertTrue(
+                    eval.get(0).getMetrics().containsKey(name),
+                    name + " in " + eval.get(0).getMetrics());
         }
         assertEquals(50.0, eval.get(0).getMetrics().get("step"));
 
         // the undecodable offline record was dead-lettered by the batcher with its coordinates
         List<DeadLetter> letters = TrainerTestSupport.readAll(clients, Topics.DEAD_LETTERS.name()).stream()
-                .map(DeadLetter::from).toList();
+                .map(DeadLetter::from)
+                .toList();
         List<DeadLetter> dead = letters.stream()
-                .filter(d -> d.sourceTopic().equals(Topics.OFFLINE_PREFERENCES.name())).toList();
+                .filter(d -> d.sourceTopic().equals(Topics.OFFLINE_PREFERENCES.name()))
+                .toList();
         assertEquals(1, dead.size());
         assertEquals("undecodable", dead.get(0).reason());
         assertArrayEquals(new byte[] {1, 2, 3}, dead.get(0).value());
         List<DeadLetter> batches = letters.stream()
-                .filter(d -> d.sourceTopic().equals(Topics.TRAINING_BATCHES.name())).toList();
+                .filter(d -> d.sourceTopic().equals(Topics.TRAINING_BATCHES.name()))
+                .toList();
         assertEquals(rejected.size(), batches.size(), "every rejected batch is in the dead-letter topic: " + batches);
         assertTrue(batches.stream().allMatch(d -> d.reason().startsWith("non-finite")), batches.toString());
 
         // retention 3, plus the published checkpoint: never more than 3 step directories
         try (Stream<Path> dirs = Files.list(config.checkpointDir())) {
-            assertEquals(List.of("step-000000000030", "step-000000000040", "step-000000000050"),
-                    dirs.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("step-")).sorted().toList());
+            assertEquals(
+                    List.of("step-000000000030", "step-000000000040", "step-000000000050"),
+                    dirs.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith("step-"))
+                            .sorted()
+                            .toList());
         }
 
         // restart with the batcher's local state wiped: the checkpoint and the changelogged sequence resume
@@ -197,13 +236,22 @@ class OfflineTrainingTest {
         var next = new ArrayList<Long>(resumed.get(0).state().segment());
         next.addAll(resumed.get(0).state().deadLettered());
         next.sort(null);
-        assertEquals(lastConsumed + 1, next.get(0),
+        assertEquals(
+                lastConsumed + 1,
+                next.get(0),
                 "the batcher continues its sequence after a restart and the trainer resumes after its last batch");
-        assertEquals(LongStream.range(lastConsumed + 1, lastConsumed + 1 + next.size()).boxed().toList(), next);
+        assertEquals(
+                LongStream.range(lastConsumed + 1, lastConsumed + 1 + next.size())
+                        .boxed()
+                        .toList(),
+                next);
     }
 
     private static double meanOf(List<TrainerMetrics> records, String name) {
-        return records.stream().mapToDouble(m -> m.getMetrics().get(name)).average().orElseThrow();
+        return records.stream()
+                .mapToDouble(m -> m.getMetrics().get(name))
+                .average()
+                .orElseThrow();
     }
 
     static void deleteRecursively(Path dir) throws IOException {

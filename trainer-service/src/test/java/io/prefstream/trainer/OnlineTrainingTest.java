@@ -81,14 +81,25 @@ class OnlineTrainingTest {
     void iterativeOnlineDpoOnFreshLabeledRolloutsImprovesGoldRewardOverTheReference() throws Exception {
         String policy = TestNames.unique("online-policy");
         int metricsPort = freePort();
-        TrainerConfig config = TrainerTestSupport.config(kafka.bootstrapServers(), "mock://" + scope, dataDir,
-                Map.ofEntries(Map.entry("trainer.policy-name", policy), Map.entry("trainer.objective", "online-dpo"),
-                        Map.entry("batcher.online-fraction", "1"), Map.entry("batcher.batch-size", "8"),
-                        Map.entry("trainer.mode", "iterative"), Map.entry("trainer.steps-per-iteration", "2"),
-                        Map.entry("trainer.reference", "refresh"), Map.entry("trainer.checkpoint-every", "5"),
-                        Map.entry("batcher.max-ahead", "4"), Map.entry("batcher.max-staleness", "1"),
-                        Map.entry("trainer.max-steps", "40"), Map.entry("trainer.eval-every", "20"),
-                        Map.entry("trainer.eval-prompts", "128"), Map.entry("trainer.lr", "1e-3"),
+        TrainerConfig config = TrainerTestSupport.config(
+                kafka.bootstrapServers(),
+                "mock://" + scope,
+                dataDir,
+                Map.ofEntries(
+                        Map.entry("trainer.policy-name", policy),
+                        Map.entry("trainer.objective", "online-dpo"),
+                        Map.entry("batcher.online-fraction", "1"),
+                        Map.entry("batcher.batch-size", "8"),
+                        Map.entry("trainer.mode", "iterative"),
+                        Map.entry("trainer.steps-per-iteration", "2"),
+                        Map.entry("trainer.reference", "refresh"),
+                        Map.entry("trainer.checkpoint-every", "5"),
+                        Map.entry("batcher.max-ahead", "4"),
+                        Map.entry("batcher.max-staleness", "1"),
+                        Map.entry("trainer.max-steps", "40"),
+                        Map.entry("trainer.eval-every", "20"),
+                        Map.entry("trainer.eval-prompts", "128"),
+                        Map.entry("trainer.lr", "1e-3"),
                         Map.entry("metrics.port", Integer.toString(metricsPort))));
         TrainerTestSupport.saveReference(config.referenceDir(), 5);
         var clients = new KafkaClients(CommonConfig.local(kafka.bootstrapServers(), dataDir));
@@ -105,48 +116,80 @@ class OnlineTrainingTest {
             TrainerStatus status = service.done().get(4, TimeUnit.MINUTES);
             assertEquals(TrainerStatus.Phase.DONE, status.phase(), status.failure());
             assertEquals(40, status.step());
-            assertEquals(20, status.policyVersion(), "one version per 2-step iteration; checkpoints 5, 15, ... "
-                    + "are for resume only");
+            assertEquals(
+                    20,
+                    status.policyVersion(),
+                    "one version per 2-step iteration; checkpoints 5, 15, ... " + "are for resume only");
 
             String scrape = http(metricsPort, "/metrics");
             assertTrue(scrape.contains("prefstream_trainer_steps_total{policy=\"" + policy + "\"} 40.0"), scrape);
-            for (String gauge : List.of("prefstream_trainer_pairs_per_second", "prefstream_trainer_loss",
-                    "prefstream_trainer_kl", "prefstream_trainer_policy_version", "prefstream_trainer_input_lag",
-                    "prefstream_trainer_eval_gold_reward", "prefstream_batcher_batches_total")) {
+            for (String gauge : List.of(
+                    "prefstream_trainer_pairs_per_second",
+                    "prefstream_trainer_loss",
+                    "prefstream_trainer_kl",
+                    "prefstream_trainer_policy_version",
+                    "prefstream_trainer_input_lag",
+                    "prefstream_trainer_eval_gold_reward",
+                    "prefstream_batcher_batches_total")) {
                 assertTrue(scrape.contains(gauge), gauge + " missing from /metrics");
             }
             String health = http(metricsPort, "/health");
-            assertTrue(health.contains("\"status\":\"UP\"") && health.contains("trainer-loop")
-                    && health.contains("batcher"), health);
+            assertTrue(
+                    health.contains("\"status\":\"UP\"")
+                            && health.contains("trainer-loop")
+                            && health.contains("batcher"),
+                    health);
 
             // a rollout of version 0 is now far beyond the staleness bound: routed to prefstream.stale
             LabeledRollout old;
             try (CausalLm reference = loadReference(config)) {
                 old = generator.sample(reference, 0, 999).get(0);
             }
-            TrainerTestSupport.produce(clients, registry, Topics.PREFERENCES.name(), List.of(old),
+            TrainerTestSupport.produce(
+                    clients,
+                    registry,
+                    Topics.PREFERENCES.name(),
+                    List.of(old),
                     l -> l.getRollout().getId());
             ConsumerRecord<byte[], byte[]> stale = awaitOne(clients, Topics.STALE.name(), Duration.ofSeconds(60));
-            assertEquals("0", new String(stale.headers().lastHeader(StaleHeaders.POLICY_VERSION).value(), UTF_8));
-            assertEquals("20", new String(stale.headers().lastHeader(StaleHeaders.LATEST_VERSION).value(), UTF_8));
+            assertEquals(
+                    "0",
+                    new String(
+                            stale.headers()
+                                    .lastHeader(StaleHeaders.POLICY_VERSION)
+                                    .value(),
+                            UTF_8));
+            assertEquals(
+                    "20",
+                    new String(
+                            stale.headers()
+                                    .lastHeader(StaleHeaders.LATEST_VERSION)
+                                    .value(),
+                            UTF_8));
         } finally {
             generator.stop();
             thread.join(30_000);
         }
         assertEquals(null, generator.failure.get(), "the test generator failed");
 
-        List<TrainerMetrics> metrics = TrainerTestSupport.readValues(clients, registry, Topics.METRICS.name(),
-                TrainerMetrics.class, policy);
-        List<TrainerMetrics> eval = metrics.stream().filter(m -> m.getKind() == MetricsKind.EVAL).toList();
-        assertEquals(List.of(0L, 20L, 40L), eval.stream().map(TrainerMetrics::getStep).toList(),
+        List<TrainerMetrics> metrics =
+                TrainerTestSupport.readValues(clients, registry, Topics.METRICS.name(), TrainerMetrics.class, policy);
+        List<TrainerMetrics> eval =
+                metrics.stream().filter(m -> m.getKind() == MetricsKind.EVAL).toList();
+        assertEquals(
+                List.of(0L, 20L, 40L),
+                eval.stream().map(TrainerMetrics::getStep).toList(),
                 "evaluations at the start (pi_ref), every 20 steps and at the end");
         double before = eval.get(0).getMetrics().get("gold_reward");
         double after = eval.get(2).getMetrics().get("gold_reward");
         assertEquals(0.5, eval.get(0).getMetrics().get("win_rate"), 1e-9, "pi_ref against itself, same seed");
         assertTrue(after > before + 0.05, "gold reward on 128 held-out prompts: " + before + " -> " + after);
-        assertTrue(eval.get(2).getMetrics().get("win_rate") > 0.6, "win rate vs pi_ref " + eval.get(2).getMetrics());
+        assertTrue(
+                eval.get(2).getMetrics().get("win_rate") > 0.6,
+                "win rate vs pi_ref " + eval.get(2).getMetrics());
         assertTrue(eval.get(2).getMetrics().get("kl_token") > 0, "the policy moved away from pi_ref");
-        List<TrainerMetrics> train = metrics.stream().filter(m -> m.getKind() == MetricsKind.TRAIN).toList();
+        List<TrainerMetrics> train =
+                metrics.stream().filter(m -> m.getKind() == MetricsKind.TRAIN).toList();
         assertEquals(40, train.size());
         for (int step = 3; step <= 39; step += 2) {
             // reference=refresh: an iteration's first step sees pi = pi_ref exactly, so Δ = 0 and L = log 2
@@ -154,12 +197,14 @@ class OnlineTrainingTest {
             assertEquals(Math.log(2), m.get("loss"), 1e-6, "loss at step " + step + ": " + m);
             assertEquals(0.0, m.get("reward_margin"), 1e-6);
         }
-        assertTrue(Math.abs(train.get(1).getMetrics().get("loss") - Math.log(2)) > 1e-4,
+        assertTrue(
+                Math.abs(train.get(1).getMetrics().get("loss") - Math.log(2)) > 1e-4,
                 "within an iteration the policy has moved");
-        List<PolicyUpdate> published = TrainerTestSupport.readValues(clients, registry, Topics.POLICY_UPDATES.name(),
-                PolicyUpdate.class, policy);
+        List<PolicyUpdate> published = TrainerTestSupport.readValues(
+                clients, registry, Topics.POLICY_UPDATES.name(), PolicyUpdate.class, policy);
         assertEquals(21, published.size());
-        assertTrue(published.stream().allMatch(u -> u.getTrainerStep() == 2 * u.getVersion()),
+        assertTrue(
+                published.stream().allMatch(u -> u.getTrainerStep() == 2 * u.getVersion()),
                 "only iteration boundaries are published");
         TrainerMetrics last = train.get(39);
         for (String name : List.of("loss", "kl", "reward_accuracy", "reward_margin", "pairs_per_s", "online_pairs")) {
@@ -176,8 +221,11 @@ class OnlineTrainingTest {
 
     private static String http(int port, String path) throws Exception {
         var client = java.net.http.HttpClient.newHttpClient();
-        var response = client.send(java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
-                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var response = client.send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+                        .GET()
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
         return response.body();
     }
 
@@ -243,8 +291,11 @@ class OnlineTrainingTest {
                         }
                         PolicyUpdate u = updates.decode(r);
                         if (u.getVersion() > version) {
-                            CausalLm next = Checkpoints.loadPolicy(Path.of(URI.create(u.getCheckpointUri())),
-                                    DeviceSetting.AUTO.resolve(), u.getSha256(), null);
+                            CausalLm next = Checkpoints.loadPolicy(
+                                    Path.of(URI.create(u.getCheckpointUri())),
+                                    DeviceSetting.AUTO.resolve(),
+                                    u.getSha256(),
+                                    null);
                             if (current != null) {
                                 current.close();
                             }
@@ -257,7 +308,8 @@ class OnlineTrainingTest {
                         continue;
                     }
                     for (LabeledRollout l : sample(current, version, produced)) {
-                        producer.send(new ProducerRecord<>(Topics.PREFERENCES.name(),
+                        producer.send(new ProducerRecord<>(
+                                Topics.PREFERENCES.name(),
                                 l.getRollout().getId().getBytes(UTF_8),
                                 encoder.encode(Topics.PREFERENCES.name(), l)));
                         rollouts++;
@@ -278,8 +330,8 @@ class OnlineTrainingTest {
         List<LabeledRollout> sample(CausalLm lm, long version, int round) {
             long seed = version * 1_000 + round;
             List<String> prompts = task.prompts(seed, PROMPTS_PER_ROUND);
-            List<Completion> samples = Sampler.sampleText(lm, prompts, K,
-                    SamplingOptions.of(1.0, task.maxResponseTokens(), seed));
+            List<Completion> samples =
+                    Sampler.sampleText(lm, prompts, K, SamplingOptions.of(1.0, task.maxResponseTokens(), seed));
             var out = new ArrayList<LabeledRollout>();
             for (int p = 0; p < prompts.size(); p++) {
                 var group = new ArrayList<Sample>();
@@ -289,8 +341,10 @@ class OnlineTrainingTest {
                     group.add(new Sample(c.text(), c.tokens(), c.logProb(), c.finishReason() == FinishReason.EOS));
                     rewards[j] = task.goldReward(prompts.get(p), c.text());
                 }
-                out.add(TestRecords.labeled(TestRecords.rollout(policy + "-v" + version + "-" + seed + "-" + p,
-                        prompts.get(p), version, 1.0, group), rewards));
+                out.add(TestRecords.labeled(
+                        TestRecords.rollout(
+                                policy + "-v" + version + "-" + seed + "-" + p, prompts.get(p), version, 1.0, group),
+                        rewards));
             }
             return out;
         }

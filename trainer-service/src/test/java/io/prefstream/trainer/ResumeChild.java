@@ -29,8 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ResumeChild {
 
-    private ResumeChild() {
-    }
+    private ResumeChild() {}
 
     public static void main(String[] args) throws Exception {
         String bootstrap = args[0];
@@ -39,13 +38,22 @@ public final class ResumeChild {
         String policy = args[3];
         Path log = Path.of(args[4]);
         String maxSteps = args[5];
-        TrainerConfig config = TrainerTestSupport.config(bootstrap, registryUrl, dataDir, Map.ofEntries(
-                Map.entry("trainer.policy-name", policy), Map.entry("trainer.group-id", policy),
-                Map.entry("batcher.enabled", "false"), Map.entry("trainer.objective", "dpo"),
-                Map.entry("batcher.online-fraction", "0"), Map.entry("trainer.checkpoint-every", "3"),
-                Map.entry("trainer.checkpoint-retention", "2"), Map.entry("trainer.eval-every", "0"),
-                Map.entry("trainer.eval-prompts", "4"), Map.entry("trainer.max-steps", maxSteps),
-                Map.entry("trainer.lr", "1e-2")));
+        TrainerConfig config = TrainerTestSupport.config(
+                bootstrap,
+                registryUrl,
+                dataDir,
+                Map.ofEntries(
+                        Map.entry("trainer.policy-name", policy),
+                        Map.entry("trainer.group-id", policy),
+                        Map.entry("batcher.enabled", "false"),
+                        Map.entry("trainer.objective", "dpo"),
+                        Map.entry("batcher.online-fraction", "0"),
+                        Map.entry("trainer.checkpoint-every", "3"),
+                        Map.entry("trainer.checkpoint-retention", "2"),
+                        Map.entry("trainer.eval-every", "0"),
+                        Map.entry("trainer.eval-prompts", "4"),
+                        Map.entry("trainer.max-steps", maxSteps),
+                        Map.entry("trainer.lr", "1e-2")));
         reconcile(new CheckpointStore(config.checkpointDir(), config.checkpointRetention()), log);
         try (var service = new TrainerService(config)) {
             service.addCheckpointListener(event -> append(log, event));
@@ -92,8 +100,8 @@ public final class ResumeChild {
             return;
         }
         byte[] bytes = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
+        try (FileChannel ch =
+                FileChannel.open(log, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             ch.write(java.nio.ByteBuffer.wrap(bytes));
             ch.force(true);
         }

@@ -8,10 +8,10 @@ import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.lm.LogProbs;
 import io.prefstream.model.lm.ScoringBatch;
-import io.prefstream.schemas.PreferencePair;
 import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.platform.config.ConfigLoader;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.schemas.PreferencePair;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
 import io.prefstream.schemas.serde.AvroDecoder;
 import io.prefstream.schemas.serde.AvroEncoder;
@@ -32,8 +32,7 @@ import org.apache.kafka.common.TopicPartition;
 /** Shared set-up of the trainer's broker tests: tiny reference models, configs, topic I/O. */
 public final class TrainerTestSupport {
 
-    private TrainerTestSupport() {
-    }
+    private TrainerTestSupport() {}
 
     /** The arithmetic task's tokenizer. */
     public static io.prefstream.model.tokenizer.Tokenizer tokenizer() {
@@ -54,23 +53,29 @@ public final class TrainerTestSupport {
     }
 
     /** A trainer config on the given broker and registry, tiny profile, plus {@code overrides}. */
-    public static TrainerConfig config(String bootstrap, String registryUrl, Path dataDir,
-                                       Map<String, String> overrides) {
+    public static TrainerConfig config(
+            String bootstrap, String registryUrl, Path dataDir, Map<String, String> overrides) {
         var values = new HashMap<String, String>();
         values.put("bootstrap.servers", bootstrap);
         values.put("schema.registry.url", registryUrl);
         values.put("data.dir", dataDir.toString());
         values.put("topics.partitions", "2");
         values.putAll(overrides);
-        var resolved = ConfigLoader.forSettings(TrainerSettings.ALL).withEnv(Map.of())
-                .withProfile(TrainerSettings.tinyProfile()).withOverrides(values).load();
+        var resolved = ConfigLoader.forSettings(TrainerSettings.ALL)
+                .withEnv(Map.of())
+                .withProfile(TrainerSettings.tinyProfile())
+                .withOverrides(values)
+                .load();
         return TrainerConfig.from(resolved);
     }
 
     /** Produces {@code values} to {@code topic}, keyed by {@code key}, and waits for the acks. */
-    public static <T extends SpecificRecord> void produce(KafkaClients clients, SchemaRegistryClient registry,
-                                                          String topic, List<T> values,
-                                                          java.util.function.Function<T, String> key) {
+    public static <T extends SpecificRecord> void produce(
+            KafkaClients clients,
+            SchemaRegistryClient registry,
+            String topic,
+            List<T> values,
+            java.util.function.Function<T, String> key) {
         var encoder = new AvroEncoder<T>(registry);
         try (KafkaProducer<byte[], byte[]> producer = clients.producer()) {
             for (T v : values) {
@@ -92,7 +97,8 @@ public final class TrainerTestSupport {
     public static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaClients clients, String topic) {
         try (var consumer = clients.consumer("reader-" + System.nanoTime())) {
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -109,11 +115,14 @@ public final class TrainerTestSupport {
     }
 
     /** The decoded values of {@code topic} whose key is {@code key}. */
-    public static <T extends SpecificRecord> List<T> readValues(KafkaClients clients, SchemaRegistryClient registry,
-                                                                String topic, Class<T> type, String key) {
+    public static <T extends SpecificRecord> List<T> readValues(
+            KafkaClients clients, SchemaRegistryClient registry, String topic, Class<T> type, String key) {
         var decoder = new AvroDecoder<>(type, registry);
         Predicate<ConsumerRecord<byte[], byte[]>> mine = r -> r.key() != null && key.equals(new String(r.key(), UTF_8));
-        return readAll(clients, topic).stream().filter(mine).map(decoder::decode).toList();
+        return readAll(clients, topic).stream()
+                .filter(mine)
+                .map(decoder::decode)
+                .toList();
     }
 
     /** Fraction of pairs whose implicit reward β(log π − log π_ref) favours the chosen response. */
@@ -121,8 +130,10 @@ public final class TrainerTestSupport {
         var tk = policy.tokenizer();
         var prompts = pairs.stream().map(PreferencePair::getPromptText).toList();
         var eos = pairs.stream().map(p -> true).toList();
-        var w = ScoringBatch.ofText(tk, prompts, pairs.stream().map(PreferencePair::getChosenText).toList(), eos);
-        var l = ScoringBatch.ofText(tk, prompts, pairs.stream().map(PreferencePair::getRejectedText).toList(), eos);
+        var w = ScoringBatch.ofText(
+                tk, prompts, pairs.stream().map(PreferencePair::getChosenText).toList(), eos);
+        var l = ScoringBatch.ofText(
+                tk, prompts, pairs.stream().map(PreferencePair::getRejectedText).toList(), eos);
         double[] pw = LogProbs.sequenceNoGrad(policy, w, 1.0);
         double[] rw = LogProbs.sequenceNoGrad(reference, w, 1.0);
         double[] pl = LogProbs.sequenceNoGrad(policy, l, 1.0);
@@ -133,5 +144,4 @@ public final class TrainerTestSupport {
         }
         return (double) correct / pw.length;
     }
-
 }

@@ -15,7 +15,6 @@ import io.prefstream.model.LmConfig;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.tokenizer.Tokenizers;
-import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.kafka.EmbeddedKafka;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.topics.Topics;
@@ -77,11 +76,23 @@ public final class GeneratorBenchmark {
      * @param seed             model init and generator seed
      * @param device           auto, cpu or gpu
      */
-    public record Options(LmConfig config, int prompts, int warmupPrompts, int batchSize, int samplesPerPrompt,
-                          int maxNewTokens, int rounds, long seed, DeviceSetting device) {
+    public record Options(
+            LmConfig config,
+            int prompts,
+            int warmupPrompts,
+            int batchSize,
+            int samplesPerPrompt,
+            int maxNewTokens,
+            int rounds,
+            long seed,
+            DeviceSetting device) {
 
         public Options {
-            if (prompts < 1 || warmupPrompts < 0 || batchSize < 1 || samplesPerPrompt < 1 || maxNewTokens < 1
+            if (prompts < 1
+                    || warmupPrompts < 0
+                    || batchSize < 1
+                    || samplesPerPrompt < 1
+                    || maxNewTokens < 1
                     || rounds < 1) {
                 throw new IllegalArgumentException("benchmark needs prompts, batch size, K, max new tokens and rounds "
                         + ">= 1 and warm-up >= 0, found " + prompts + ", " + batchSize + ", " + samplesPerPrompt + ", "
@@ -108,8 +119,16 @@ public final class GeneratorBenchmark {
          */
         public static Options defaults() {
             var task = arithmetic();
-            return new Options(LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()), 1024, 4096,
-                    16, 4, 8, 5, 0, DeviceSetting.AUTO);
+            return new Options(
+                    LmConfig.arithmetic(Tokenizers.forSpec(task.tokenizerSpec()).vocabSize()),
+                    1024,
+                    4096,
+                    16,
+                    4,
+                    8,
+                    5,
+                    0,
+                    DeviceSetting.AUTO);
         }
     }
 
@@ -122,8 +141,13 @@ public final class GeneratorBenchmark {
      *                        service's generator thread via Kafka) over {@code seconds}
      * @param processCpuSeconds CPU time of the whole JVM (broker and clients included) over {@code seconds}
      */
-    public record Throughput(int rollouts, long tokens, double seconds, double samplingSeconds,
-                             double samplerCpuSeconds, double processCpuSeconds) {
+    public record Throughput(
+            int rollouts,
+            long tokens,
+            double seconds,
+            double samplingSeconds,
+            double samplerCpuSeconds,
+            double processCpuSeconds) {
         public double rolloutsPerSecond() {
             return rollouts / seconds;
         }
@@ -155,8 +179,16 @@ public final class GeneratorBenchmark {
      * @param roundRatios      per round, Kafka ÷ in-process rollouts/s of that round (the two paths
      *                         run back to back, so this is robust to load that drifts between rounds)
      */
-    public record Result(String device, long parameters, Options options, Throughput inProcess, Throughput kafka,
-                         int identical, int compared, double meanBatchFill, List<Double> roundRatios) {
+    public record Result(
+            String device,
+            long parameters,
+            Options options,
+            Throughput inProcess,
+            Throughput kafka,
+            int identical,
+            int compared,
+            double meanBatchFill,
+            List<Double> roundRatios) {
 
         public Result {
             roundRatios = List.copyOf(roundRatios);
@@ -184,29 +216,54 @@ public final class GeneratorBenchmark {
 
         /** One JSON object on one line. */
         public String toJson() {
-            return String.format(Locale.ROOT, "{\"benchmark\":\"generator\",\"device\":\"%s\",\"parameters\":%d,"
+            return String.format(
+                    Locale.ROOT,
+                    "{\"benchmark\":\"generator\",\"device\":\"%s\",\"parameters\":%d,"
                             + "\"prompts\":%d,\"batch_size\":%d,\"samples_per_prompt\":%d,\"max_new_tokens\":%d,"
                             + "\"in_process\":%s,\"kafka\":%s,"
                             + "\"ratio\":%.3f,\"tokens_ratio\":%.3f,\"identical_rollouts\":%d,\"compared_rollouts\":%d,"
                             + "\"mean_batch_fill\":%.3f,\"median_round_ratio\":%.3f,\"round_ratios\":%s,"
                             + "\"pipeline_overhead\":%.3f}",
-                    device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
-                    options.maxNewTokens(), json(inProcess), json(kafka), ratio(), tokensRatio(), identical, compared,
-                    meanBatchFill, medianRoundRatio(),
-                    roundRatios.stream().map(r -> String.format(Locale.ROOT, "%.3f", r)).toList().toString()
-                            .replace(" ", ""), pipelineOverhead());
+                    device,
+                    parameters,
+                    options.prompts(),
+                    options.batchSize(),
+                    options.samplesPerPrompt(),
+                    options.maxNewTokens(),
+                    json(inProcess),
+                    json(kafka),
+                    ratio(),
+                    tokensRatio(),
+                    identical,
+                    compared,
+                    meanBatchFill,
+                    medianRoundRatio(),
+                    roundRatios.stream()
+                            .map(r -> String.format(Locale.ROOT, "%.3f", r))
+                            .toList()
+                            .toString()
+                            .replace(" ", ""),
+                    pipelineOverhead());
         }
 
         private static String json(Throughput t) {
-            return String.format(Locale.ROOT, "{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
+            return String.format(
+                    Locale.ROOT,
+                    "{\"rollouts_per_s\":%.1f,\"tokens_per_s\":%.1f,\"seconds\":%.3f,"
                             + "\"sampling_seconds\":%.3f,\"sampler_cpu_share\":%.3f,\"process_cores\":%.3f}",
-                    t.rolloutsPerSecond(), t.tokensPerSecond(), t.seconds(), t.samplingSeconds(), t.samplerCpuShare(),
+                    t.rolloutsPerSecond(),
+                    t.tokensPerSecond(),
+                    t.seconds(),
+                    t.samplingSeconds(),
+                    t.samplerCpuShare(),
                     t.processCores());
         }
 
         /** A few lines for a terminal. */
         public String toText() {
-            return String.format(Locale.ROOT, "generator benchmark on %s, %,d parameters: %d prompts, B=%d, K=%d, "
+            return String.format(
+                    Locale.ROOT,
+                    "generator benchmark on %s, %,d parameters: %d prompts, B=%d, K=%d, "
                             + "max %d new tokens%n"
                             + "  in-process : %8.1f rollouts/s %10.1f tokens/s  (%.3f s, %.3f s sampling; sampler on CPU "
                             + "%.0f%% of the time, JVM busy %.2f cores)%n"
@@ -214,19 +271,37 @@ public final class GeneratorBenchmark {
                             + "sampler on CPU %.0f%% of the time, JVM busy %.2f cores; mean batch fill %.2f)%n"
                             + "  ratio      : %.3f (rollouts/s), %.3f (tokens/s); median per-round %.3f; "
                             + "pipeline overhead %.1f%%; identical rollouts %d/%d",
-                    device, parameters, options.prompts(), options.batchSize(), options.samplesPerPrompt(),
-                    options.maxNewTokens(), inProcess.rolloutsPerSecond(), inProcess.tokensPerSecond(),
-                    inProcess.seconds(), inProcess.samplingSeconds(), 100 * inProcess.samplerCpuShare(),
-                    inProcess.processCores(), kafka.rolloutsPerSecond(), kafka.tokensPerSecond(), kafka.seconds(),
-                    kafka.samplingSeconds(), 100 * kafka.samplerCpuShare(), kafka.processCores(), meanBatchFill,
-                    ratio(), tokensRatio(), medianRoundRatio(), 100 * pipelineOverhead(), identical, compared);
+                    device,
+                    parameters,
+                    options.prompts(),
+                    options.batchSize(),
+                    options.samplesPerPrompt(),
+                    options.maxNewTokens(),
+                    inProcess.rolloutsPerSecond(),
+                    inProcess.tokensPerSecond(),
+                    inProcess.seconds(),
+                    inProcess.samplingSeconds(),
+                    100 * inProcess.samplerCpuShare(),
+                    inProcess.processCores(),
+                    kafka.rolloutsPerSecond(),
+                    kafka.tokensPerSecond(),
+                    kafka.seconds(),
+                    kafka.samplingSeconds(),
+                    100 * kafka.samplerCpuShare(),
+                    kafka.processCores(),
+                    meanBatchFill,
+                    ratio(),
+                    tokensRatio(),
+                    medianRoundRatio(),
+                    100 * pipelineOverhead(),
+                    identical,
+                    compared);
         }
     }
 
     private static final Duration READ_TIMEOUT = Duration.ofMinutes(10);
 
-    private GeneratorBenchmark() {
-    }
+    private GeneratorBenchmark() {}
 
     public static Result run(Options options) {
         Path work = tempDir();
@@ -237,13 +312,18 @@ public final class GeneratorBenchmark {
                 Checkpoints.save(checkpoint, init);
             }
             var config = GeneratorConfig.fromValues(settings(options, kafka.bootstrapServers(), checkpoint));
-            var policy = new ServingPolicy(0, Checkpoints.loadPolicy(checkpoint, options.device().resolve()),
-                    Checkpoints.readManifest(checkpoint).weightsSha256(), checkpoint.toString());
-            try (policy; var service = new GeneratorService(config).start();
-                 var producer = PromptProducer.create(config.common());
-                 var reader = new RolloutReader(config)) {
+            var policy = new ServingPolicy(
+                    0,
+                    Checkpoints.loadPolicy(checkpoint, options.device().resolve()),
+                    Checkpoints.readManifest(checkpoint).weightsSha256(),
+                    checkpoint.toString());
+            try (policy;
+                    var service = new GeneratorService(config).start();
+                    var producer = PromptProducer.create(config.common());
+                    var reader = new RolloutReader(config)) {
                 var sampler = RolloutSampler.of(config);
-                Timer samplingTimer = service.registry().get("prefstream.generator.sampling").timer();
+                Timer samplingTimer =
+                        service.registry().get("prefstream.generator.sampling").timer();
                 Thread generatorThread = thread("prefstream-generator-" + config.generatorId());
                 var warmup = prompts("warmup", options.warmupPrompts(), options.seed());
                 inProcess(sampler, policy, warmup, options);
@@ -257,7 +337,8 @@ public final class GeneratorBenchmark {
                     var batch = prompts("round" + round, options.prompts(), options.seed() + 1 + round);
                     var local = inProcess(sampler, policy, batch, options);
                     var viaKafka = kafka(producer, reader, samplingTimer, generatorThread, batch);
-                    roundRatios.add(viaKafka.throughput().rolloutsPerSecond() / local.throughput().rolloutsPerSecond());
+                    roundRatios.add(viaKafka.throughput().rolloutsPerSecond()
+                            / local.throughput().rolloutsPerSecond());
                     for (var entry : local.rollouts().entrySet()) {
                         compared++;
                         if (sameTokens(entry.getValue(), viaKafka.rollouts().get(entry.getKey()))) {
@@ -267,7 +348,8 @@ public final class GeneratorBenchmark {
                     if (bestLocal == null || local.throughput().rolloutsPerSecond() > bestLocal.rolloutsPerSecond()) {
                         bestLocal = local.throughput();
                     }
-                    if (bestKafka == null || viaKafka.throughput().rolloutsPerSecond() > bestKafka.rolloutsPerSecond()) {
+                    if (bestKafka == null
+                            || viaKafka.throughput().rolloutsPerSecond() > bestKafka.rolloutsPerSecond()) {
                         bestKafka = viaKafka.throughput();
                     }
                 }
@@ -276,10 +358,20 @@ public final class GeneratorBenchmark {
                     throw new IllegalStateException("the service produced " + status.rollouts() + " rollouts, expected "
                             + (options.warmupPrompts() + options.rounds() * options.prompts()));
                 }
-                var fill = service.registry().find("prefstream.generator.batch.fill").summary();
+                var fill = service.registry()
+                        .find("prefstream.generator.batch.fill")
+                        .summary();
                 double meanFill = fill == null ? Double.NaN : fill.mean();
-                return new Result(policy.model().device().toString(), policy.model().parameters().parameterCount(),
-                        options, bestLocal, bestKafka, identical, compared, meanFill, roundRatios);
+                return new Result(
+                        policy.model().device().toString(),
+                        policy.model().parameters().parameterCount(),
+                        options,
+                        bestLocal,
+                        bestKafka,
+                        identical,
+                        compared,
+                        meanFill,
+                        roundRatios);
             }
         } finally {
             deleteRecursively(work);
@@ -317,20 +409,20 @@ public final class GeneratorBenchmark {
         return out;
     }
 
-    private record Measured(Throughput throughput, Map<String, Rollout> rollouts) {
-    }
+    private record Measured(Throughput throughput, Map<String, Rollout> rollouts) {}
 
-    private static Measured inProcess(RolloutSampler sampler, ServingPolicy policy, List<Prompt> prompts,
-                                      Options options) {
+    private static Measured inProcess(
+            RolloutSampler sampler, ServingPolicy policy, List<Prompt> prompts, Options options) {
         var model = policy.model();
         var inputs = new ArrayList<RolloutSampler.Input>(prompts.size());
         long now = System.nanoTime();
         for (Prompt p : prompts) {
             try {
-                inputs.add(new RolloutSampler.Input(p, PromptTokens.encode(p, model.tokenizer(), model.config(),
-                        options.maxNewTokens()), now));
+                inputs.add(new RolloutSampler.Input(
+                        p, PromptTokens.encode(p, model.tokenizer(), model.config(), options.maxNewTokens()), now));
             } catch (io.prefstream.generator.InvalidPromptException e) {
-                throw new IllegalStateException("benchmark prompt " + p.getId() + " does not fit: " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "benchmark prompt " + p.getId() + " does not fit: " + e.getMessage(), e);
             }
         }
         var rollouts = new HashMap<String, Rollout>();
@@ -345,12 +437,17 @@ public final class GeneratorBenchmark {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Measured(new Throughput(rollouts.size(), tokens, seconds, seconds, cpu.threadSeconds(),
-                cpu.processSeconds()), rollouts);
+        return new Measured(
+                new Throughput(rollouts.size(), tokens, seconds, seconds, cpu.threadSeconds(), cpu.processSeconds()),
+                rollouts);
     }
 
-    private static Measured kafka(PromptProducer producer, RolloutReader reader, Timer sampling,
-                                  Thread generatorThread, List<Prompt> prompts) {
+    private static Measured kafka(
+            PromptProducer producer,
+            RolloutReader reader,
+            Timer sampling,
+            Thread generatorThread,
+            List<Prompt> prompts) {
         double samplingBefore = sampling.totalTime(TimeUnit.NANOSECONDS);
         var cpu = CpuClock.start(generatorThread);
         long start = System.nanoTime();
@@ -361,14 +458,18 @@ public final class GeneratorBenchmark {
         double processCpu = cpu.processSeconds();
         Map<String, Rollout> rollouts = reader.decode(records); // for the identical-tokens check, off the clock
         double samplingSeconds = (sampling.totalTime(TimeUnit.NANOSECONDS) - samplingBefore) / 1e9;
-        long tokens = rollouts.values().stream().mapToLong(GeneratorBenchmark::tokens).sum();
-        return new Measured(new Throughput(rollouts.size(), tokens, seconds, samplingSeconds, samplerCpu, processCpu),
-                rollouts);
+        long tokens =
+                rollouts.values().stream().mapToLong(GeneratorBenchmark::tokens).sum();
+        return new Measured(
+                new Throughput(rollouts.size(), tokens, seconds, samplingSeconds, samplerCpu, processCpu), rollouts);
     }
 
     private static Thread thread(String name) {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no thread named " + name + "; was the generator renamed?"));
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals(name))
+                .findFirst()
+                .orElseThrow(
+                        () -> new IllegalStateException("no thread named " + name + "; was the generator renamed?"));
     }
 
     /** CPU time of one thread and of the whole JVM since {@link #start}. */
@@ -405,7 +506,10 @@ public final class GeneratorBenchmark {
             return false;
         }
         for (int j = 0; j < a.getCompletions().size(); j++) {
-            if (!a.getCompletions().get(j).getTokenIds().equals(b.getCompletions().get(j).getTokenIds())) {
+            if (!a.getCompletions()
+                    .get(j)
+                    .getTokenIds()
+                    .equals(b.getCompletions().get(j).getTokenIds())) {
                 return false;
             }
         }
@@ -424,11 +528,12 @@ public final class GeneratorBenchmark {
             consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
             String topic = Topics.ROLLOUTS.name();
             var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
-            decoder = new AvroDecoder<>(Rollout.class, SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
-                    Map.of()));
+            decoder = new AvroDecoder<>(
+                    Rollout.class, SchemaRegistries.forUrl(config.common().schemaRegistryUrl(), Map.of()));
         }
 
         /** Reads the next {@code n} distinct rollout records (by key), undecoded. */
@@ -500,12 +605,14 @@ public final class GeneratorBenchmark {
                 case "--d-model" -> dModel = Integer.parseInt(value(args, ++i));
                 case "--layers" -> layers = Integer.parseInt(value(args, ++i));
                 case "--device" -> device = DeviceSetting.parse(value(args, ++i));
-                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; expected --json, "
-                        + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds, --warmup, --d-model, --layers or --device");
+                default ->
+                    throw new IllegalArgumentException(
+                            "unknown option '" + args[i] + "'; expected --json, "
+                                    + "--prompts, --batch-size, --samples, --max-new-tokens, --rounds, --warmup, --d-model, --layers or --device");
             }
         }
-        var result = run(new Options(Options.modelShape(dModel, layers), prompts, warmup, batch, k, maxNew, rounds,
-                d.seed(), device));
+        var result = run(new Options(
+                Options.modelShape(dModel, layers), prompts, warmup, batch, k, maxNew, rounds, d.seed(), device));
         System.out.println(json ? result.toJson() : result.toText());
     }
 

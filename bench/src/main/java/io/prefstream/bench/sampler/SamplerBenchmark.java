@@ -69,7 +69,13 @@ public final class SamplerBenchmark {
      * @param matmulWeights weights used in matrix products per token (M)
      * @param peakGflops float32 matmul GFLOP/s through DJL on this device (NaN when skipped)
      */
-    public record Result(String device, String family, long parameters, long matmulWeights, int batch, List<Row> rows,
+    public record Result(
+            String device,
+            String family,
+            long parameters,
+            long matmulWeights,
+            int batch,
+            List<Row> rows,
             double peakGflops) {
 
         /** Achieved GFLOP/s of the KV-cache path for {@code row}: tokens/s · 2M. */
@@ -80,16 +86,29 @@ public final class SamplerBenchmark {
         /** One JSON object on one line. */
         public String toJson() {
             var sb = new StringBuilder();
-            sb.append(String.format(Locale.ROOT, "{\"benchmark\":\"sampler\",\"device\":\"%s\",\"family\":\"%s\","
-                    + "\"parameters\":%d,\"matmul_weights\":%d,\"batch\":%d,\"peak_matmul_gflops\":%.2f,\"rows\":[",
-                    device, family, parameters, matmulWeights, batch, peakGflops));
+            sb.append(String.format(
+                    Locale.ROOT,
+                    "{\"benchmark\":\"sampler\",\"device\":\"%s\",\"family\":\"%s\","
+                            + "\"parameters\":%d,\"matmul_weights\":%d,\"batch\":%d,\"peak_matmul_gflops\":%.2f,\"rows\":[",
+                    device,
+                    family,
+                    parameters,
+                    matmulWeights,
+                    batch,
+                    peakGflops));
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
-                sb.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"length\":%d,\"kv_cache_tokens_per_s\":%.1f,\"recompute_tokens_per_s\":%.1f,\"ratio\":%.2f,"
-                                + "\"kv_cache_gflops\":%.3f,\"fraction_of_peak\":%.4f}",
-                        r.length(), r.cachedTokensPerSecond(), r.recomputeTokensPerSecond(), r.ratio(),
-                        achievedGflops(r), achievedGflops(r) / peakGflops));
+                sb.append(i == 0 ? "" : ",")
+                        .append(String.format(
+                                Locale.ROOT,
+                                "{\"length\":%d,\"kv_cache_tokens_per_s\":%.1f,\"recompute_tokens_per_s\":%.1f,\"ratio\":%.2f,"
+                                        + "\"kv_cache_gflops\":%.3f,\"fraction_of_peak\":%.4f}",
+                                r.length(),
+                                r.cachedTokensPerSecond(),
+                                r.recomputeTokensPerSecond(),
+                                r.ratio(),
+                                achievedGflops(r),
+                                achievedGflops(r) / peakGflops));
             }
             return sb.append("]}").toString();
         }
@@ -97,35 +116,58 @@ public final class SamplerBenchmark {
 
     private static final String ALPHABET = "0123456789+=";
 
-    private SamplerBenchmark() {
-    }
+    private SamplerBenchmark() {}
 
     /** A built-in GPT over the arithmetic alphabet: width {@code dModel}, {@code layers} blocks, 4 heads. */
     public static CausalLm builtIn(int dModel, int layers, int maxSeqLen, Device device, long seed) {
         var tokenizer = new CharTokenizer(ALPHABET);
-        return CausalLm.create(new LmConfig(tokenizer.vocabSize(), dModel, layers, 4, 4 * dModel, maxSeqLen), tokenizer,
-                device, seed);
+        return CausalLm.create(
+                new LmConfig(tokenizer.vocabSize(), dModel, layers, 4, 4 * dModel, maxSeqLen), tokenizer, device, seed);
     }
 
     /**
      * A randomly initialised Llama-family model with a synthetic word-level vocabulary of
      * {@code vocab} ids (words {@code w0, w1, ...}): what a Hugging Face checkpoint of that shape costs.
      */
-    public static CausalLm llama(int vocab, int dModel, int layers, int heads, int kvHeads, int dFf, int maxSeqLen,
-            Device device, long seed) {
+    public static CausalLm llama(
+            int vocab,
+            int dModel,
+            int layers,
+            int heads,
+            int kvHeads,
+            int dFf,
+            int maxSeqLen,
+            Device device,
+            long seed) {
         var words = new ArrayList<String>(vocab);
         for (int i = 0; i < vocab - WordLevelTokenizer.SPECIALS.size(); i++) {
             words.add("w" + i);
         }
-        var config = new LmConfig(LmConfig.Family.LLAMA, vocab, dModel, layers, heads, kvHeads, dModel / heads, dFf,
-                maxSeqLen, 1e-6, 10000.0, false, false, false, true, "silu");
+        var config = new LmConfig(
+                LmConfig.Family.LLAMA,
+                vocab,
+                dModel,
+                layers,
+                heads,
+                kvHeads,
+                dModel / heads,
+                dFf,
+                maxSeqLen,
+                1e-6,
+                10000.0,
+                false,
+                false,
+                false,
+                true,
+                "silu");
         return CausalLm.create(config, WordLevelTokenizer.of(words), device, seed);
     }
 
     /** Measures {@code lm} (not closed here). Prompts: 6–13 random non-special token ids per row. */
     public static Result run(CausalLm lm, Options options) {
         var rng = new SplittableRandom(options.seed());
-        var suppressed = java.util.Arrays.stream(lm.tokenizer().suppressed()).boxed().toList();
+        var suppressed =
+                java.util.Arrays.stream(lm.tokenizer().suppressed()).boxed().toList();
         var prompts = new ArrayList<int[]>();
         for (int i = 0; i < options.batch(); i++) {
             int[] p = new int[6 + i % 8];
@@ -144,7 +186,8 @@ public final class SamplerBenchmark {
         int longest = Arrays.stream(options.lengths()).max().orElseThrow();
         if (13 + longest - 1 > lm.config().maxSeqLen()) {
             throw new IllegalArgumentException("longest length " + longest + " needs " + (13 + longest - 1)
-                    + " positions with the benchmark's prompts, but the model has " + lm.config().maxSeqLen());
+                    + " positions with the benchmark's prompts, but the model has "
+                    + lm.config().maxSeqLen());
         }
         var rows = new ArrayList<Row>();
         // warm-up: first calls pay for native initialisation and allocator growth
@@ -157,8 +200,14 @@ public final class SamplerBenchmark {
             rows.add(new Row(length, cached.tokensPerSecond(), recompute.tokensPerSecond()));
         }
         double peak = options.matmulSize() == 0 ? Double.NaN : matmulGflops(lm.device(), options.matmulSize(), 5);
-        return new Result(lm.device().toString(), lm.config().family().id(), lm.parameters().parameterCount(),
-                matmulWeights(lm), options.batch(), rows, peak);
+        return new Result(
+                lm.device().toString(),
+                lm.config().family().id(),
+                lm.parameters().parameterCount(),
+                matmulWeights(lm),
+                options.batch(),
+                rows,
+                peak);
     }
 
     /** Weights used in matrix products per token: rank-2 parameters except embedding tables, plus a tied head. */
@@ -166,8 +215,11 @@ public final class SamplerBenchmark {
         long m = 0;
         for (String name : lm.parameters().names()) {
             var shape = lm.parameters().get(name).getShape();
-            boolean embedding = name.equals("wte") || name.equals("wpe") || name.endsWith("embed_tokens.weight")
-                    || name.endsWith("wte.weight") || name.endsWith("wpe.weight");
+            boolean embedding = name.equals("wte")
+                    || name.equals("wpe")
+                    || name.endsWith("embed_tokens.weight")
+                    || name.endsWith("wte.weight")
+                    || name.endsWith("wpe.weight");
             if (shape.dimension() == 2 && !embedding) {
                 m += shape.size();
             }
@@ -180,7 +232,8 @@ public final class SamplerBenchmark {
 
     /** Best of {@code repeats} float32 products of two n×n matrices through DJL: 2n³ / seconds / 1e9. */
     public static double matmulGflops(Device device, int n, int repeats) {
-        try (NoGrad ignored = NoGrad.enter(); NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager m = NDManager.newBaseManager(device, "PyTorch")) {
             NDArray a = m.randomUniform(-1f, 1f, new Shape(n, n));
             NDArray b = m.randomUniform(-1f, 1f, new Shape(n, n));
             a.matMul(b).close();
@@ -188,7 +241,7 @@ public final class SamplerBenchmark {
             for (int i = 0; i < repeats; i++) {
                 long start = System.nanoTime();
                 NDArray c = a.matMul(b);
-                c.getFloat(0, 0);     // forces completion on asynchronous devices
+                c.getFloat(0, 0); // forces completion on asynchronous devices
                 best = Math.min(best, (System.nanoTime() - start) / 1e9);
                 c.close();
             }
@@ -200,8 +253,7 @@ public final class SamplerBenchmark {
         return SamplingOptions.of(1.0, length, seed).withStopAtEos(false);
     }
 
-    private record Measurement(double tokensPerSecond, List<Completion> completions) {
-    }
+    private record Measurement(double tokensPerSecond, List<Completion> completions) {}
 
     private static void requireSameTokens(List<Completion> a, List<Completion> b, String what, String versus) {
         for (int r = 0; r < a.size(); r++) {
@@ -211,8 +263,8 @@ public final class SamplerBenchmark {
         }
     }
 
-    private static Measurement measure(CausalLm lm, List<int[]> prompts, int length, Options options,
-            Sampler.Decoding decoding) {
+    private static Measurement measure(
+            CausalLm lm, List<int[]> prompts, int length, Options options, Sampler.Decoding decoding) {
         double best = 0;
         List<Completion> reference = null;
         for (int i = 0; i < options.repeats(); i++) {
@@ -221,8 +273,8 @@ public final class SamplerBenchmark {
             double seconds = (System.nanoTime() - start) / 1e9;
             long tokens = out.stream().mapToLong(Completion::length).sum();
             if (tokens != (long) length * prompts.size()) {
-                throw new IllegalStateException("benchmark expected " + (long) length * prompts.size()
-                        + " tokens, sampled " + tokens);
+                throw new IllegalStateException(
+                        "benchmark expected " + (long) length * prompts.size() + " tokens, sampled " + tokens);
             }
             if (reference != null) {
                 requireSameTokens(out, reference, "repeat " + i, "repeat 0");

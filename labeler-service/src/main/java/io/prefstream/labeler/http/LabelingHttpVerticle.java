@@ -66,9 +66,15 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
      * @param tokens        the tokens valid now (e.g. a {@link io.prefstream.labeler.human.TokenFile})
      * @param labelsPerStep human-labeled rollouts the trainer needs per step, 0 = unknown
      */
-    public LabelingHttpVerticle(String host, int port, RequestQueue queue, HumanLabelWriter writer,
-                                Supplier<LabelerTokens> tokens, int labelsPerStep, Supplier<String> metrics,
-                                Map<String, HealthCheck> health) {
+    public LabelingHttpVerticle(
+            String host,
+            int port,
+            RequestQueue queue,
+            HumanLabelWriter writer,
+            Supplier<LabelerTokens> tokens,
+            int labelsPerStep,
+            Supplier<String> metrics,
+            Map<String, HealthCheck> health) {
         this.host = Objects.requireNonNull(host, "host");
         this.port = port;
         this.queue = Objects.requireNonNull(queue, "queue");
@@ -91,7 +97,9 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         }
         var router = Router.router(vertx);
         router.route().handler(ctx -> {
-            ctx.response().putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer")
+            ctx.response()
+                    .putHeader("X-Content-Type-Options", "nosniff")
+                    .putHeader("Referrer-Policy", "no-referrer")
                     .putHeader("Cache-Control", "no-store");
             ctx.next();
         });
@@ -99,30 +107,57 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         router.get("/index.html").handler(ctx -> asset(ctx, "index.html", "text/html; charset=utf-8"));
         router.get("/app.js").handler(ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
         router.get("/style.css").handler(ctx -> asset(ctx, "style.css", "text/css; charset=utf-8"));
-        router.get("/api/v1/openapi.yaml").handler(ctx -> asset(ctx, "openapi.yaml", "application/yaml; charset=utf-8"));
+        router.get("/api/v1/openapi.yaml")
+                .handler(ctx -> asset(ctx, "openapi.yaml", "application/yaml; charset=utf-8"));
         router.get("/health").handler(this::health);
         router.get("/metrics").handler(this::metrics);
         router.route("/api/v1/*").handler(this::authenticate);
         router.get("/api/v1/requests/next").handler(this::next);
-        router.post("/api/v1/labels").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(this::label);
+        router.post("/api/v1/labels")
+                .handler(BodyHandler.create().setBodyLimit(64 * 1024))
+                .handler(this::label);
         router.post("/api/v1/requests/:id/lease").handler(this::extend);
         router.get("/api/v1/queue").handler(this::queueStats);
-        router.route("/api/v1/*").handler(ctx -> error(ctx, 404, "no API endpoint " + ctx.request().method() + " "
-                + ctx.request().path() + "; see /api/v1/openapi.yaml"));
-        router.errorHandler(404, ctx -> error(ctx, 404, "not found: " + ctx.request().path()));
-        router.errorHandler(405, ctx -> error(ctx, 405, "method " + ctx.request().method() + " not allowed on "
-                + ctx.request().path()));
+        router.route("/api/v1/*")
+                .handler(ctx -> error(
+                        ctx,
+                        404,
+                        "no API endpoint " + ctx.request().method() + " "
+                                + ctx.request().path() + "; see /api/v1/openapi.yaml"));
+        router.errorHandler(
+                404, ctx -> error(ctx, 404, "not found: " + ctx.request().path()));
+        router.errorHandler(
+                405,
+                ctx -> error(
+                        ctx,
+                        405,
+                        "method " + ctx.request().method() + " not allowed on "
+                                + ctx.request().path()));
         router.errorHandler(413, ctx -> error(ctx, 413, "request body too large (at most 64 KiB)"));
         router.errorHandler(500, ctx -> {
-            log.error("Unhandled error on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
-            error(ctx, 500, "internal error: " + (ctx.failure() == null ? "unknown" : ctx.failure().toString()));
+            log.error(
+                    "Unhandled error on {} {}",
+                    ctx.request().method(),
+                    ctx.request().path(),
+                    ctx.failure());
+            error(
+                    ctx,
+                    500,
+                    "internal error: "
+                            + (ctx.failure() == null ? "unknown" : ctx.failure().toString()));
         });
-        vertx.createHttpServer().requestHandler(router).listen(port, host).onSuccess(s -> {
-            server = s;
-            log.info("Labeling UI and API on http://{}:{}/", host, s.actualPort());
-            started.complete();
-        }).onFailure(e -> started.fail(new IllegalStateException("cannot listen on " + host + ":" + port + " ("
-                + e.getMessage() + "); choose another labeler.http.port, or 0 for any free port", e)));
+        vertx.createHttpServer()
+                .requestHandler(router)
+                .listen(port, host)
+                .onSuccess(s -> {
+                    server = s;
+                    log.info("Labeling UI and API on http://{}:{}/", host, s.actualPort());
+                    started.complete();
+                })
+                .onFailure(e -> started.fail(new IllegalStateException(
+                        "cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                                + "); choose another labeler.http.port, or 0 for any free port",
+                        e)));
     }
 
     @Override
@@ -138,13 +173,18 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
 
     private void authenticate(RoutingContext ctx) {
         String header = ctx.request().getHeader("Authorization");
-        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
+        String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? header.substring(7).trim()
                 : null;
         var labeler = tokens.get().labelerFor(token);
         if (labeler.isEmpty()) {
             ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"prefstream-labeler\"");
-            error(ctx, 401, token == null ? "missing bearer token: send Authorization: Bearer <token>"
-                    : "invalid bearer token");
+            error(
+                    ctx,
+                    401,
+                    token == null
+                            ? "missing bearer token: send Authorization: Bearer <token>"
+                            : "invalid bearer token");
             return;
         }
         ctx.put("labeler", labeler.get());
@@ -160,13 +200,23 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         }
         var request = lease.get().request();
         var completions = new JsonArray();
-        lease.get().shown().forEach(c -> completions.add(new JsonObject().put("index", c.getIndex())
-                .put("text", c.getText())));
-        json(ctx, 200, new JsonObject().put("request_id", request.getRequestId())
-                .put("rollout_id", request.getRolloutId()).put("task", request.getTask())
-                .put("prompt", request.getPromptText()).put("completions", completions)
-                .put("policy_version", request.getPolicyVersion())
-                .put("lease_expires_at", Instant.ofEpochMilli(lease.get().expiresAtMs()).toString()));
+        lease.get()
+                .shown()
+                .forEach(c -> completions.add(
+                        new JsonObject().put("index", c.getIndex()).put("text", c.getText())));
+        json(
+                ctx,
+                200,
+                new JsonObject()
+                        .put("request_id", request.getRequestId())
+                        .put("rollout_id", request.getRolloutId())
+                        .put("task", request.getTask())
+                        .put("prompt", request.getPromptText())
+                        .put("completions", completions)
+                        .put("policy_version", request.getPolicyVersion())
+                        .put(
+                                "lease_expires_at",
+                                Instant.ofEpochMilli(lease.get().expiresAtMs()).toString()));
     }
 
     private void label(RoutingContext ctx) {
@@ -196,28 +246,44 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
             error(ctx, c.kind() == LabelingConflict.Kind.NOT_FOUND ? 404 : 409, c.getMessage());
             return;
         }
-        Label label = HumanLabelWriter.label(reservation, input.choice(), input.strength(), input.rationale(),
-                System.currentTimeMillis());
-        vertx.<Label>executeBlocking(() -> {
-            writer.write(label);
-            return label;
-        }, false).onSuccess(written -> {
-            try {
-                queue.commit(reservation, input.choice());
-            } catch (IllegalStateException e) {
-                log.warn("Label {} is on Kafka but its request left the queue meanwhile: {}", written.getLabelId(),
-                        e.getMessage());
-            }
-            json(ctx, 201, new JsonObject().put("label_id", written.getLabelId())
-                    .put("request_id", written.getRequestId()).put("rollout_id", written.getRolloutId())
-                    .put("chosen_index", written.getJudgement().getChosenIndex())
-                    .put("rejected_index", written.getJudgement().getRejectedIndex())
-                    .put("verdict", written.getJudgement().getVerdict().name()));
-        }).onFailure(e -> {
-            queue.release(reservation);
-            log.warn("Could not write label of {} for request {}: {}", labeler, input.requestId(), e.toString());
-            error(ctx, 503, "could not write the label to Kafka (" + e.getMessage() + "); retry");
-        });
+        Label label = HumanLabelWriter.label(
+                reservation, input.choice(), input.strength(), input.rationale(), System.currentTimeMillis());
+        vertx.<Label>executeBlocking(
+                        () -> {
+                            writer.write(label);
+                            return label;
+                        },
+                        false)
+                .onSuccess(written -> {
+                    try {
+                        queue.commit(reservation, input.choice());
+                    } catch (IllegalStateException e) {
+                        log.warn(
+                                "Label {} is on Kafka but its request left the queue meanwhile: {}",
+                                written.getLabelId(),
+                                e.getMessage());
+                    }
+                    json(
+                            ctx,
+                            201,
+                            new JsonObject()
+                                    .put("label_id", written.getLabelId())
+                                    .put("request_id", written.getRequestId())
+                                    .put("rollout_id", written.getRolloutId())
+                                    .put("chosen_index", written.getJudgement().getChosenIndex())
+                                    .put(
+                                            "rejected_index",
+                                            written.getJudgement().getRejectedIndex())
+                                    .put(
+                                            "verdict",
+                                            written.getJudgement().getVerdict().name()));
+                })
+                .onFailure(e -> {
+                    queue.release(reservation);
+                    log.warn(
+                            "Could not write label of {} for request {}: {}", labeler, input.requestId(), e.toString());
+                    error(ctx, 503, "could not write the label to Kafka (" + e.getMessage() + "); retry");
+                });
     }
 
     /** The labeler interacts with a request: hold it for the full lease. */
@@ -226,8 +292,12 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         String requestId = ctx.pathParam("id");
         try {
             long until = queue.extend(requestId, labeler);
-            json(ctx, 200, new JsonObject().put("request_id", requestId)
-                    .put("lease_expires_at", Instant.ofEpochMilli(until).toString()));
+            json(
+                    ctx,
+                    200,
+                    new JsonObject()
+                            .put("request_id", requestId)
+                            .put("lease_expires_at", Instant.ofEpochMilli(until).toString()));
         } catch (LabelingConflict c) {
             error(ctx, c.kind() == LabelingConflict.Kind.NOT_FOUND ? 404 : 409, c.getMessage());
         }
@@ -236,9 +306,15 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
     private void queueStats(RoutingContext ctx) {
         String labeler = ctx.get("labeler");
         var stats = queue.stats(labeler);
-        json(ctx, 200, new JsonObject().put("labeler_id", labeler).put("pending", stats.pending())
-                .put("available", stats.availableToLabeler()).put("labeled", stats.labeledByLabeler())
-                .put("team", team(queue.team(), labelsPerStep)));
+        json(
+                ctx,
+                200,
+                new JsonObject()
+                        .put("labeler_id", labeler)
+                        .put("pending", stats.pending())
+                        .put("available", stats.availableToLabeler())
+                        .put("labeled", stats.labeledByLabeler())
+                        .put("team", team(queue.team(), labelsPerStep)));
     }
 
     /**
@@ -249,8 +325,11 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
     static JsonObject team(RequestQueue.Team team, int labelsPerStep) {
         var byLabeler = new JsonObject();
         team.labelsByLabeler().forEach(byLabeler::put);
-        var out = new JsonObject().put("labels", team.labels()).put("by_labeler", byLabeler)
-                .put("compared_pairs", team.comparedPairs()).put("agreement", team.agreement().orElse(null));
+        var out = new JsonObject()
+                .put("labels", team.labels())
+                .put("by_labeler", byLabeler)
+                .put("compared_pairs", team.comparedPairs())
+                .put("agreement", team.agreement().orElse(null));
         if (labelsPerStep > 0) {
             out.put("labels_per_step", labelsPerStep)
                     .put("needed_for_next_step", labelsPerStep - team.labels() % labelsPerStep);
@@ -264,27 +343,27 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         static LabelInput parse(JsonObject body) {
             for (String field : body.fieldNames()) {
                 if (!LABEL_FIELDS.contains(field)) {
-                    throw new IllegalArgumentException("unknown field '" + field + "'; expected request_id, choice, "
-                            + "strength, rationale");
+                    throw new IllegalArgumentException(
+                            "unknown field '" + field + "'; expected request_id, choice, " + "strength, rationale");
                 }
             }
             Object requestId = body.getValue("request_id");
             if (!(requestId instanceof String id) || id.isBlank()) {
-                throw new IllegalArgumentException("request_id: expected a non-empty string, found "
-                        + describe(requestId));
+                throw new IllegalArgumentException(
+                        "request_id: expected a non-empty string, found " + describe(requestId));
             }
             Object choiceValue = body.getValue("choice");
             if (!(choiceValue instanceof String choiceText)) {
-                throw new IllegalArgumentException("choice: expected one of A, B, TIE, BOTH_BAD, found "
-                        + describe(choiceValue));
+                throw new IllegalArgumentException(
+                        "choice: expected one of A, B, TIE, BOTH_BAD, found " + describe(choiceValue));
             }
             Choice choice = Choice.parse(choiceText);
             Object strengthValue = body.getValue("strength");
             Double strength = null;
             if (strengthValue != null) {
                 if (!(strengthValue instanceof Number n) || !(n.doubleValue() >= 0 && n.doubleValue() <= 1)) {
-                    throw new IllegalArgumentException("strength: expected a number in [0, 1], found "
-                            + describe(strengthValue));
+                    throw new IllegalArgumentException(
+                            "strength: expected a number in [0, 1], found " + describe(strengthValue));
                 }
                 strength = ((Number) strengthValue).doubleValue();
             }
@@ -293,8 +372,10 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
             if (rationaleValue != null) {
                 if (!(rationaleValue instanceof String r) || r.length() > MAX_RATIONALE) {
                     throw new IllegalArgumentException("rationale: expected a string of at most " + MAX_RATIONALE
-                            + " characters, found " + (rationaleValue instanceof String r2 ? r2.length()
-                            + " characters" : describe(rationaleValue)));
+                            + " characters, found "
+                            + (rationaleValue instanceof String r2
+                                    ? r2.length() + " characters"
+                                    : describe(rationaleValue)));
                 }
                 rationale = r.isBlank() ? null : r;
             }
@@ -306,8 +387,8 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
                 return "nothing";
             }
             String text = value instanceof String s ? "'" + s + "'" : String.valueOf(value);
-            return (text.length() > 60 ? text.substring(0, 60) + "..." : text) + " (" + value.getClass().getSimpleName()
-                    + ")";
+            return (text.length() > 60 ? text.substring(0, 60) + "..." : text) + " ("
+                    + value.getClass().getSimpleName() + ")";
         }
     }
 
@@ -318,8 +399,10 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
             error(ctx, 404, "metrics of this service are exported by its host process");
             return;
         }
-        vertx.executeBlocking(metrics::get, false).onSuccess(text -> ctx.response()
-                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(text))
+        vertx.executeBlocking(metrics::get, false)
+                .onSuccess(text -> ctx.response()
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                        .end(text))
                 .onFailure(ctx::fail);
     }
 
@@ -334,10 +417,16 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
                 status = HealthStatus.down("check failed: " + e);
             }
             up &= status.healthy();
-            checks.put(entry.getKey(), new JsonObject().put("status", status.healthy() ? "UP" : "DOWN")
-                    .put("detail", status.detail()));
+            checks.put(
+                    entry.getKey(),
+                    new JsonObject()
+                            .put("status", status.healthy() ? "UP" : "DOWN")
+                            .put("detail", status.detail()));
         }
-        json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
+        json(
+                ctx,
+                up ? 200 : 503,
+                new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
     }
 
     // ---- plumbing -----------------------------------------------------------------------------
@@ -351,7 +440,10 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
     }
 
     private static void json(RoutingContext ctx, int status, JsonObject body) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+        ctx.response()
+                .setStatusCode(status)
+                .putHeader("Content-Type", "application/json")
+                .end(body.encode());
     }
 
     private static void error(RoutingContext ctx, int status, String message) {

@@ -11,7 +11,10 @@ import java.util.Locale;
  * judgement records for position-bias analysis.
  */
 public enum Choice {
-    A, B, TIE, BOTH_BAD;
+    A,
+    B,
+    TIE,
+    BOTH_BAD;
 
     /** Parses {@code A|B|TIE|BOTH_BAD} (exact, upper case as in the API). */
     public static Choice parse(String text) {

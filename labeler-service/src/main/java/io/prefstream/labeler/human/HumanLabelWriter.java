@@ -34,25 +34,41 @@ public final class HumanLabelWriter {
     private final Duration ackTimeout;
     private final Counter written;
 
-    public HumanLabelWriter(Producer<byte[], byte[]> producer, SchemaRegistryClient registry, Duration ackTimeout,
-                            MeterRegistry meters) {
+    public HumanLabelWriter(
+            Producer<byte[], byte[]> producer,
+            SchemaRegistryClient registry,
+            Duration ackTimeout,
+            MeterRegistry meters) {
         this.producer = producer;
         this.encoder = new AvroEncoder<>(registry);
         this.ackTimeout = ackTimeout;
-        this.written = Counter.builder(MachineLabelingLoop.LABELS_COUNTER).description("Labels written to prefstream.labels")
-                .tag("kind", LabelKind.HUMAN.name()).register(meters);
+        this.written = Counter.builder(MachineLabelingLoop.LABELS_COUNTER)
+                .description("Labels written to prefstream.labels")
+                .tag("kind", LabelKind.HUMAN.name())
+                .register(meters);
     }
 
     /** The label for {@code choice} on {@code reservation}'s request. */
-    public static Label label(RequestQueue.Reservation reservation, Choice choice, Double strength, String rationale,
-                              long nowMs) {
+    public static Label label(
+            RequestQueue.Reservation reservation, Choice choice, Double strength, String rationale, long nowMs) {
         var request = reservation.request();
-        String labelId = UUID.nameUUIDFromBytes(("human:" + request.getRequestId() + ":" + reservation.labelerId())
-                .getBytes(UTF_8)).toString();
+        String labelId = UUID.nameUUIDFromBytes(
+                        ("human:" + request.getRequestId() + ":" + reservation.labelerId()).getBytes(UTF_8))
+                .toString();
         Long leadTime = reservation.shownAtMs() > 0 ? Math.max(0, nowMs - reservation.shownAtMs()) : null;
-        return new Label(labelId, request.getRolloutId(), request.getRequestId(), reservation.labelerId(),
-                LabelKind.HUMAN, null, choice.judgement(reservation.displayOrder(), strength), null, rationale,
-                leadTime, VERSION, nowMs);
+        return new Label(
+                labelId,
+                request.getRolloutId(),
+                request.getRequestId(),
+                reservation.labelerId(),
+                LabelKind.HUMAN,
+                null,
+                choice.judgement(reservation.displayOrder(), strength),
+                null,
+                rationale,
+                leadTime,
+                VERSION,
+                nowMs);
     }
 
     /**
@@ -62,15 +78,19 @@ public final class HumanLabelWriter {
      */
     public void write(Label label) {
         byte[] value = encoder.encode(Topics.LABELS.name(), label);
-        var record = new ProducerRecord<>(Topics.LABELS.name(), label.getRolloutId().getBytes(UTF_8), value);
+        var record =
+                new ProducerRecord<>(Topics.LABELS.name(), label.getRolloutId().getBytes(UTF_8), value);
         try {
             producer.send(record).get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
             written.increment();
         } catch (ExecutionException e) {
-            throw new LabelWriteException("Kafka refused label " + label.getLabelId() + ": " + e.getCause(), e.getCause());
+            throw new LabelWriteException(
+                    "Kafka refused label " + label.getLabelId() + ": " + e.getCause(), e.getCause());
         } catch (TimeoutException e) {
-            throw new LabelWriteException("Kafka did not acknowledge label " + label.getLabelId() + " within "
-                    + ackTimeout.toMillis() + " ms", e);
+            throw new LabelWriteException(
+                    "Kafka did not acknowledge label " + label.getLabelId() + " within " + ackTimeout.toMillis()
+                            + " ms",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LabelWriteException("interrupted while writing label " + label.getLabelId(), e);

@@ -54,8 +54,11 @@ public final class LabelRequestFeed implements AutoCloseable {
     private volatile Throwable failure;
     private Map<TopicPartition, Long> committed = Map.of();
 
-    public LabelRequestFeed(Consumer<byte[], byte[]> consumer, RequestQueue queue, DeadLetterPublisher deadLetters,
-                            SchemaRegistryClient registry) {
+    public LabelRequestFeed(
+            Consumer<byte[], byte[]> consumer,
+            RequestQueue queue,
+            DeadLetterPublisher deadLetters,
+            SchemaRegistryClient registry) {
         this.consumer = consumer;
         this.queue = queue;
         this.deadLetters = deadLetters;
@@ -92,8 +95,7 @@ public final class LabelRequestFeed implements AutoCloseable {
                 }
 
                 @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                }
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
             });
             while (running.get()) {
                 boolean full = queue.full();
@@ -121,7 +123,8 @@ public final class LabelRequestFeed implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             failure = e;
-            log.error("Label-request feed stopped: {}; unanswered requests will be re-read on restart", e.toString(), e);
+            log.error(
+                    "Label-request feed stopped: {}; unanswered requests will be re-read on restart", e.toString(), e);
         } finally {
             if (failure == null) {
                 try {
@@ -140,8 +143,12 @@ public final class LabelRequestFeed implements AutoCloseable {
         try {
             request = decoder.decode(record);
             if (request == null) {
-                throw new RecordDecodingException(record.topic(), record.partition(), record.offset(),
-                        "null value (tombstone) where a LabelRequest was expected", null);
+                throw new RecordDecodingException(
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        "null value (tombstone) where a LabelRequest was expected",
+                        null);
             }
         } catch (RecordDecodingException e) {
             deadLetter(record, "undecodable", e);
@@ -154,10 +161,15 @@ public final class LabelRequestFeed implements AutoCloseable {
             return;
         }
         var candidates = request.getCandidates();
-        if (candidates.size() != 2 || candidates.get(0).getIndex() == candidates.get(1).getIndex()) {
-            deadLetter(record, "unsupported-request", new IllegalArgumentException("request "
-                    + request.getRequestId() + " has " + candidates.size() + " candidates " + candidates.stream()
-                    .map(c -> c.getIndex()).toList() + "; the human labeling API compares exactly two distinct ones"));
+        if (candidates.size() != 2
+                || candidates.get(0).getIndex() == candidates.get(1).getIndex()) {
+            deadLetter(
+                    record,
+                    "unsupported-request",
+                    new IllegalArgumentException("request "
+                            + request.getRequestId() + " has " + candidates.size() + " candidates "
+                            + candidates.stream().map(c -> c.getIndex()).toList()
+                            + "; the human labeling API compares exactly two distinct ones"));
             queue.seen(partition, record.offset());
             return;
         }
@@ -170,8 +182,10 @@ public final class LabelRequestFeed implements AutoCloseable {
         try {
             deadLetters.send(record, GROUP, reason, error).get();
         } catch (ExecutionException e) {
-            throw new KafkaException("cannot dead-letter " + record.topic() + "-" + record.partition() + "@"
-                    + record.offset() + ": " + e.getCause(), e.getCause());
+            throw new KafkaException(
+                    "cannot dead-letter " + record.topic() + "-" + record.partition() + "@" + record.offset() + ": "
+                            + e.getCause(),
+                    e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaException("interrupted while dead-lettering", e);

@@ -153,6 +153,5 @@ public final class LabelerTokens {
         return entries.stream().map(e -> e.labelerId() + ":******").collect(Collectors.joining(", ", "[", "]"));
     }
 
-    private record Entry(String labelerId, byte[] digest) {
-    }
+    private record Entry(String labelerId, byte[] digest) {}
 }

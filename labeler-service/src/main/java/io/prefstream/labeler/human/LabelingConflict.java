@@ -8,7 +8,10 @@ package io.prefstream.labeler.human;
 public final class LabelingConflict extends RuntimeException {
 
     /** How the API reports it. */
-    public enum Kind { NOT_FOUND, CONFLICT }
+    public enum Kind {
+        NOT_FOUND,
+        CONFLICT
+    }
 
     private final Kind kind;
 

@@ -74,10 +74,15 @@ public final class RequestQueue {
         this(votes, lease, lease, maxPending, clockMs, meters);
     }
 
-    public RequestQueue(int votes, Duration lease, Duration viewLease, int maxPending, LongSupplier clockMs,
-                        MeterRegistry meters) {
-        if (votes < 1 || maxPending < 1 || lease.isNegative() || lease.isZero() || viewLease.isNegative()
-                || viewLease.isZero() || viewLease.compareTo(lease) > 0) {
+    public RequestQueue(
+            int votes, Duration lease, Duration viewLease, int maxPending, LongSupplier clockMs, MeterRegistry meters) {
+        if (votes < 1
+                || maxPending < 1
+                || lease.isNegative()
+                || lease.isZero()
+                || viewLease.isNegative()
+                || viewLease.isZero()
+                || viewLease.compareTo(lease) > 0) {
             throw new IllegalArgumentException("expected votes >= 1, maxPending >= 1 and 0 < viewLease <= lease, "
                     + "found " + votes + ", " + maxPending + ", " + viewLease + ", " + lease);
         }
@@ -87,11 +92,14 @@ public final class RequestQueue {
         this.meters = meters;
         this.maxPending = maxPending;
         this.clockMs = clockMs;
-        this.leaseExpiries = Counter.builder(LEASE_EXPIRIES).description("Leases that ran out before a label came")
+        this.leaseExpiries = Counter.builder(LEASE_EXPIRIES)
+                .description("Leases that ran out before a label came")
                 .register(meters);
         this.expiredRequests = Counter.builder(EXPIRED_REQUESTS)
-                .description("Requests dropped unanswered at their deadline").register(meters);
-        Gauge.builder(DEPTH, this, RequestQueue::depth).description("Label requests waiting for human labels")
+                .description("Requests dropped unanswered at their deadline")
+                .register(meters);
+        Gauge.builder(DEPTH, this, RequestQueue::depth)
+                .description("Label requests waiting for human labels")
                 .register(meters);
         Gauge.builder(AGREEMENT, this, q -> q.agreement().orElse(Double.NaN))
                 .description("Inter-annotator agreement: share of agreeing pairs of human labels on one request")
@@ -99,24 +107,20 @@ public final class RequestQueue {
     }
 
     /** A request leased to a labeler: candidates in display order (A first) and when the lease ends. */
-    public record Lease(LabelRequest request, List<LabelCandidate> shown, long expiresAtMs) {
-    }
+    public record Lease(LabelRequest request, List<LabelCandidate> shown, long expiresAtMs) {}
 
     /** A slot held while a label is written to Kafka; finish with {@link #commit} or {@link #release}. */
-    public record Reservation(LabelRequest request, String labelerId, int[] displayOrder, long shownAtMs) {
-    }
+    public record Reservation(LabelRequest request, String labelerId, int[] displayOrder, long shownAtMs) {}
 
     /** What one labeler sees of the queue. */
-    public record Stats(int pending, int availableToLabeler, long labeledByLabeler) {
-    }
+    public record Stats(int pending, int availableToLabeler, long labeledByLabeler) {}
 
     /**
      * The labeling team's progress since this instance started: labels per labeler, and agreement
      * over pairs of labels on one request (empty before any request has two).
      */
-    public record Team(Map<String, Long> labelsByLabeler, long labels, long comparedPairs,
-                       Optional<Double> agreement) {
-    }
+    public record Team(
+            Map<String, Long> labelsByLabeler, long labels, long comparedPairs, Optional<Double> agreement) {}
 
     // ---- feed side ----------------------------------------------------------------------------
 
@@ -229,17 +233,22 @@ public final class RequestQueue {
         sweep();
         Entry e = pending.get(requestId);
         if (e == null) {
-            throw new LabelingConflict(LabelingConflict.Kind.NOT_FOUND, "unknown request_id '" + requestId
-                    + "': not pending here (already fully labeled, expired, or never issued)");
+            throw new LabelingConflict(
+                    LabelingConflict.Kind.NOT_FOUND,
+                    "unknown request_id '" + requestId
+                            + "': not pending here (already fully labeled, expired, or never issued)");
         }
         if (!e.shown.containsKey(labelerId)) {
-            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "request " + requestId
-                    + " was never shown to you; take it with GET /api/v1/requests/next");
+            throw new LabelingConflict(
+                    LabelingConflict.Kind.CONFLICT,
+                    "request " + requestId + " was never shown to you; take it with GET /api/v1/requests/next");
         }
         if (!e.leases.containsKey(labelerId) && !e.canTake(labelerId)) {
-            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, e.voted.contains(labelerId)
-                    || e.inFlight.contains(labelerId) ? "you already labeled request " + requestId
-                    : "your lease on request " + requestId + " expired and others hold all its slots");
+            throw new LabelingConflict(
+                    LabelingConflict.Kind.CONFLICT,
+                    e.voted.contains(labelerId) || e.inFlight.contains(labelerId)
+                            ? "you already labeled request " + requestId
+                            : "your lease on request " + requestId + " expired and others hold all its slots");
         }
         long now = clockMs.getAsLong();
         e.leases.put(labelerId, new LeaseSlot(now + leaseMs, now));
@@ -257,24 +266,30 @@ public final class RequestQueue {
         if (e == null) {
             Set<String> done = completed.get(requestId);
             if (done == null) {
-                throw new LabelingConflict(LabelingConflict.Kind.NOT_FOUND, "unknown request_id '" + requestId
-                        + "': not pending here (never issued, expired, or owned by another labeler instance)");
+                throw new LabelingConflict(
+                        LabelingConflict.Kind.NOT_FOUND,
+                        "unknown request_id '" + requestId
+                                + "': not pending here (never issued, expired, or owned by another labeler instance)");
             }
-            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, done.contains(labelerId)
-                    ? "you already labeled request " + requestId
-                    : "request " + requestId + " already has its " + votes + " label(s)");
+            throw new LabelingConflict(
+                    LabelingConflict.Kind.CONFLICT,
+                    done.contains(labelerId)
+                            ? "you already labeled request " + requestId
+                            : "request " + requestId + " already has its " + votes + " label(s)");
         }
         if (e.voted.contains(labelerId) || e.inFlight.contains(labelerId)) {
             throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "you already labeled request " + requestId);
         }
         int[] order = e.shown.get(labelerId);
         if (order == null) {
-            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "request " + requestId
-                    + " was never shown to you, so A and B are undefined; take it with GET /api/v1/requests/next");
+            throw new LabelingConflict(
+                    LabelingConflict.Kind.CONFLICT,
+                    "request " + requestId
+                            + " was never shown to you, so A and B are undefined; take it with GET /api/v1/requests/next");
         }
         if (e.voted.size() + e.inFlight.size() >= votes) {
-            throw new LabelingConflict(LabelingConflict.Kind.CONFLICT, "request " + requestId + " already has its "
-                    + votes + " label(s)");
+            throw new LabelingConflict(
+                    LabelingConflict.Kind.CONFLICT, "request " + requestId + " already has its " + votes + " label(s)");
         }
         e.leases.remove(labelerId); // the slot is now held by the write in flight
         e.inFlight.add(labelerId);
@@ -300,8 +315,10 @@ public final class RequestQueue {
         e.voted.add(reservation.labelerId());
         if (labelsByLabeler.merge(reservation.labelerId(), 1L, Long::sum) == 1L) {
             String id = reservation.labelerId();
-            Gauge.builder(HUMAN_LABELS, this, q -> q.labelsOf(id)).tag("labeler", id)
-                    .description("Labels given by this labeler since the labeler service started").register(meters);
+            Gauge.builder(HUMAN_LABELS, this, q -> q.labelsOf(id))
+                    .tag("labeler", id)
+                    .description("Labels given by this labeler since the labeler service started")
+                    .register(meters);
         }
         if (e.voted.size() >= votes) {
             pending.remove(e.request.getRequestId());
@@ -324,16 +341,20 @@ public final class RequestQueue {
                 available++;
             }
         }
-        long labeled = completed.values().stream().filter(s -> s.contains(labelerId)).count()
-                + pending.values().stream().filter(e -> e.voted.contains(labelerId)).count();
+        long labeled =
+                completed.values().stream().filter(s -> s.contains(labelerId)).count()
+                        + pending.values().stream()
+                                .filter(e -> e.voted.contains(labelerId))
+                                .count();
         return new Stats(pending.size(), available, labeled);
     }
 
     /** The team's progress: labels per labeler and their agreement. */
     public synchronized Team team() {
-        long labels = labelsByLabeler.values().stream().mapToLong(Long::longValue).sum();
-        return new Team(Collections.unmodifiableMap(new TreeMap<>(labelsByLabeler)), labels, comparedPairs,
-                agreement());
+        long labels =
+                labelsByLabeler.values().stream().mapToLong(Long::longValue).sum();
+        return new Team(
+                Collections.unmodifiableMap(new TreeMap<>(labelsByLabeler)), labels, comparedPairs, agreement());
     }
 
     private synchronized double labelsOf(String labelerId) {
@@ -364,8 +385,7 @@ public final class RequestQueue {
         return random.nextBoolean() ? new int[] {a, b} : new int[] {b, a};
     }
 
-    private record LeaseSlot(long expiresAtMs, long issuedAtMs) {
-    }
+    private record LeaseSlot(long expiresAtMs, long issuedAtMs) {}
 
     private final class Entry {
         final LabelRequest request;

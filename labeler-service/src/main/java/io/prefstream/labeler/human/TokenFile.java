@@ -45,8 +45,10 @@ public final class TokenFile implements Supplier<LabelerTokens> {
             version = version();
             current = fixed.plus(read());
             current.error().ifPresent(why -> {
-                throw new ConfigException(LabelerSettings.TOKEN_FILE.key(), "Invalid token file " + file + " ("
-                        + LabelerSettings.TOKEN_FILE.key() + "): " + why + " (tokens not shown)");
+                throw new ConfigException(
+                        LabelerSettings.TOKEN_FILE.key(),
+                        "Invalid token file " + file + " (" + LabelerSettings.TOKEN_FILE.key() + "): " + why
+                                + " (tokens not shown)");
             });
         }
     }
@@ -62,8 +64,11 @@ public final class TokenFile implements Supplier<LabelerTokens> {
             version = now;
             LabelerTokens reread = fixed.plus(read());
             if (reread.error().isPresent()) {
-                log.warn("Token file {} changed but is invalid ({}); keeping the previous {} labeler(s)", file,
-                        reread.error().get(), current.labelerIds().size());
+                log.warn(
+                        "Token file {} changed but is invalid ({}); keeping the previous {} labeler(s)",
+                        file,
+                        reread.error().get(),
+                        current.labelerIds().size());
             } else {
                 log.info("Token file {} re-read: labelers {}", file, reread.labelerIds());
                 current = reread;

@@ -30,12 +30,12 @@ import java.util.UUID;
  */
 public final class HumanRouting {
 
-    private HumanRouting() {
-    }
+    private HumanRouting() {}
 
     /** The request id for {@code rolloutId}: one request per rollout, stable across replays. */
     public static String requestId(String rolloutId) {
-        return UUID.nameUUIDFromBytes(("label-request:" + rolloutId).getBytes(UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(("label-request:" + rolloutId).getBytes(UTF_8))
+                .toString();
     }
 
     /** {@code u(id)} in [0, 1). */
@@ -82,7 +82,8 @@ public final class HumanRouting {
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
-        var rng = new SplittableRandom(ByteBuffer.wrap(sha256("distinct:" + rolloutId), 0, 8).getLong());
+        var rng = new SplittableRandom(
+                ByteBuffer.wrap(sha256("distinct:" + rolloutId), 0, 8).getLong());
         return Optional.of(candidates.get(rng.nextInt(candidates.size())));
     }
 

@@ -22,8 +22,7 @@ import org.apache.kafka.streams.processor.api.Record;
 final class InputDecoder implements Processor<byte[], byte[], String, InputDecoder.Decoded> {
 
     /** A decoded input keyed for the join, or a dead letter. Exactly one is non-null. */
-    record Decoded(JoinInput input, JoinOutput deadLetter) {
-    }
+    record Decoded(JoinInput input, JoinOutput deadLetter) {}
 
     private final JoinInput.Type type;
     private final JoinCodecs codecs;
@@ -46,8 +45,8 @@ final class InputDecoder implements Processor<byte[], byte[], String, InputDecod
     @Override
     public void process(Record<byte[], byte[]> record) {
         var meta = context.recordMetadata();
-        String topic = meta.map(m -> m.topic()).orElse(type == JoinInput.Type.ROLLOUT ? Topics.ROLLOUTS.name()
-                : Topics.LABELS.name());
+        String topic = meta.map(m -> m.topic())
+                .orElse(type == JoinInput.Type.ROLLOUT ? Topics.ROLLOUTS.name() : Topics.LABELS.name());
         int partition = meta.map(m -> m.partition()).orElse(-1);
         long offset = meta.map(m -> m.offset()).orElse(-1L);
         var source = SourcedRecord.of(topic, partition, offset, record);
@@ -63,26 +62,33 @@ final class InputDecoder implements Processor<byte[], byte[], String, InputDecod
             metrics.undecodable(topic);
             return;
         }
-        context.forward(new Record<>(rolloutId, new Decoded(new JoinInput(type, source), null), record.timestamp(),
-                new RecordHeaders()));
+        context.forward(new Record<>(
+                rolloutId, new Decoded(new JoinInput(type, source), null), record.timestamp(), new RecordHeaders()));
     }
 
     private String rolloutId(SourcedRecord input) {
         if (input.value() == null) {
-            throw new InvalidInputException("undecodable", "null value (tombstone) on " + input.topic()
-                    + ", expected a " + (type == JoinInput.Type.ROLLOUT ? "Rollout" : "Label"));
+            throw new InvalidInputException(
+                    "undecodable",
+                    "null value (tombstone) on " + input.topic() + ", expected a "
+                            + (type == JoinInput.Type.ROLLOUT ? "Rollout" : "Label"));
         }
         if (type == JoinInput.Type.ROLLOUT) {
             Rollout rollout = codecs.rollout(input);
             var completions = rollout.getCompletions();
             if (rollout.getId().isEmpty() || completions.isEmpty()) {
-                throw new InvalidInputException("invalid-rollout", "rollout '" + rollout.getId()
-                        + "' has an empty id or no completions; expected an id and K >= 1 completions");
+                throw new InvalidInputException(
+                        "invalid-rollout",
+                        "rollout '" + rollout.getId()
+                                + "' has an empty id or no completions; expected an id and K >= 1 completions");
             }
             for (int i = 0; i < completions.size(); i++) {
                 if (completions.get(i).getIndex() != i) {
-                    throw new InvalidInputException("invalid-rollout", "rollout " + rollout.getId() + " has index "
-                            + completions.get(i).getIndex() + " at position " + i + "; expected completions[i].index == i");
+                    throw new InvalidInputException(
+                            "invalid-rollout",
+                            "rollout " + rollout.getId() + " has index "
+                                    + completions.get(i).getIndex() + " at position " + i
+                                    + "; expected completions[i].index == i");
                 }
             }
             return rollout.getId();

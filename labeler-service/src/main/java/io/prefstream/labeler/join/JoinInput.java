@@ -20,7 +20,10 @@ import java.util.Objects;
 public record JoinInput(Type type, SourcedRecord source) {
 
     /** What a join input carries. */
-    public enum Type { ROLLOUT, LABEL }
+    public enum Type {
+        ROLLOUT,
+        LABEL
+    }
 
     private static final byte FORMAT = 1;
 

@@ -27,8 +27,12 @@ public final class JoinMetrics {
     }
 
     void emitted(EmitReason reason) {
-        counter("prefstream.join.emitted", "Labeled rollouts emitted to prefstream.preferences",
-                "reason", reason.name()).increment();
+        counter(
+                        "prefstream.join.emitted",
+                        "Labeled rollouts emitted to prefstream.preferences",
+                        "reason",
+                        reason.name())
+                .increment();
     }
 
     void accepted(LabelKind kind) {
@@ -42,7 +46,8 @@ public final class JoinMetrics {
     }
 
     void duplicateRollout() {
-        counter("prefstream.join.rollouts.duplicate", "Rollouts seen again with a known id, ignored").increment();
+        counter("prefstream.join.rollouts.duplicate", "Rollouts seen again with a known id, ignored")
+                .increment();
     }
 
     void rejectedLabel(String reason) {
@@ -56,8 +61,11 @@ public final class JoinMetrics {
     }
 
     void identicalTie() {
-        counter("prefstream.join.identical.ties", "Rollouts whose completions were all the same text: a tie recorded "
-                + "by the join instead of a human request").increment();
+        counter(
+                        "prefstream.join.identical.ties",
+                        "Rollouts whose completions were all the same text: a tie recorded "
+                                + "by the join instead of a human request")
+                .increment();
     }
 
     void requested() {

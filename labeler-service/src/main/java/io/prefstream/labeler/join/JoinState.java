@@ -25,17 +25,23 @@ import org.apache.kafka.common.serialization.Serializer;
  */
 final class JoinState {
 
-    enum Status { HOLDING, PENDING, EMITTED }
+    enum Status {
+        HOLDING,
+        PENDING,
+        EMITTED
+    }
 
-    enum Routing { UNDECIDED, ROUTED, NOT_ROUTED }
+    enum Routing {
+        UNDECIDED,
+        ROUTED,
+        NOT_ROUTED
+    }
 
     /** A label counted for this rollout; {@code value} is dropped once the rollout is emitted. */
-    record Accepted(String labelId, String labelerKey, LabelKind kind, byte[] value) {
-    }
+    record Accepted(String labelId, String labelerKey, LabelKind kind, byte[] value) {}
 
     /** A label waiting for its rollout. */
-    record Held(String labelId, String labelerKey, JoinInput input) {
-    }
+    record Held(String labelId, String labelerKey, JoinInput input) {}
 
     private static final byte FORMAT = 1;
 
@@ -46,9 +52,11 @@ final class JoinState {
     long firstSeenMs;
     /** Wall-clock ms of the next timeout action; indexed in the deadline store. */
     long deadlineMs;
+
     Routing routing = Routing.UNDECIDED;
     /** Source of the rollout while pending (its framed bytes and coordinates). */
     JoinInput rollout;
+
     final List<Accepted> accepted = new ArrayList<>();
     final List<Held> held = new ArrayList<>();
 
@@ -140,8 +148,8 @@ final class JoinState {
             }
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
-                state.accepted.add(new Accepted(in.readUTF(), in.readUTF(), LabelKind.values()[in.readByte()],
-                        SourcedRecord.readBytes(in)));
+                state.accepted.add(new Accepted(
+                        in.readUTF(), in.readUTF(), LabelKind.values()[in.readByte()], SourcedRecord.readBytes(in)));
             }
             int h = in.readInt();
             for (int i = 0; i < h; i++) {

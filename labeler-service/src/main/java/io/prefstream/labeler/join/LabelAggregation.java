@@ -35,8 +35,7 @@ public final class LabelAggregation {
     /** Source of the pair derived from the aggregated machine score. */
     public static final String BEST_VS_WORST = "BEST_VS_WORST";
 
-    private LabelAggregation() {
-    }
+    private LabelAggregation() {}
 
     /** Why {@code label} cannot apply to a rollout of {@code k} completions, or empty when it can. */
     public static Optional<String> validate(Label label, int k) {
@@ -53,8 +52,8 @@ public final class LabelAggregation {
             for (int i = 0; i < scores.size(); i++) {
                 Double s = scores.get(i);
                 if (s == null || !Double.isFinite(s)) {
-                    return Optional.of("label " + label.getLabelId() + " has a non-finite score " + s
-                            + " for completion " + i);
+                    return Optional.of(
+                            "label " + label.getLabelId() + " has a non-finite score " + s + " for completion " + i);
                 }
             }
         }
@@ -67,8 +66,8 @@ public final class LabelAggregation {
             }
             var strength = judgement.getStrength();
             if (strength != null && !(strength >= 0 && strength <= 1)) {
-                return Optional.of("label " + label.getLabelId() + " has strength " + strength
-                        + ", expected a number in [0, 1]");
+                return Optional.of(
+                        "label " + label.getLabelId() + " has strength " + strength + ", expected a number in [0, 1]");
             }
         }
         return Optional.empty();
@@ -94,7 +93,8 @@ public final class LabelAggregation {
                 int first = Math.min(j.getChosenIndex(), j.getRejectedIndex());
                 int second = Math.max(j.getChosenIndex(), j.getRejectedIndex());
                 String key = label.getKind().ordinal() + ":" + first + ":" + second;
-                var tally = tallies.computeIfAbsent(key, x -> new PairTally(label.getKind(), first, second, 0, 0, 0, 0));
+                var tally =
+                        tallies.computeIfAbsent(key, x -> new PairTally(label.getKind(), first, second, 0, 0, 0, 0));
                 if (j.getVerdict() == Verdict.PREFERENCE) {
                     if (j.getChosenIndex() == first) {
                         tally.setFirstPreferred(tally.getFirstPreferred() + 1);
@@ -150,9 +150,11 @@ public final class LabelAggregation {
             int sp = t.getSecondPreferred();
             int others = Math.max(t.getTies(), t.getBothBad());
             if (fp > sp && fp > others) {
-                pairs.add(new IndexPair(t.getFirstIndex(), t.getSecondIndex(), t.getKind().name(), (double) (fp - sp)));
+                pairs.add(new IndexPair(
+                        t.getFirstIndex(), t.getSecondIndex(), t.getKind().name(), (double) (fp - sp)));
             } else if (sp > fp && sp > others) {
-                pairs.add(new IndexPair(t.getSecondIndex(), t.getFirstIndex(), t.getKind().name(), (double) (sp - fp)));
+                pairs.add(new IndexPair(
+                        t.getSecondIndex(), t.getFirstIndex(), t.getKind().name(), (double) (sp - fp)));
             }
         }
         return pairs;

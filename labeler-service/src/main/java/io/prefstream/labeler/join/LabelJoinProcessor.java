@@ -112,7 +112,11 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         JoinState state = states.get(id);
         if (state != null && state.knows(label.getLabelId(), labelerKey)) {
             metrics.duplicateLabel();
-            log.debug("Duplicate label {} from {} for rollout {} at {}; ignored", label.getLabelId(), labelerKey, id,
+            log.debug(
+                    "Duplicate label {} from {} for rollout {} at {}; ignored",
+                    label.getLabelId(),
+                    labelerKey,
+                    id,
                     input.source().coordinates());
             return;
         }
@@ -128,8 +132,12 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
                 state.held.add(new Held(label.getLabelId(), labelerKey, input));
                 save(id, state, state.deadlineMs);
             }
-            case EMITTED -> reject(input, "late-label", "label " + label.getLabelId() + " from " + labelerKey
-                    + " arrived after rollout " + id + " was emitted");
+            case EMITTED ->
+                reject(
+                        input,
+                        "late-label",
+                        "label " + label.getLabelId() + " from " + labelerKey + " arrived after rollout " + id
+                                + " was emitted");
             case PENDING -> {
                 if (accept(id, state, label, input)) {
                     evaluate(id, state, null, now);
@@ -145,8 +153,11 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
             reject(input, "invalid-label", problem.get() + " (rollout " + id + ")");
             return false;
         }
-        state.accepted.add(new Accepted(label.getLabelId(), JoinState.labelerKey(label.getKind(),
-                label.getLabelerId()), label.getKind(), input.source().value()));
+        state.accepted.add(new Accepted(
+                label.getLabelId(),
+                JoinState.labelerKey(label.getKind(), label.getLabelerId()),
+                label.getKind(),
+                input.source().value()));
         metrics.accepted(label.getKind());
         return true;
     }
@@ -171,8 +182,10 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         if (state.routing == Routing.UNDECIDED && machineReady) {
             decideUncertain(id, state, decoded != null ? decoded : codecs.rollout(state.rollout.source()), now);
         }
-        boolean needsHumans = state.routing == Routing.ROUTED || policy.requiredKinds().contains(LabelKind.HUMAN);
-        boolean humansReady = !needsHumans || state.count(LabelKind.HUMAN) >= policy.minHumanVotes()
+        boolean needsHumans =
+                state.routing == Routing.ROUTED || policy.requiredKinds().contains(LabelKind.HUMAN);
+        boolean humansReady = !needsHumans
+                || state.count(LabelKind.HUMAN) >= policy.minHumanVotes()
                 || state.knows(identicalLabelId(id), IDENTICAL_KEY);
         if (machineReady && state.routing != Routing.UNDECIDED && humansReady) {
             emit(id, state, EmitReason.POLICY_MET, now);
@@ -198,20 +211,28 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         } else {
             state.routing = Routing.NOT_ROUTED;
         }
-        log.debug("Rollout {}: machine margin {} vs labeler.human.margin {} -> {}", id, margin, human.margin(),
+        log.debug(
+                "Rollout {}: machine margin {} vs labeler.human.margin {} -> {}",
+                id,
+                margin,
+                human.margin(),
                 state.routing);
     }
 
     /** Labeler id of the tie the join records for a rollout whose completions are all the same text. */
     public static final String IDENTICAL_LABELER = "prefstream:identical-completions";
+
     private static final String IDENTICAL_KEY = JoinState.labelerKey(LabelKind.HUMAN, IDENTICAL_LABELER);
 
     static String identicalLabelId(String rolloutId) {
-        return UUID.nameUUIDFromBytes(("identical:" + rolloutId).getBytes(UTF_8)).toString();
+        return UUID.nameUUIDFromBytes(("identical:" + rolloutId).getBytes(UTF_8))
+                .toString();
     }
 
     private static List<String> texts(Rollout rollout) {
-        return rollout.getCompletions().stream().map(c -> String.valueOf(c.getText())).toList();
+        return rollout.getCompletions().stream()
+                .map(c -> String.valueOf(c.getText()))
+                .toList();
     }
 
     /**
@@ -225,12 +246,24 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
             request(id, state, rollout, pair.get(), now);
             return;
         }
-        var tie = new Label(identicalLabelId(id), id, HumanRouting.requestId(id), IDENTICAL_LABELER, LabelKind.HUMAN,
-                null, new Judgement(0, 1, Verdict.TIE, null, null), 1.0, "all completions are the same text", 0L,
-                "join", now);
+        var tie = new Label(
+                identicalLabelId(id),
+                id,
+                HumanRouting.requestId(id),
+                IDENTICAL_LABELER,
+                LabelKind.HUMAN,
+                null,
+                new Judgement(0, 1, Verdict.TIE, null, null),
+                1.0,
+                "all completions are the same text",
+                0L,
+                "join",
+                now);
         state.accepted.add(new Accepted(tie.getLabelId(), IDENTICAL_KEY, LabelKind.HUMAN, codecs.encode(tie)));
         metrics.identicalTie();
-        log.debug("Rollout {}: all {} completions are the same text; recorded a tie instead of asking people", id,
+        log.debug(
+                "Rollout {}: all {} completions are the same text; recorded a tie instead of asking people",
+                id,
                 state.k);
     }
 
@@ -239,10 +272,20 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         for (int i : pair) {
             candidates.add(new LabelCandidate(i, rollout.getCompletions().get(i).getText()));
         }
-        var request = new LabelRequest(HumanRouting.requestId(id), id, rollout.getPrompt().getTask(),
-                rollout.getPrompt().getText(), candidates, LabelKind.HUMAN, rollout.getPolicyVersion(), now,
+        var request = new LabelRequest(
+                HumanRouting.requestId(id),
+                id,
+                rollout.getPrompt().getTask(),
+                rollout.getPrompt().getText(),
+                candidates,
+                LabelKind.HUMAN,
+                rollout.getPolicyVersion(),
+                now,
                 state.firstSeenMs + policy.timeout().toMillis());
-        forward(new JoinOutput(Topics.LABEL_REQUESTS, id.getBytes(UTF_8), codecs.encode(request)), id, now,
+        forward(
+                new JoinOutput(Topics.LABEL_REQUESTS, id.getBytes(UTF_8), codecs.encode(request)),
+                id,
+                now,
                 new RecordHeaders());
         metrics.requested();
         log.debug("Requested human labels for rollout {} comparing completions {} and {}", id, pair[0], pair[1]);
@@ -254,7 +297,10 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         var summary = LabelAggregation.summarize(state.k, labels);
         var pairs = LabelAggregation.pairs(summary, state.k);
         var value = new LabeledRollout(rollout, summary, pairs, labels.size(), reason, now);
-        forward(new JoinOutput(Topics.PREFERENCES, id.getBytes(UTF_8), codecs.encode(value)), id, now,
+        forward(
+                new JoinOutput(Topics.PREFERENCES, id.getBytes(UTF_8), codecs.encode(value)),
+                id,
+                now,
                 new RecordHeaders());
         metrics.emitted(reason);
         log.debug("Emitted rollout {} ({}, {} labels, {} pairs)", id, reason, labels.size(), pairs.size());
@@ -296,9 +342,12 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
             switch (state.status) {
                 case HOLDING -> {
                     for (Held held : state.held) {
-                        reject(held.input(), "orphan-label", "label " + held.labelId() + " names rollout " + id
-                                + ", which was not seen within join.orphan-timeout-ms="
-                                + policy.orphanTimeout().toMillis());
+                        reject(
+                                held.input(),
+                                "orphan-label",
+                                "label " + held.labelId() + " names rollout " + id
+                                        + ", which was not seen within join.orphan-timeout-ms="
+                                        + policy.orphanTimeout().toMillis());
                     }
                     states.delete(id);
                 }

@@ -64,13 +64,15 @@ public final class LabelJoinTopology {
     /** Name of the repartition step; the internal topic is {@code prefstream-label-join-join-input-repartition}. */
     public static final String REPARTITION = "join-input";
 
-    private LabelJoinTopology() {
-    }
+    private LabelJoinTopology() {}
 
     /** The topology with its own registry client for {@code schema.registry.url} and throw-away metrics. */
     public static Topology build(LabelerConfig config) {
-        return build(config, SchemaRegistries.forUrl(config.common().schemaRegistryUrl(),
-                config.common().kafkaProperties()), new JoinMetrics(new SimpleMeterRegistry()));
+        return build(
+                config,
+                SchemaRegistries.forUrl(
+                        config.common().schemaRegistryUrl(), config.common().kafkaProperties()),
+                new JoinMetrics(new SimpleMeterRegistry()));
     }
 
     /** The topology using {@code registry} (owned by the caller) and counting into {@code metrics}. */
@@ -78,17 +80,19 @@ public final class LabelJoinTopology {
         var codecs = new JoinCodecs(registry);
         var deadLetters = new StreamsDeadLetters(LabelerConfig.JOIN_APPLICATION_ID, metrics.registry());
         var builder = new StreamsBuilder();
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATE_STORE),
-                Serdes.String(), new JoinState.StateSerde()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DEADLINE_STORE),
-                Serdes.String(), Serdes.String()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STATE_STORE), Serdes.String(), new JoinState.StateSerde()));
+        builder.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DEADLINE_STORE), Serdes.String(), Serdes.String()));
 
         var raw = Consumed.with(Serdes.ByteArray(), Serdes.ByteArray());
         var rollouts = builder.stream(Topics.ROLLOUTS.name(), raw.withName("rollouts"))
-                .process(() -> new InputDecoder(JoinInput.Type.ROLLOUT, codecs, metrics, deadLetters),
+                .process(
+                        () -> new InputDecoder(JoinInput.Type.ROLLOUT, codecs, metrics, deadLetters),
                         Named.as("decode-rollouts"));
         var labels = builder.stream(Topics.LABELS.name(), raw.withName("labels"))
-                .process(() -> new InputDecoder(JoinInput.Type.LABEL, codecs, metrics, deadLetters),
+                .process(
+                        () -> new InputDecoder(JoinInput.Type.LABEL, codecs, metrics, deadLetters),
                         Named.as("decode-labels"));
         var decoded = rollouts.merge(labels, Named.as("inputs"));
 
@@ -98,19 +102,23 @@ public final class LabelJoinTopology {
 
         decoded.filter((id, d) -> d.input() != null, Named.as("decoded"))
                 .mapValues(InputDecoder.Decoded::input, Named.as("inputs-by-rollout"))
-                .repartition(Repartitioned.with(Serdes.String(), new JoinInputSerde()).withName(REPARTITION))
-                .process(() -> new LabelJoinProcessor(config, codecs, metrics, deadLetters), Named.as("label-join"),
-                        STATE_STORE, DEADLINE_STORE)
+                .repartition(Repartitioned.with(Serdes.String(), new JoinInputSerde())
+                        .withName(REPARTITION))
+                .process(
+                        () -> new LabelJoinProcessor(config, codecs, metrics, deadLetters),
+                        Named.as("label-join"),
+                        STATE_STORE,
+                        DEADLINE_STORE)
                 .map((id, out) -> KeyValue.pair(out.key(), out), Named.as("join-out"))
                 .to(BY_TOPIC, Produced.with(Serdes.ByteArray(), VALUE_ONLY).withName("join-sink"));
         return builder.build();
     }
 
-    private static final TopicNameExtractor<byte[], JoinOutput> BY_TOPIC = (key, out, context) -> out.topic().name();
+    private static final TopicNameExtractor<byte[], JoinOutput> BY_TOPIC =
+            (key, out, context) -> out.topic().name();
 
     private static final org.apache.kafka.common.serialization.Serde<JoinOutput> VALUE_ONLY = Serdes.serdeFrom(
-            (Serializer<JoinOutput>) (topic, out) -> out == null ? null : out.value(),
-            (topic, data) -> {
+            (Serializer<JoinOutput>) (topic, out) -> out == null ? null : out.value(), (topic, data) -> {
                 throw new UnsupportedOperationException("join outputs are written, never read back");
             });
 }

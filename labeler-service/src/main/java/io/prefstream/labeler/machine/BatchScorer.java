@@ -36,7 +36,8 @@ public final class BatchScorer implements AutoCloseable {
         this.labeler = labeler;
         this.batchSize = batchSize;
         this.lingerNanos = linger.toNanos();
-        this.thread = new Thread(this::run, "prefstream-labeler-" + labeler.kind().id() + "-scorer");
+        this.thread =
+                new Thread(this::run, "prefstream-labeler-" + labeler.kind().id() + "-scorer");
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -45,7 +46,8 @@ public final class BatchScorer implements AutoCloseable {
     public CompletableFuture<double[]> submit(Rollout rollout) {
         var future = new CompletableFuture<double[]>();
         if (!running) {
-            future.completeExceptionally(new IllegalStateException("scorer of " + labeler.kind().id() + " is closed"));
+            future.completeExceptionally(
+                    new IllegalStateException("scorer of " + labeler.kind().id() + " is closed"));
             return future;
         }
         queue.add(new Pending(rollout, future));
@@ -80,8 +82,9 @@ public final class BatchScorer implements AutoCloseable {
         }
         Pending left;
         while ((left = queue.poll()) != null) {
-            left.future().completeExceptionally(new IllegalStateException("scorer closed before scoring rollout "
-                    + left.rollout().getId()));
+            left.future()
+                    .completeExceptionally(new IllegalStateException("scorer closed before scoring rollout "
+                            + left.rollout().getId()));
         }
     }
 
@@ -96,8 +99,10 @@ public final class BatchScorer implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             log.warn("{} labeler failed on a batch of {}: {}", labeler.kind().id(), batch.size(), e.toString());
-            var failure = new LabelingException(LabelingException.SCORING_FAILED, labeler.kind().id()
-                    + " labeler failed on a batch of " + batch.size() + ": " + e.getMessage(), e);
+            var failure = new LabelingException(
+                    LabelingException.SCORING_FAILED,
+                    labeler.kind().id() + " labeler failed on a batch of " + batch.size() + ": " + e.getMessage(),
+                    e);
             batch.forEach(p -> p.future().completeExceptionally(failure));
             return;
         }
@@ -143,6 +148,5 @@ public final class BatchScorer implements AutoCloseable {
         }
     }
 
-    private record Pending(Rollout rollout, CompletableFuture<double[]> future) {
-    }
+    private record Pending(Rollout rollout, CompletableFuture<double[]> future) {}
 }

@@ -12,7 +12,11 @@ import java.util.function.LongSupplier;
 public final class CircuitBreaker {
 
     /** Breaker states. */
-    public enum State { CLOSED, OPEN, HALF_OPEN }
+    public enum State {
+        CLOSED,
+        OPEN,
+        HALF_OPEN
+    }
 
     private final int threshold;
     private final long openForMs;

@@ -31,8 +31,7 @@ public interface MachineLabeler extends AutoCloseable {
     }
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** Scores of one rollout (one per completion), or why there are none. Exactly one is non-null. */
     record Outcome(double[] scores, LabelingException failure) {

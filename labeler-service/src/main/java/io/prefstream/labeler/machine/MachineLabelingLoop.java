@@ -5,7 +5,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
-import io.prefstream.platform.deadletter.RecordHandler;
 import io.prefstream.platform.deadletter.ResilientConsumerLoop;
 import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.topics.Topics;
@@ -59,21 +58,35 @@ public final class MachineLabelingLoop implements AutoCloseable {
      * @param consumer   a consumer in the labeler's group, owned by the loop from now on
      * @param producer   idempotent producer for labels, owned by the caller
      */
-    public MachineLabelingLoop(MachineLabeler labeler, int batchSize, Duration linger, Consumer<byte[], byte[]> consumer,
-                               Producer<byte[], byte[]> producer, DeadLetterPublisher deadLetters,
-                               SchemaRegistryClient registry, MeterRegistry meters) {
+    public MachineLabelingLoop(
+            MachineLabeler labeler,
+            int batchSize,
+            Duration linger,
+            Consumer<byte[], byte[]> consumer,
+            Producer<byte[], byte[]> producer,
+            DeadLetterPublisher deadLetters,
+            SchemaRegistryClient registry,
+            MeterRegistry meters) {
         this.labeler = labeler;
         this.scorer = new BatchScorer(labeler, batchSize, linger);
         this.producer = producer;
         this.deadLetters = deadLetters;
         this.decoder = new AvroDecoder<>(Rollout.class, registry);
         this.encoder = new AvroEncoder<>(registry);
-        this.labelsWritten = Counter.builder(LABELS_COUNTER).description("Labels written to prefstream.labels")
-                .tag("kind", labeler.kind().labelKind().name()).register(meters);
+        this.labelsWritten = Counter.builder(LABELS_COUNTER)
+                .description("Labels written to prefstream.labels")
+                .tag("kind", labeler.kind().labelKind().name())
+                .register(meters);
         this.service = labeler.kind().consumerGroup();
-        this.loop = ResilientConsumerLoop.builder().consumer(consumer).topics(Topics.ROLLOUTS.name())
-                .handler(this::handle).deadLetters(deadLetters).service(service)
-                .pauseWhen(labeler::unavailable).registry(meters).build();
+        this.loop = ResilientConsumerLoop.builder()
+                .consumer(consumer)
+                .topics(Topics.ROLLOUTS.name())
+                .handler(this::handle)
+                .deadLetters(deadLetters)
+                .service(service)
+                .pauseWhen(labeler::unavailable)
+                .registry(meters)
+                .build();
     }
 
     public MachineLabelingLoop start() {
@@ -87,8 +100,10 @@ public final class MachineLabelingLoop implements AutoCloseable {
 
     public HealthStatus health() {
         var status = loop.health();
-        return labeler.unavailable() ? HealthStatus.up(status.detail() + "; " + labeler.kind().id()
-                + " unavailable (circuit breaker open), paused") : status;
+        return labeler.unavailable()
+                ? HealthStatus.up(
+                        status.detail() + "; " + labeler.kind().id() + " unavailable (circuit breaker open), paused")
+                : status;
     }
 
     public long committedBatches() {
@@ -99,9 +114,22 @@ public final class MachineLabelingLoop implements AutoCloseable {
     public static Label label(MachineLabeler labeler, Rollout rollout, double[] scores, long nowMs) {
         String labelerId = labeler.labelerId(rollout);
         String labelId = UUID.nameUUIDFromBytes(("label:" + labeler.kind().labelKind() + ":" + labelerId + ":"
-                + labeler.version() + ":" + rollout.getId()).getBytes(UTF_8)).toString();
-        return new Label(labelId, rollout.getId(), null, labelerId, labeler.kind().labelKind(),
-                Arrays.stream(scores).boxed().toList(), null, null, null, null, labeler.version(), nowMs);
+                                + labeler.version() + ":" + rollout.getId())
+                        .getBytes(UTF_8))
+                .toString();
+        return new Label(
+                labelId,
+                rollout.getId(),
+                null,
+                labelerId,
+                labeler.kind().labelKind(),
+                Arrays.stream(scores).boxed().toList(),
+                null,
+                null,
+                null,
+                null,
+                labeler.version(),
+                nowMs);
     }
 
     private Future<?> handle(ConsumerRecord<byte[], byte[]> record) {
@@ -112,13 +140,22 @@ public final class MachineLabelingLoop implements AutoCloseable {
             return deadLetters.send(record, service, "undecodable", e);
         }
         if (rollout == null) {
-            return deadLetters.send(record, service, "undecodable", new RecordDecodingException(record.topic(),
-                    record.partition(), record.offset(), "null value (tombstone) where a Rollout was expected", null));
+            return deadLetters.send(
+                    record,
+                    service,
+                    "undecodable",
+                    new RecordDecodingException(
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            "null value (tombstone) where a Rollout was expected",
+                            null));
         }
         CompletableFuture<Future<RecordMetadata>> sent = scorer.submit(rollout).thenApply(scores -> {
             var label = label(labeler, rollout, scores, System.currentTimeMillis());
             byte[] value = encoder.encode(Topics.LABELS.name(), label);
-            return producer.send(new ProducerRecord<>(Topics.LABELS.name(), rollout.getId().getBytes(UTF_8), value),
+            return producer.send(
+                    new ProducerRecord<>(Topics.LABELS.name(), rollout.getId().getBytes(UTF_8), value),
                     (metadata, error) -> {
                         if (error == null) {
                             labelsWritten.increment();
@@ -148,7 +185,9 @@ public final class MachineLabelingLoop implements AutoCloseable {
                 ack = sent.get();
             } catch (ExecutionException e) {
                 if (e.getCause() instanceof LabelingException failure) {
-                    return deadLetters.send(record, service, failure.reason(), failure).get();
+                    return deadLetters
+                            .send(record, service, failure.reason(), failure)
+                            .get();
                 }
                 throw e;
             }
@@ -156,8 +195,8 @@ public final class MachineLabelingLoop implements AutoCloseable {
         }
 
         @Override
-        public Object get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException,
-                TimeoutException {
+        public Object get(long timeout, TimeUnit unit)
+                throws InterruptedException, ExecutionException, TimeoutException {
             sent.get(timeout, unit); // bounds the wait for scoring; the sends below are bounded by the producer
             return get();
         }
@@ -174,7 +213,9 @@ public final class MachineLabelingLoop implements AutoCloseable {
 
         @Override
         public boolean isDone() {
-            return sent.isDone() && !sent.isCompletedExceptionally() && sent.join().isDone();
+            return sent.isDone()
+                    && !sent.isCompletedExceptionally()
+                    && sent.join().isDone();
         }
     }
 

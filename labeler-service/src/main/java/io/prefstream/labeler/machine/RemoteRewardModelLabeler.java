@@ -53,10 +53,13 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
     public RemoteRewardModelLabeler(LabelerConfig.Remote config, LongSupplier clockMs) {
         this.config = Objects.requireNonNull(config, "config");
         Objects.requireNonNull(config.url(), "labeler.remote.url");
-        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).version(HttpClient.Version.HTTP_1_1)
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(config.timeout())
+                .version(HttpClient.Version.HTTP_1_1)
                 .build();
         this.breaker = new CircuitBreaker(config.breakerFailures(), config.breakerOpen(), clockMs);
-        this.id = "remote:" + config.url().getHost() + (config.url().getPort() > 0 ? ":" + config.url().getPort() : "");
+        this.id = "remote:" + config.url().getHost()
+                + (config.url().getPort() > 0 ? ":" + config.url().getPort() : "");
     }
 
     public CircuitBreaker breaker() {
@@ -90,14 +93,22 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
         String lastError = "no attempt made";
         for (int attempt = 1; attempt <= config.maxAttempts(); attempt++) {
             if (!breaker.tryAcquire()) {
-                return Outcome.allFailed(batch.size(), new LabelingException(LabelingException.CIRCUIT_OPEN,
-                        "remote reward model " + config.url() + " is failing (circuit breaker open after "
-                                + config.breakerFailures() + " consecutive failed calls); last error: " + lastError));
+                return Outcome.allFailed(
+                        batch.size(),
+                        new LabelingException(
+                                LabelingException.CIRCUIT_OPEN,
+                                "remote reward model " + config.url() + " is failing (circuit breaker open after "
+                                        + config.breakerFailures() + " consecutive failed calls); last error: "
+                                        + lastError));
             }
             try {
-                var response = http.send(HttpRequest.newBuilder(config.url()).timeout(config.timeout())
-                        .header("Content-Type", "application/json").header("Accept", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                var response = http.send(
+                        HttpRequest.newBuilder(config.url())
+                                .timeout(config.timeout())
+                                .header("Content-Type", "application/json")
+                                .header("Accept", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status / 100 == 2) {
@@ -114,8 +125,11 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
                 lastError = "HTTP " + status + ": " + abbreviate(response.body());
                 if (status != 429 && status < 500) {
                     breaker.success(); // the server is up; it refuses this request
-                    return Outcome.allFailed(batch.size(), new LabelingException(LabelingException.REMOTE_REJECTED,
-                            "remote reward model " + config.url() + " refused the batch: " + lastError));
+                    return Outcome.allFailed(
+                            batch.size(),
+                            new LabelingException(
+                                    LabelingException.REMOTE_REJECTED,
+                                    "remote reward model " + config.url() + " refused the batch: " + lastError));
                 }
                 breaker.failure();
             } catch (HttpTimeoutException e) {
@@ -127,25 +141,35 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
             } catch (InterruptedException e) {
                 breaker.failure();
                 Thread.currentThread().interrupt();
-                return Outcome.allFailed(batch.size(), new LabelingException(LabelingException.REMOTE_UNAVAILABLE,
-                        "interrupted while calling " + config.url(), e));
+                return Outcome.allFailed(
+                        batch.size(),
+                        new LabelingException(
+                                LabelingException.REMOTE_UNAVAILABLE, "interrupted while calling " + config.url(), e));
             }
-            log.warn("Remote reward model call {}/{} to {} failed: {}", attempt, config.maxAttempts(), config.url(),
+            log.warn(
+                    "Remote reward model call {}/{} to {} failed: {}",
+                    attempt,
+                    config.maxAttempts(),
+                    config.url(),
                     lastError);
             if (attempt < config.maxAttempts() && !sleep(backoff(attempt))) {
                 break;
             }
         }
-        return Outcome.allFailed(batch.size(), new LabelingException(LabelingException.REMOTE_UNAVAILABLE,
-                "remote reward model " + config.url() + " failed " + config.maxAttempts() + " attempts; last error: "
-                        + lastError));
+        return Outcome.allFailed(
+                batch.size(),
+                new LabelingException(
+                        LabelingException.REMOTE_UNAVAILABLE,
+                        "remote reward model " + config.url() + " failed " + config.maxAttempts()
+                                + " attempts; last error: " + lastError));
     }
 
     /** {@code backoff · 2^(attempt−1)}, capped at {@code max-backoff}. */
     Duration backoff(int attempt) {
         long base = config.backoff().toMillis();
         long wait = base << Math.min(attempt - 1, 30);
-        return Duration.ofMillis(Math.min(wait < 0 ? Long.MAX_VALUE : wait, config.maxBackoff().toMillis()));
+        return Duration.ofMillis(
+                Math.min(wait < 0 ? Long.MAX_VALUE : wait, config.maxBackoff().toMillis()));
     }
 
     private static boolean sleep(Duration d) {
@@ -205,8 +229,8 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
     }
 
     private LabelingException badResponse(String what) {
-        return new LabelingException(LabelingException.REMOTE_BAD_RESPONSE, "remote reward model " + config.url()
-                + ": expected " + what);
+        return new LabelingException(
+                LabelingException.REMOTE_BAD_RESPONSE, "remote reward model " + config.url() + ": expected " + what);
     }
 
     private static String abbreviate(String s) {

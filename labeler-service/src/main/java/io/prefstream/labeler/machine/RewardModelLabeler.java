@@ -37,10 +37,14 @@ public final class RewardModelLabeler implements MachineLabeler {
         var manifest = Checkpoints.readManifest(dir);
         var model = Checkpoints.loadReward(dir, device.resolve());
         var name = dir.toAbsolutePath().normalize().getFileName();
-        log.info("Reward-model labeler loaded {} ({} parameters, sha256 {}) on {}", dir, manifest.parameterCount(),
-                manifest.weightsSha256(), model.device());
-        return new RewardModelLabeler(model, "reward-model:" + (name == null ? dir : name),
-                "sha256:" + manifest.weightsSha256());
+        log.info(
+                "Reward-model labeler loaded {} ({} parameters, sha256 {}) on {}",
+                dir,
+                manifest.parameterCount(),
+                manifest.weightsSha256(),
+                model.device());
+        return new RewardModelLabeler(
+                model, "reward-model:" + (name == null ? dir : name), "sha256:" + manifest.weightsSha256());
     }
 
     /** Wraps an already loaded model (tests, or a launcher that shares one). */
@@ -98,8 +102,10 @@ public final class RewardModelLabeler implements MachineLabeler {
     }
 
     private static LabelingException failure(Rollout rollout, RuntimeException e) {
-        return new LabelingException(LabelingException.SCORING_FAILED, "rollout " + rollout.getId()
-                + ": the reward model cannot score it: " + e.getMessage(), e);
+        return new LabelingException(
+                LabelingException.SCORING_FAILED,
+                "rollout " + rollout.getId() + ": the reward model cannot score it: " + e.getMessage(),
+                e);
     }
 
     @Override

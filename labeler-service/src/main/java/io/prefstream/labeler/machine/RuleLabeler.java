@@ -52,8 +52,11 @@ public final class RuleLabeler implements MachineLabeler {
         try {
             task = tasks.computeIfAbsent(name, Tasks::byName);
         } catch (IllegalArgumentException e) {
-            return Outcome.failed(new LabelingException(LabelingException.UNKNOWN_TASK, "rollout " + rollout.getId()
-                    + ": " + e.getMessage() + "; the rule labeler scores built-in tasks only", e));
+            return Outcome.failed(new LabelingException(
+                    LabelingException.UNKNOWN_TASK,
+                    "rollout " + rollout.getId() + ": " + e.getMessage()
+                            + "; the rule labeler scores built-in tasks only",
+                    e));
         }
         String prompt = rollout.getPrompt().getText();
         List<Completion> completions = rollout.getCompletions();
@@ -63,8 +66,10 @@ public final class RuleLabeler implements MachineLabeler {
                 scores[i] = task.goldReward(prompt, completions.get(i).getText());
             }
         } catch (RuntimeException e) {
-            return Outcome.failed(new LabelingException(LabelingException.SCORING_FAILED, "rollout " + rollout.getId()
-                    + ": task " + name + " cannot score it: " + e.getMessage(), e));
+            return Outcome.failed(new LabelingException(
+                    LabelingException.SCORING_FAILED,
+                    "rollout " + rollout.getId() + ": task " + name + " cannot score it: " + e.getMessage(),
+                    e));
         }
         return Outcome.of(scores);
     }

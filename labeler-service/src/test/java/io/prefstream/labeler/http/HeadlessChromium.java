@@ -21,7 +21,8 @@ final class HeadlessChromium implements AutoCloseable {
     static final Path DRIVER = Path.of(System.getProperty("prefstream.chromedriver", "/usr/bin/chromedriver"));
 
     /** Selenium logs through java.util.logging; its CDP-version notice is noise here. Held so the level sticks. */
-    private static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
+    private static final java.util.logging.Logger SELENIUM_LOG =
+            java.util.logging.Logger.getLogger("org.openqa.selenium");
 
     private final WebDriver driver;
 
@@ -31,16 +32,28 @@ final class HeadlessChromium implements AutoCloseable {
 
     static HeadlessChromium startOrSkip(Path profileDir) throws Exception {
         SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);
-        Assumptions.assumeTrue(Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER),
+        Assumptions.assumeTrue(
+                Files.isExecutable(BROWSER) && Files.isExecutable(DRIVER),
                 "Chromium UI test skipped: " + BROWSER + " or " + DRIVER + " is not installed");
         Files.createDirectories(profileDir);
         var options = new ChromeOptions();
         options.setBinary(BROWSER.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profileDir.toAbsolutePath(), "--window-size=1280,900");
-        var service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER.toString()))
-                .usingAnyFreePort().withTimeout(Duration.ofSeconds(30)).build();
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profileDir.toAbsolutePath(),
+                "--window-size=1280,900");
+        var service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(DRIVER.toString()))
+                .usingAnyFreePort()
+                .withTimeout(Duration.ofSeconds(30))
+                .build();
         var driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
         return new HeadlessChromium(driver);

@@ -21,7 +21,6 @@ import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.serde.AvroDecoder;
 import io.prefstream.schemas.serde.AvroEncoder;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -58,15 +57,22 @@ class LabelingApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        tokenFile = java.nio.file.Files.writeString(dataDir.resolve("labeler-tokens"), "# added at run time\ndave:tok-dave\n");
-        var config = TestData.config(Map.ofEntries(Map.entry("bootstrap.servers", kafka.bootstrapServers()),
-                Map.entry("schema.registry.url", "mock://" + SCOPE), Map.entry("data.dir", dataDir.toString()),
-                Map.entry("topics.partitions", "1"), Map.entry("labeler.machine", "none"),
+        tokenFile = java.nio.file.Files.writeString(
+                dataDir.resolve("labeler-tokens"), "# added at run time\ndave:tok-dave\n");
+        var config = TestData.config(Map.ofEntries(
+                Map.entry("bootstrap.servers", kafka.bootstrapServers()),
+                Map.entry("schema.registry.url", "mock://" + SCOPE),
+                Map.entry("data.dir", dataDir.toString()),
+                Map.entry("topics.partitions", "1"),
+                Map.entry("labeler.machine", "none"),
                 Map.entry("join.enabled", "false"),
                 Map.entry("labeler.tokens", "alice:tok-alice,bob:tok-bob,carol:tok-carol"),
-                Map.entry("labeler.http.token-file", tokenFile.toString()), Map.entry("labeler.lease-ms", "1500"),
-                Map.entry("labeler.view-lease-ms", "1000"), Map.entry("labeler.human.labels-per-step", "4"),
-                Map.entry("labeler.http.port", "0"), Map.entry("labeler.http.host", "127.0.0.1")));
+                Map.entry("labeler.http.token-file", tokenFile.toString()),
+                Map.entry("labeler.lease-ms", "1500"),
+                Map.entry("labeler.view-lease-ms", "1000"),
+                Map.entry("labeler.human.labels-per-step", "4"),
+                Map.entry("labeler.http.port", "0"),
+                Map.entry("labeler.http.host", "127.0.0.1")));
         service = new LabelerService(config).start();
         io = new KafkaTestIO(kafka.bootstrapServers());
     }
@@ -87,7 +93,8 @@ class LabelingApiTest {
             builder.header("Authorization", "Bearer " + token);
         }
         if (body != null) {
-            builder.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+            builder.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body));
         } else {
             builder.method(method, HttpRequest.BodyPublishers.noBody());
         }
@@ -95,11 +102,21 @@ class LabelingApiTest {
     }
 
     private static void produceRequest(String requestId, String... texts) {
-        var request = new LabelRequest(requestId, "rollout-" + requestId, "arithmetic", "7+8=",
-                List.of(new LabelCandidate(0, texts[0]), new LabelCandidate(1, texts[1])), LabelKind.HUMAN, 4L,
-                System.currentTimeMillis(), System.currentTimeMillis() + 600_000);
-        io.send(Topics.LABEL_REQUESTS.name(), request.getRolloutId(),
-                new AvroEncoder<LabelRequest>(SchemaRegistries.mockScope(SCOPE)).encode(Topics.LABEL_REQUESTS.name(), request));
+        var request = new LabelRequest(
+                requestId,
+                "rollout-" + requestId,
+                "arithmetic",
+                "7+8=",
+                List.of(new LabelCandidate(0, texts[0]), new LabelCandidate(1, texts[1])),
+                LabelKind.HUMAN,
+                4L,
+                System.currentTimeMillis(),
+                System.currentTimeMillis() + 600_000);
+        io.send(
+                Topics.LABEL_REQUESTS.name(),
+                request.getRolloutId(),
+                new AvroEncoder<LabelRequest>(SchemaRegistries.mockScope(SCOPE))
+                        .encode(Topics.LABEL_REQUESTS.name(), request));
     }
 
     /** GET next for {@code token} until it answers 200 (the feed needs a moment to read the topic). */
@@ -121,12 +138,17 @@ class LabelingApiTest {
     void withoutAValidBearerTokenEveryApiCallIs401() throws Exception {
         var none = call("GET", "api/v1/requests/next", null, null);
         assertEquals(401, none.statusCode());
-        assertEquals("Bearer realm=\"prefstream-labeler\"", none.headers().firstValue("WWW-Authenticate").orElseThrow());
+        assertEquals(
+                "Bearer realm=\"prefstream-labeler\"",
+                none.headers().firstValue("WWW-Authenticate").orElseThrow());
         assertEquals(401, new JsonObject(none.body()).getInteger("status"));
         assertTrue(new JsonObject(none.body()).getString("error").startsWith("missing bearer token"));
-        assertEquals(401, call("GET", "api/v1/requests/next", "tok-mallory", null).statusCode());
-        assertEquals(401, call("POST", "api/v1/labels", "tok-alic", "{\"request_id\":\"x\",\"choice\":\"A\"}")
-                .statusCode());
+        assertEquals(
+                401, call("GET", "api/v1/requests/next", "tok-mallory", null).statusCode());
+        assertEquals(
+                401,
+                call("POST", "api/v1/labels", "tok-alic", "{\"request_id\":\"x\",\"choice\":\"A\"}")
+                        .statusCode());
         assertEquals(401, call("GET", "api/v1/queue", "", null).statusCode());
 
         var openapi = call("GET", "api/v1/openapi.yaml", null, null);
@@ -142,14 +164,26 @@ class LabelingApiTest {
     @Test
     @Order(2)
     void malformedOrOutOfRangeInputIs400AndUnknownRequestsAre404() throws Exception {
-        String[] bad = {"not json", "[1,2]", "{\"choice\":\"A\"}", "{\"request_id\":42,\"choice\":\"A\"}",
-            "{\"request_id\":\"r\",\"choice\":\"C\"}", "{\"request_id\":\"r\",\"choice\":\"A\",\"strength\":1.5}",
+        String[] bad = {
+            "not json",
+            "[1,2]",
+            "{\"choice\":\"A\"}",
+            "{\"request_id\":42,\"choice\":\"A\"}",
+            "{\"request_id\":\"r\",\"choice\":\"C\"}",
+            "{\"request_id\":\"r\",\"choice\":\"A\",\"strength\":1.5}",
             "{\"request_id\":\"r\",\"choice\":\"A\",\"strength\":\"high\"}",
-            "{\"request_id\":\"r\",\"choice\":\"A\",\"colour\":\"red\"}"};
-        String[] messages = {"expected a JSON object body", "expected a JSON object body",
-            "request_id: expected a non-empty string, found nothing", "request_id: expected a non-empty string, found 42",
-            "choice: expected one of A, B, TIE, BOTH_BAD, found 'C'", "strength: expected a number in [0, 1], found 1.5",
-            "strength: expected a number in [0, 1], found 'high'", "unknown field 'colour'"};
+            "{\"request_id\":\"r\",\"choice\":\"A\",\"colour\":\"red\"}"
+        };
+        String[] messages = {
+            "expected a JSON object body",
+            "expected a JSON object body",
+            "request_id: expected a non-empty string, found nothing",
+            "request_id: expected a non-empty string, found 42",
+            "choice: expected one of A, B, TIE, BOTH_BAD, found 'C'",
+            "strength: expected a number in [0, 1], found 1.5",
+            "strength: expected a number in [0, 1], found 'high'",
+            "unknown field 'colour'"
+        };
         for (int i = 0; i < bad.length; i++) {
             var r = call("POST", "api/v1/labels", "tok-alice", bad[i]);
             assertEquals(400, r.statusCode(), bad[i]);
@@ -171,7 +205,9 @@ class LabelingApiTest {
         assertEquals(2, shown.size());
         Instant aliceLease = Instant.parse(alice.getString("lease_expires_at"));
         assertEquals(204, call("GET", "api/v1/requests/next", "tok-bob", null).statusCode(), "leased to alice");
-        assertEquals(aliceLease, Instant.parse(awaitNext("tok-alice").getString("lease_expires_at")),
+        assertEquals(
+                aliceLease,
+                Instant.parse(awaitNext("tok-alice").getString("lease_expires_at")),
                 "alice keeps her lease");
 
         Thread.sleep(1_600); // labeler.lease-ms=1500
@@ -184,7 +220,10 @@ class LabelingApiTest {
         assertEquals(1, queue.getInteger("pending"));
         assertEquals(1, queue.getInteger("available"));
 
-        var posted = call("POST", "api/v1/labels", "tok-bob",
+        var posted = call(
+                "POST",
+                "api/v1/labels",
+                "tok-bob",
                 "{\"request_id\":\"req-1\",\"choice\":\"B\",\"strength\":0.5,\"rationale\":\"B is right\"}");
         assertEquals(201, posted.statusCode(), posted.body());
         var receipt = new JsonObject(posted.body());
@@ -243,17 +282,27 @@ class LabelingApiTest {
         assertTrue(viewMs <= 1_000, "a view holds the request for labeler.view-lease-ms, not " + viewMs + " ms");
         var engaged = call("POST", "api/v1/requests/req-view/lease", "tok-alice", null);
         assertEquals(200, engaged.statusCode(), engaged.body());
-        long leaseMs = Instant.parse(new JsonObject(engaged.body()).getString("lease_expires_at")).toEpochMilli()
+        long leaseMs = Instant.parse(new JsonObject(engaged.body()).getString("lease_expires_at"))
+                        .toEpochMilli()
                 - System.currentTimeMillis();
         assertTrue(leaseMs > 1_000 && leaseMs <= 1_500, "interaction holds it for labeler.lease-ms: " + leaseMs);
-        assertEquals(409, call("POST", "api/v1/requests/req-view/lease", "tok-bob", null).statusCode(), "never shown to bob");
-        assertEquals(201, call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-view\",\"choice\":\"A\"}")
-                .statusCode());
-        assertEquals(404, call("POST", "api/v1/requests/req-view/lease", "tok-alice", null).statusCode(), "labeled");
+        assertEquals(
+                409,
+                call("POST", "api/v1/requests/req-view/lease", "tok-bob", null).statusCode(),
+                "never shown to bob");
+        assertEquals(
+                201,
+                call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-view\",\"choice\":\"A\"}")
+                        .statusCode());
+        assertEquals(
+                404,
+                call("POST", "api/v1/requests/req-view/lease", "tok-alice", null)
+                        .statusCode(),
+                "labeled");
 
         java.nio.file.Files.writeString(tokenFile, "erin:tok-erin\n");
-        java.nio.file.Files.setLastModifiedTime(tokenFile,
-                java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(5)));
+        java.nio.file.Files.setLastModifiedTime(
+                tokenFile, java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(5)));
         assertEquals(401, call("GET", "api/v1/queue", "tok-dave", null).statusCode(), "dave revoked");
         assertEquals(200, call("GET", "api/v1/queue", "tok-erin", null).statusCode(), "erin admitted");
         assertEquals(200, call("GET", "api/v1/queue", "tok-alice", null).statusCode(), "labeler.tokens unchanged");
@@ -272,8 +321,10 @@ class LabelingApiTest {
         assertEquals("undecodable", letter.reason());
         assertEquals(Topics.LABEL_REQUESTS.name(), letter.sourceTopic());
         assertNotEquals(-1L, letter.sourceOffset());
-        assertEquals(201, call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-2\",\"choice\":\"TIE\"}")
-                .statusCode());
+        assertEquals(
+                201,
+                call("POST", "api/v1/labels", "tok-alice", "{\"request_id\":\"req-2\",\"choice\":\"TIE\"}")
+                        .statusCode());
         assertEquals(0, service.status().pendingRequests());
     }
 
@@ -300,14 +351,17 @@ class LabelingApiTest {
             assertEquals(-1, driver.getCurrentUrl().indexOf("tok-carol"), "the token leaves the address bar");
             String a = page.completionA();
             String b = page.completionB();
-            assertEquals(java.util.Set.of(script, "<b>16</b> & more"), java.util.Set.of(a, b),
+            assertEquals(
+                    java.util.Set.of(script, "<b>16</b> & more"),
+                    java.util.Set.of(a, b),
                     "model text is shown literally");
             assertEquals(Boolean.TRUE, page.script("return window.__pwned === undefined"), "the script did not run");
-            assertEquals(0L, page.script("return document.querySelectorAll('#completion-a *, #completion-b *').length"));
+            assertEquals(
+                    0L, page.script("return document.querySelectorAll('#completion-a *, #completion-b *').length"));
             assertEquals("7+8=", page.prompt());
             page.awaitRemaining("2 left for you");
             page.awaitText("lease", "Held for you until");
-            page.click("rationale");   // the first interaction keeps the request for the full lease
+            page.click("rationale"); // the first interaction keeps the request for the full lease
             page.awaitText("lease", "Reserved for you until");
             page.click("btn-a");
 
@@ -318,19 +372,34 @@ class LabelingApiTest {
             page.awaitStatus("Nothing to label right now");
             // alice labeled req-1 late and req-view, bob req-1, carol the two here: 5 of the 8 the trainer's
             // first two steps need, so 3 more complete the next step of 4
-            page.awaitText("team", "Team: 5 labels (alice 2, bob 1, carol 2); 3 more for the trainer's next step "
-                    + "(it needs 4 per step).");
+            page.awaitText(
+                    "team",
+                    "Team: 5 labels (alice 2, bob 1, carol 2); 3 more for the trainer's next step "
+                            + "(it needs 4 per step).");
 
             var decoder = new AvroDecoder<>(Label.class, SchemaRegistries.mockScope(SCOPE));
-            var labels = io.await(Topics.LABELS.name(), r -> decoder.decode(r).getLabelerId().equals("carol"), 2,
-                    Duration.ofSeconds(10)).stream().map(decoder::decode).toList();
+            var labels = io
+                    .await(
+                            Topics.LABELS.name(),
+                            r -> decoder.decode(r).getLabelerId().equals("carol"),
+                            2,
+                            Duration.ofSeconds(10))
+                    .stream()
+                    .map(decoder::decode)
+                    .toList();
             assertEquals(2, labels.size());
-            var first = labels.stream().filter(l -> l.getRequestId().equals("ui-1")).findFirst().orElseThrow();
+            var first = labels.stream()
+                    .filter(l -> l.getRequestId().equals("ui-1"))
+                    .findFirst()
+                    .orElseThrow();
             int shownAsA = a.equals(script) ? 0 : 1;
             assertEquals(Verdict.PREFERENCE, first.getJudgement().getVerdict());
             assertEquals(shownAsA, first.getJudgement().getChosenIndex(), "A is the left completion");
             assertEquals(List.of(shownAsA, 1 - shownAsA), first.getJudgement().getDisplayOrder());
-            var second = labels.stream().filter(l -> l.getRequestId().equals("ui-2")).findFirst().orElseThrow();
+            var second = labels.stream()
+                    .filter(l -> l.getRequestId().equals("ui-2"))
+                    .findFirst()
+                    .orElseThrow();
             int secondShownAsA = secondA.equals("first") ? 0 : 1;
             assertEquals(1 - secondShownAsA, second.getJudgement().getChosenIndex(), "key 2 means B is better");
         }

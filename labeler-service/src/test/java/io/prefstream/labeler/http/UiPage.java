@@ -64,7 +64,9 @@ final class UiPage {
     }
 
     void press(String key) {
-        new Actions(driver).sendKeys(driver.findElement(By.tagName("body")), key).perform();
+        new Actions(driver)
+                .sendKeys(driver.findElement(By.tagName("body")), key)
+                .perform();
     }
 
     Object script(String js) {

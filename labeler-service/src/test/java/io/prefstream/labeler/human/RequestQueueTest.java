@@ -28,8 +28,16 @@ class RequestQueueTest {
     }
 
     private static LabelRequest request(String id, long deadline) {
-        return new LabelRequest(id, "rollout-" + id, "arithmetic", "1+1=",
-                List.of(new LabelCandidate(0, "2"), new LabelCandidate(2, "3")), LabelKind.HUMAN, 1L, 0L, deadline);
+        return new LabelRequest(
+                id,
+                "rollout-" + id,
+                "arithmetic",
+                "1+1=",
+                List.of(new LabelCandidate(0, "2"), new LabelCandidate(2, "3")),
+                LabelKind.HUMAN,
+                1L,
+                0L,
+                deadline);
     }
 
     /** The choice that prefers completion {@code index} given the order the lease shows. */
@@ -44,7 +52,9 @@ class RequestQueueTest {
         var alice = q.next("alice").orElseThrow();
         assertEquals("r1", alice.request().getRequestId());
         assertEquals(11_000, alice.expiresAtMs());
-        assertEquals(List.of(0, 2), alice.shown().stream().map(LabelCandidate::getIndex).sorted().toList());
+        assertEquals(
+                List.of(0, 2),
+                alice.shown().stream().map(LabelCandidate::getIndex).sorted().toList());
         clock.addAndGet(500);
         var again = q.next("alice").orElseThrow();
         assertEquals(11_000, again.expiresAtMs(), "asking again returns the same lease");
@@ -76,7 +86,7 @@ class RequestQueueTest {
         q.offer(request("r1", 100_000), P0, 0);
         q.offer(request("r2", 100_000), P0, 1);
         assertEquals(10_100, q.next("alice").orElseThrow().expiresAtMs(), "a page load holds r1 for 100 ms");
-        clock.addAndGet(150);   // alice left the page open and walked away
+        clock.addAndGet(150); // alice left the page open and walked away
         assertEquals("r1", q.next("bob").orElseThrow().request().getRequestId(), "bob gets r1 after 150 ms");
         assertEquals(11_150, q.extend("r1", "bob"), "bob clicked at 10 150: lease-ms from now");
         clock.addAndGet(500);
@@ -85,8 +95,10 @@ class RequestQueueTest {
         assertEquals("your lease on request r1 expired and others hold all its slots", taken.getMessage());
         var never = assertThrows(LabelingConflict.class, () -> q.extend("r2", "bob"));
         assertEquals(LabelingConflict.Kind.CONFLICT, never.kind());
-        assertEquals(LabelingConflict.Kind.NOT_FOUND, assertThrows(LabelingConflict.class,
-                () -> q.extend("nope", "bob")).kind());
+        assertEquals(
+                LabelingConflict.Kind.NOT_FOUND,
+                assertThrows(LabelingConflict.class, () -> q.extend("nope", "bob"))
+                        .kind());
     }
 
     @Test
@@ -95,7 +107,7 @@ class RequestQueueTest {
         for (String id : List.of("r1", "r2", "r3")) {
             q.offer(request(id, 100_000), P0, Long.parseLong(id.substring(1)));
         }
-        for (String id : List.of("r1", "r2")) {   // alice and bob agree on r1 and disagree on r2
+        for (String id : List.of("r1", "r2")) { // alice and bob agree on r1 and disagree on r2
             var a = q.next("alice").orElseThrow();
             var b = q.next("bob").orElseThrow();
             q.commit(q.reserve(id, "alice"), preferring(a, 0));
@@ -108,8 +120,18 @@ class RequestQueueTest {
         assertEquals(5, team.labels());
         assertEquals(2, team.comparedPairs());
         assertEquals(Optional.of(0.5), team.agreement());
-        assertEquals(2.0, meters.get(RequestQueue.HUMAN_LABELS).tag("labeler", "alice").gauge().value());
-        assertEquals(1.0, meters.get(RequestQueue.HUMAN_LABELS).tag("labeler", "carol").gauge().value());
+        assertEquals(
+                2.0,
+                meters.get(RequestQueue.HUMAN_LABELS)
+                        .tag("labeler", "alice")
+                        .gauge()
+                        .value());
+        assertEquals(
+                1.0,
+                meters.get(RequestQueue.HUMAN_LABELS)
+                        .tag("labeler", "carol")
+                        .gauge()
+                        .value());
     }
 
     @Test

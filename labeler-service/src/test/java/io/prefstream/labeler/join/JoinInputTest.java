@@ -32,7 +32,8 @@ class JoinInputTest {
         out.writeInt(0);
         byte[] formatOne = bytes.toByteArray();
 
-        var input = new JoinInput(JoinInput.Type.LABEL,
+        var input = new JoinInput(
+                JoinInput.Type.LABEL,
                 new SourcedRecord("prefstream.labels", 0, 3L, 2_000L, null, new byte[] {0, 0, 42}, List.of()));
         assertArrayEquals(formatOne, input.toBytes());
 

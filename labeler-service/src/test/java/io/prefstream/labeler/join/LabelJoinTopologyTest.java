@@ -78,8 +78,8 @@ class LabelJoinTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(LabelJoinTopology.build(config, registry, metrics), props,
-                Instant.ofEpochMilli(T0));
+        driver = new TopologyTestDriver(
+                LabelJoinTopology.build(config, registry, metrics), props, Instant.ofEpochMilli(T0));
         var bytes = new ByteArraySerializer();
         rolloutsIn = driver.createInputTopic(Topics.ROLLOUTS.name(), bytes, bytes);
         labelsIn = driver.createInputTopic(Topics.LABELS.name(), bytes, bytes);
@@ -97,37 +97,61 @@ class LabelJoinTopologyTest {
     }
 
     private void send(Rollout r) {
-        rolloutsIn.pipeInput(r.getPrompt().getId().getBytes(StandardCharsets.UTF_8),
+        rolloutsIn.pipeInput(
+                r.getPrompt().getId().getBytes(StandardCharsets.UTF_8),
                 new AvroEncoder<Rollout>(registry).encode(Topics.ROLLOUTS.name(), r));
     }
 
     private void send(Label l) {
-        labelsIn.pipeInput(l.getRolloutId().getBytes(StandardCharsets.UTF_8),
+        labelsIn.pipeInput(
+                l.getRolloutId().getBytes(StandardCharsets.UTF_8),
                 new AvroEncoder<Label>(registry).encode(Topics.LABELS.name(), l));
     }
 
     private List<LabeledRollout> emitted() {
         var decoder = new AvroDecoder<>(LabeledRollout.class, registry);
-        return preferences.readValuesToList().stream().map(v -> decoder.decode(Topics.PREFERENCES.name(), v)).toList();
+        return preferences.readValuesToList().stream()
+                .map(v -> decoder.decode(Topics.PREFERENCES.name(), v))
+                .toList();
     }
 
     private List<LabelRequest> requested() {
         var decoder = new AvroDecoder<>(LabelRequest.class, registry);
-        return requests.readValuesToList().stream().map(v -> decoder.decode(Topics.LABEL_REQUESTS.name(), v)).toList();
+        return requests.readValuesToList().stream()
+                .map(v -> decoder.decode(Topics.LABEL_REQUESTS.name(), v))
+                .toList();
     }
 
     private List<DeadLetter> deadLettered() {
-        return deadLetters.readRecordsToList().stream().map(LabelJoinTopologyTest::asDeadLetter).toList();
+        return deadLetters.readRecordsToList().stream()
+                .map(LabelJoinTopologyTest::asDeadLetter)
+                .toList();
     }
 
     private static DeadLetter asDeadLetter(TestRecord<byte[], byte[]> r) {
-        return DeadLetter.from(new ConsumerRecord<>(Topics.DEAD_LETTERS.name(), 0, 0L, r.timestamp(),
-                TimestampType.CREATE_TIME, -1, -1, r.key(), r.value(), r.headers(), Optional.empty()));
+        return DeadLetter.from(new ConsumerRecord<>(
+                Topics.DEAD_LETTERS.name(),
+                0,
+                0L,
+                r.timestamp(),
+                TimestampType.CREATE_TIME,
+                -1,
+                -1,
+                r.key(),
+                r.value(),
+                r.headers(),
+                Optional.empty()));
     }
 
     private static double[] means(LabeledRollout out, LabelKind kind) {
-        return out.getSummary().getScores().stream().filter(s -> s.getKind() == kind).findFirst()
-                .map(KindScores::getMeanScores).orElseThrow().stream().mapToDouble(Double::doubleValue).toArray();
+        return out.getSummary().getScores().stream()
+                .filter(s -> s.getKind() == kind)
+                .findFirst()
+                .map(KindScores::getMeanScores)
+                .orElseThrow()
+                .stream()
+                .mapToDouble(Double::doubleValue)
+                .toArray();
     }
 
     @Test
@@ -199,7 +223,8 @@ class LabelJoinTopologyTest {
         int[] pair = HumanRouting.randomPair("r3", 3);
         assertEquals(pair[0], req.getCandidates().get(0).getIndex());
         assertEquals(pair[1], req.getCandidates().get(1).getIndex());
-        assertEquals(List.of("7", "8", "17").get(pair[0]), req.getCandidates().get(0).getText());
+        assertEquals(
+                List.of("7", "8", "17").get(pair[0]), req.getCandidates().get(0).getText());
         assertEquals(T0 + 10_000, req.getDeadlineMs());
         assertTrue(preferences.isEmpty(), "a routed rollout waits for its human vote");
 
@@ -210,14 +235,23 @@ class LabelJoinTopologyTest {
         assertEquals(1, out.size());
         assertEquals(EmitReason.TIMEOUT_FALLBACK, out.get(0).getEmittedReason());
         assertEquals(1, out.get(0).getLabelCount());
-        assertEquals(List.of(new IndexPair(0, 2, LabelAggregation.BEST_VS_WORST, 1.1)), out.get(0).getPairs());
+        assertEquals(
+                List.of(new IndexPair(0, 2, LabelAggregation.BEST_VS_WORST, 1.1)),
+                out.get(0).getPairs());
         assertEquals(T0 + 10_100, out.get(0).getEmittedAtMs());
     }
 
     @Test
     void humanVotesAreTalliedByPluralityWithTiesKept() {
-        start(Map.of("join.required-kinds", "RULE", "labeler.human.route", "all", "labeler.human.votes", "3",
-                "join.min-human-votes", "3"));
+        start(Map.of(
+                "join.required-kinds",
+                "RULE",
+                "labeler.human.route",
+                "all",
+                "labeler.human.votes",
+                "3",
+                "join.min-human-votes",
+                "3"));
         send(rollout("r4", "5+5=", "10", "11"));
         send(scores("rule-r4", "r4", LabelKind.RULE, "rule:arithmetic", 1.0, 0.5));
         send(judgement("h1", "r4", LabelKind.HUMAN, "alice", 1, 0, Verdict.PREFERENCE));
@@ -226,9 +260,12 @@ class LabelJoinTopologyTest {
         send(judgement("h3", "r4", LabelKind.HUMAN, "carol", 0, 1, Verdict.TIE));
         var lr = emitted().get(0);
         assertEquals(EmitReason.POLICY_MET, lr.getEmittedReason());
-        assertEquals(List.of(new PairTally(LabelKind.HUMAN, 0, 1, 0, 2, 1, 0)), lr.getSummary().getVotes());
-        assertEquals(List.of(new IndexPair(0, 1, LabelAggregation.BEST_VS_WORST, 0.5),
-                new IndexPair(1, 0, "HUMAN", 2.0)), lr.getPairs());
+        assertEquals(
+                List.of(new PairTally(LabelKind.HUMAN, 0, 1, 0, 2, 1, 0)),
+                lr.getSummary().getVotes());
+        assertEquals(
+                List.of(new IndexPair(0, 1, LabelAggregation.BEST_VS_WORST, 0.5), new IndexPair(1, 0, "HUMAN", 2.0)),
+                lr.getPairs());
 
         // A 1-1 split keeps the tally and derives no human pair.
         send(rollout("r5", "5+6=", "11", "12"));
@@ -237,7 +274,9 @@ class LabelJoinTopologyTest {
         send(judgement("h5", "r5", LabelKind.HUMAN, "bob", 0, 1, Verdict.PREFERENCE));
         send(judgement("h6", "r5", LabelKind.HUMAN, "carol", 0, 1, Verdict.BOTH_BAD));
         var tied = emitted().get(0);
-        assertEquals(List.of(new PairTally(LabelKind.HUMAN, 0, 1, 1, 1, 0, 1)), tied.getSummary().getVotes());
+        assertEquals(
+                List.of(new PairTally(LabelKind.HUMAN, 0, 1, 1, 1, 0, 1)),
+                tied.getSummary().getVotes());
         assertEquals(List.of(), tied.getPairs(), "machine scores tie and human votes split: no pair");
     }
 
@@ -269,7 +308,9 @@ class LabelJoinTopologyTest {
         send(rollout("r7", "2+3=", "6", "5"));
         var out = emitted();
         assertEquals(1, out.size(), "the held label meets its rollout within the grace");
-        assertEquals(List.of(new IndexPair(1, 0, LabelAggregation.BEST_VS_WORST, 1.0)), out.get(0).getPairs());
+        assertEquals(
+                List.of(new IndexPair(1, 0, LabelAggregation.BEST_VS_WORST, 1.0)),
+                out.get(0).getPairs());
         assertTrue(deadLetters.isEmpty());
 
         driver.advanceWallClockTime(Duration.ofMillis(2_100));
@@ -301,7 +342,8 @@ class LabelJoinTopologyTest {
         assertEquals(Topics.ROLLOUTS.name(), dead.get(1).sourceTopic());
         assertEquals("not avro", new String(dead.get(1).value(), StandardCharsets.UTF_8));
         assertEquals("invalid-label", dead.get(2).reason());
-        assertTrue(dead.get(2).exceptionMessage().contains("has 2 scores, expected one per completion (3)"),
+        assertTrue(
+                dead.get(2).exceptionMessage().contains("has 2 scores, expected one per completion (3)"),
                 dead.get(2).exceptionMessage());
         assertEquals(1, emitted().size(), "the valid rollout and label still join");
     }
@@ -317,7 +359,9 @@ class LabelJoinTopologyTest {
         var reqs = requested();
         assertEquals(1, reqs.size());
         assertEquals("close", reqs.get(0).getRolloutId());
-        assertEquals(List.of(0, 1), reqs.get(0).getCandidates().stream().map(c -> c.getIndex()).toList());
+        assertEquals(
+                List.of(0, 1),
+                reqs.get(0).getCandidates().stream().map(c -> c.getIndex()).toList());
         var out = emitted();
         assertEquals(1, out.size());
         assertEquals("clear", out.get(0).getRollout().getId(), "the clear rollout needs no human");
@@ -325,18 +369,28 @@ class LabelJoinTopologyTest {
         send(judgement("h-close", "close", LabelKind.HUMAN, "alice", 1, 0, Verdict.PREFERENCE));
         var close = emitted();
         assertEquals(1, close.size());
-        assertEquals(List.of(new IndexPair(0, 2, LabelAggregation.BEST_VS_WORST, 0.5),
-                new IndexPair(1, 0, "HUMAN", 1.0)), close.get(0).getPairs());
+        assertEquals(
+                List.of(new IndexPair(0, 2, LabelAggregation.BEST_VS_WORST, 0.5), new IndexPair(1, 0, "HUMAN", 1.0)),
+                close.get(0).getPairs());
     }
 
     @Test
     void peopleAreOnlyAskedAboutDifferentTextsAndIdenticalCompletionsAreATieRecordedAtOnce() {
-        start(Map.of("join.required-kinds", "RULE", "labeler.human.route", "all", "labeler.human.votes", "2",
-                "join.min-human-votes", "2"));
+        start(Map.of(
+                "join.required-kinds",
+                "RULE",
+                "labeler.human.route",
+                "all",
+                "labeler.human.votes",
+                "2",
+                "join.min-human-votes",
+                "2"));
         // The seeded random pair of "dup" is two of the "91"s; the request must compare 91 with 19.
-        String id = java.util.stream.IntStream.range(0, 100).mapToObj(n -> "dup-" + n)
+        String id = java.util.stream.IntStream.range(0, 100)
+                .mapToObj(n -> "dup-" + n)
                 .filter(r -> java.util.Arrays.equals(HumanRouting.randomPair(r, 3), new int[] {0, 1}))
-                .findFirst().orElseThrow();
+                .findFirst()
+                .orElseThrow();
         send(rollout(id, "72+19=", "91", "91", "19"));
         send(scores("rule-" + id, id, LabelKind.RULE, "rule:arithmetic", 1.0, 1.0, 0.0));
         var reqs = requested();
@@ -354,7 +408,9 @@ class LabelJoinTopologyTest {
         assertEquals("same", lr.getRollout().getId());
         assertEquals(EmitReason.POLICY_MET, lr.getEmittedReason());
         assertEquals(2, lr.getLabelCount());
-        assertEquals(List.of(new PairTally(LabelKind.HUMAN, 0, 1, 0, 0, 1, 0)), lr.getSummary().getVotes());
+        assertEquals(
+                List.of(new PairTally(LabelKind.HUMAN, 0, 1, 0, 0, 1, 0)),
+                lr.getSummary().getVotes());
         assertEquals(List.of(), lr.getPairs(), "a tie teaches nothing");
         assertEquals(1.0, metrics.count("prefstream.join.identical.ties"));
     }

@@ -45,8 +45,11 @@ class MachineLabelersTest {
         assertEquals(LabelKind.RULE, label.getKind());
         assertEquals(List.of(1.0), label.getScores());
         assertEquals(RuleLabeler.VERSION, label.getLabelerVersion());
-        assertEquals(label.getLabelId(), MachineLabelingLoop.label(labeler, rollout("r", "12+30=", "42"),
-                new double[] {1.0}, 10L).getLabelId(), "the label id survives a replay");
+        assertEquals(
+                label.getLabelId(),
+                MachineLabelingLoop.label(labeler, rollout("r", "12+30=", "42"), new double[] {1.0}, 10L)
+                        .getLabelId(),
+                "the label id survives a replay");
     }
 
     @Test
@@ -63,14 +66,16 @@ class MachineLabelersTest {
             assertEquals("reward-model:rm-tiny", labeler.labelerId(rollout("x", "1+1=", "2")));
             assertEquals("sha256:" + sha, labeler.version());
             var outcomes = labeler.score(List.of(rollout("a", "1+2=", "3", "4"), rollout("b", "3+4=", "7")));
-            assertArrayEquals(new double[] {direct[0], direct[1]}, outcomes.get(0).scores(), 1e-5);
+            assertArrayEquals(
+                    new double[] {direct[0], direct[1]}, outcomes.get(0).scores(), 1e-5);
             assertArrayEquals(new double[] {direct[2]}, outcomes.get(1).scores(), 1e-5);
             assertNotEquals(outcomes.get(0).scores()[0], outcomes.get(0).scores()[1], "a real model, not a constant");
 
             // 'x' is outside the alphabet: that rollout fails, the rest of the batch is still scored.
             var mixed = labeler.score(List.of(rollout("a", "1+2=", "3", "4"), rollout("bad", "1+2=", "x")));
             assertArrayEquals(new double[] {direct[0], direct[1]}, mixed.get(0).scores(), 1e-5);
-            assertEquals(LabelingException.SCORING_FAILED, mixed.get(1).failure().reason());
+            assertEquals(
+                    LabelingException.SCORING_FAILED, mixed.get(1).failure().reason());
             assertTrue(mixed.get(1).failure().getMessage().contains("not in the tokenizer alphabet"));
         }
     }
@@ -95,8 +100,11 @@ class MachineLabelersTest {
 
             @Override
             public List<Outcome> score(List<Rollout> batch) {
-                return batch.stream().map(r -> r.getId().equals("nan") ? Outcome.of(new double[] {Double.NaN, 1})
-                        : Outcome.of(new double[] {1})).toList();
+                return batch.stream()
+                        .map(r -> r.getId().equals("nan")
+                                ? Outcome.of(new double[] {Double.NaN, 1})
+                                : Outcome.of(new double[] {1}))
+                        .toList();
             }
         };
         try (var scorer = new BatchScorer(bad, 4, Duration.ofMillis(20))) {
@@ -108,8 +116,9 @@ class MachineLabelersTest {
             assertEquals(LabelingException.INVALID_SCORES, ((LabelingException) e1.getCause()).reason());
             assertTrue(e1.getCause().getMessage().contains("gave score NaN to completion 0 of rollout nan"));
             var e2 = assertThrows(ExecutionException.class, missing::get);
-            assertTrue(e2.getCause().getMessage().contains("gave 1 scores for rollout short, expected one per "
-                    + "completion (2)"));
+            assertTrue(e2.getCause()
+                    .getMessage()
+                    .contains("gave 1 scores for rollout short, expected one per " + "completion (2)"));
         }
     }
 }

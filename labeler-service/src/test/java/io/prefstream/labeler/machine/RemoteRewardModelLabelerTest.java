@@ -38,8 +38,16 @@ class RemoteRewardModelLabelerTest {
     }
 
     private LabelerConfig.Remote config(int attempts, int breakerFailures, long timeoutMs) {
-        return new LabelerConfig.Remote(stub.url(), Duration.ofMillis(timeoutMs), attempts, Duration.ofMillis(10),
-                Duration.ofMillis(40), breakerFailures, Duration.ofSeconds(30), "rewards", "answer");
+        return new LabelerConfig.Remote(
+                stub.url(),
+                Duration.ofMillis(timeoutMs),
+                attempts,
+                Duration.ofMillis(10),
+                Duration.ofMillis(40),
+                breakerFailures,
+                Duration.ofSeconds(30),
+                "rewards",
+                "answer");
     }
 
     private static Rollout withAnswer(Rollout r, String answer) {
@@ -50,13 +58,17 @@ class RemoteRewardModelLabelerTest {
     @Test
     void scoresABatchInOneCallFollowingTheOpenRlhfConvention() {
         var labeler = new RemoteRewardModelLabeler(config(3, 5, 2_000));
-        var outcomes = labeler.score(List.of(withAnswer(rollout("a", "1+2=", "3", "33"), "3"),
-                rollout("b", "10+1=", "11", "1", "111")));
+        var outcomes = labeler.score(
+                List.of(withAnswer(rollout("a", "1+2=", "3", "33"), "3"), rollout("b", "10+1=", "11", "1", "111")));
 
         assertEquals(1, stub.requests().size(), "one POST per batch");
         var request = stub.requests().get(0);
-        assertEquals("[\"1+2=3\",\"1+2=33\",\"10+1=11\",\"10+1=1\",\"10+1=111\"]", request.get("query").toString());
-        assertEquals("[\"1+2=\",\"1+2=\",\"10+1=\",\"10+1=\",\"10+1=\"]", request.get("prompts").toString());
+        assertEquals(
+                "[\"1+2=3\",\"1+2=33\",\"10+1=11\",\"10+1=1\",\"10+1=111\"]",
+                request.get("query").toString());
+        assertEquals(
+                "[\"1+2=\",\"1+2=\",\"10+1=\",\"10+1=\",\"10+1=\"]",
+                request.get("prompts").toString());
         assertEquals("[\"3\",\"3\",\"\",\"\",\"\"]", request.get("labels").toString());
         assertArrayEquals(new double[] {5, 6}, outcomes.get(0).scores());
         assertArrayEquals(new double[] {7, 6, 8}, outcomes.get(1).scores());
@@ -86,7 +98,8 @@ class RemoteRewardModelLabelerTest {
                 .then(RewardStub.body("{\"scores\":[1.0,2.0]}"))
                 .then(RewardStub.status(400));
         var r = List.of(rollout("a", "1+2=", "3", "4"));
-        assertFailure(labeler.score(r).get(0), LabelingException.REMOTE_BAD_RESPONSE, "2 rewards (one per query), found 1");
+        assertFailure(
+                labeler.score(r).get(0), LabelingException.REMOTE_BAD_RESPONSE, "2 rewards (one per query), found 1");
         assertFailure(labeler.score(r).get(0), LabelingException.REMOTE_BAD_RESPONSE, "finite numbers, found \"high\"");
         assertFailure(labeler.score(r).get(0), LabelingException.REMOTE_BAD_RESPONSE, "an array 'rewards'");
         assertFailure(labeler.score(r).get(0), LabelingException.REMOTE_REJECTED, "HTTP 400");
@@ -97,8 +110,18 @@ class RemoteRewardModelLabelerTest {
     void circuitBreakerOpensAfterConsecutiveFailuresAndProbesAfterTheWait() {
         stub.always(RewardStub.status(500));
         var clock = new AtomicLong(1_000);
-        var labeler = new RemoteRewardModelLabeler(new LabelerConfig.Remote(stub.url(), Duration.ofSeconds(2), 2,
-                Duration.ofMillis(1), Duration.ofMillis(1), 3, Duration.ofSeconds(30), "rewards", "answer"), clock::get);
+        var labeler = new RemoteRewardModelLabeler(
+                new LabelerConfig.Remote(
+                        stub.url(),
+                        Duration.ofSeconds(2),
+                        2,
+                        Duration.ofMillis(1),
+                        Duration.ofMillis(1),
+                        3,
+                        Duration.ofSeconds(30),
+                        "rewards",
+                        "answer"),
+                clock::get);
         var batch = List.of(rollout("a", "1+2=", "3", "4"));
 
         assertFailure(labeler.score(batch).get(0), LabelingException.REMOTE_UNAVAILABLE, "failed 2 attempts");
@@ -125,7 +148,8 @@ class RemoteRewardModelLabelerTest {
         var registry = SchemaRegistries.mockScope(scope);
         var tp = new TopicPartition(Topics.ROLLOUTS.name(), 0);
         var consumer = new MockConsumer<byte[], byte[]>("earliest");
-        byte[] value = new AvroEncoder<Rollout>(registry).encode(Topics.ROLLOUTS.name(), rollout("r1", "2+2=", "4", "5"));
+        byte[] value =
+                new AvroEncoder<Rollout>(registry).encode(Topics.ROLLOUTS.name(), rollout("r1", "2+2=", "4", "5"));
         consumer.schedulePollTask(() -> {
             consumer.updateBeginningOffsets(Map.of(tp, 0L));
             consumer.rebalance(List.of(tp));
@@ -134,8 +158,15 @@ class RemoteRewardModelLabelerTest {
         var labels = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         var dlq = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
         var meters = new SimpleMeterRegistry();
-        try (var loop = new MachineLabelingLoop(new RemoteRewardModelLabeler(config(2, 10, 1_000)), 8,
-                Duration.ofMillis(5), consumer, labels, new DeadLetterPublisher(dlq, meters), registry, meters)) {
+        try (var loop = new MachineLabelingLoop(
+                new RemoteRewardModelLabeler(config(2, 10, 1_000)),
+                8,
+                Duration.ofMillis(5),
+                consumer,
+                labels,
+                new DeadLetterPublisher(dlq, meters),
+                registry,
+                meters)) {
             loop.start();
             long deadline = System.currentTimeMillis() + 10_000;
             while (loop.committedBatches() < 1 && System.currentTimeMillis() < deadline) {
@@ -153,7 +184,12 @@ class RemoteRewardModelLabelerTest {
         assertEquals("0", header(dead.headers(), DeadLetterHeaders.SOURCE_OFFSET));
         assertTrue(header(dead.headers(), DeadLetterHeaders.EXCEPTION_MESSAGE).contains("HTTP 502"));
         assertArrayEquals(value, dead.value(), "the original bytes are kept");
-        assertEquals(0.0, meters.get(MachineLabelingLoop.LABELS_COUNTER).tag("kind", "REMOTE_RM").counter().count(),
+        assertEquals(
+                0.0,
+                meters.get(MachineLabelingLoop.LABELS_COUNTER)
+                        .tag("kind", "REMOTE_RM")
+                        .counter()
+                        .count(),
                 "no label was counted");
     }
 
@@ -164,6 +200,8 @@ class RemoteRewardModelLabelerTest {
     private static void assertFailure(MachineLabeler.Outcome outcome, String reason, String messagePart) {
         assertNull(outcome.scores(), "no scores on failure");
         assertEquals(reason, outcome.failure().reason(), outcome.failure().getMessage());
-        assertTrue(outcome.failure().getMessage().contains(messagePart), outcome.failure().getMessage());
+        assertTrue(
+                outcome.failure().getMessage().contains(messagePart),
+                outcome.failure().getMessage());
     }
 }

@@ -20,8 +20,7 @@ final class RewardStub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One scripted answer: status, body computed from the request, optional delay before answering. */
-    record Answer(int status, Function<JsonNode, String> body, long delayMs) {
-    }
+    record Answer(int status, Function<JsonNode, String> body, long delayMs) {}
 
     private final HttpServer server;
     private final java.util.concurrent.ExecutorService executor;
@@ -66,11 +65,15 @@ final class RewardStub implements AutoCloseable {
 
     /** Rewards = length of each query string, the correct answer. */
     static Answer lengths() {
-        return new Answer(200, req -> {
-            var rewards = JSON.createArrayNode();
-            req.get("query").forEach(q -> rewards.add((double) q.asText().length()));
-            return "{\"rewards\":" + rewards + "}";
-        }, 0);
+        return new Answer(
+                200,
+                req -> {
+                    var rewards = JSON.createArrayNode();
+                    req.get("query")
+                            .forEach(q -> rewards.add((double) q.asText().length()));
+                    return "{\"rewards\":" + rewards + "}";
+                },
+                0);
     }
 
     static Answer status(int status) {

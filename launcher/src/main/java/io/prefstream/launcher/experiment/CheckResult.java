@@ -29,8 +29,15 @@ import org.apache.commons.math3.stat.inference.TTest;
  * @param passed    whether the check passes
  * @param reason    one line saying why
  */
-record CheckResult(Check check, SeedSample arm, SeedSample baseline, double t, double df, double p, boolean passed,
-                   String reason) {
+record CheckResult(
+        Check check,
+        SeedSample arm,
+        SeedSample baseline,
+        double t,
+        double df,
+        double p,
+        boolean passed,
+        String reason) {
 
     /** Significance level of every check. */
     static final double ALPHA = 0.05;
@@ -58,15 +65,21 @@ record CheckResult(Check check, SeedSample arm, SeedSample baseline, double t, d
                 case NOT_HIGHER -> diff <= 0;
             };
             String why = switch (d) {
-                case HIGHER -> passed ? "every arm value is above every baseline value"
-                        : "not every arm value is above every baseline value";
-                case LOWER -> passed ? "every arm value is below every baseline value"
-                        : "not every arm value is below every baseline value";
-                case NOT_LOWER -> passed ? "the arm's mean is not below the baseline's" : "the arm's mean is below the baseline's";
-                case NOT_HIGHER -> passed ? "the arm's mean is not above the baseline's" : "the arm's mean is above the baseline's";
+                case HIGHER ->
+                    passed
+                            ? "every arm value is above every baseline value"
+                            : "not every arm value is above every baseline value";
+                case LOWER ->
+                    passed
+                            ? "every arm value is below every baseline value"
+                            : "not every arm value is below every baseline value";
+                case NOT_LOWER ->
+                    passed ? "the arm's mean is not below the baseline's" : "the arm's mean is below the baseline's";
+                case NOT_HIGHER ->
+                    passed ? "the arm's mean is not above the baseline's" : "the arm's mean is above the baseline's";
             };
-            return new CheckResult(check, arm, baseline, Double.NaN, Double.NaN, Double.NaN, passed,
-                    NO_T_TEST + ": " + why);
+            return new CheckResult(
+                    check, arm, baseline, Double.NaN, Double.NaN, Double.NaN, passed, NO_T_TEST + ": " + why);
         }
         var test = new TTest();
         double t = test.t(arm.values(), baseline.values());
@@ -87,13 +100,15 @@ record CheckResult(Check check, SeedSample arm, SeedSample baseline, double t, d
             case HIGHER, NOT_HIGHER -> "higher";
             case LOWER, NOT_LOWER -> "lower";
         };
-        String pText = String.format(Locale.ROOT, "one-sided Welch p(%s) = %.4g %s %.2f", side, p,
-                significant ? "<" : "≥", ALPHA);
+        String pText = String.format(
+                Locale.ROOT, "one-sided Welch p(%s) = %.4g %s %.2f", side, p, significant ? "<" : "≥", ALPHA);
         String reason = switch (d) {
-            case HIGHER, LOWER -> significant ? "significantly " + side + ": " + pText
-                    : "not significantly " + side + ": " + pText;
-            case NOT_LOWER, NOT_HIGHER -> significant ? "significantly " + side + ", which the check forbids: " + pText
-                    : "not significantly " + side + ": " + pText;
+            case HIGHER, LOWER ->
+                significant ? "significantly " + side + ": " + pText : "not significantly " + side + ": " + pText;
+            case NOT_LOWER, NOT_HIGHER ->
+                significant
+                        ? "significantly " + side + ", which the check forbids: " + pText
+                        : "not significantly " + side + ": " + pText;
         };
         return new CheckResult(check, arm, baseline, t, welchDf(arm, baseline), p, passed, reason);
     }

@@ -52,12 +52,22 @@ final class ExperimentPlots {
     static final String PROXY_VS_KL = "proxy_vs_kl.png";
 
     /** Tableau 10: distinct, print-safe, one per arm in spec order. */
-    private static final Color[] PALETTE = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44),
-            new Color(214, 39, 40), new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194),
-            new Color(127, 127, 127), new Color(188, 189, 34), new Color(23, 190, 207)};
+    private static final Color[] PALETTE = {
+        new Color(31, 119, 180),
+        new Color(255, 127, 14),
+        new Color(44, 160, 44),
+        new Color(214, 39, 40),
+        new Color(148, 103, 189),
+        new Color(140, 86, 75),
+        new Color(227, 119, 194),
+        new Color(127, 127, 127),
+        new Color(188, 189, 34),
+        new Color(23, 190, 207)
+    };
+
     private static final int MARKER_SIZE = 5;
-    private static final BasicStroke DASHED = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-            new float[] {6f, 6f}, 0f);
+    private static final BasicStroke DASHED =
+            new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f);
 
     /** A diamond three times the size of the evaluation points. */
     private static final Diamond LARGE_DIAMOND = new Diamond() {
@@ -68,8 +78,7 @@ final class ExperimentPlots {
     };
 
     /** A plot written, or skipped with the reason. */
-    record Plot(String file, String title, boolean written, String note) {
-    }
+    record Plot(String file, String title, boolean written, String note) {}
 
     /** The runs of one arm in the spec's order, with the arm's colour. */
     record ArmRuns(String name, int index, List<MeasuredRun> runs) {
@@ -82,51 +91,78 @@ final class ExperimentPlots {
         }
     }
 
-    private ExperimentPlots() {
-    }
+    private ExperimentPlots() {}
 
     static List<Plot> write(Path dir, ExperimentSpec spec, List<ArmRuns> arms) throws IOException {
         var plots = new ArrayList<Plot>();
         var withRuns = arms.stream().filter(a -> !a.runs().isEmpty()).toList();
-        plots.add(save(dir, GOLD_VS_STEP, meanVsStep("Gold reward vs step (mean over seeds, band ± 1 std)",
-                "mean gold reward", withRuns, e -> e.get("gold_reward")), "no run has evaluations with a gold reward"));
-        plots.add(save(dir, KL_VS_STEP, meanVsStep("KL(π‖π_ref) vs step (mean over seeds, band ± 1 std)",
-                "KL(π‖π_ref) (nats)", withRuns, RunCurves::kl), "no run has evaluations with a KL"));
+        plots.add(save(
+                dir,
+                GOLD_VS_STEP,
+                meanVsStep(
+                        "Gold reward vs step (mean over seeds, band ± 1 std)",
+                        "mean gold reward",
+                        withRuns,
+                        e -> e.get("gold_reward")),
+                "no run has evaluations with a gold reward"));
+        plots.add(save(
+                dir,
+                KL_VS_STEP,
+                meanVsStep(
+                        "KL(π‖π_ref) vs step (mean over seeds, band ± 1 std)",
+                        "KL(π‖π_ref) (nats)",
+                        withRuns,
+                        RunCurves::kl),
+                "no run has evaluations with a KL"));
         plots.add(save(dir, GOLD_VS_KL, frontier(withRuns), "no run has evaluations with gold reward and KL"));
 
-        boolean started = withRuns.stream().flatMap(a -> a.runs().stream())
+        boolean started = withRuns.stream()
+                .flatMap(a -> a.runs().stream())
                 .anyMatch(r -> Double.isFinite(r.summary("online_started_ms")));
         if (started) {
-            plots.add(save(dir, GOLD_VS_WALL, goldVsWall(withRuns, spec.metrics().get("target-gold")),
+            plots.add(save(
+                    dir,
+                    GOLD_VS_WALL,
+                    goldVsWall(withRuns, spec.metrics().get("target-gold")),
                     "no run has evaluations with a gold reward"));
         } else {
             plots.add(skipped(GOLD_VS_WALL, "Gold reward vs wall time", "the runs do not report `online_started_ms`"));
         }
 
         Double budget = spec.metrics().get("kl-budget");
-        boolean proxy = withRuns.stream().flatMap(a -> a.runs().stream()).anyMatch(r -> r.curves().hasProxyReward());
+        boolean proxy = withRuns.stream()
+                .flatMap(a -> a.runs().stream())
+                .anyMatch(r -> r.curves().hasProxyReward());
         if (budget != null && proxy) {
-            plots.add(save(dir, PROXY_VS_KL, proxyVsKl(withRuns, budget), "no evaluation has a proxy reward before it"));
+            plots.add(
+                    save(dir, PROXY_VS_KL, proxyVsKl(withRuns, budget), "no evaluation has a proxy reward before it"));
         } else {
-            plots.add(skipped(PROXY_VS_KL, "Proxy and gold reward vs KL", budget == null
-                    ? "the spec sets no `kl-budget`" : "no run reports a proxy reward (`proxy_reward` or `label_reward_mean`)"));
+            plots.add(skipped(
+                    PROXY_VS_KL,
+                    "Proxy and gold reward vs KL",
+                    budget == null
+                            ? "the spec sets no `kl-budget`"
+                            : "no run reports a proxy reward (`proxy_reward` or `label_reward_mean`)"));
         }
         return plots;
     }
 
     /** Mean and std over an arm's seeds of {@code y} at each step every seed evaluated. */
-    record StepCurve(double[] steps, double[] mean, double[] std) {
-    }
+    record StepCurve(double[] steps, double[] mean, double[] std) {}
 
     static StepCurve stepCurve(List<MeasuredRun> runs, ToDoubleFunction<Point> y) {
         var perRun = new ArrayList<Map<Long, Double>>();
         for (MeasuredRun r : runs) {
             var m = new HashMap<Long, Double>();
-            r.curves().evals().stream().filter(e -> Double.isFinite(y.applyAsDouble(e)))
+            r.curves().evals().stream()
+                    .filter(e -> Double.isFinite(y.applyAsDouble(e)))
                     .forEach(e -> m.put(e.step(), y.applyAsDouble(e)));
             perRun.add(m);
         }
-        var common = new TreeSet<>(perRun.isEmpty() ? Map.<Long, Double>of().keySet() : perRun.get(0).keySet());
+        var common = new TreeSet<>(
+                perRun.isEmpty()
+                        ? Map.<Long, Double>of().keySet()
+                        : perRun.get(0).keySet());
         perRun.forEach(m -> common.retainAll(m.keySet()));
         var steps = common.stream().mapToDouble(Long::doubleValue).toArray();
         double[] mean = new double[steps.length];
@@ -181,8 +217,10 @@ final class ExperimentPlots {
     }
 
     static XYChart frontier(List<ArmRuns> arms) {
-        XYChart chart = chart("Gold reward vs KL(π‖π_ref): every evaluation, and final mean ± std per arm",
-                "KL(π‖π_ref) (nats)", "mean gold reward");
+        XYChart chart = chart(
+                "Gold reward vs KL(π‖π_ref): every evaluation, and final mean ± std per arm",
+                "KL(π‖π_ref) (nats)",
+                "mean gold reward");
         var refs = new ArrayList<Double>();
         var finals = new LinkedHashMap<ArmRuns, double[]>();
         for (ArmRuns a : arms) {
@@ -200,7 +238,8 @@ final class ExperimentPlots {
                 }
             }
             if (!kl.isEmpty()) {
-                XYSeries s = chart.addSeries(a.name() + " evaluations (" + a.runs().size() + " seeds)", kl, gold);
+                XYSeries s =
+                        chart.addSeries(a.name() + " evaluations (" + a.runs().size() + " seeds)", kl, gold);
                 s.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
                 s.setMarker(SeriesMarkers.CIRCLE);
                 Color c = a.colour();
@@ -216,9 +255,17 @@ final class ExperimentPlots {
         for (var f : finals.entrySet()) {
             ArmRuns a = f.getKey();
             double[] v = f.getValue();
-            whisker(chart, a.name() + " KL ± std", new double[] {v[0] - v[2], v[0] + v[2]}, new double[] {v[1], v[1]},
+            whisker(
+                    chart,
+                    a.name() + " KL ± std",
+                    new double[] {v[0] - v[2], v[0] + v[2]},
+                    new double[] {v[1], v[1]},
                     a.colour());
-            whisker(chart, a.name() + " gold ± std", new double[] {v[0], v[0]}, new double[] {v[1] - v[3], v[1] + v[3]},
+            whisker(
+                    chart,
+                    a.name() + " gold ± std",
+                    new double[] {v[0], v[0]},
+                    new double[] {v[1] - v[3], v[1] + v[3]},
                     a.colour());
             XYSeries m = chart.addSeries(a.label() + ": final mean ± std", new double[] {v[0]}, new double[] {v[1]});
             m.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
@@ -226,8 +273,9 @@ final class ExperimentPlots {
             m.setMarkerColor(a.colour().darker());
         }
         if (!refs.isEmpty()) {
-            XYSeries r = chart.addSeries("π_ref (launcher eval, mean over runs)", new double[] {0},
-                    new double[] {refs.stream().mapToDouble(Double::doubleValue).average().orElseThrow()});
+            XYSeries r = chart.addSeries("π_ref (launcher eval, mean over runs)", new double[] {0}, new double[] {
+                refs.stream().mapToDouble(Double::doubleValue).average().orElseThrow()
+            });
             r.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
             r.setMarker(LARGE_DIAMOND);
             r.setMarkerColor(Color.GRAY);
@@ -244,7 +292,9 @@ final class ExperimentPlots {
     }
 
     static XYChart goldVsWall(List<ArmRuns> arms, Double target) {
-        XYChart chart = chart("Gold reward vs wall time (one line per run)", "seconds since online training started",
+        XYChart chart = chart(
+                "Gold reward vs wall time (one line per run)",
+                "seconds since online training started",
                 "mean gold reward");
         double maxX = 0;
         for (ArmRuns a : arms) {
@@ -254,13 +304,18 @@ final class ExperimentPlots {
                 if (!Double.isFinite(started)) {
                     continue;
                 }
-                var evals = r.curves().evals().stream().filter(e -> Double.isFinite(e.get("gold_reward")))
-                        .sorted(Comparator.comparingLong(Point::createdAtMs)).toList();
+                var evals = r.curves().evals().stream()
+                        .filter(e -> Double.isFinite(e.get("gold_reward")))
+                        .sorted(Comparator.comparingLong(Point::createdAtMs))
+                        .toList();
                 if (evals.isEmpty()) {
                     continue;
                 }
-                double[] x = evals.stream().mapToDouble(e -> (e.createdAtMs() - started) / 1000.0).toArray();
-                double[] y = evals.stream().mapToDouble(e -> e.get("gold_reward")).toArray();
+                double[] x = evals.stream()
+                        .mapToDouble(e -> (e.createdAtMs() - started) / 1000.0)
+                        .toArray();
+                double[] y =
+                        evals.stream().mapToDouble(e -> e.get("gold_reward")).toArray();
                 maxX = Math.max(maxX, x[x.length - 1]);
                 XYSeries s = chart.addSeries(first ? a.label() : a.name() + " seed " + r.seed(), x, y);
                 s.setLineColor(a.colour());
@@ -271,8 +326,8 @@ final class ExperimentPlots {
             }
         }
         if (target != null && !chart.getSeriesMap().isEmpty()) {
-            XYSeries t = chart.addSeries("target gold reward " + target, new double[] {0, Math.max(1, maxX)},
-                    new double[] {target, target});
+            XYSeries t = chart.addSeries(
+                    "target gold reward " + target, new double[] {0, Math.max(1, maxX)}, new double[] {target, target});
             t.setMarker(SeriesMarkers.NONE);
             t.setLineColor(Color.GRAY);
             t.setLineStyle(DASHED);
@@ -281,8 +336,7 @@ final class ExperimentPlots {
     }
 
     static XYChart proxyVsKl(List<ArmRuns> arms, double budget) {
-        XYChart chart = chart("Proxy and gold reward vs KL, mean over seeds", "KL(π‖π_ref) (nats)",
-                "reward");
+        XYChart chart = chart("Proxy and gold reward vs KL, mean over seeds", "KL(π‖π_ref) (nats)", "reward");
         double minY = Double.POSITIVE_INFINITY;
         double maxY = Double.NEGATIVE_INFINITY;
         for (ArmRuns a : arms) {
@@ -308,10 +362,19 @@ final class ExperimentPlots {
             var proxyKl = new ArrayList<Double>();
             var proxy = new ArrayList<Double>();
             for (long step : common) {
-                double k = perRun.stream().mapToDouble(m -> m.get(step)[0]).average().orElseThrow();
+                double k = perRun.stream()
+                        .mapToDouble(m -> m.get(step)[0])
+                        .average()
+                        .orElseThrow();
                 kl.add(k);
-                gold.add(perRun.stream().mapToDouble(m -> m.get(step)[1]).average().orElseThrow());
-                double p = perRun.stream().mapToDouble(m -> m.get(step)[2]).average().orElseThrow();
+                gold.add(perRun.stream()
+                        .mapToDouble(m -> m.get(step)[1])
+                        .average()
+                        .orElseThrow());
+                double p = perRun.stream()
+                        .mapToDouble(m -> m.get(step)[2])
+                        .average()
+                        .orElseThrow();
                 if (Double.isFinite(p)) {
                     proxyKl.add(k);
                     proxy.add(p);
@@ -338,7 +401,8 @@ final class ExperimentPlots {
             }
         }
         if (!chart.getSeriesMap().isEmpty()) {
-            XYSeries b = chart.addSeries("KL budget " + budget, new double[] {budget, budget}, new double[] {minY, maxY});
+            XYSeries b =
+                    chart.addSeries("KL budget " + budget, new double[] {budget, budget}, new double[] {minY, maxY});
             b.setMarker(SeriesMarkers.NONE);
             b.setLineColor(Color.GRAY);
             b.setLineStyle(DASHED);
@@ -348,11 +412,20 @@ final class ExperimentPlots {
 
     /** An arm's finite values of a summary metric. */
     private static SeedSample finite(List<MeasuredRun> runs, String metric) {
-        return new SeedSample(runs.stream().mapToDouble(r -> r.raw(metric)).filter(Double::isFinite).toArray());
+        return new SeedSample(runs.stream()
+                .mapToDouble(r -> r.raw(metric))
+                .filter(Double::isFinite)
+                .toArray());
     }
 
     private static XYChart chart(String title, String x, String y) {
-        XYChart chart = new XYChartBuilder().width(900).height(540).title(title).xAxisTitle(x).yAxisTitle(y).build();
+        XYChart chart = new XYChartBuilder()
+                .width(900)
+                .height(540)
+                .title(title)
+                .xAxisTitle(x)
+                .yAxisTitle(y)
+                .build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setMarkerSize(MARKER_SIZE);
         chart.getStyler().setLegendVisible(true);

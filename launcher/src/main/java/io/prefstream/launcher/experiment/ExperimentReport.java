@@ -83,11 +83,9 @@ public final class ExperimentReport {
     private static final String NONE = "–";
 
     /** A column of the per-arm table beyond the fixed ones, with its JSON name and how to format it. */
-    private record Column(String metric, String title, String pattern) {
-    }
+    private record Column(String metric, String title, String pattern) {}
 
-    private ExperimentReport() {
-    }
+    private ExperimentReport() {}
 
     /** {@link #write(ExperimentSpec, List, Path, String)} without a command line. */
     public static ObjectNode write(ExperimentSpec spec, List<RunResult> runs, Path reportDir) {
@@ -105,14 +103,18 @@ public final class ExperimentReport {
      */
     public static ObjectNode write(ExperimentSpec spec, List<RunResult> runs, Path reportDir, String command) {
         var armOrder = spec.arms().stream().map(Arm::name).toList();
-        var measured = runs.stream().map(r -> MeasuredRun.of(r, spec))
-                .sorted(Comparator.<MeasuredRun>comparingInt(r -> armOrder.contains(r.arm())
-                        ? armOrder.indexOf(r.arm()) : armOrder.size()).thenComparing(MeasuredRun::arm)
-                        .thenComparingLong(MeasuredRun::seed)).toList();
+        var measured = runs.stream()
+                .map(r -> MeasuredRun.of(r, spec))
+                .sorted(Comparator.<MeasuredRun>comparingInt(
+                                r -> armOrder.contains(r.arm()) ? armOrder.indexOf(r.arm()) : armOrder.size())
+                        .thenComparing(MeasuredRun::arm)
+                        .thenComparingLong(MeasuredRun::seed))
+                .toList();
         var arms = new ArrayList<ArmRuns>();
         for (int i = 0; i < spec.arms().size(); i++) {
             String name = spec.arms().get(i).name();
-            arms.add(new ArmRuns(name, i, measured.stream().filter(r -> r.arm().equals(name)).toList()));
+            arms.add(new ArmRuns(
+                    name, i, measured.stream().filter(r -> r.arm().equals(name)).toList()));
         }
         var checks = spec.checks().stream().map(c -> check(c, arms)).toList();
         boolean holds = !checks.isEmpty() && checks.stream().allMatch(CheckResult::passed);
@@ -122,7 +124,9 @@ public final class ExperimentReport {
             List<Plot> plots = ExperimentPlots.write(reportDir, spec, arms);
             ObjectNode result = summary(spec, arms, columns, checks, holds, reportDir);
             Files.writeString(reportDir.resolve(RUNS_CSV), runsCsv(measured), StandardCharsets.UTF_8);
-            Files.writeString(reportDir.resolve(RUNS_JSON), JSON.writeValueAsString(runsJson(measured)) + "\n",
+            Files.writeString(
+                    reportDir.resolve(RUNS_JSON),
+                    JSON.writeValueAsString(runsJson(measured)) + "\n",
                     StandardCharsets.UTF_8);
             ObjectNode experiment = result.deepCopy();
             experiment.set("spec_definition", spec.toJson());
@@ -132,9 +136,15 @@ public final class ExperimentReport {
             experiment.set("check_details", checkDetails(checks));
             experiment.put("label_budgets", labelBudgets(arms));
             ArrayNode plotNodes = experiment.putArray("plots");
-            plots.forEach(p -> plotNodes.addObject().put("file", p.file()).put("title", p.title())
-                    .put("written", p.written()).put("note", p.note()));
-            Files.writeString(reportDir.resolve(EXPERIMENT_JSON), JSON.writeValueAsString(experiment) + "\n",
+            plots.forEach(p -> plotNodes
+                    .addObject()
+                    .put("file", p.file())
+                    .put("title", p.title())
+                    .put("written", p.written())
+                    .put("note", p.note()));
+            Files.writeString(
+                    reportDir.resolve(EXPERIMENT_JSON),
+                    JSON.writeValueAsString(experiment) + "\n",
                     StandardCharsets.UTF_8);
             ReportDocument doc = document(spec, command, arms, columns, measured, checks, holds, plots);
             Files.writeString(reportDir.resolve(REPORT_MD), doc.markdown(), StandardCharsets.UTF_8);
@@ -149,7 +159,10 @@ public final class ExperimentReport {
 
     /** An arm's values of {@code metric} as compared ({@link MeasuredRun#value}), runs lacking it left out. */
     static SeedSample sample(List<MeasuredRun> runs, String metric) {
-        return new SeedSample(runs.stream().mapToDouble(r -> r.value(metric)).filter(Double::isFinite).toArray());
+        return new SeedSample(runs.stream()
+                .mapToDouble(r -> r.value(metric))
+                .filter(Double::isFinite)
+                .toArray());
     }
 
     static CheckResult check(Check c, List<ArmRuns> arms) {
@@ -173,18 +186,28 @@ public final class ExperimentReport {
         }
         if (!lacking.isEmpty()) {
             int all = armRuns.size() + baseRuns.size();
-            String which = lacking.size() == all ? "every run"
+            String which = lacking.size() == all
+                    ? "every run"
                     : lacking.stream().map(r -> r.arm() + " seed " + r.seed()).collect(Collectors.joining(", "));
-            return CheckResult.failed(c, a, b, "metric `" + c.metric() + "` missing in " + which + " (expected a "
-                    + "numeric field of the run summary, or one of " + GOLD_WITHIN_KL + ", " + GOLD_AT_KL + " (need kl-budget), "
-                    + TIME_TO_TARGET + " (needs target-gold and online_started_ms), " + FINAL_PROXY
-                    + " (needs label_reward_mean))");
+            return CheckResult.failed(
+                    c,
+                    a,
+                    b,
+                    "metric `" + c.metric() + "` missing in " + which + " (expected a "
+                            + "numeric field of the run summary, or one of " + GOLD_WITHIN_KL + ", " + GOLD_AT_KL
+                            + " (need kl-budget), "
+                            + TIME_TO_TARGET + " (needs target-gold and online_started_ms), " + FINAL_PROXY
+                            + " (needs label_reward_mean))");
         }
         return CheckResult.evaluate(c, a, b);
     }
 
     private static List<MeasuredRun> runsOf(List<ArmRuns> arms, String arm) {
-        return arms.stream().filter(a -> a.name().equals(arm)).findFirst().map(ArmRuns::runs).orElse(List.of());
+        return arms.stream()
+                .filter(a -> a.name().equals(arm))
+                .findFirst()
+                .map(ArmRuns::runs)
+                .orElse(List.of());
     }
 
     /**
@@ -209,7 +232,8 @@ public final class ExperimentReport {
         }
         var fixed = List.of("final_gold_reward", "kl", "final_accuracy", "labels_used", "elapsed_s");
         for (Check c : spec.checks()) {
-            if (!fixed.contains(c.metric()) && cols.stream().noneMatch(col -> col.metric().equals(c.metric()))) {
+            if (!fixed.contains(c.metric())
+                    && cols.stream().noneMatch(col -> col.metric().equals(c.metric()))) {
                 cols.add(new Column(c.metric(), "`" + c.metric() + "`", "%.4g"));
             }
         }
@@ -218,8 +242,13 @@ public final class ExperimentReport {
 
     // ---- machine-readable ----
 
-    private static ObjectNode summary(ExperimentSpec spec, List<ArmRuns> arms, List<Column> columns,
-                                      List<CheckResult> checks, boolean holds, Path reportDir) {
+    private static ObjectNode summary(
+            ExperimentSpec spec,
+            List<ArmRuns> arms,
+            List<Column> columns,
+            List<CheckResult> checks,
+            boolean holds,
+            Path reportDir) {
         ObjectNode o = JSON.createObjectNode();
         o.put("spec", spec.name());
         o.put("claim", spec.claim());
@@ -248,7 +277,9 @@ public final class ExperimentReport {
                 put(n, c.metric() + "_mean", s.mean());
                 put(n, c.metric() + "_std", s.std());
                 if (c.metric().equals(TIME_TO_TARGET)) {
-                    n.put("time_to_target_not_reached", a.runs().stream().filter(MeasuredRun::missedTarget).count());
+                    n.put(
+                            "time_to_target_not_reached",
+                            a.runs().stream().filter(MeasuredRun::missedTarget).count());
                 }
             }
         }
@@ -325,9 +356,13 @@ public final class ExperimentReport {
             ObjectNode o = array.addObject();
             o.put("arm", r.arm());
             o.put("seed", r.seed());
-            o.put("run_dir", r.result().runDir() == null ? null : r.result().runDir().toString());
+            o.put(
+                    "run_dir",
+                    r.result().runDir() == null ? null : r.result().runDir().toString());
             if (r.result().summary() != null) {
-                for (Iterator<Map.Entry<String, JsonNode>> it = r.result().summary().fields(); it.hasNext(); ) {
+                for (Iterator<Map.Entry<String, JsonNode>> it =
+                                r.result().summary().fields();
+                        it.hasNext(); ) {
                     var e = it.next();
                     if (!o.has(e.getKey())) {
                         o.set(e.getKey(), e.getValue().deepCopy());
@@ -348,13 +383,19 @@ public final class ExperimentReport {
         ArrayNode rows = runsJson(runs);
         var header = new LinkedHashSet<String>(List.of("arm", "seed", "run_dir"));
         rows.forEach(r -> r.fieldNames().forEachRemaining(header::add));
-        var sb = new StringBuilder(String.join(",", header.stream().map(ExperimentReport::csvCell).toList()))
+        var sb = new StringBuilder(String.join(
+                        ",", header.stream().map(ExperimentReport::csvCell).toList()))
                 .append('\n');
         for (JsonNode r : rows) {
-            sb.append(header.stream().map(h -> {
-                JsonNode v = r.get(h);
-                return v == null || v.isNull() ? "" : csvCell(v.isValueNode() ? v.asText() : v.toString());
-            }).collect(Collectors.joining(","))).append('\n');
+            sb.append(header.stream()
+                            .map(h -> {
+                                JsonNode v = r.get(h);
+                                return v == null || v.isNull()
+                                        ? ""
+                                        : csvCell(v.isValueNode() ? v.asText() : v.toString());
+                            })
+                            .collect(Collectors.joining(",")))
+                    .append('\n');
         }
         return sb.toString();
     }
@@ -365,9 +406,15 @@ public final class ExperimentReport {
 
     // ---- human-readable ----
 
-    private static ReportDocument document(ExperimentSpec spec, String command, List<ArmRuns> arms,
-                                           List<Column> columns, List<MeasuredRun> runs, List<CheckResult> checks,
-                                           boolean holds, List<Plot> plots) {
+    private static ReportDocument document(
+            ExperimentSpec spec,
+            String command,
+            List<ArmRuns> arms,
+            List<Column> columns,
+            List<MeasuredRun> runs,
+            List<CheckResult> checks,
+            boolean holds,
+            List<Plot> plots) {
         var doc = new ReportDocument(spec.title());
         doc.add(new Heading(1, spec.title()));
         if (!spec.paper().isBlank()) {
@@ -387,8 +434,9 @@ public final class ExperimentReport {
         doc.add(new Paragraph(labelBudgets(arms) + checkedBudgets(spec, arms)));
 
         doc.add(new Heading(2, "Verdict"));
-        doc.add(new Paragraph("Claim holds: " + (holds ? "yes" : "no") + " (" + checks.stream()
-                .filter(CheckResult::passed).count() + " of " + checks.size() + " checks pass; one-sided Welch "
+        doc.add(new Paragraph("Claim holds: " + (holds ? "yes" : "no") + " ("
+                + checks.stream().filter(CheckResult::passed).count() + " of " + checks.size()
+                + " checks pass; one-sided Welch "
                 + "t-test over seeds, α = " + CheckResult.ALPHA + ")."));
         doc.add(new Items(checks.stream().map(ExperimentReport::checkLine).toList()));
 
@@ -414,21 +462,33 @@ public final class ExperimentReport {
     }
 
     private static Table armTable(ExperimentSpec spec, List<ArmRuns> arms, List<Column> columns) {
-        var header = new ArrayList<>(List.of("arm", "algo", "seeds (n)", "labels used (mean)", "final gold reward",
-                "KL(π‖π_ref)", "final accuracy", "wall s (mean)"));
+        var header = new ArrayList<>(List.of(
+                "arm",
+                "algo",
+                "seeds (n)",
+                "labels used (mean)",
+                "final gold reward",
+                "KL(π‖π_ref)",
+                "final accuracy",
+                "wall s (mean)"));
         columns.forEach(c -> header.add(c.title()));
         var rows = new ArrayList<List<String>>();
         for (int i = 0; i < arms.size(); i++) {
             ArmRuns a = arms.get(i);
-            var row = new ArrayList<>(List.of(a.name(), spec.arms().get(i).algo(), String.valueOf(a.runs().size()),
+            var row = new ArrayList<>(List.of(
+                    a.name(),
+                    spec.arms().get(i).algo(),
+                    String.valueOf(a.runs().size()),
                     fmt("%.0f", sample(a.runs(), "labels_used").mean()),
-                    meanStd(sample(a.runs(), "final_gold_reward"), "%.3f"), meanStd(sample(a.runs(), "kl"), "%.3f"),
+                    meanStd(sample(a.runs(), "final_gold_reward"), "%.3f"),
+                    meanStd(sample(a.runs(), "kl"), "%.3f"),
                     meanStd(sample(a.runs(), "final_accuracy"), "%.3f"),
                     fmt("%.1f", sample(a.runs(), "elapsed_s").mean())));
             for (Column c : columns) {
                 String cell = meanStd(sample(a.runs(), c.metric()), c.pattern());
                 if (c.metric().equals(TIME_TO_TARGET)) {
-                    long missed = a.runs().stream().filter(MeasuredRun::missedTarget).count();
+                    long missed =
+                            a.runs().stream().filter(MeasuredRun::missedTarget).count();
                     if (missed > 0 && missed == a.runs().size()) {
                         cell = "not reached";
                     } else if (missed > 0) {
@@ -442,8 +502,11 @@ public final class ExperimentReport {
         var notes = new ArrayList<String>();
         notes.add("Values are mean ± sample std over seeds; " + NONE + " where no run reports the metric.");
         if (arms.stream().anyMatch(a -> a.runs().isEmpty())) {
-            notes.add("No runs: " + arms.stream().filter(a -> a.runs().isEmpty()).map(ArmRuns::name)
-                    .collect(Collectors.joining(", ")) + " (the experiment stopped before they ran).");
+            notes.add("No runs: "
+                    + arms.stream()
+                            .filter(a -> a.runs().isEmpty())
+                            .map(ArmRuns::name)
+                            .collect(Collectors.joining(", ")) + " (the experiment stopped before they ran).");
         }
         Double budget = spec.metrics().get("kl-budget");
         if (budget != null) {
@@ -456,12 +519,16 @@ public final class ExperimentReport {
         if (target != null) {
             var all = arms.stream().flatMap(a -> a.runs().stream()).toList();
             long missed = all.stream().filter(MeasuredRun::missedTarget).count();
-            long unknown = all.stream().filter(r -> !r.derived().containsKey(TIME_TO_TARGET)).count();
+            long unknown = all.stream()
+                    .filter(r -> !r.derived().containsKey(TIME_TO_TARGET))
+                    .count();
             notes.add("`" + TIME_TO_TARGET + "`: seconds from the start of online training to the first evaluation "
                     + "with gold reward ≥ " + plain(target) + ", interpolated linearly between evaluations. " + missed
                     + " of " + all.size() + " runs did not reach it; such a run counts its whole online time "
                     + "`online_s` (a lower bound) in means and checks."
-                    + (unknown > 0 ? " " + unknown + " runs do not report `online_started_ms` and have no value." : ""));
+                    + (unknown > 0
+                            ? " " + unknown + " runs do not report `online_started_ms` and have no value."
+                            : ""));
         }
         if (columns.stream().anyMatch(c -> c.metric().equals(FINAL_PROXY))) {
             notes.add("`" + FINAL_PROXY + "`: the last evaluation's `proxy_reward` (the labels' reward model scoring "
@@ -473,29 +540,49 @@ public final class ExperimentReport {
     }
 
     private static Table runTable(List<Column> columns, List<MeasuredRun> runs) {
-        var header = new ArrayList<>(List.of("arm", "seed", "completed", "steps", "labels used (offline + online)",
-                "final gold reward", "KL", "final accuracy", "win rate"));
+        var header = new ArrayList<>(List.of(
+                "arm",
+                "seed",
+                "completed",
+                "steps",
+                "labels used (offline + online)",
+                "final gold reward",
+                "KL",
+                "final accuracy",
+                "win rate"));
         columns.forEach(c -> header.add(c.title()));
         header.addAll(List.of("elapsed s", "online s", "dead letters", "run dir"));
         var rows = new ArrayList<List<String>>();
         for (MeasuredRun r : runs) {
-            JsonNode completed = r.result().summary() == null ? null : r.result().summary().get("completed");
+            JsonNode completed =
+                    r.result().summary() == null ? null : r.result().summary().get("completed");
             String labels = fmt("%.0f", r.summary("labels_used"));
             if (Double.isFinite(r.summary("offline_labels")) && Double.isFinite(r.summary("online_labels"))) {
                 labels += " (" + fmt("%.0f", r.summary("offline_labels")) + " + "
                         + fmt("%.0f", r.summary("online_labels")) + ")";
             }
-            var row = new ArrayList<>(List.of(r.arm(), String.valueOf(r.seed()),
+            var row = new ArrayList<>(List.of(
+                    r.arm(),
+                    String.valueOf(r.seed()),
                     completed != null && completed.isBoolean() ? (completed.asBoolean() ? "yes" : "no") : NONE,
-                    fmt("%.0f", r.summary("steps")) + (Double.isFinite(r.summary("planned_steps"))
-                            ? " / " + fmt("%.0f", r.summary("planned_steps")) : ""),
-                    labels, fmt("%.3f", r.summary("final_gold_reward")), fmt("%.3f", r.summary("kl")),
-                    fmt("%.3f", r.summary("final_accuracy")), fmt("%.3f", r.summary("win_rate"))));
+                    fmt("%.0f", r.summary("steps"))
+                            + (Double.isFinite(r.summary("planned_steps"))
+                                    ? " / " + fmt("%.0f", r.summary("planned_steps"))
+                                    : ""),
+                    labels,
+                    fmt("%.3f", r.summary("final_gold_reward")),
+                    fmt("%.3f", r.summary("kl")),
+                    fmt("%.3f", r.summary("final_accuracy")),
+                    fmt("%.3f", r.summary("win_rate"))));
             for (Column c : columns) {
-                row.add(c.metric().equals(TIME_TO_TARGET) && r.missedTarget() ? "not reached"
-                        : fmt(c.pattern(), r.raw(c.metric())));
+                row.add(
+                        c.metric().equals(TIME_TO_TARGET) && r.missedTarget()
+                                ? "not reached"
+                                : fmt(c.pattern(), r.raw(c.metric())));
             }
-            row.addAll(List.of(fmt("%.1f", r.summary("elapsed_s")), fmt("%.1f", r.summary("online_s")),
+            row.addAll(List.of(
+                    fmt("%.1f", r.summary("elapsed_s")),
+                    fmt("%.1f", r.summary("online_s")),
                     fmt("%.0f", r.summary("dead_letters")),
                     r.result().runDir() == null ? NONE : "`" + r.result().runDir() + "`"));
             rows.add(row);
@@ -524,7 +611,8 @@ public final class ExperimentReport {
         if (known.isEmpty()) {
             return "Label budgets: the runs do not report `labels_used`.";
         }
-        String numbers = means.entrySet().stream().map(e -> e.getKey() + " " + fmt("%.0f", e.getValue()))
+        String numbers = means.entrySet().stream()
+                .map(e -> e.getKey() + " " + fmt("%.0f", e.getValue()))
                 .collect(Collectors.joining(", "));
         if (means.size() < 2) {
             return "Label budget: " + numbers + " labels per run (one arm with runs).";
@@ -535,9 +623,10 @@ public final class ExperimentReport {
         double min = known.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         double max = known.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
         boolean equal = max == min || (min > 0 && max / min <= LABEL_TOLERANCE);
-        return equal ? "Label budgets are equal across arms (within 1%): " + numbers + " labels per run (mean)."
+        return equal
+                ? "Label budgets are equal across arms (within 1%): " + numbers + " labels per run (mean)."
                 : "Label budgets differ across arms: " + numbers + " labels per run (mean; largest / smallest = "
-                + fmt("%.2f", min > 0 ? max / min : Double.POSITIVE_INFINITY) + ").";
+                        + fmt("%.2f", min > 0 ? max / min : Double.POSITIVE_INFINITY) + ").";
     }
 
     /**
@@ -560,16 +649,20 @@ public final class ExperimentReport {
                 unequal.add(c.arm() + " vs " + c.baseline());
             }
         }
-        return unequal.isEmpty() ? " Every check compares arms with equal label budgets."
+        return unequal.isEmpty()
+                ? " Every check compares arms with equal label budgets."
                 : " Checks at unequal label budgets: " + String.join(", ", unequal) + ".";
     }
 
     private static String checkLine(CheckResult r) {
         Check c = r.check();
-        String pattern = Math.abs(r.arm().mean()) >= 100 || Math.abs(r.baseline().mean()) >= 100 ? "%.1f" : "%.3f";
+        String pattern =
+                Math.abs(r.arm().mean()) >= 100 || Math.abs(r.baseline().mean()) >= 100 ? "%.1f" : "%.3f";
         return (r.passed() ? "PASS" : "FAIL") + ": " + c.arm() + " vs " + c.baseline() + ", `" + c.metric() + "` "
-                + c.direction().id() + ": " + c.arm() + " " + meanStd(r.arm(), pattern) + " (n=" + r.arm().n()
-                + "), " + c.baseline() + " " + meanStd(r.baseline(), pattern) + " (n=" + r.baseline().n()
+                + c.direction().id() + ": " + c.arm() + " " + meanStd(r.arm(), pattern) + " (n="
+                + r.arm().n()
+                + "), " + c.baseline() + " " + meanStd(r.baseline(), pattern) + " (n="
+                + r.baseline().n()
                 + "), difference " + fmt("%+" + pattern.substring(1), r.difference()) + " (ratio "
                 + fmt("%.2f", r.ratio()) + "), p = "
                 + fmt("%.4g", r.p()) + "; " + r.reason();

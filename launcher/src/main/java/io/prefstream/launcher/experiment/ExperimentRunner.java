@@ -44,23 +44,21 @@ public final class ExperimentRunner {
     private static final Pattern STEP = Pattern.compile("^step (\\d+)/(\\d+)");
     /** Arm options handled here, not passed to the demo. */
     public static final String CPUS = "cpus";
+
     public static final String RESULT_JSON = "result.json";
 
     /** One run of the grid. */
-    public record Planned(ExperimentSpec.Arm arm, long seed, Path dir, List<String> demoArgs, String cpus,
-                          long steps) {
+    public record Planned(ExperimentSpec.Arm arm, long seed, Path dir, List<String> demoArgs, String cpus, long steps) {
         public String label() {
             return arm.name() + ", seed " + seed;
         }
     }
 
     /** A run that did not produce a result. */
-    public record Failure(Planned run, String reason) {
-    }
+    public record Failure(Planned run, String reason) {}
 
     /** What {@link #run} leaves: the finished runs (resumed ones included) and the failures. */
-    public record Outcome(List<RunResult> results, List<Failure> failures, int resumed) {
-    }
+    public record Outcome(List<RunResult> results, List<Failure> failures, int resumed) {}
 
     private final ExperimentSpec spec;
     private final Path out;
@@ -95,9 +93,21 @@ public final class ExperimentRunner {
 
     /** The demo's arguments for {@code arm} and {@code seed}, without {@code --data-dir}. */
     public List<String> demoArgs(ExperimentSpec.Arm arm, long seed) {
-        var args = new ArrayList<String>(List.of("demo", "--json", "--task", spec.task(), "--profile", spec.profile(),
-                "--algo", arm.algo(), "--seed", Long.toString(seed), "--steps", Long.toString(spec.stepsOf(arm)),
-                "--cache-dir", cacheDir.toString()));
+        var args = new ArrayList<String>(List.of(
+                "demo",
+                "--json",
+                "--task",
+                spec.task(),
+                "--profile",
+                spec.profile(),
+                "--algo",
+                arm.algo(),
+                "--seed",
+                Long.toString(seed),
+                "--steps",
+                Long.toString(spec.stepsOf(arm)),
+                "--cache-dir",
+                cacheDir.toString()));
         for (Map.Entry<String, String> o : spec.optionsOf(arm).entrySet()) {
             if (o.getKey().equals(CPUS)) {
                 continue;
@@ -144,23 +154,34 @@ public final class ExperimentRunner {
             int index = resumed + i + 1;
             currentStep.set(0);
             long runStarted = System.nanoTime();
-            String head = String.format(Locale.ROOT, "experiment %s: run %d/%d (%s)", spec.name(), index, grid.size(),
-                    p.label());
+            String head = String.format(
+                    Locale.ROOT, "experiment %s: run %d/%d (%s)", spec.name(), index, grid.size(), p.label());
             try (StatusLine status = StatusLine.start(console, tty, () -> {
                 double elapsed = (System.nanoTime() - started) / 1e9;
                 long done = stepsDone.get() + currentStep.get();
                 double perStep = secondsPerStep(finishedSeconds, finishedSteps, elapsed, done);
-                String eta = Double.isFinite(perStep) ? StatusLine.duration(Math.round(
-                        perStep * (totalSteps - done) * 1000)) : "-";
-                return String.format(Locale.ROOT, "%s step %d/%d | grid %d/%d steps | elapsed %s | ETA %s", head,
-                        currentStep.get(), p.steps(), done, totalSteps, StatusLine.duration(
-                                Math.round(elapsed * 1000)), eta);
+                String eta = Double.isFinite(perStep)
+                        ? StatusLine.duration(Math.round(perStep * (totalSteps - done) * 1000))
+                        : "-";
+                return String.format(
+                        Locale.ROOT,
+                        "%s step %d/%d | grid %d/%d steps | elapsed %s | ETA %s",
+                        head,
+                        currentStep.get(),
+                        p.steps(),
+                        done,
+                        totalSteps,
+                        StatusLine.duration(Math.round(elapsed * 1000)),
+                        eta);
             })) {
                 status.println(head + " started: prefstream " + String.join(" ", p.demoArgs()));
                 try {
                     RunResult r = runOne(p, currentStep);
                     results.add(r);
-                    status.println(String.format(Locale.ROOT, "%s: gold %.3f, KL %.3f, %s labels, %.0f s", p.label(),
+                    status.println(String.format(
+                            Locale.ROOT,
+                            "%s: gold %.3f, KL %.3f, %s labels, %.0f s",
+                            p.label(),
                             r.summary().path("final_gold_reward").asDouble(Double.NaN),
                             r.summary().path("kl").asDouble(Double.NaN),
                             r.summary().path("labels_used").asText("?"),
@@ -206,8 +227,8 @@ public final class ExperimentRunner {
         }
         try {
             JsonNode saved = JSON.readTree(result.toFile());
-            if (!saved.path("args").equals(JSON.valueToTree(p.demoArgs())) || !saved.path("summary")
-                    .path("completed").asBoolean(false)) {
+            if (!saved.path("args").equals(JSON.valueToTree(p.demoArgs()))
+                    || !saved.path("summary").path("completed").asBoolean(false)) {
                 return Optional.empty();
             }
             return Optional.of(load(p, (ObjectNode) saved.get("summary")));
@@ -219,8 +240,8 @@ public final class ExperimentRunner {
 
     private RunResult load(Planned p, ObjectNode summary) throws IOException {
         Path metrics = p.dir().resolve("report").resolve("metrics.json");
-        ArrayNode m = Files.isRegularFile(metrics) ? (ArrayNode) JSON.readTree(metrics.toFile())
-                : JSON.createArrayNode();
+        ArrayNode m =
+                Files.isRegularFile(metrics) ? (ArrayNode) JSON.readTree(metrics.toFile()) : JSON.createArrayNode();
         return new RunResult(p.arm().name(), p.seed(), p.dir(), summary, m);
     }
 
@@ -245,11 +266,13 @@ public final class ExperimentRunner {
             command.addAll(p.demoArgs());
             Path outFile = p.dir().getParent().resolve(p.dir().getFileName() + ".out");
             log.info("Experiment {}: {}", spec.name(), String.join(" ", command));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
             current = process;
             String last = null;
-            try (var reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-                 var copy = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
+            try (var reader = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                    var copy = Files.newBufferedWriter(outFile, StandardCharsets.UTF_8)) {
                 String line;
                 while ((line = reader.readLine()) != null) {
                     copy.write(line);
@@ -274,8 +297,8 @@ public final class ExperimentRunner {
             }
             ObjectNode summary = (ObjectNode) JSON.readTree(last);
             if (summary.has("error") || !summary.path("completed").asBoolean(false)) {
-                throw new RunFailedException(summary.path("error").asText("run not completed") + " (output: "
-                        + outFile + ")");
+                throw new RunFailedException(
+                        summary.path("error").asText("run not completed") + " (output: " + outFile + ")");
             }
             var saved = JSON.createObjectNode();
             saved.set("args", JSON.valueToTree(p.demoArgs()));

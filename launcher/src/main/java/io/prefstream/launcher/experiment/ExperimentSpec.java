@@ -38,16 +38,28 @@ import java.util.Set;
  * @param metrics  derived metrics: {@code kl-budget} (for {@code gold_within_kl}, {@code gold_at_kl}), {@code target-gold}
  *                 (for {@code time_to_target_s})
  */
-public record ExperimentSpec(String name, String title, String paper, String claim, String task, String profile,
-                             List<Long> seeds, long steps, Map<String, String> options, Map<String, String> set,
-                             List<Arm> arms, List<Check> checks, Map<String, Double> metrics) {
+public record ExperimentSpec(
+        String name,
+        String title,
+        String paper,
+        String claim,
+        String task,
+        String profile,
+        List<Long> seeds,
+        long steps,
+        Map<String, String> options,
+        Map<String, String> set,
+        List<Arm> arms,
+        List<Check> checks,
+        Map<String, Double> metrics) {
 
     /** Built-in specs, one per paper claim. */
     public static final List<String> BUILT_IN = List.of("gshf", "hypo", "exo", "ais", "async", "smoke");
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final Set<String> FIELDS = Set.of("name", "title", "paper", "claim", "task", "profile", "seeds",
-            "steps", "options", "set", "arms", "checks", "metrics");
+    private static final Set<String> FIELDS = Set.of(
+            "name", "title", "paper", "claim", "task", "profile", "seeds", "steps", "options", "set", "arms", "checks",
+            "metrics");
     private static final Set<String> ARM_FIELDS = Set.of("name", "algo", "steps", "options", "set");
     private static final Set<String> CHECK_FIELDS = Set.of("arm", "baseline", "metric", "direction");
     private static final Set<String> METRIC_FIELDS = Set.of("kl-budget", "target-gold");
@@ -100,8 +112,7 @@ public record ExperimentSpec(String name, String title, String paper, String cla
      *               {@code kl}, {@code final_accuracy}, {@code labels_used}, {@code elapsed_s}, ...) or a
      *               derived one ({@code gold_within_kl}, {@code gold_at_kl}, {@code time_to_target_s})
      */
-    public record Check(String arm, String baseline, String metric, Direction direction) {
-    }
+    public record Check(String arm, String baseline, String metric, Direction direction) {}
 
     public ExperimentSpec {
         seeds = List.copyOf(seeds);
@@ -114,21 +125,23 @@ public record ExperimentSpec(String name, String title, String paper, String cla
 
     /** The spec with other seeds (e.g. {@code --seeds}); everything else as it was. */
     public ExperimentSpec withSeeds(List<Long> newSeeds) {
-        return new ExperimentSpec(name, title, paper, claim, task, profile, newSeeds, steps, options, set, arms, checks,
-                metrics);
+        return new ExperimentSpec(
+                name, title, paper, claim, task, profile, newSeeds, steps, options, set, arms, checks, metrics);
     }
 
     /** The spec with another number of steps for every arm (e.g. {@code --steps}). */
     public ExperimentSpec withSteps(long newSteps) {
-        var newArms = arms.stream().map(a -> new Arm(a.name(), a.algo(), 0, a.options(), a.set())).toList();
-        return new ExperimentSpec(name, title, paper, claim, task, profile, seeds, newSteps, options, set, newArms,
-                checks, metrics);
+        var newArms = arms.stream()
+                .map(a -> new Arm(a.name(), a.algo(), 0, a.options(), a.set()))
+                .toList();
+        return new ExperimentSpec(
+                name, title, paper, claim, task, profile, seeds, newSteps, options, set, newArms, checks, metrics);
     }
 
     /** The spec with another profile (e.g. {@code --profile tiny}). */
     public ExperimentSpec withProfile(String newProfile) {
-        return new ExperimentSpec(name, title, paper, claim, task, newProfile, seeds, steps, options, set, arms, checks,
-                metrics);
+        return new ExperimentSpec(
+                name, title, paper, claim, task, newProfile, seeds, steps, options, set, arms, checks, metrics);
     }
 
     /** Steps of {@code arm}: its own, else the spec's. */
@@ -152,8 +165,10 @@ public record ExperimentSpec(String name, String title, String paper, String cla
 
     /** The arm called {@code name}. */
     public Arm arm(String armName) {
-        return arms.stream().filter(a -> a.name().equals(armName)).findFirst().orElseThrow(
-                () -> new IllegalArgumentException("no arm '" + armName + "' in spec " + name));
+        return arms.stream()
+                .filter(a -> a.name().equals(armName))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no arm '" + armName + "' in spec " + name));
     }
 
     /**
@@ -175,8 +190,8 @@ public record ExperimentSpec(String name, String title, String paper, String cla
         }
         Path file = Path.of(what);
         if (!Files.isRegularFile(file)) {
-            throw new UsageException(where + " '" + what + "' is neither a built-in spec (" + String.join(", ", BUILT_IN)
-                    + ") nor a file");
+            throw new UsageException(where + " '" + what + "' is neither a built-in spec ("
+                    + String.join(", ", BUILT_IN) + ") nor a file");
         }
         try {
             return parse(YAML.readTree(file.toFile()), file.toString());
@@ -230,19 +245,28 @@ public record ExperimentSpec(String name, String title, String paper, String cla
                 throw bad(source, at, "a mapping with name and algo", a.toString());
             }
             unknown(a, ARM_FIELDS, source, at + ".");
-            var arm = new Arm(text(a, "name", source, at + ".", true), text(a, "algo", source, at + ".", true),
+            var arm = new Arm(
+                    text(a, "name", source, at + ".", true),
+                    text(a, "algo", source, at + ".", true),
                     a.has("steps") ? positive(a, "steps", source, at + ".", true) : 0,
-                    flags(a.get("options"), source, at + ".options"), flags(a.get("set"), source, at + ".set"));
+                    flags(a.get("options"), source, at + ".options"),
+                    flags(a.get("set"), source, at + ".set"));
             if (arm.slug().isEmpty() || !slugs.add(arm.slug())) {
-                throw bad(source, at + ".name", "a name distinct from the other arms' (compared as "
-                        + "lower-case letters and digits)", arm.name());
+                throw bad(
+                        source,
+                        at + ".name",
+                        "a name distinct from the other arms' (compared as " + "lower-case letters and digits)",
+                        arm.name());
             }
             arms.add(arm);
         }
         var checks = new ArrayList<Check>();
         JsonNode checksNode = root.get("checks");
         if (checksNode == null || !checksNode.isArray() || checksNode.isEmpty()) {
-            throw bad(source, "checks", "a non-empty list of checks (arm, baseline, metric, direction)",
+            throw bad(
+                    source,
+                    "checks",
+                    "a non-empty list of checks (arm, baseline, metric, direction)",
                     String.valueOf(checksNode));
         }
         var armNames = arms.stream().map(Arm::name).toList();
@@ -279,7 +303,11 @@ public record ExperimentSpec(String name, String title, String paper, String cla
             for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
                 var e = it.next();
                 if (!e.getValue().isNumber() || !Double.isFinite(e.getValue().asDouble())) {
-                    throw bad(source, "metrics." + e.getKey(), "a finite number", e.getValue().toString());
+                    throw bad(
+                            source,
+                            "metrics." + e.getKey(),
+                            "a finite number",
+                            e.getValue().toString());
                 }
                 metrics.put(e.getKey(), e.getValue().asDouble());
             }
@@ -292,8 +320,8 @@ public record ExperimentSpec(String name, String title, String paper, String cla
                 throw bad(source, "metrics.target-gold", "a number (check on time_to_target_s needs it)", "nothing");
             }
         }
-        return new ExperimentSpec(name, title, paper, claim, task, profile, seeds, steps, options, set, arms, checks,
-                metrics);
+        return new ExperimentSpec(
+                name, title, paper, claim, task, profile, seeds, steps, options, set, arms, checks, metrics);
     }
 
     private static String orDefault(String value, String fallback) {
@@ -334,7 +362,11 @@ public record ExperimentSpec(String name, String title, String paper, String cla
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             var e = it.next();
             if (!e.getValue().isValueNode() || e.getValue().isNull()) {
-                throw bad(source, at + "." + e.getKey(), "a single value", e.getValue().toString());
+                throw bad(
+                        source,
+                        at + "." + e.getKey(),
+                        "a single value",
+                        e.getValue().toString());
             }
             m.put(e.getKey(), e.getValue().asText());
         }
@@ -351,8 +383,8 @@ public record ExperimentSpec(String name, String title, String paper, String cla
     }
 
     private static UsageException bad(String source, String field, String expected, String found) {
-        return new UsageException(source + (field.isEmpty() ? "" : ": field " + field) + ": expected " + expected
-                + ", found " + found);
+        return new UsageException(
+                source + (field.isEmpty() ? "" : ": field " + field) + ": expected " + expected + ", found " + found);
     }
 
     /** The spec as JSON (written into the report so a report says what produced it). */

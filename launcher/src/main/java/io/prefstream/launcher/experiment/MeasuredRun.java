@@ -21,7 +21,7 @@ record MeasuredRun(RunResult result, RunCurves curves, Map<String, Double> deriv
     static final String FINAL_PROXY = "final_proxy_reward";
 
     MeasuredRun {
-        derived = Collections.unmodifiableMap(new LinkedHashMap<>(derived));   // keeps the columns' order
+        derived = Collections.unmodifiableMap(new LinkedHashMap<>(derived)); // keeps the columns' order
     }
 
     /** The run's curves and the derived metrics the spec asks for (kl-budget, target-gold) or the data allows. */

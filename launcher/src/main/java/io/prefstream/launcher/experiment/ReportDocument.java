@@ -24,7 +24,13 @@ final class ReportDocument {
         }
 
         public void html(StringBuilder sb) {
-            sb.append("<h").append(level).append('>').append(inline(text)).append("</h").append(level).append(">\n");
+            sb.append("<h")
+                    .append(level)
+                    .append('>')
+                    .append(inline(text))
+                    .append("</h")
+                    .append(level)
+                    .append(">\n");
         }
     }
 
@@ -98,8 +104,13 @@ final class ReportDocument {
         }
 
         public void html(StringBuilder sb) {
-            sb.append("<figure><img src=\"").append(escape(file)).append("\" alt=\"").append(escape(title))
-                    .append("\"><figcaption class=\"note\">").append(escape(title)).append("</figcaption></figure>\n");
+            sb.append("<figure><img src=\"")
+                    .append(escape(file))
+                    .append("\" alt=\"")
+                    .append(escape(title))
+                    .append("\"><figcaption class=\"note\">")
+                    .append(escape(title))
+                    .append("</figcaption></figure>\n");
         }
     }
 
@@ -133,7 +144,10 @@ final class ReportDocument {
     /** A self-contained page: inline CSS, images referenced relatively. */
     String html() {
         var sb = new StringBuilder("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-                .append(escape(title)).append("</title>\n<style>").append(CSS).append("</style></head><body>\n");
+                .append(escape(title))
+                .append("</title>\n<style>")
+                .append(CSS)
+                .append("</style></head><body>\n");
         blocks.forEach(b -> b.html(sb));
         return sb.append("</body></html>\n").toString();
     }
@@ -144,7 +158,9 @@ final class ReportDocument {
         var sb = new StringBuilder();
         int at = 0;
         while (m.find()) {
-            sb.append(escape(text.substring(at, m.start()))).append("<code>").append(escape(m.group(1)))
+            sb.append(escape(text.substring(at, m.start())))
+                    .append("<code>")
+                    .append(escape(m.group(1)))
                     .append("</code>");
             at = m.end();
         }
@@ -152,7 +168,10 @@ final class ReportDocument {
     }
 
     static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+        return s.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;")
                 .replace("'", "&#39;");
     }
 }

@@ -38,14 +38,20 @@ record RunCurves(List<Point> evals, List<Point> train) {
                     continue;
                 }
                 var values = new TreeMap<String, Double>();
-                for (Iterator<Map.Entry<String, JsonNode>> it = r.path("metrics").fields(); it.hasNext(); ) {
+                for (Iterator<Map.Entry<String, JsonNode>> it =
+                                r.path("metrics").fields();
+                        it.hasNext(); ) {
                     var e = it.next();
                     if (e.getValue().isNumber()) {
                         values.put(e.getKey(), e.getValue().asDouble());
                     }
                 }
-                var p = new Point(MetricsKind.valueOf(kind), r.path("step").asLong(), r.path("policy_version").asLong(),
-                        r.path("created_at_ms").asLong(), values);
+                var p = new Point(
+                        MetricsKind.valueOf(kind),
+                        r.path("step").asLong(),
+                        r.path("policy_version").asLong(),
+                        r.path("created_at_ms").asLong(),
+                        values);
                 (kind.equals("EVAL") ? evals : train).add(p);
             }
         }
@@ -66,8 +72,11 @@ record RunCurves(List<Point> evals, List<Point> train) {
      * included; NaN when no evaluation qualifies.
      */
     double goldWithinKl(double budget) {
-        return evals.stream().filter(e -> kl(e) <= budget && Double.isFinite(e.get("gold_reward")))
-                .mapToDouble(e -> e.get("gold_reward")).max().orElse(Double.NaN);
+        return evals.stream()
+                .filter(e -> kl(e) <= budget && Double.isFinite(e.get("gold_reward")))
+                .mapToDouble(e -> e.get("gold_reward"))
+                .max()
+                .orElse(Double.NaN);
     }
 
     /**
@@ -77,7 +86,8 @@ record RunCurves(List<Point> evals, List<Point> train) {
      * reaches the budget (compares arms on the gold-vs-KL frontier at one KL, as over-optimisation curves do).
      */
     double goldAtKl(double budget) {
-        var finite = evals.stream().filter(e -> Double.isFinite(kl(e)) && Double.isFinite(e.get("gold_reward")))
+        var finite = evals.stream()
+                .filter(e -> Double.isFinite(kl(e)) && Double.isFinite(e.get("gold_reward")))
                 .toList();
         for (int i = 0; i < finite.size(); i++) {
             Point e = finite.get(i);
@@ -87,7 +97,7 @@ record RunCurves(List<Point> evals, List<Point> train) {
                     return e.get("gold_reward");
                 }
                 Point prev = finite.get(i - 1);
-                double k0 = kl(prev);   // < budget, so k − k0 > 0
+                double k0 = kl(prev); // < budget, so k − k0 > 0
                 double g0 = prev.get("gold_reward");
                 return g0 + (budget - k0) / (k - k0) * (e.get("gold_reward") - g0);
             }
@@ -103,7 +113,9 @@ record RunCurves(List<Point> evals, List<Point> train) {
      * NaN when no evaluation reaches the target.
      */
     double timeToTargetS(double target, long onlineStartedMs) {
-        var finite = evals.stream().filter(e -> Double.isFinite(e.get("gold_reward"))).toList();
+        var finite = evals.stream()
+                .filter(e -> Double.isFinite(e.get("gold_reward")))
+                .toList();
         for (int i = 0; i < finite.size(); i++) {
             Point e = finite.get(i);
             double gold = e.get("gold_reward");
@@ -111,7 +123,7 @@ record RunCurves(List<Point> evals, List<Point> train) {
                 double at = e.createdAtMs();
                 if (i > 0) {
                     Point prev = finite.get(i - 1);
-                    double g0 = prev.get("gold_reward");   // < target, so gold − g0 > 0
+                    double g0 = prev.get("gold_reward"); // < target, so gold − g0 > 0
                     at = prev.createdAtMs() + (target - g0) / (gold - g0) * (e.createdAtMs() - prev.createdAtMs());
                 }
                 return Math.max(0, at - onlineStartedMs) / 1000.0;
@@ -127,17 +139,23 @@ record RunCurves(List<Point> evals, List<Point> train) {
      * policy's samples only when the data is on-policy); NaN when neither exists.
      */
     double finalProxyReward() {
-        var evalProxy = evals.stream().filter(e -> Double.isFinite(e.get("proxy_reward"))).toList();
+        var evalProxy = evals.stream()
+                .filter(e -> Double.isFinite(e.get("proxy_reward")))
+                .toList();
         if (!evalProxy.isEmpty()) {
-            return evalProxy.get(evalProxy.size() - 1).get("proxy_reward");   // the policy's own samples, scored
+            return evalProxy.get(evalProxy.size() - 1).get("proxy_reward"); // the policy's own samples, scored
         }
-        var withProxy = train.stream().filter(p -> Double.isFinite(p.get("label_reward_mean"))).toList();
+        var withProxy = train.stream()
+                .filter(p -> Double.isFinite(p.get("label_reward_mean")))
+                .toList();
         if (withProxy.isEmpty()) {
             return Double.NaN;
         }
         int last = (int) Math.ceil(FINAL_SHARE * withProxy.size());
         return withProxy.subList(withProxy.size() - last, withProxy.size()).stream()
-                .mapToDouble(p -> p.get("label_reward_mean")).average().orElse(Double.NaN);
+                .mapToDouble(p -> p.get("label_reward_mean"))
+                .average()
+                .orElse(Double.NaN);
     }
 
     /** Whether any TRAIN record reports the proxy reward, or any evaluation scored its samples with it. */
@@ -156,7 +174,7 @@ record RunCurves(List<Point> evals, List<Point> train) {
         double[] out = new double[evals.size()];
         if (evals.stream().anyMatch(e -> Double.isFinite(e.get("proxy_reward")))) {
             for (int i = 0; i < evals.size(); i++) {
-                out[i] = evals.get(i).get("proxy_reward");   // the evaluation's own samples under the proxy
+                out[i] = evals.get(i).get("proxy_reward"); // the evaluation's own samples under the proxy
             }
             return out;
         }
@@ -164,9 +182,14 @@ record RunCurves(List<Point> evals, List<Point> train) {
         for (int i = 0; i < evals.size(); i++) {
             long step = evals.get(i).step();
             long from = prev;
-            out[i] = step == 0 ? Double.NaN : train.stream()
-                    .filter(p -> p.step() > from && p.step() <= step && Double.isFinite(p.get("label_reward_mean")))
-                    .mapToDouble(p -> p.get("label_reward_mean")).average().orElse(Double.NaN);
+            out[i] = step == 0
+                    ? Double.NaN
+                    : train.stream()
+                            .filter(p ->
+                                    p.step() > from && p.step() <= step && Double.isFinite(p.get("label_reward_mean")))
+                            .mapToDouble(p -> p.get("label_reward_mean"))
+                            .average()
+                            .orElse(Double.NaN);
             prev = step;
         }
         return out;

@@ -14,5 +14,4 @@ import java.nio.file.Path;
  * @param metrics {@code report/metrics.json}: the trainer's TRAIN and EVAL records in order, each
  *                {@code {kind, step, policy_version, created_at_ms, metrics: {name: value|null}}}
  */
-public record RunResult(String arm, long seed, Path runDir, ObjectNode summary, ArrayNode metrics) {
-}
+public record RunResult(String arm, long seed, Path runDir, ObjectNode summary, ArrayNode metrics) {}

@@ -41,8 +41,8 @@ public final class InvalidInputException extends RuntimeException {
         if (problems.size() == 1 && problems.get(0).line() == 0) {
             return file + ": " + problems.get(0).reason() + "; nothing was loaded.";
         }
-        var out = new StringBuilder(file + ": " + problems.size() + " invalid line"
-                + (problems.size() == 1 ? "" : "s") + "; nothing was loaded.");
+        var out = new StringBuilder(file + ": " + problems.size() + " invalid line" + (problems.size() == 1 ? "" : "s")
+                + "; nothing was loaded.");
         problems.stream().limit(MAX_LISTED).forEach(p -> out.append("\n  ").append(p));
         if (problems.size() > MAX_LISTED) {
             out.append("\n  ... and ").append(problems.size() - MAX_LISTED).append(" more");

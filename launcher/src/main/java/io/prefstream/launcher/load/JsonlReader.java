@@ -28,8 +28,7 @@ public final class JsonlReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private JsonlReader() {
-    }
+    private JsonlReader() {}
 
     /** Turns one JSON object into a record, or throws {@link IllegalArgumentException} saying why not. */
     @FunctionalInterface
@@ -66,7 +65,9 @@ public final class JsonlReader {
                 JsonNode node = JSON.readTree(text);
                 if (node == null || !node.isObject()) {
                     throw new IllegalArgumentException("expected a JSON object, found "
-                            + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+                            + (node == null
+                                    ? "nothing"
+                                    : node.getNodeType().toString().toLowerCase()));
                 }
                 records.add(parser.parse((ObjectNode) node, number));
             } catch (JsonProcessingException e) {
@@ -76,8 +77,11 @@ public final class JsonlReader {
             }
         }
         if (problems.isEmpty() && records.isEmpty()) {
-            problems.add(new LineProblem(0, lines.isEmpty() ? "the file is empty; expected one JSON object per line"
-                    : "the file holds no records (every line is blank); expected one JSON object per line"));
+            problems.add(new LineProblem(
+                    0,
+                    lines.isEmpty()
+                            ? "the file is empty; expected one JSON object per line"
+                            : "the file holds no records (every line is blank); expected one JSON object per line"));
         }
         if (!problems.isEmpty()) {
             throw new InvalidInputException(file, problems);
@@ -108,8 +112,8 @@ public final class JsonlReader {
             return null;
         }
         if (!node.isTextual() || node.asText().isBlank()) {
-            throw new IllegalArgumentException("field \"" + name + "\" must be a non-empty string when present, found "
-                    + node);
+            throw new IllegalArgumentException(
+                    "field \"" + name + "\" must be a non-empty string when present, found " + node);
         }
         return node.asText();
     }
@@ -121,8 +125,8 @@ public final class JsonlReader {
             return null;
         }
         if (!node.isNumber() || !Double.isFinite(node.asDouble())) {
-            throw new IllegalArgumentException("field \"" + name + "\" must be a finite number when present, found "
-                    + node);
+            throw new IllegalArgumentException(
+                    "field \"" + name + "\" must be a finite number when present, found " + node);
         }
         return node.asDouble();
     }

@@ -21,11 +21,10 @@ import java.util.Set;
  */
 public final class OfflinePairsFile {
 
-    private static final Set<String> FIELDS = Set.of("prompt", "chosen", "rejected", "id", "source", "chosen_reward",
-            "rejected_reward");
+    private static final Set<String> FIELDS =
+            Set.of("prompt", "chosen", "rejected", "id", "source", "chosen_reward", "rejected_reward");
 
-    private OfflinePairsFile() {
-    }
+    private OfflinePairsFile() {}
 
     /**
      * Parses and validates the whole file.
@@ -41,8 +40,8 @@ public final class OfflinePairsFile {
             String chosen = JsonlReader.requiredText(line, "chosen");
             String rejected = JsonlReader.requiredText(line, "rejected");
             if (chosen.equals(rejected)) {
-                throw new IllegalArgumentException("\"chosen\" and \"rejected\" are the same text: a pair needs two "
-                        + "different responses");
+                throw new IllegalArgumentException(
+                        "\"chosen\" and \"rejected\" are the same text: a pair needs two " + "different responses");
             }
             String id = JsonlReader.optionalText(line, "id");
             if (id == null) {

@@ -35,8 +35,7 @@ import java.util.Map;
  */
 public final class TaskPromptCheck {
 
-    private TaskPromptCheck() {
-    }
+    private TaskPromptCheck() {}
 
     /**
      * Every prompt of {@code file}, or every problem of every line.
@@ -49,8 +48,9 @@ public final class TaskPromptCheck {
         Map<String, Task> tasks = new HashMap<>();
         Tasks.all().forEach(t -> tasks.put(t.name(), t));
         if (!customPolicy && !tasks.containsKey(defaultTask)) {
-            throw new io.prefstream.launcher.UsageException("--task '" + defaultTask + "' is not a registered task; expected one of "
-                    + Tasks.names() + ", or pass --custom-policy when the prompts are for a policy you brought");
+            throw new io.prefstream.launcher.UsageException(
+                    "--task '" + defaultTask + "' is not a registered task; expected one of " + Tasks.names()
+                            + ", or pass --custom-policy when the prompts are for a policy you brought");
         }
         JsonlPromptLoader.Lines lines = JsonlPromptLoader.readLines(file, defaultTask);
         var problems = new ArrayList<>(lines.problems());
@@ -68,12 +68,14 @@ public final class TaskPromptCheck {
         return lines.prompts();
     }
 
-    private static String problem(Prompt prompt, Map<String, Task> tasks, Map<String, Tokenizer> tokenizers,
-            boolean customPolicy) {
+    private static String problem(
+            Prompt prompt, Map<String, Task> tasks, Map<String, Tokenizer> tokenizers, boolean customPolicy) {
         Task task = tasks.get(prompt.getTask());
         if (task == null) {
-            return customPolicy ? null : "task '" + prompt.getTask() + "' is not a registered task; expected one of "
-                    + Tasks.names() + ", or pass --custom-policy when the prompts are for a policy you brought";
+            return customPolicy
+                    ? null
+                    : "task '" + prompt.getTask() + "' is not a registered task; expected one of " + Tasks.names()
+                            + ", or pass --custom-policy when the prompts are for a policy you brought";
         }
         try {
             task.goldReward(prompt.getText(), "");
@@ -84,8 +86,8 @@ public final class TaskPromptCheck {
             return null;
         }
         try {
-            PromptTokens.tokens(prompt, tokenizers.computeIfAbsent(task.name(),
-                    n -> Tokenizers.forSpec(task.tokenizerSpec())));
+            PromptTokens.tokens(
+                    prompt, tokenizers.computeIfAbsent(task.name(), n -> Tokenizers.forSpec(task.tokenizerSpec())));
             return null;
         } catch (InvalidPromptException e) {
             return "the " + task.name() + " policy would reject it as " + e.reason() + ": " + e.getMessage();

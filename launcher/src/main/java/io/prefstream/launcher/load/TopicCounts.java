@@ -13,8 +13,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /** Counts of what a topic holds, as a {@code read_committed} consumer sees it. */
 public final class TopicCounts {
 
-    private TopicCounts() {
-    }
+    private TopicCounts() {}
 
     /**
      * The number of committed records in {@code topic} (aborted transactions and their markers
@@ -27,7 +26,8 @@ public final class TopicCounts {
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions); // last stable offsets
@@ -35,8 +35,8 @@ public final class TopicCounts {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new KafkaException("Could not read " + topic + " to its end offsets " + ends + " within "
-                            + timeout);
+                    throw new KafkaException(
+                            "Could not read " + topic + " to its end offsets " + ends + " within " + timeout);
                 }
                 count += consumer.poll(Duration.ofMillis(200)).count();
             }
@@ -51,8 +51,11 @@ public final class TopicCounts {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
         try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
+            return consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
         }
     }
 }

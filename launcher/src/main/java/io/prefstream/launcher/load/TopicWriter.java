@@ -6,8 +6,8 @@ import io.prefstream.schemas.serde.AvroSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -53,8 +53,9 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
         // Unique per writer: loaders may run concurrently, and none resumes another's transaction.
-        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clients.config().serviceId() + "-" + topic.name() + "-"
-                + UUID.randomUUID());
+        props.put(
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                clients.config().serviceId() + "-" + topic.name() + "-" + UUID.randomUUID());
         var producer = new KafkaProducer<>(props, new StringSerializer(), serializer);
         try {
             producer.initTransactions();
@@ -84,8 +85,10 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
                 try {
                     pending.get(i).get();
                 } catch (ExecutionException e) {
-                    throw new KafkaException("Record " + (i + 1) + " of " + records.size() + " to " + topic.name()
-                            + " was not stored: " + e.getCause().getMessage(), e.getCause());
+                    throw new KafkaException(
+                            "Record " + (i + 1) + " of " + records.size() + " to " + topic.name() + " was not stored: "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             }
             producer.commitTransaction();
@@ -128,8 +131,10 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
                         + ": start the stack with 'prefstream up' or provision it with 'prefstream bootstrap'");
             }
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("Cannot reach Kafka at " + bootstrap + " (" + e
-                    + "): is 'prefstream up' running, or is --bootstrap right?", e);
+            throw new IllegalStateException(
+                    "Cannot reach Kafka at " + bootstrap + " (" + e
+                            + "): is 'prefstream up' running, or is --bootstrap right?",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while checking topic " + topic.name(), e);

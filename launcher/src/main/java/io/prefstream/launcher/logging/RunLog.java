@@ -26,6 +26,7 @@ public final class RunLog implements AutoCloseable {
 
     /** System property holding the current log file, for messages that point the user to it. */
     public static final String PROPERTY = "prefstream.log.file";
+
     private static final String APPENDER = "RUN_FILE";
 
     private final Path file;

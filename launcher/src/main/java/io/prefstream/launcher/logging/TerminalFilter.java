@@ -17,10 +17,17 @@ import java.util.List;
 public final class TerminalFilter extends Filter<ILoggingEvent> {
 
     /** Loggers of the broker and controller running inside the launcher's JVM. */
-    private static final List<String> BROKER_LOGGERS = List.of("kafka.", "state.change.logger",
-            "org.apache.kafka.server", "org.apache.kafka.storage", "org.apache.kafka.controller",
-            "org.apache.kafka.raft", "org.apache.kafka.metadata", "org.apache.kafka.coordinator",
-            "org.apache.kafka.image", "org.apache.kafka.queue");
+    private static final List<String> BROKER_LOGGERS = List.of(
+            "kafka.",
+            "state.change.logger",
+            "org.apache.kafka.server",
+            "org.apache.kafka.storage",
+            "org.apache.kafka.controller",
+            "org.apache.kafka.raft",
+            "org.apache.kafka.metadata",
+            "org.apache.kafka.coordinator",
+            "org.apache.kafka.image",
+            "org.apache.kafka.queue");
 
     @Override
     public FilterReply decide(ILoggingEvent event) {

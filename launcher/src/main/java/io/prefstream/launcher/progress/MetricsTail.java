@@ -37,8 +37,8 @@ public final class MetricsTail implements AutoCloseable {
     private final CountDownLatch drainRequested = new CountDownLatch(1);
     private final CountDownLatch drained = new CountDownLatch(1);
 
-    private MetricsTail(KafkaConsumer<String, byte[]> consumer, AvroDeserializer<TrainerMetrics> decoder,
-                        RunMetrics metrics) {
+    private MetricsTail(
+            KafkaConsumer<String, byte[]> consumer, AvroDeserializer<TrainerMetrics> decoder, RunMetrics metrics) {
         this.consumer = consumer;
         this.decoder = decoder;
         this.metrics = metrics;
@@ -55,7 +55,8 @@ public final class MetricsTail implements AutoCloseable {
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         var partitions = consumer.partitionsFor(Topics.METRICS.name()).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                .map(p -> new TopicPartition(p.topic(), p.partition()))
+                .toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         startOffsets.forEach((tp, offset) -> {
@@ -77,8 +78,12 @@ public final class MetricsTail implements AutoCloseable {
                     try {
                         metrics.add(decoder.deserialize(r.topic(), r.value()));
                     } catch (RuntimeException e) {
-                        log.warn("Skipping undecodable metrics record {}-{}@{}: {}", r.topic(), r.partition(),
-                                r.offset(), e.getMessage());
+                        log.warn(
+                                "Skipping undecodable metrics record {}-{}@{}: {}",
+                                r.topic(),
+                                r.partition(),
+                                r.offset(),
+                                e.getMessage());
                     }
                 }
                 if (drainRequested.getCount() == 0 && drained.getCount() > 0 && atEnd()) {

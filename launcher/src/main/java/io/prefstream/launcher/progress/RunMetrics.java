@@ -35,8 +35,8 @@ public final class RunMetrics {
     public synchronized void add(TrainerMetrics record) {
         var values = new TreeMap<String, Double>();
         record.getMetrics().forEach((k, v) -> values.put(k.toString(), v));
-        var point = new Point(record.getKind(), record.getStep(), record.getPolicyVersion(), record.getCreatedAtMs(),
-                values);
+        var point = new Point(
+                record.getKind(), record.getStep(), record.getPolicyVersion(), record.getCreatedAtMs(), values);
         points.add(point);
         if (point.kind() == MetricsKind.TRAIN) {
             lastTrain = point;

@@ -17,8 +17,7 @@ public final class ServiceLag {
     /** Short label → consumer-group id, or group-id prefix when it ends with {@code -}. */
     public static final Map<String, String> GROUPS = groups();
 
-    private ServiceLag() {
-    }
+    private ServiceLag() {}
 
     private static Map<String, String> groups() {
         var m = new LinkedHashMap<String, String>();
@@ -44,7 +43,9 @@ public final class ServiceLag {
             long total = 0;
             boolean any = false;
             for (PartitionLag row : rows) {
-                boolean matches = group.endsWith("-") ? row.group().startsWith(group) : row.group().equals(group);
+                boolean matches = group.endsWith("-")
+                        ? row.group().startsWith(group)
+                        : row.group().equals(group);
                 if (matches && row.lag().isPresent()) {
                     total += row.lag().getAsLong();
                     any = true;

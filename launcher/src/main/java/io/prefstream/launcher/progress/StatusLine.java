@@ -104,14 +104,19 @@ public final class StatusLine implements AutoCloseable {
         var sb = new StringBuilder();
         long step = train.map(RunMetrics.Point::step).orElse(0L);
         sb.append("step ").append(step).append('/').append(totalSteps);
-        sb.append(" | policy v").append(train.map(RunMetrics.Point::policyVersion).orElse(0L));
-        sb.append(" | ").append(train.map(p -> fmt("%.1f", p.get("pairs_per_s"))).orElse("-")).append(" pairs/s");
+        sb.append(" | policy v")
+                .append(train.map(RunMetrics.Point::policyVersion).orElse(0L));
+        sb.append(" | ")
+                .append(train.map(p -> fmt("%.1f", p.get("pairs_per_s"))).orElse("-"))
+                .append(" pairs/s");
         sb.append(" | lag");
         if (lag.isEmpty()) {
             sb.append(" -");
         }
-        lag.forEach((service, value) -> sb.append(' ').append(service).append(' ').append(value));
-        sb.append(" | gold ").append(eval.map(p -> fmt("%.3f", p.get("gold_reward"))).orElse("-"));
+        lag.forEach(
+                (service, value) -> sb.append(' ').append(service).append(' ').append(value));
+        sb.append(" | gold ")
+                .append(eval.map(p -> fmt("%.3f", p.get("gold_reward"))).orElse("-"));
         sb.append(" | KL ").append(eval.map(p -> fmt("%.3f", klOf(p))).orElse("-"));
         sb.append(" | ").append(duration(elapsedMs));
         return sb.toString();

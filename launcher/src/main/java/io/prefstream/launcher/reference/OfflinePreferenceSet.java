@@ -26,8 +26,7 @@ public final class OfflinePreferenceSet {
     /** Reference log-probs are cached at the temperature the trainer scores with. */
     public static final double TEMPERATURE = 1.0;
 
-    private OfflinePreferenceSet() {
-    }
+    private OfflinePreferenceSet() {}
 
     /**
      * @param prompts training prompts to draw (the task's seeded prompt source)
@@ -65,7 +64,9 @@ public final class OfflinePreferenceSet {
             for (int i = 0; i < chunk.size(); i++) {
                 String prompt = chunk.get(i);
                 List<Completion> group = samples.subList(i * k, (i + 1) * k);
-                double[] rewards = group.stream().mapToDouble(c -> task.goldReward(prompt, c.text())).toArray();
+                double[] rewards = group.stream()
+                        .mapToDouble(c -> task.goldReward(prompt, c.text()))
+                        .toArray();
                 int best = argBest(rewards, true);
                 int worst = argBest(rewards, false);
                 if (rewards[best] == rewards[worst]) {

@@ -27,8 +27,7 @@ public final class ReferencePolicies {
     private static final Logger log = LoggerFactory.getLogger(ReferencePolicies.class);
     private static final String SPEC_FILE = "spec.txt";
 
-    private ReferencePolicies() {
-    }
+    private ReferencePolicies() {}
 
     /**
      * Makes {@code target} a copy of the checkpoint in {@code checkpoint} (e.g. {@code <data-dir>/reference},
@@ -58,7 +57,8 @@ public final class ReferencePolicies {
             }
             if (Files.exists(target)) {
                 try (var old = Files.walk(target)) {
-                    for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    for (Path p :
+                            old.sorted(java.util.Comparator.reverseOrder()).toList()) {
                         Files.delete(p);
                     }
                 }
@@ -72,8 +72,7 @@ public final class ReferencePolicies {
     }
 
     /** What {@link #prepare} found or did. */
-    public record Prepared(Path checkpoint, boolean trained, double sftSeconds, double sftFinalLoss) {
-    }
+    public record Prepared(Path checkpoint, boolean trained, double sftSeconds, double sftFinalLoss) {}
 
     /**
      * The checkpoint directory of π_ref for {@code spec} under {@code cacheDir}, training it first
@@ -89,7 +88,9 @@ public final class ReferencePolicies {
                 log.info("Reference policy {} loaded from cache {}", spec.key(), dir);
                 return new Prepared(dir, false, 0, Double.NaN);
             } catch (CheckpointException e) {
-                log.warn("Cached reference policy in {} fails verification ({}); training it again", dir,
+                log.warn(
+                        "Cached reference policy in {} fails verification ({}); training it again",
+                        dir,
                         e.getMessage());
             }
         }
@@ -99,8 +100,18 @@ public final class ReferencePolicies {
         try (CausalLm policy = CausalLm.create(spec.model(), tokenizer, device, spec.seed())) {
             var summary = Sft.train(policy, corpus, spec.sft(), listener);
             // a Hugging Face family is cached as a complete Hugging Face folder (model.safetensors too)
-            Checkpoints.save(dir, policy, null, Map.of("role", "reference", "spec_key", spec.key(),
-                    "sft_final_loss", Double.toString(summary.finalLoss())), true);
+            Checkpoints.save(
+                    dir,
+                    policy,
+                    null,
+                    Map.of(
+                            "role",
+                            "reference",
+                            "spec_key",
+                            spec.key(),
+                            "sft_final_loss",
+                            Double.toString(summary.finalLoss())),
+                    true);
             Files.writeString(dir.resolve(SPEC_FILE), spec.describe() + "\n", StandardCharsets.UTF_8);
             return new Prepared(dir, true, summary.seconds(), summary.finalLoss());
         } catch (IOException e) {

@@ -43,7 +43,8 @@ public record ReferenceSpec(Task task, LmConfig model, SftOptions sft, int corpu
     /** First 16 hex digits of the SHA-256 of {@link #describe()}: the cache directory name. */
     public String key() {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(describe().getBytes(StandardCharsets.UTF_8));
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256").digest(describe().getBytes(StandardCharsets.UTF_8));
             return task.name() + "-" + HexFormat.of().formatHex(digest).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);

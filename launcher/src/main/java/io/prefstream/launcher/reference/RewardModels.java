@@ -41,16 +41,20 @@ public final class RewardModels {
     /** Checkpoint metadata key of the held-out pairwise accuracy. */
     public static final String HELD_OUT_ACCURACY = "heldout_pairwise_accuracy";
 
-    private RewardModels() {
-    }
+    private RewardModels() {}
 
     /** The reward model's checkpoint directory, trained first when the cache holds none. */
-    public static Path prepare(ReferenceSpec reference, Path referenceCheckpoint, OfflinePreferenceSet.Options pairs,
-                               RewardModelTraining.Options training, Path cacheDir, Device device,
-                               ProgressListener listener) {
+    public static Path prepare(
+            ReferenceSpec reference,
+            Path referenceCheckpoint,
+            OfflinePreferenceSet.Options pairs,
+            RewardModelTraining.Options training,
+            Path cacheDir,
+            Device device,
+            ProgressListener listener) {
         // "eval-held-out": models cached before the held-out pairs came from the evaluation prompts are retrained
-        String key = reference.key() + "-rm-" + Integer.toHexString((pairs + "|" + training + "|eval-held-out")
-                .hashCode());
+        String key =
+                reference.key() + "-rm-" + Integer.toHexString((pairs + "|" + training + "|eval-held-out").hashCode());
         Path dir = cacheDir.resolve(key).toAbsolutePath();
         if (Files.isRegularFile(dir.resolve(Checkpoints.MANIFEST))) {
             try {
@@ -65,18 +69,38 @@ public final class RewardModels {
             var task = reference.task();
             long seed = pairs.seed() + PAIR_SEED_OFFSET;
             var ranked = rankedPairs(task, policy, task.prompts(seed, pairs.prompts()), pairs.k(), seed);
-            var heldOut = rankedPairs(task, policy, task.evalPrompts(Math.min(HELD_OUT_PROMPTS, task.evalPromptCount())),
-                    pairs.k(), pairs.seed() + HELD_OUT_SEED_OFFSET);
+            var heldOut = rankedPairs(
+                    task,
+                    policy,
+                    task.evalPrompts(Math.min(HELD_OUT_PROMPTS, task.evalPromptCount())),
+                    pairs.k(),
+                    pairs.seed() + HELD_OUT_SEED_OFFSET);
             try (RewardModel model = RewardModel.fromPolicy(policy)) {
                 var summary = RewardModelTraining.train(model, ranked, training, listener);
-                double heldOutAccuracy = heldOut.isEmpty() ? Double.NaN
-                        : RewardModelTraining.pairwiseAccuracy(model, heldOut);
-                log.info("Reward model trained on {} pairs in {} s: loss {}, pairwise accuracy {} on them, {} on {} "
-                                + "held-out pairs", ranked.size(), summary.seconds(), summary.finalLoss(),
-                        summary.pairwiseAccuracy(), heldOutAccuracy, heldOut.size());
-                Checkpoints.save(dir, model, null, Map.of("role", "reward-model", "reference", reference.key(),
-                        "pairwise_accuracy", Double.toString(summary.pairwiseAccuracy()),
-                        HELD_OUT_ACCURACY, Double.toString(heldOutAccuracy)));
+                double heldOutAccuracy =
+                        heldOut.isEmpty() ? Double.NaN : RewardModelTraining.pairwiseAccuracy(model, heldOut);
+                log.info(
+                        "Reward model trained on {} pairs in {} s: loss {}, pairwise accuracy {} on them, {} on {} "
+                                + "held-out pairs",
+                        ranked.size(),
+                        summary.seconds(),
+                        summary.finalLoss(),
+                        summary.pairwiseAccuracy(),
+                        heldOutAccuracy,
+                        heldOut.size());
+                Checkpoints.save(
+                        dir,
+                        model,
+                        null,
+                        Map.of(
+                                "role",
+                                "reward-model",
+                                "reference",
+                                reference.key(),
+                                "pairwise_accuracy",
+                                Double.toString(summary.pairwiseAccuracy()),
+                                HELD_OUT_ACCURACY,
+                                Double.toString(heldOutAccuracy)));
             }
         }
         return dir;
@@ -89,8 +113,8 @@ public final class RewardModels {
     }
 
     /** π_ref's best-vs-worst-of-k pairs on {@code prompts}, as reward-model training pairs. */
-    private static List<PreferencePair> rankedPairs(Task task, CausalLm policy, List<String> prompts, int k,
-                                                    long seed) {
+    private static List<PreferencePair> rankedPairs(
+            Task task, CausalLm policy, List<String> prompts, int k, long seed) {
         return OfflinePreferenceSet.build(task, policy, prompts, k, seed).stream()
                 .map(p -> new PreferencePair(p.getPromptText(), p.getChosenText(), p.getRejectedText()))
                 .toList();

@@ -47,24 +47,24 @@ public final class ReportWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private ReportWriter() {
-    }
+    private ReportWriter() {}
 
     /** A plot written (or skipped for lack of data). */
-    public record Plot(String file, String title, boolean written) {
-    }
+    public record Plot(String file, String title, boolean written) {}
 
     /** Writes every file of the report into {@code summary.reportDir()}; returns the plots. */
     public static List<Plot> write(RunSummary summary, RunMetrics metrics) {
         Path dir = summary.reportDir();
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve(SUMMARY_JSON), JSON.writeValueAsString(summary.toJson()) + "\n",
+            Files.writeString(
+                    dir.resolve(SUMMARY_JSON),
+                    JSON.writeValueAsString(summary.toJson()) + "\n",
                     StandardCharsets.UTF_8);
             List<RunMetrics.Point> points = metrics.snapshot();
             Files.writeString(dir.resolve(METRICS_CSV), csv(points), StandardCharsets.UTF_8);
-            Files.writeString(dir.resolve(METRICS_JSON), JSON.writeValueAsString(json(points)) + "\n",
-                    StandardCharsets.UTF_8);
+            Files.writeString(
+                    dir.resolve(METRICS_JSON), JSON.writeValueAsString(json(points)) + "\n", StandardCharsets.UTF_8);
             List<Plot> plots = plots(dir, summary, metrics);
             Files.writeString(dir.resolve(INDEX_HTML), html(summary, plots), StandardCharsets.UTF_8);
             return plots;
@@ -82,7 +82,12 @@ public final class ReportWriter {
         names.forEach(n -> sb.append(',').append(n));
         sb.append('\n');
         for (RunMetrics.Point p : points) {
-            sb.append(p.kind()).append(',').append(p.step()).append(',').append(p.policyVersion()).append(',')
+            sb.append(p.kind())
+                    .append(',')
+                    .append(p.step())
+                    .append(',')
+                    .append(p.policyVersion())
+                    .append(',')
                     .append(p.createdAtMs());
             for (String n : names) {
                 double v = p.get(n);
@@ -122,7 +127,11 @@ public final class ReportWriter {
         List<RunMetrics.Point> evals = metrics.of(MetricsKind.EVAL);
         List<RunMetrics.Point> train = metrics.of(MetricsKind.TRAIN);
         var plots = new ArrayList<Plot>();
-        Reference ref = reference(evals, "gold_reward", summary.reference().goldRewardMean(), summary.reference().n());
+        Reference ref = reference(
+                evals,
+                "gold_reward",
+                summary.reference().goldRewardMean(),
+                summary.reference().n());
 
         XYChart reward = chart("Gold reward vs step (held-out prompts)", "trainer step", "mean gold reward");
         addLine(reward, "trainer eval" + promptsOf(evals), evals, p -> p.step(), p -> p.get("gold_reward"));
@@ -131,11 +140,19 @@ public final class ReportWriter {
 
         plots.add(save(dir, "gold_reward_vs_kl.png", frontier(evals, ref)));
 
-        if (!Double.isNaN(summary.reference().accuracy())) {   // tasks without exact answers (sentiment) have no such plot
+        if (!Double.isNaN(
+                summary.reference().accuracy())) { // tasks without exact answers (sentiment) have no such plot
             XYChart accuracy = chart("Exact accuracy vs step (held-out prompts)", "trainer step", "accuracy");
             addLine(accuracy, "trainer eval" + promptsOf(evals), evals, p -> p.step(), p -> p.get("accuracy"));
-            addReference(accuracy, reference(evals, "accuracy", summary.reference().accuracy(),
-                    summary.reference().n()), evals, train);
+            addReference(
+                    accuracy,
+                    reference(
+                            evals,
+                            "accuracy",
+                            summary.reference().accuracy(),
+                            summary.reference().n()),
+                    evals,
+                    train);
             plots.add(save(dir, "accuracy_vs_step.png", accuracy));
         }
 
@@ -148,19 +165,22 @@ public final class ReportWriter {
      * π_ref, on the same held-out prompts and seed as every later evaluation), else the launcher's
      * own (another number of prompts, so a different value).
      */
-    record Reference(double value, String label) {
-    }
+    record Reference(double value, String label) {}
 
     static Reference reference(List<RunMetrics.Point> evals, String metric, double launcherValue, int launcherPrompts) {
-        return evals.stream().filter(p -> p.step() == 0 && Double.isFinite(p.get(metric))).findFirst()
+        return evals.stream()
+                .filter(p -> p.step() == 0 && Double.isFinite(p.get(metric)))
+                .findFirst()
                 .map(p -> new Reference(p.get(metric), "π_ref, step-0 eval" + promptsOf(List.of(p))))
                 .orElse(new Reference(launcherValue, "π_ref, launcher eval (" + launcherPrompts + " prompts)"));
     }
 
     /** " (N prompts)" from the evaluations' {@code eval_prompts}, or nothing when they do not say. */
     private static String promptsOf(List<RunMetrics.Point> evals) {
-        return evals.stream().mapToDouble(p -> p.get("eval_prompts")).filter(Double::isFinite).findFirst()
-                .stream().mapToObj(n -> " (" + (long) n + " prompts)").findFirst().orElse("");
+        return evals.stream().mapToDouble(p -> p.get("eval_prompts")).filter(Double::isFinite).findFirst().stream()
+                .mapToObj(n -> " (" + (long) n + " prompts)")
+                .findFirst()
+                .orElse("");
     }
 
     /**
@@ -169,20 +189,22 @@ public final class ReportWriter {
      */
     static XYChart frontier(List<RunMetrics.Point> evals, Reference ref) {
         XYChart chart = chart("Gold reward vs KL(π‖π_ref)", "KL(π‖π_ref) (nats)", "mean gold reward");
-        var points = evals.stream().filter(p -> Double.isFinite(StatusLine.klOf(p))
-                && Double.isFinite(p.get("gold_reward"))).sorted(Comparator.comparingLong(
-                RunMetrics.Point::step)).toList();
+        var points = evals.stream()
+                .filter(p -> Double.isFinite(StatusLine.klOf(p)) && Double.isFinite(p.get("gold_reward")))
+                .sorted(Comparator.comparingLong(RunMetrics.Point::step))
+                .toList();
         int bins = Math.min(FRONTIER_BINS, points.size());
         for (int b = 0; b < bins; b++) {
             var bin = points.subList(b * points.size() / bins, (b + 1) * points.size() / bins);
-            XYSeries series = chart.addSeries("steps " + bin.get(0).step() + "–" + bin.get(bin.size() - 1).step(),
+            XYSeries series = chart.addSeries(
+                    "steps " + bin.get(0).step() + "–" + bin.get(bin.size() - 1).step(),
                     bin.stream().mapToDouble(StatusLine::klOf).toArray(),
                     bin.stream().mapToDouble(p -> p.get("gold_reward")).toArray());
             series.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
             series.setMarker(SeriesMarkers.CIRCLE);
-            float shade = bins == 1 ? 1f : b / (float) (bins - 1);   // 0 = earliest, 1 = latest
-            series.setMarkerColor(new Color(Math.round(170 - 160 * shade), Math.round(200 - 150 * shade),
-                    Math.round(255 - 95 * shade)));
+            float shade = bins == 1 ? 1f : b / (float) (bins - 1); // 0 = earliest, 1 = latest
+            series.setMarkerColor(new Color(
+                    Math.round(170 - 160 * shade), Math.round(200 - 150 * shade), Math.round(255 - 95 * shade)));
         }
         if (Double.isFinite(ref.value())) {
             XYSeries r = chart.addSeries(ref.label(), new double[] {0}, new double[] {ref.value()});
@@ -206,8 +228,8 @@ public final class ReportWriter {
         raw.setMarker(SeriesMarkers.NONE);
         raw.setLineColor(new Color(170, 190, 230));
         raw.setLineWidth(1f);
-        XYSeries smooth = chart.addSeries("moving average of " + LOSS_WINDOW + " steps", x,
-                movingAverage(y, LOSS_WINDOW));
+        XYSeries smooth =
+                chart.addSeries("moving average of " + LOSS_WINDOW + " steps", x, movingAverage(y, LOSS_WINDOW));
         smooth.setMarker(SeriesMarkers.NONE);
         smooth.setLineColor(new Color(20, 60, 160));
         smooth.setLineWidth(2.5f);
@@ -232,36 +254,54 @@ public final class ReportWriter {
     }
 
     private static XYChart chart(String title, String x, String y) {
-        XYChart chart = new XYChartBuilder().width(800).height(480).title(title).xAxisTitle(x).yAxisTitle(y).build();
+        XYChart chart = new XYChartBuilder()
+                .width(800)
+                .height(480)
+                .title(title)
+                .xAxisTitle(x)
+                .yAxisTitle(y)
+                .build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setMarkerSize(6);
         chart.getStyler().setLegendVisible(true);
         return chart;
     }
 
-    private static void addLine(XYChart chart, String name, List<RunMetrics.Point> points,
-                                ToDoubleFunction<RunMetrics.Point> x, ToDoubleFunction<RunMetrics.Point> y) {
+    private static void addLine(
+            XYChart chart,
+            String name,
+            List<RunMetrics.Point> points,
+            ToDoubleFunction<RunMetrics.Point> x,
+            ToDoubleFunction<RunMetrics.Point> y) {
         var finite = points.stream()
-                .filter(p -> Double.isFinite(x.applyAsDouble(p)) && Double.isFinite(y.applyAsDouble(p))).toList();
+                .filter(p -> Double.isFinite(x.applyAsDouble(p)) && Double.isFinite(y.applyAsDouble(p)))
+                .toList();
         if (finite.isEmpty()) {
             return;
         }
-        chart.addSeries(name, finite.stream().mapToDouble(x).toArray(), finite.stream().mapToDouble(y).toArray());
+        chart.addSeries(
+                name,
+                finite.stream().mapToDouble(x).toArray(),
+                finite.stream().mapToDouble(y).toArray());
     }
 
     /** A dashed horizontal line at π_ref's value across the plotted step range. */
-    private static void addReference(XYChart chart, Reference ref, List<RunMetrics.Point> evals,
-                                     List<RunMetrics.Point> train) {
+    private static void addReference(
+            XYChart chart, Reference ref, List<RunMetrics.Point> evals, List<RunMetrics.Point> train) {
         double value = ref.value();
         if (!Double.isFinite(value)) {
             return;
         }
-        double last = Math.max(1, java.util.stream.Stream.concat(evals.stream(), train.stream())
-                .mapToLong(RunMetrics.Point::step).max().orElse(1));
+        double last = Math.max(
+                1,
+                java.util.stream.Stream.concat(evals.stream(), train.stream())
+                        .mapToLong(RunMetrics.Point::step)
+                        .max()
+                        .orElse(1));
         XYSeries series = chart.addSeries(ref.label(), new double[] {0, last}, new double[] {value, value});
         series.setMarker(SeriesMarkers.NONE);
-        series.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                new float[] {6f, 6f}, 0f));
+        series.setLineStyle(
+                new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 6f}, 0f));
         series.setLineColor(Color.GRAY);
     }
 
@@ -269,8 +309,8 @@ public final class ReportWriter {
         // No ImageIO disk cache: its temp file registers a JVM shutdown hook, which fails while the
         // report of an interrupted (Ctrl-C) run is written from inside the shutdown.
         ImageIO.setUseCache(false);
-        boolean hasData = chart.getSeriesMap().values().stream().anyMatch(s -> s.getXData().length > 0
-                && !s.getName().startsWith("π_ref"));
+        boolean hasData = chart.getSeriesMap().values().stream()
+                .anyMatch(s -> s.getXData().length > 0 && !s.getName().startsWith("π_ref"));
         if (!hasData) {
             Files.deleteIfExists(dir.resolve(file));
             return new Plot(file, chart.getTitle(), false);
@@ -284,36 +324,65 @@ public final class ReportWriter {
     static String html(RunSummary summary, List<Plot> plots) {
         var sb = new StringBuilder();
         sb.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Prefstream run: ")
-                .append(escape(summary.task())).append(" / ").append(escape(summary.algo())).append("</title>\n")
+                .append(escape(summary.task()))
+                .append(" / ")
+                .append(escape(summary.algo()))
+                .append("</title>\n")
                 .append("<style>body{font-family:sans-serif;margin:2em;max-width:900px}"
                         + "table{border-collapse:collapse}td,th{padding:4px 12px;border-bottom:1px solid #ddd;"
                         + "text-align:right}td:first-child,th:first-child{text-align:left}"
                         + "img{max-width:100%;border:1px solid #eee;margin:1em 0}</style></head><body>\n");
-        sb.append("<h1>Prefstream run: ").append(escape(summary.task())).append(" / ")
-                .append(escape(summary.algo())).append("</h1>\n");
-        sb.append("<p>").append(summary.steps()).append(" of ").append(summary.plannedSteps())
-                .append(" trainer steps").append(summary.completed() ? "" : " (stopped early)").append(", ")
-                .append(summary.policyVersions()).append(" policy versions, ")
-                .append(String.format(Locale.ROOT, "%.1f", summary.elapsedSeconds())).append(" s.</p>\n");
-        sb.append("<h2>Reference vs final</h2>\n<pre>").append(escape(summary.table())).append("</pre>\n");
-        sb.append("<p>Data: <a href=\"").append(METRICS_CSV).append("\">metrics.csv</a>, <a href=\"")
-                .append(METRICS_JSON).append("\">metrics.json</a>, <a href=\"").append(SUMMARY_JSON)
+        sb.append("<h1>Prefstream run: ")
+                .append(escape(summary.task()))
+                .append(" / ")
+                .append(escape(summary.algo()))
+                .append("</h1>\n");
+        sb.append("<p>")
+                .append(summary.steps())
+                .append(" of ")
+                .append(summary.plannedSteps())
+                .append(" trainer steps")
+                .append(summary.completed() ? "" : " (stopped early)")
+                .append(", ")
+                .append(summary.policyVersions())
+                .append(" policy versions, ")
+                .append(String.format(Locale.ROOT, "%.1f", summary.elapsedSeconds()))
+                .append(" s.</p>\n");
+        sb.append("<h2>Reference vs final</h2>\n<pre>")
+                .append(escape(summary.table()))
+                .append("</pre>\n");
+        sb.append("<p>Data: <a href=\"")
+                .append(METRICS_CSV)
+                .append("\">metrics.csv</a>, <a href=\"")
+                .append(METRICS_JSON)
+                .append("\">metrics.json</a>, <a href=\"")
+                .append(SUMMARY_JSON)
                 .append("\">summary.json</a>.</p>\n");
         sb.append(samples(summary));
         sb.append("<h2>Plots</h2>\n<p>Curves are the trainer's periodic evaluations (its own held-out prompts, "
-                + "the same prompts and seed every time; π_ref is its evaluation at step 0, and each legend gives "
-                + "its number of prompts). The table above is the launcher's evaluation of π_ref and of the final "
-                + "policy on ").append(summary.reference().n()).append(" held-out prompts, so π_ref's value there "
-                + "differs from the curves' by sampling noise. The KL plot is a scatter, coloured by step range "
-                + "(light: early, dark: late); the loss plot shows each step and a moving average of ")
-                .append(LOSS_WINDOW).append(" steps.</p>\n");
+                        + "the same prompts and seed every time; π_ref is its evaluation at step 0, and each legend gives "
+                        + "its number of prompts). The table above is the launcher's evaluation of π_ref and of the final "
+                        + "policy on ")
+                .append(summary.reference().n())
+                .append(" held-out prompts, so π_ref's value there "
+                        + "differs from the curves' by sampling noise. The KL plot is a scatter, coloured by step range "
+                        + "(light: early, dark: late); the loss plot shows each step and a moving average of ")
+                .append(LOSS_WINDOW)
+                .append(" steps.</p>\n");
         for (Plot p : plots) {
             if (p.written()) {
-                sb.append("<h3>").append(escape(p.title())).append("</h3>\n<img src=\"").append(p.file())
-                        .append("\" alt=\"").append(escape(p.title())).append("\">\n");
+                sb.append("<h3>")
+                        .append(escape(p.title()))
+                        .append("</h3>\n<img src=\"")
+                        .append(p.file())
+                        .append("\" alt=\"")
+                        .append(escape(p.title()))
+                        .append("\">\n");
             } else {
-                sb.append("<h3>").append(escape(p.title())).append("</h3>\n<p>No data: the trainer published no "
-                        + "records for this plot during the run.</p>\n");
+                sb.append("<h3>")
+                        .append(escape(p.title()))
+                        .append("</h3>\n<p>No data: the trainer published no "
+                                + "records for this plot during the run.</p>\n");
             }
         }
         sb.append("</body></html>\n");
@@ -323,7 +392,8 @@ public final class ReportWriter {
     /** The same held-out prompts continued by π_ref and by the final policy (same sampling seed). */
     static String samples(RunSummary summary) {
         var ref = summary.reference().samples();
-        var fin = summary.finalPolicy() == null ? List.<io.prefstream.model.eval.EvalReport.Sample>of()
+        var fin = summary.finalPolicy() == null
+                ? List.<io.prefstream.model.eval.EvalReport.Sample>of()
                 : summary.finalPolicy().samples();
         if (ref.isEmpty()) {
             return "";
@@ -333,10 +403,15 @@ public final class ReportWriter {
                 + "gold reward in brackets.</p>\n<table><tr><th>prompt</th><th>π_ref</th><th>final</th></tr>\n");
         for (int i = 0; i < ref.size(); i++) {
             var r = ref.get(i);
-            sb.append("<tr><td>").append(escape(r.prompt())).append("</td><td>").append(escape(r.response()))
-                    .append(String.format(Locale.ROOT, " [%.2f]", r.goldReward())).append("</td><td>");
+            sb.append("<tr><td>")
+                    .append(escape(r.prompt()))
+                    .append("</td><td>")
+                    .append(escape(r.response()))
+                    .append(String.format(Locale.ROOT, " [%.2f]", r.goldReward()))
+                    .append("</td><td>");
             if (i < fin.size() && fin.get(i).prompt().equals(r.prompt())) {
-                sb.append(escape(fin.get(i).response())).append(String.format(Locale.ROOT, " [%.2f]", fin.get(i).goldReward()));
+                sb.append(escape(fin.get(i).response()))
+                        .append(String.format(Locale.ROOT, " [%.2f]", fin.get(i).goldReward()));
             } else {
                 sb.append("—");
             }
@@ -346,7 +421,10 @@ public final class ReportWriter {
     }
 
     static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
+        return s.replace("&", "&amp;")
+                .replace("<", "&lt;")
+                .replace(">", "&gt;")
+                .replace("\"", "&quot;")
                 .replace("'", "&#39;");
     }
 }

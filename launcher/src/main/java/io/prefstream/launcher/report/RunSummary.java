@@ -27,10 +27,22 @@ import java.util.Objects;
  * @param reportDir       where the report was written
  * @param usage           labels paid for and how busy trainer and generator were
  */
-public record RunSummary(String task, String algo, long steps, long plannedSteps, boolean completed,
-                         long policyVersions, double elapsedSeconds, double onlineSeconds, EvalReport reference,
-                         EvalReport finalPolicy, long rollouts, double pairs, long deadLetters, Path reportDir,
-                         Usage usage) {
+public record RunSummary(
+        String task,
+        String algo,
+        long steps,
+        long plannedSteps,
+        boolean completed,
+        long policyVersions,
+        double elapsedSeconds,
+        double onlineSeconds,
+        EvalReport reference,
+        EvalReport finalPolicy,
+        long rollouts,
+        double pairs,
+        long deadLetters,
+        Path reportDir,
+        Usage usage) {
 
     public RunSummary {
         Objects.requireNonNull(reference, "reference");
@@ -49,8 +61,12 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
      * @param trainerIdleFraction   1 − (training steps' + evaluations' seconds) / online seconds
      * @param generatorIdleFraction 1 − sampling seconds / online seconds (NaN when unknown)
      */
-    public record Usage(long offlineLabels, long onlineLabels, long onlineStartedMs, double trainerIdleFraction,
-                        double generatorIdleFraction) {
+    public record Usage(
+            long offlineLabels,
+            long onlineLabels,
+            long onlineStartedMs,
+            double trainerIdleFraction,
+            double generatorIdleFraction) {
         public long labelsUsed() {
             return offlineLabels + onlineLabels;
         }
@@ -90,8 +106,14 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
         put(o, "reference_accuracy", round(reference.accuracy(), 4));
         put(o, "final_accuracy", round(finalOrReference().accuracy(), 4));
         put(o, "kl", round(kl(), 4));
-        put(o, "kl_mc", round(finalPolicy == null ? 0 : finalPolicy.klMonteCarlo().orElse(Double.NaN), 4));
-        put(o, "win_rate", round(finalPolicy == null ? 0.5 : finalPolicy.winRate().orElse(Double.NaN), 4));
+        put(
+                o,
+                "kl_mc",
+                round(finalPolicy == null ? 0 : finalPolicy.klMonteCarlo().orElse(Double.NaN), 4));
+        put(
+                o,
+                "win_rate",
+                round(finalPolicy == null ? 0.5 : finalPolicy.winRate().orElse(Double.NaN), 4));
         put(o, "reference_mean_length", round(reference.meanLength(), 3));
         put(o, "final_mean_length", round(finalOrReference().meanLength(), 3));
         o.put("eval_prompts", reference.n());
@@ -132,31 +154,56 @@ public record RunSummary(String task, String algo, long steps, long plannedSteps
         var sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-22s %12s %14s%n", "", "π_ref", finalLabel));
         sb.append(row("gold reward", reference.goldRewardMean(), f.goldRewardMean(), "%.3f"));
-        if (!Double.isNaN(reference.accuracy())) {   // tasks without a notion of exactness (sentiment) have none
+        if (!Double.isNaN(reference.accuracy())) { // tasks without a notion of exactness (sentiment) have none
             sb.append(row("exact accuracy", reference.accuracy(), f.accuracy(), "%.3f"));
         }
         sb.append(row("KL(π‖π_ref)", 0, kl(), "%.3f"));
-        sb.append(row("win rate vs π_ref", 0.5, finalPolicy == null ? 0.5 : f.winRate().orElse(Double.NaN), "%.3f"));
+        sb.append(row(
+                "win rate vs π_ref",
+                0.5,
+                finalPolicy == null ? 0.5 : f.winRate().orElse(Double.NaN),
+                "%.3f"));
         sb.append(row("mean length (tokens)", reference.meanLength(), f.meanLength(), "%.2f"));
-        sb.append(String.format(Locale.ROOT, "%n%-22s %s%n", "steps", steps + "/" + plannedSteps
-                + (completed ? "" : " (stopped early)")));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%n%-22s %s%n",
+                "steps",
+                steps + "/" + plannedSteps + (completed ? "" : " (stopped early)")));
         sb.append(String.format(Locale.ROOT, "%-22s %d%n", "policy versions", policyVersions));
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "rollouts/s", fmt(rolloutsPerSecond())));
         sb.append(String.format(Locale.ROOT, "%-22s %s%n", "pairs/s", fmt(pairsPerSecond())));
-        sb.append(String.format(Locale.ROOT, "%-22s %,d (offline set %,d, online %,d)%n", "labels used",
-                usage.labelsUsed(), usage.offlineLabels(), usage.onlineLabels()));
-        sb.append(String.format(Locale.ROOT, "%-22s trainer %s, generator %s%n", "idle (online phase)",
-                percent(usage.trainerIdleFraction()), percent(usage.generatorIdleFraction())));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-22s %,d (offline set %,d, online %,d)%n",
+                "labels used",
+                usage.labelsUsed(),
+                usage.offlineLabels(),
+                usage.onlineLabels()));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-22s trainer %s, generator %s%n",
+                "idle (online phase)",
+                percent(usage.trainerIdleFraction()),
+                percent(usage.generatorIdleFraction())));
         sb.append(String.format(Locale.ROOT, "%-22s %d%n", "dead letters", deadLetters));
-        sb.append(String.format(Locale.ROOT, "%-22s %.1f s (online %.1f s)%n", "elapsed", elapsedSeconds,
-                onlineSeconds));
-        sb.append(String.format(Locale.ROOT, "%-22s %s (%d held-out prompts, τ=%.1f)%n", "evaluation",
-                "same prompts and seed for both", reference.n(), reference.temperature()));
+        sb.append(
+                String.format(Locale.ROOT, "%-22s %.1f s (online %.1f s)%n", "elapsed", elapsedSeconds, onlineSeconds));
+        sb.append(String.format(
+                Locale.ROOT,
+                "%-22s %s (%d held-out prompts, τ=%.1f)%n",
+                "evaluation",
+                "same prompts and seed for both",
+                reference.n(),
+                reference.temperature()));
         return sb.toString();
     }
 
     private static String row(String name, double ref, double fin, String pattern) {
-        return String.format(Locale.ROOT, "%-22s %12s %14s%n", name, String.format(Locale.ROOT, pattern, ref),
+        return String.format(
+                Locale.ROOT,
+                "%-22s %12s %14s%n",
+                name,
+                String.format(Locale.ROOT, pattern, ref),
                 Double.isNaN(fin) ? "-" : String.format(Locale.ROOT, pattern, fin));
     }
 

@@ -41,12 +41,24 @@ public final class EmbeddedStack implements AutoCloseable {
      */
     public static EmbeddedStack start(Path dataDir, int kafkaPort, int registryPort, int partitions) {
         Objects.requireNonNull(dataDir, "dataDir");
-        EmbeddedKafka kafka = EmbeddedKafka.builder().dataDir(dataDir.resolve("kafka")).brokerPort(kafkaPort).start();
+        EmbeddedKafka kafka = EmbeddedKafka.builder()
+                .dataDir(dataDir.resolve("kafka"))
+                .brokerPort(kafkaPort)
+                .start();
         SchemaRegistryServer registry = null;
         try {
-            registry = SchemaRegistryServer.persistent(dataDir.resolve("registry")).start(registryPort);
-            var config = new CommonConfig(kafka.bootstrapServers(), registry.url(), "prefstream", 0,
-                    dataDir, partitions, (short) 1, -1, Map.of());
+            registry =
+                    SchemaRegistryServer.persistent(dataDir.resolve("registry")).start(registryPort);
+            var config = new CommonConfig(
+                    kafka.bootstrapServers(),
+                    registry.url(),
+                    "prefstream",
+                    0,
+                    dataDir,
+                    partitions,
+                    (short) 1,
+                    -1,
+                    Map.of());
             var clients = new KafkaClients(config);
             try (var admin = clients.admin()) {
                 var result = TopicProvisioner.from(admin, config).ensureAll();

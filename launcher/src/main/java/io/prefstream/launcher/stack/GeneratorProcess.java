@@ -35,8 +35,9 @@ public final class GeneratorProcess implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GeneratorProcess.class);
     /** A CPU list as taskset takes it: {@code 0}, {@code 0-3}, {@code 0,2}. */
     public static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
-    private static final Pattern SAMPLING_SUM = Pattern.compile(
-            "(?m)^prefstream_generator_sampling_seconds_sum(\\{[^}]*})?\\s+([0-9.eE+-]+)");
+
+    private static final Pattern SAMPLING_SUM =
+            Pattern.compile("(?m)^prefstream_generator_sampling_seconds_sum(\\{[^}]*})?\\s+([0-9.eE+-]+)");
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
     private final Process process;
@@ -59,8 +60,8 @@ public final class GeneratorProcess implements AutoCloseable {
      * @param metricsPort a free port for the child's {@code /metrics}
      * @param logFile     where the child's output goes
      */
-    public static GeneratorProcess start(String cpus, Map<String, String> inputs, CommonConfig common,
-                                         int metricsPort, Path logFile) {
+    public static GeneratorProcess start(
+            String cpus, Map<String, String> inputs, CommonConfig common, int metricsPort, Path logFile) {
         var settings = new LinkedHashMap<String, String>();
         for (String key : GeneratorSettings.ALL.keys()) {
             if (inputs.containsKey(key)) {
@@ -69,7 +70,8 @@ public final class GeneratorProcess implements AutoCloseable {
         }
         settings.put(CommonSettings.BOOTSTRAP_SERVERS.key(), common.bootstrapServers());
         settings.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), common.schemaRegistryUrl());
-        settings.put(CommonSettings.DATA_DIR.key(), common.dataDir().toAbsolutePath().toString());
+        settings.put(
+                CommonSettings.DATA_DIR.key(), common.dataDir().toAbsolutePath().toString());
         settings.put(CommonSettings.SERVICE_ID.key(), "prefstream-generator");
         settings.put(CommonSettings.METRICS_PORT.key(), Integer.toString(metricsPort));
         var command = new ArrayList<>(List.of("taskset", "-c", cpus));
@@ -81,12 +83,14 @@ public final class GeneratorProcess implements AutoCloseable {
         });
         log.info("Starting the generator process: {}", String.join(" ", command));
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile())).start();
+            Process p = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
             return new GeneratorProcess(p, metricsPort, logFile);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the generator process (" + command.get(0) + "): "
-                    + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start the generator process (" + command.get(0) + "): " + e.getMessage(), e);
         }
     }
 
@@ -125,10 +129,13 @@ public final class GeneratorProcess implements AutoCloseable {
     /** This JVM's java binary, JVM flags and class path, then the launcher's main class. */
     public static List<String> javaCommand() {
         var command = new ArrayList<String>();
-        command.add(ProcessHandle.current().info().command().orElse(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.add(ProcessHandle.current()
+                .info()
+                .command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-agentlib") && !a.startsWith("-javaagent")).toList());
+                .filter(a -> !a.startsWith("-agentlib") && !a.startsWith("-javaagent"))
+                .toList());
         if (System.getProperty("ai.djl.offline") == null) {
             command.add("-Dai.djl.offline=true");
         }
@@ -143,16 +150,21 @@ public final class GeneratorProcess implements AutoCloseable {
         if (process.isAlive()) {
             return Optional.empty();
         }
-        return Optional.of("the generator process exited with " + process.exitValue() + " (log: " + logFile
-                + "): " + tail());
+        return Optional.of(
+                "the generator process exited with " + process.exitValue() + " (log: " + logFile + "): " + tail());
     }
 
     /** Seconds the generator has spent sampling, read from its {@code /metrics}; NaN when unreadable. */
     public double samplingSeconds() {
         try {
-            var client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-            var response = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort
-                    + "/metrics")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            var client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build();
+            var response = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             Matcher m = SAMPLING_SUM.matcher(response.body());
             return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
         } catch (IOException e) {

@@ -30,23 +30,21 @@ public final class Preparation {
 
     private static final Logger log = LoggerFactory.getLogger(Preparation.class);
 
-    private Preparation() {
-    }
+    private Preparation() {}
 
     /**
      * @param reference       π_ref's checkpoint and whether it was trained now
      * @param offlineWritten  pairs written now (0 when the topic already held a set)
      * @param offlineExisting committed records the topic held before
      */
-    public record Result(ReferencePolicies.Prepared reference, ReferenceSpec spec, int offlineWritten,
-                         long offlineExisting) {
-    }
+    public record Result(
+            ReferencePolicies.Prepared reference, ReferenceSpec spec, int offlineWritten, long offlineExisting) {}
 
     /** The π_ref spec of {@code task} under {@code profile} and {@code seed}. */
     public static ReferenceSpec referenceSpec(Task task, RunProfile profile, long seed) {
         int vocab = Tokenizers.forSpec(task.tokenizerSpec()).vocabSize();
-        return new ReferenceSpec(task, profile.model().apply(vocab), profile.sft().withSeed(seed), profile.sftCorpus(),
-                seed);
+        return new ReferenceSpec(
+                task, profile.model().apply(vocab), profile.sft().withSeed(seed), profile.sftCorpus(), seed);
     }
 
     /**
@@ -55,8 +53,15 @@ public final class Preparation {
      * @param sftProgress called per SFT step when π_ref is trained
      * @param messages    one-line progress messages for the user
      */
-    public static Result run(Task task, RunProfile profile, long seed, Path cacheDir, Device device,
-                             KafkaClients clients, ProgressListener sftProgress, Consumer<String> messages) {
+    public static Result run(
+            Task task,
+            RunProfile profile,
+            long seed,
+            Path cacheDir,
+            Device device,
+            KafkaClients clients,
+            ProgressListener sftProgress,
+            Consumer<String> messages) {
         return run(task, profile, seed, cacheDir, null, device, clients, sftProgress, messages);
     }
 
@@ -65,22 +70,33 @@ public final class Preparation {
      * with a non-null {@code policy} (a Hugging Face model folder or checkpoint, {@code --policy}) π_ref
      * is that model, verified, instead of one trained by SFT.
      */
-    public static Result run(Task task, RunProfile profile, long seed, Path cacheDir, Path policy, Device device,
-                             KafkaClients clients, ProgressListener sftProgress, Consumer<String> messages) {
+    public static Result run(
+            Task task,
+            RunProfile profile,
+            long seed,
+            Path cacheDir,
+            Path policy,
+            Device device,
+            KafkaClients clients,
+            ProgressListener sftProgress,
+            Consumer<String> messages) {
         ReferenceSpec spec = referenceSpec(task, profile, seed);
         ReferencePolicies.Prepared reference;
         if (policy != null) {
             var manifest = Checkpoints.verify(policy, null);
             reference = new ReferencePolicies.Prepared(policy.toAbsolutePath().normalize(), false, 0, Double.NaN);
-            messages.accept("π_ref is " + policy + " (" + manifest.config().family().id() + ", "
-                    + String.format("%,d", manifest.parameterCount()) + " parameters, sha256 "
-                    + manifest.weightsSha256().substring(0, 12) + "…)");
+            messages.accept(
+                    "π_ref is " + policy + " (" + manifest.config().family().id() + ", "
+                            + String.format("%,d", manifest.parameterCount()) + " parameters, sha256 "
+                            + manifest.weightsSha256().substring(0, 12) + "…)");
         } else {
             reference = ReferencePolicies.prepare(spec, cacheDir, device, sftProgress);
-            messages.accept(reference.trained()
-                    ? String.format("π_ref trained in %.0f s (SFT loss %.3f), cached in %s", reference.sftSeconds(),
-                            reference.sftFinalLoss(), reference.checkpoint())
-                    : "π_ref loaded from cache " + reference.checkpoint());
+            messages.accept(
+                    reference.trained()
+                            ? String.format(
+                                    "π_ref trained in %.0f s (SFT loss %.3f), cached in %s",
+                                    reference.sftSeconds(), reference.sftFinalLoss(), reference.checkpoint())
+                            : "π_ref loaded from cache " + reference.checkpoint());
         }
 
         long existing = TopicCounts.committedRecords(clients, Topics.OFFLINE_PREFERENCES.name(), Duration.ofMinutes(2));
@@ -90,7 +106,9 @@ public final class Preparation {
             return new Result(reference, spec, 0, existing);
         }
         long started = System.nanoTime();
-        var options = new OfflinePreferenceSet.Options(profile.offline().prompts(), profile.offline().k(),
+        var options = new OfflinePreferenceSet.Options(
+                profile.offline().prompts(),
+                profile.offline().k(),
                 profile.offline().seed() + seed);
         java.util.List<PreferencePair> pairs;
         try (var refPolicy = Checkpoints.loadPolicy(reference.checkpoint(), device)) {
@@ -100,10 +118,11 @@ public final class Preparation {
         try (TopicWriter<PreferencePair> writer = TopicWriter.open(clients, Topics.OFFLINE_PREFERENCES)) {
             written = writer.writeAll(pairs, PreferencePair::getId);
         }
-        log.info("Offline set: {} pairs from {} prompts x {} samples of π_ref", written, options.prompts(),
-                options.k());
-        messages.accept(String.format("Offline preference set: %d pairs (π_ref best vs worst of %d, %d prompts) "
-                + "in %.0f s", written, options.k(), options.prompts(), (System.nanoTime() - started) / 1e9));
+        log.info(
+                "Offline set: {} pairs from {} prompts x {} samples of π_ref", written, options.prompts(), options.k());
+        messages.accept(String.format(
+                "Offline preference set: %d pairs (π_ref best vs worst of %d, %d prompts) " + "in %.0f s",
+                written, options.k(), options.prompts(), (System.nanoTime() - started) / 1e9));
         return new Result(reference, spec, written, 0);
     }
 }

@@ -55,7 +55,8 @@ public final class PromptFeeder implements AutoCloseable {
 
     private void loop() {
         long batch = 0;
-        try (Admin admin = clients.admin(); var producer = PromptProducer.create(clients.config())) {
+        try (Admin admin = clients.admin();
+                var producer = PromptProducer.create(clients.config())) {
             var lag = new ConsumerLagReader(admin);
             while (running) {
                 long pending = lag.totalLag(generatorGroup, Topics.PROMPTS.name());

@@ -1,7 +1,7 @@
 package io.prefstream.launcher.stack;
 
-import io.prefstream.launcher.RunProfile;
 import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.launcher.RunProfile;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.Setting;
 import io.prefstream.trainer.TrainerSettings;
@@ -26,8 +26,7 @@ public final class RunSettings {
     /** Generator budget per version relative to what the trainer consumes per version. */
     static final double BUDGET_MARGIN = 1.25;
 
-    private RunSettings() {
-    }
+    private RunSettings() {}
 
     /**
      * Resolves the all-in-one settings (base, then file, environment and flags) and derives the
@@ -55,13 +54,14 @@ public final class RunSettings {
         ResolvedConfig first = ServiceStack.settings(base, file, overrides);
         var derived = new LinkedHashMap<>(base);
         boolean iterative = first.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE;
-        int stepsPerVersion = iterative ? first.get(TrainerSettings.STEPS_PER_ITERATION)
+        int stepsPerVersion = iterative
+                ? first.get(TrainerSettings.STEPS_PER_ITERATION)
                 : first.get(TrainerSettings.CHECKPOINT_EVERY);
         long online = Math.round(first.get(TrainerSettings.BATCH_SIZE) * first.get(TrainerSettings.ONLINE_FRACTION));
         long perVersion = Math.max(1, online) * stepsPerVersion;
         if (isDefault(first, GeneratorSettings.BUDGET_PER_VERSION)) {
-            derived.put(GeneratorSettings.BUDGET_PER_VERSION.key(),
-                    Long.toString((long) Math.ceil(perVersion * BUDGET_MARGIN)));
+            derived.put(GeneratorSettings.BUDGET_PER_VERSION.key(), Long.toString((long)
+                    Math.ceil(perVersion * BUDGET_MARGIN)));
         }
         int maxAhead = first.get(TrainerSettings.MAX_AHEAD); // 0 = the trainer's own default, which fits any cadence
         if (isDefault(first, TrainerSettings.MAX_AHEAD) && maxAhead != 0 && maxAhead <= stepsPerVersion) {
@@ -83,7 +83,8 @@ public final class RunSettings {
      * online data at all.
      */
     public static Double defaultOnlineFraction(String objective) {
-        Requirements needs = Objectives.create(objective, ObjectiveParams.defaults()).requirements();
+        Requirements needs =
+                Objectives.create(objective, ObjectiveParams.defaults()).requirements();
         if (!needs.required().contains(DataKind.OFFLINE_PAIRS)) {
             return null;
         }
@@ -92,7 +93,10 @@ public final class RunSettings {
     }
 
     /** Streaming (bounded staleness) or iterative (synchronous rounds, the iterative-DPO protocol). */
-    public enum Mode { STREAMING, ITERATIVE }
+    public enum Mode {
+        STREAMING,
+        ITERATIVE
+    }
 
     /**
      * @param steps          trainer.max-steps (0 = run until stopped)
@@ -101,10 +105,19 @@ public final class RunSettings {
      * @param labeling       labeler and join settings of the chosen labeling
      * @param httpPort       labeling UI port (0 = any free one)
      */
-    public static Map<String, String> base(RunProfile profile, String task, String objective, long steps,
-                                           Double onlineFraction, Mode mode, long seed, Path reference,
-                                           String device, Map<String, String> labeling, int httpPort,
-                                           int maxResponseTokens) {
+    public static Map<String, String> base(
+            RunProfile profile,
+            String task,
+            String objective,
+            long steps,
+            Double onlineFraction,
+            Mode mode,
+            long seed,
+            Path reference,
+            String device,
+            Map<String, String> labeling,
+            int httpPort,
+            int maxResponseTokens) {
         var m = new LinkedHashMap<>(profile.services());
         m.put("trainer.task", task);
         m.put("trainer.objective", objective);

@@ -17,8 +17,8 @@ import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.metrics.MetricsServer;
 import io.prefstream.trainer.TrainerConfig;
 import io.prefstream.trainer.TrainerService;
-import io.prefstream.trainer.loop.CheckpointEvent;
 import io.prefstream.trainer.TrainerSettings;
+import io.prefstream.trainer.loop.CheckpointEvent;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -44,8 +44,8 @@ public final class ServiceStack implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ServiceStack.class);
     /** Every setting the all-in-one commands accept. */
-    public static final SettingSet SETTINGS = SettingSet.union(GeneratorSettings.ALL, LabelerSettings.ALL,
-            TrainerSettings.ALL);
+    public static final SettingSet SETTINGS =
+            SettingSet.union(GeneratorSettings.ALL, LabelerSettings.ALL, TrainerSettings.ALL);
     /** Kafka Streams states in which an application no longer processes records. */
     private static final Set<String> DEAD_STREAMS_STATES = Set.of("ERROR", "PENDING_ERROR", "NOT_RUNNING");
 
@@ -56,8 +56,7 @@ public final class ServiceStack implements AutoCloseable {
     private GeneratorService generator;
     private MetricsServer metricsServer;
 
-    private ServiceStack() {
-    }
+    private ServiceStack() {}
 
     /**
      * Resolves the all-in-one settings.
@@ -67,7 +66,10 @@ public final class ServiceStack implements AutoCloseable {
      * @param overrides {@code --set} flags, applied last
      */
     public static ResolvedConfig settings(Map<String, String> base, Path file, Map<String, String> overrides) {
-        return ConfigLoader.forSettings(SETTINGS).withProfile(base).withFile(file).withOverrides(overrides, "--set")
+        return ConfigLoader.forSettings(SETTINGS)
+                .withProfile(base)
+                .withFile(file)
+                .withOverrides(overrides, "--set")
                 .load();
     }
 
@@ -77,7 +79,7 @@ public final class ServiceStack implements AutoCloseable {
      * so far is closed before the exception propagates.
      */
     public static ServiceStack start(ResolvedConfig settings, CommonConfig common, int metricsPort) {
-        return start(settings, common, metricsPort, true, event -> { });
+        return start(settings, common, metricsPort, true, event -> {});
     }
 
     /**
@@ -86,8 +88,12 @@ public final class ServiceStack implements AutoCloseable {
      * {@code onCheckpoint} hears every checkpoint the trainer writes, from the first: a trainer fed
      * only offline pairs may finish before this method returns.
      */
-    public static ServiceStack start(ResolvedConfig settings, CommonConfig common, int metricsPort,
-                                     boolean withGenerator, java.util.function.Consumer<CheckpointEvent> onCheckpoint) {
+    public static ServiceStack start(
+            ResolvedConfig settings,
+            CommonConfig common,
+            int metricsPort,
+            boolean withGenerator,
+            java.util.function.Consumer<CheckpointEvent> onCheckpoint) {
         var stack = new ServiceStack();
         try {
             stack.startAll(settings, common, metricsPort, withGenerator, onCheckpoint);
@@ -99,8 +105,7 @@ public final class ServiceStack implements AutoCloseable {
     }
 
     /** The three services' config records, built from one set of resolved settings. */
-    public record Configs(TrainerConfig trainer, LabelerConfig labeler, GeneratorConfig generator) {
-    }
+    public record Configs(TrainerConfig trainer, LabelerConfig labeler, GeneratorConfig generator) {}
 
     /**
      * Builds every service's config record from {@code settings}, so a bad value or a combination
@@ -110,13 +115,18 @@ public final class ServiceStack implements AutoCloseable {
      * @throws io.prefstream.platform.config.ConfigException naming the setting and where its value came from
      */
     public static Configs configs(ResolvedConfig settings, CommonConfig common) {
-        return new Configs(TrainerConfig.from(settings, common.withServiceId("prefstream-trainer")),
+        return new Configs(
+                TrainerConfig.from(settings, common.withServiceId("prefstream-trainer")),
                 LabelerConfig.from(settings, common.withServiceId("prefstream-labeler")),
                 GeneratorConfig.from(settings).withCommon(common.withServiceId("prefstream-generator")));
     }
 
-    private void startAll(ResolvedConfig settings, CommonConfig common, int metricsPort, boolean withGenerator,
-                          java.util.function.Consumer<CheckpointEvent> onCheckpoint) {
+    private void startAll(
+            ResolvedConfig settings,
+            CommonConfig common,
+            int metricsPort,
+            boolean withGenerator,
+            java.util.function.Consumer<CheckpointEvent> onCheckpoint) {
         Configs configs = configs(settings, common);
         var trainerConfig = configs.trainer();
         trainer = new TrainerService(trainerConfig, meters);
@@ -129,7 +139,10 @@ public final class ServiceStack implements AutoCloseable {
         labeler = new LabelerService(labelerConfig, meters);
         started.push(labeler);
         labeler.start();
-        log.info("Labeler started: machine labelers {}, UI {}", labelerConfig.machine().kinds(), labeler.url());
+        log.info(
+                "Labeler started: machine labelers {}, UI {}",
+                labelerConfig.machine().kinds(),
+                labeler.url());
 
         if (withGenerator) {
             var generatorConfig = configs.generator();

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ExperimentReportTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long START = 1_000_000;   // online_started_ms of every run
+    private static final long START = 1_000_000; // online_started_ms of every run
     private static final double KL_BUDGET = 0.15;
     private static final double TARGET = 0.65;
 
@@ -63,9 +63,9 @@ class ExperimentReportTest {
             m.put("loss", 0.69);
             m.put("kl", 0.01 * s);
             if (proxy && s <= 20) {
-                m.put("label_reward_mean", 0.1 * s);   // the last 10% of the 20 reporting it: steps 19, 20 → 1.95
+                m.put("label_reward_mean", 0.1 * s); // the last 10% of the 20 reporting it: steps 19, 20 → 1.95
             } else if (proxy) {
-                m.putNull("label_reward_mean");        // step 21 reports none: not counted
+                m.putNull("label_reward_mean"); // step 21 reports none: not counted
             }
         }
         return a;
@@ -80,8 +80,15 @@ class ExperimentReportTest {
         return r.putObject("metrics");
     }
 
-    private static ObjectNode summary(String algo, double gold, double kl, Double accuracy, double elapsed,
-                                      double winRate, int offlineLabels, Double trainerIdle) {
+    private static ObjectNode summary(
+            String algo,
+            double gold,
+            double kl,
+            Double accuracy,
+            double elapsed,
+            double winRate,
+            int offlineLabels,
+            Double trainerIdle) {
         ObjectNode s = JSON.createObjectNode();
         s.put("task", "arithmetic");
         s.put("algo", algo);
@@ -134,25 +141,41 @@ class ExperimentReportTest {
         for (int i = 0; i < 3; i++) {
             long seed = i + 1;
             // Runs in scrambled order: the report sorts them by arm, then seed.
-            runs.add(new RunResult("offline", seed, Path.of("/data/offline-" + seed),
+            runs.add(new RunResult(
+                    "offline",
+                    seed,
+                    Path.of("/data/offline-" + seed),
                     summary("dpo", offlineFinal[i], 0.05, null, 400 + 100 * i, offlineWin[i], 1000, null),
                     metrics(offlineGold[i], false)));
-            runs.add(new RunResult("online", seed, Path.of("/data/online-" + seed),
-                    summary("dpo", onlineFinal[i], onlineKl[i], onlineAcc[i], 100 + 100 * i, onlineWin[i], 200,
-                            0.25),
+            runs.add(new RunResult(
+                    "online",
+                    seed,
+                    Path.of("/data/online-" + seed),
+                    summary("dpo", onlineFinal[i], onlineKl[i], onlineAcc[i], 100 + 100 * i, onlineWin[i], 200, 0.25),
                     metrics(onlineGold[i], true)));
         }
         return runs;
     }
 
     private static ExperimentSpec spec(List<Arm> arms, List<Check> checks) {
-        return new ExperimentSpec("online-vs-offline", "Online beats offline DPO", "Some et al. 2024",
-                "Online preference data beats offline data at an equal label budget.", "arithmetic", "tiny",
-                List.of(1L, 2L, 3L), 30, Map.of(), Map.of(), arms, checks,
+        return new ExperimentSpec(
+                "online-vs-offline",
+                "Online beats offline DPO",
+                "Some et al. 2024",
+                "Online preference data beats offline data at an equal label budget.",
+                "arithmetic",
+                "tiny",
+                List.of(1L, 2L, 3L),
+                30,
+                Map.of(),
+                Map.of(),
+                arms,
+                checks,
                 Map.of("kl-budget", KL_BUDGET, "target-gold", TARGET));
     }
 
-    private static final List<Arm> ARMS = List.of(new Arm("online", "dpo", 0, Map.of(), Map.of()),
+    private static final List<Arm> ARMS = List.of(
+            new Arm("online", "dpo", 0, Map.of(), Map.of()),
             new Arm("offline", "dpo", 0, Map.of("online-fraction", "0"), Map.of()));
 
     private static Check check(String metric, Direction d) {
@@ -178,9 +201,14 @@ class ExperimentReportTest {
 
     @Test
     void armMeansStdsDerivedMetricsAndChecksAreTheHandComputedOnes() throws Exception {
-        var spec = spec(ARMS, List.of(check("final_gold_reward", Direction.HIGHER), check("elapsed_s", Direction.LOWER),
-                check("win_rate", Direction.HIGHER), check("gold_within_kl", Direction.HIGHER),
-                check("time_to_target_s", Direction.LOWER)));
+        var spec = spec(
+                ARMS,
+                List.of(
+                        check("final_gold_reward", Direction.HIGHER),
+                        check("elapsed_s", Direction.LOWER),
+                        check("win_rate", Direction.HIGHER),
+                        check("gold_within_kl", Direction.HIGHER),
+                        check("time_to_target_s", Direction.LOWER)));
         ObjectNode report = ExperimentReport.write(spec, runs(), dir, "prefstream experiment online-vs-offline");
 
         assertEquals("online-vs-offline", report.get("spec").asText());
@@ -191,7 +219,7 @@ class ExperimentReportTest {
         assertEquals("dpo", online.get("algo").asText());
         assertEquals(1000.0, online.get("labels_used").asDouble(), 1e-12);
         assertEquals(0.712, online.get("final_gold_reward_mean").asDouble(), 1e-12);
-        assertEquals(0.015, online.get("final_gold_reward_std").asDouble(), 1e-12);   // √((0.015² + 0 + 0.015²)/2)
+        assertEquals(0.015, online.get("final_gold_reward_std").asDouble(), 1e-12); // √((0.015² + 0 + 0.015²)/2)
         assertEquals(0.62, offline.get("final_gold_reward_mean").asDouble(), 1e-12);
         assertEquals(0.02, offline.get("final_gold_reward_std").asDouble(), 1e-12);
         assertEquals(0.12, online.get("kl_mean").asDouble(), 1e-12);
@@ -209,7 +237,7 @@ class ExperimentReportTest {
         // offline never (counts online_s = 40), 26.6667, 18.8889 s.
         assertEquals(12.4375, online.get("time_to_target_s_mean").asDouble(), 1e-12);
         assertEquals(0, online.get("time_to_target_not_reached").asInt());
-        assertEquals(28.5185, offline.get("time_to_target_s_mean").asDouble(), 1e-12);   // (40 + 80/3 + 170/9) / 3
+        assertEquals(28.5185, offline.get("time_to_target_s_mean").asDouble(), 1e-12); // (40 + 80/3 + 170/9) / 3
         assertEquals(1, offline.get("time_to_target_not_reached").asInt());
         assertEquals(1.95, online.get("final_proxy_reward_mean").asDouble(), 1e-12);
         assertTrue(offline.get("final_proxy_reward_mean").isNull());
@@ -228,7 +256,7 @@ class ExperimentReportTest {
         JsonNode elapsed = checks.get(1);
         double t = -300 / Math.sqrt(2 * 10_000 / 3.0);
         assertEquals(0.02131, 2 * studentCdf4(t), 5e-6);
-        assertEquals(studentCdf4(t), elapsed.get("p").asDouble(), 5e-6);   // p to 4 significant digits: 0.01066
+        assertEquals(studentCdf4(t), elapsed.get("p").asDouble(), 5e-6); // p to 4 significant digits: 0.01066
         assertTrue(elapsed.get("passed").asBoolean(), elapsed.toString());
         // Win rates overlap (0.55, 0.60, 0.50 vs 0.52, 0.58, 0.48): higher on average, but not significantly.
         JsonNode win = checks.get(2);
@@ -239,9 +267,12 @@ class ExperimentReportTest {
         assertEquals(28.5185, checks.get(4).get("baseline_mean").asDouble(), 1e-12);
         assertFalse(report.get("holds").asBoolean(), "the win-rate check fails");
 
-        JsonNode experiment = JSON.readTree(dir.resolve(ExperimentReport.EXPERIMENT_JSON).toFile());
+        JsonNode experiment =
+                JSON.readTree(dir.resolve(ExperimentReport.EXPERIMENT_JSON).toFile());
         assertEquals(report.get("checks"), experiment.get("checks"));
-        assertEquals("online-vs-offline", experiment.get("spec_definition").get("name").asText());
+        assertEquals(
+                "online-vs-offline",
+                experiment.get("spec_definition").get("name").asText());
         JsonNode details = experiment.get("check_details").get(1);
         assertEquals(-3.6742, details.get("t").asDouble(), 1e-12);
         assertEquals(4.0, details.get("df").asDouble(), 1e-12);
@@ -250,8 +281,12 @@ class ExperimentReportTest {
 
     @Test
     void claimHoldsWhenEveryCheckPasses() {
-        var spec = spec(ARMS, List.of(check("final_gold_reward", Direction.HIGHER), check("elapsed_s", Direction.LOWER),
-                check("labels_used", Direction.NOT_HIGHER)));
+        var spec = spec(
+                ARMS,
+                List.of(
+                        check("final_gold_reward", Direction.HIGHER),
+                        check("elapsed_s", Direction.LOWER),
+                        check("labels_used", Direction.NOT_HIGHER)));
         ObjectNode report = ExperimentReport.write(spec, runs(), dir);
         assertTrue(report.get("holds").asBoolean(), report.toString());
         // Equal label budgets (1000 each, zero variance): no t-test; the means are not in the forbidden direction.
@@ -266,11 +301,11 @@ class ExperimentReportTest {
         // KL ≤ 0.15: steps 0 (0.50), 10 (0.60), 20 (0.70 at kl_seq 0.12); step 30 (0.75) is at KL 0.30.
         assertEquals(0.70, curves.goldWithinKl(KL_BUDGET), 1e-12);
         assertEquals(0.75, curves.goldWithinKl(0.30), 1e-12);
-        assertEquals(0.50, curves.goldWithinKl(0.01), 1e-12);   // π_ref alone
+        assertEquals(0.50, curves.goldWithinKl(0.01), 1e-12); // π_ref alone
         // gold at KL 0.21: between step 20 (KL 0.12 from kl_seq, 0.70) and step 30 (KL 0.30, 0.75): 0.70 + 0.5·0.05
         assertEquals(0.725, curves.goldAtKl(0.21), 1e-12);
-        assertEquals(0.60, curves.goldAtKl(0.05), 1e-12);   // exactly at step 10
-        assertEquals(0.50, curves.goldAtKl(0.0), 1e-12);    // π_ref itself
+        assertEquals(0.60, curves.goldAtKl(0.05), 1e-12); // exactly at step 10
+        assertEquals(0.50, curves.goldAtKl(0.0), 1e-12); // π_ref itself
         assertTrue(Double.isNaN(curves.goldAtKl(0.40)), "the run never reaches KL 0.40");
         // 0.65 is halfway from 0.60 (START + 10 s) to 0.70 (START + 20 s): 15 s.
         assertEquals(15.0, curves.timeToTargetS(TARGET, START), 1e-9);
@@ -278,7 +313,8 @@ class ExperimentReportTest {
         assertEquals(20.0, curves.timeToTargetS(0.70, START), 1e-9);
         assertTrue(Double.isNaN(curves.timeToTargetS(0.80, START)), "never reached");
         assertEquals(1.95, curves.finalProxyReward(), 1e-12);
-        assertTrue(Double.isNaN(RunCurves.of(metrics(new double[] {0.5, 0.6, 0.7, 0.8}, false)).finalProxyReward()));
+        assertTrue(Double.isNaN(
+                RunCurves.of(metrics(new double[] {0.5, 0.6, 0.7, 0.8}, false)).finalProxyReward()));
     }
 
     @Test
@@ -288,20 +324,21 @@ class ExperimentReportTest {
         assertTrue(one.passed());
         assertTrue(Double.isNaN(one.p()));
         assertTrue(one.reason().startsWith(CheckResult.NO_T_TEST), one.reason());
-        var overlapping = CheckResult.evaluate(higher, new SeedSample(new double[] {0.8}),
-                new SeedSample(new double[] {0.7, 0.9}));
+        var overlapping = CheckResult.evaluate(
+                higher, new SeedSample(new double[] {0.8}), new SeedSample(new double[] {0.7, 0.9}));
         assertFalse(overlapping.passed(), "0.8 is not above every baseline value (0.9)");
-        var constant = CheckResult.evaluate(higher, new SeedSample(new double[] {2, 2}),
-                new SeedSample(new double[] {1, 1}));
+        var constant =
+                CheckResult.evaluate(higher, new SeedSample(new double[] {2, 2}), new SeedSample(new double[] {1, 1}));
         assertTrue(constant.passed());
         var notLower = new Check("a", "b", "m", Direction.NOT_LOWER);
-        assertTrue(CheckResult.evaluate(notLower, new SeedSample(new double[] {1, 1}),
-                new SeedSample(new double[] {1, 1})).passed());
-        assertFalse(CheckResult.evaluate(notLower, new SeedSample(new double[] {0.9}),
-                new SeedSample(new double[] {1})).passed());
+        assertTrue(
+                CheckResult.evaluate(notLower, new SeedSample(new double[] {1, 1}), new SeedSample(new double[] {1, 1}))
+                        .passed());
+        assertFalse(CheckResult.evaluate(notLower, new SeedSample(new double[] {0.9}), new SeedSample(new double[] {1}))
+                .passed());
         // With a t-test: 1, 2, 3 vs 4, 5, 6 is significantly lower (p = 0.0107), so NOT_LOWER fails.
-        var tested = CheckResult.evaluate(notLower, new SeedSample(new double[] {1, 2, 3}),
-                new SeedSample(new double[] {4, 5, 6}));
+        var tested = CheckResult.evaluate(
+                notLower, new SeedSample(new double[] {1, 2, 3}), new SeedSample(new double[] {4, 5, 6}));
         assertFalse(tested.passed());
         assertEquals(studentCdf4(-3 / Math.sqrt(2 / 3.0)), tested.p(), 1e-9);
     }
@@ -310,8 +347,12 @@ class ExperimentReportTest {
     void armWithoutRunsAndMissingMetricsFailTheirChecksWithoutThrowing() throws Exception {
         var arms = new ArrayList<>(ARMS);
         arms.add(new Arm("stopped", "hypo", 0, Map.of(), Map.of()));
-        var spec = spec(arms, List.of(new Check("stopped", "offline", "final_gold_reward", Direction.HIGHER),
-                check("final_accuracy", Direction.NOT_LOWER), check("no_such_metric", Direction.HIGHER)));
+        var spec = spec(
+                arms,
+                List.of(
+                        new Check("stopped", "offline", "final_gold_reward", Direction.HIGHER),
+                        check("final_accuracy", Direction.NOT_LOWER),
+                        check("no_such_metric", Direction.HIGHER)));
         ObjectNode report = ExperimentReport.write(spec, runs(), dir);
         JsonNode stopped = arm(report, "stopped");
         assertEquals(0, stopped.get("seeds").asInt());
@@ -319,11 +360,18 @@ class ExperimentReportTest {
         assertTrue(stopped.get("labels_used").isNull());
         JsonNode checks = report.get("checks");
         assertFalse(checks.get(0).get("passed").asBoolean());
-        assertTrue(checks.get(0).get("reason").asText().startsWith("no runs"), checks.get(0).toString());
+        assertTrue(
+                checks.get(0).get("reason").asText().startsWith("no runs"),
+                checks.get(0).toString());
         assertFalse(checks.get(1).get("passed").asBoolean());
-        assertTrue(checks.get(1).get("reason").asText().contains("`final_accuracy` missing in offline seed 1, "
-                + "offline seed 2, offline seed 3"), checks.get(1).toString());
-        assertTrue(checks.get(2).get("reason").asText().contains("`no_such_metric` missing in every run"),
+        assertTrue(
+                checks.get(1)
+                        .get("reason")
+                        .asText()
+                        .contains("`final_accuracy` missing in offline seed 1, " + "offline seed 2, offline seed 3"),
+                checks.get(1).toString());
+        assertTrue(
+                checks.get(2).get("reason").asText().contains("`no_such_metric` missing in every run"),
                 checks.get(2).toString());
         assertFalse(report.get("holds").asBoolean());
         String md = Files.readString(dir.resolve(ExperimentReport.REPORT_MD));
@@ -335,17 +383,26 @@ class ExperimentReportTest {
     void writesEveryFileWithTheFormattedNumbers() throws Exception {
         var spec = spec(ARMS, List.of(check("final_gold_reward", Direction.HIGHER)));
         ExperimentReport.write(spec, runs(), dir, "prefstream experiment online-vs-offline --seeds 1,2,3");
-        for (String f : List.of("report.md", "index.html", "runs.csv", "runs.json", "experiment.json",
-                "gold_vs_step.png", "kl_vs_step.png", "gold_vs_kl.png", "gold_vs_wall.png", "proxy_vs_kl.png")) {
+        for (String f : List.of(
+                "report.md",
+                "index.html",
+                "runs.csv",
+                "runs.json",
+                "experiment.json",
+                "gold_vs_step.png",
+                "kl_vs_step.png",
+                "gold_vs_kl.png",
+                "gold_vs_wall.png",
+                "proxy_vs_kl.png")) {
             assertTrue(Files.size(dir.resolve(f)) > 0, f);
         }
         String md = Files.readString(dir.resolve("report.md"));
         assertTrue(md.startsWith("# Online beats offline DPO\n"), md);
         assertTrue(md.contains("```\nprefstream experiment online-vs-offline --seeds 1,2,3\n```"), md);
-        assertTrue(md.contains("| online | dpo | 3 | 1000 | 0.712 ± 0.015 | 0.120 ± 0.020 | 0.500 ± 0.100 | 200.0 |"),
-                md);
+        assertTrue(
+                md.contains("| online | dpo | 3 | 1000 | 0.712 ± 0.015 | 0.120 ± 0.020 | 0.500 ± 0.100 | 200.0 |"), md);
         assertTrue(md.contains("| offline | dpo | 3 | 1000 | 0.620 ± 0.020 | 0.050 ± 0.000 | – | 500.0 |"), md);
-        assertTrue(md.contains("28.5 ± 10.7 (1 not reached)"), md);   // std of 40, 80/3, 170/9 is 10.677
+        assertTrue(md.contains("28.5 ± 10.7 (1 not reached)"), md); // std of 40, 80/3, 170/9 is 10.677
         assertTrue(md.contains("1 of 6 runs did not reach it"), md);
         assertTrue(md.contains("Label budgets are equal across arms (within 1%): online 1000, offline 1000"), md);
         assertTrue(md.contains("Every check compares arms with equal label budgets."), md);
@@ -363,14 +420,14 @@ class ExperimentReportTest {
         assertEquals(7, csv.size());
         var header = List.of(csv.get(0).split(","));
         assertEquals(List.of("arm", "seed", "run_dir"), header.subList(0, 3));
-        var row = List.of(csv.get(4).split(",", -1));   // online seeds 1–3, then offline seed 1
+        var row = List.of(csv.get(4).split(",", -1)); // online seeds 1–3, then offline seed 1
         assertEquals("offline", row.get(0));
         assertEquals("", row.get(header.indexOf("time_to_target_s")), "not reached: empty");
         assertEquals("false", row.get(header.indexOf("reached_target")));
         assertEquals("0.6", row.get(header.indexOf("gold_within_kl")));
         JsonNode runsJson = JSON.readTree(dir.resolve("runs.json").toFile());
         assertEquals(6, runsJson.size());
-        assertEquals(9.3125, runsJson.get(2).get("time_to_target_s").asDouble(), 1e-12);   // online seed 3
+        assertEquals(9.3125, runsJson.get(2).get("time_to_target_s").asDouble(), 1e-12); // online seed 3
         assertEquals(0.25, runsJson.get(0).get("trainer_idle_fraction").asDouble(), 1e-12);
     }
 

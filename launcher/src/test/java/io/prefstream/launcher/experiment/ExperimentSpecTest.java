@@ -50,11 +50,30 @@ class ExperimentSpecTest {
         assertEquals(ExperimentSpec.Direction.NOT_LOWER, spec.checks().get(0).direction());
         assertEquals(7, spec.withSteps(7).stepsOf(spec.withSteps(7).arm("A one")), "--steps wins over the arm's");
         var runner = new ExperimentRunner(spec, Path.of("o"), Path.of("c"));
-        assertEquals(List.of("demo", "--json", "--task", "arithmetic", "--profile", "default", "--algo", "dpo",
-                "--seed", "1", "--steps", "50", "--cache-dir", "c", "--online-fraction", "0", "--set",
-                "trainer.beta=0.2"), runner.demoArgs(spec.arm("B"), 1));
+        assertEquals(
+                List.of(
+                        "demo",
+                        "--json",
+                        "--task",
+                        "arithmetic",
+                        "--profile",
+                        "default",
+                        "--algo",
+                        "dpo",
+                        "--seed",
+                        "1",
+                        "--steps",
+                        "50",
+                        "--cache-dir",
+                        "c",
+                        "--online-fraction",
+                        "0",
+                        "--set",
+                        "trainer.beta=0.2"),
+                runner.demoArgs(spec.arm("B"), 1));
         assertEquals(4, runner.plan().size());
-        assertEquals(Path.of("o", "runs", "a-one", "seed-3"), runner.plan().get(0).dir());
+        assertEquals(
+                Path.of("o", "runs", "a-one", "seed-3"), runner.plan().get(0).dir());
     }
 
     @Test
@@ -63,11 +82,13 @@ class ExperimentSpecTest {
         assertError(GOOD.replace("seeds: [3, 1]", "seeds: [3, 3]"), "field seeds: expected distinct seeds");
         assertError(GOOD.replace("claim: c", "claim: c\nseed: 1"), "field seed: expected one of the fields");
         assertError(GOOD.replace("baseline: B", "baseline: C"), "field checks[0].baseline: expected one of the arms");
-        assertError(GOOD.replace("direction: not-lower", "direction: up"),
+        assertError(
+                GOOD.replace("direction: not-lower", "direction: up"),
                 "field checks[0].direction: expected higher, lower, not-lower or not-higher, found up");
         assertError(GOOD.replace("name: B,", "name: a-ONE,"), "field arms[1].name: expected a name distinct");
         assertError(GOOD.replace("metric: kl", "metric: gold_within_kl"), "field metrics.kl-budget: expected a number");
-        assertError(GOOD.replace("options: {online-fraction: 0}", "options: [1]"),
+        assertError(
+                GOOD.replace("options: {online-fraction: 0}", "options: [1]"),
                 "field arms[1].options: expected a mapping of names to values, found [1]");
     }
 

@@ -32,15 +32,23 @@ class TaskPromptCheckTest {
                 "{\"text\": \"Write a haiku\", \"task\": \"poems\"}",
                 "{\"text\": \"3+4=\", \"task\": \"arithmetic\"}");
         var e = assertThrows(PromptFileException.class, () -> TaskPromptCheck.read(f, "arithmetic", false));
-        assertEquals(List.of(2, 3, 4, 5), e.problems().stream().map(PromptFileException.Problem::line).toList());
+        assertEquals(
+                List.of(2, 3, 4, 5),
+                e.problems().stream().map(PromptFileException.Problem::line).toList());
         assertTrue(e.problems().get(0).reason().startsWith("unknown field 'txt'"), e.getMessage());
         assertTrue(e.problems().get(1).reason().startsWith("not a valid arithmetic prompt"), e.getMessage());
         // accepted by the gold reward (its text is 7+8=), dead-lettered by the generator before this check
-        assertTrue(e.problems().get(2).reason().startsWith("the arithmetic policy would reject it as untokenizable: "
-                + "prompt "), e.getMessage());
+        assertTrue(
+                e.problems()
+                        .get(2)
+                        .reason()
+                        .startsWith("the arithmetic policy would reject it as untokenizable: " + "prompt "),
+                e.getMessage());
         assertTrue(e.problems().get(2).reason().contains("has no chat_template"), e.getMessage());
-        assertEquals("task 'poems' is not a registered task; expected one of [arithmetic, sentiment], or pass "
-                + "--custom-policy when the prompts are for a policy you brought", e.problems().get(3).reason());
+        assertEquals(
+                "task 'poems' is not a registered task; expected one of [arithmetic, sentiment], or pass "
+                        + "--custom-policy when the prompts are for a policy you brought",
+                e.problems().get(3).reason());
     }
 
     @Test
@@ -49,7 +57,9 @@ class TaskPromptCheckTest {
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"7+8=\"}]}",
                 "{\"text\": \"Write a haiku\", \"task\": \"poems\"}");
         List<Prompt> prompts = TaskPromptCheck.read(f, "arithmetic", true);
-        assertEquals(List.of("7+8=", "Write a haiku"), prompts.stream().map(Prompt::getText).toList());
+        assertEquals(
+                List.of("7+8=", "Write a haiku"),
+                prompts.stream().map(Prompt::getText).toList());
         Path bad = file("{\"text\": \"2+2\"}");
         var e = assertThrows(PromptFileException.class, () -> TaskPromptCheck.read(bad, "arithmetic", true));
         assertEquals(1, e.line());
@@ -58,9 +68,12 @@ class TaskPromptCheckTest {
     @Test
     void anUnregisteredDefaultTaskNamesTheFlag() throws IOException {
         Path f = file("{\"text\": \"Write a haiku\"}");
-        var e = assertThrows(io.prefstream.launcher.UsageException.class, () -> TaskPromptCheck.read(f, "poems", false));
-        assertEquals("--task 'poems' is not a registered task; expected one of [arithmetic, sentiment], or pass "
-                + "--custom-policy when the prompts are for a policy you brought", e.getMessage());
+        var e = assertThrows(
+                io.prefstream.launcher.UsageException.class, () -> TaskPromptCheck.read(f, "poems", false));
+        assertEquals(
+                "--task 'poems' is not a registered task; expected one of [arithmetic, sentiment], or pass "
+                        + "--custom-policy when the prompts are for a policy you brought",
+                e.getMessage());
         assertEquals(1, TaskPromptCheck.read(f, "poems", true).size());
     }
 }

@@ -40,8 +40,8 @@ public final class ChatTemplate {
     static final String CONFIG_FILE = "tokenizer_config.json";
     static final String TEMPLATE_FILE = "chat_template.jinja";
     static final String SPECIAL_TOKENS_MAP_FILE = "special_tokens_map.json";
-    private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "sep_token",
-            "pad_token", "cls_token", "mask_token");
+    private static final List<String> SPECIAL_TOKENS =
+            List.of("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token");
     private static final String ADDITIONAL_SPECIAL_TOKENS = "additional_special_tokens";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -51,8 +51,8 @@ public final class ChatTemplate {
     private final Map<String, Object> specialTokens;
     private final Clock clock;
 
-    private ChatTemplate(Path source, String template, JinjaSource jinja, Map<String, Object> specialTokens,
-            Clock clock) {
+    private ChatTemplate(
+            Path source, String template, JinjaSource jinja, Map<String, Object> specialTokens, Clock clock) {
         this.source = source;
         this.template = template;
         this.jinja = jinja;
@@ -70,8 +70,8 @@ public final class ChatTemplate {
      */
     public static Optional<ChatTemplate> fromModelDir(Path dir) {
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("expected a Hugging Face model folder (with " + CONFIG_FILE
-                    + "); found no directory at " + dir);
+            throw new IllegalArgumentException(
+                    "expected a Hugging Face model folder (with " + CONFIG_FILE + "); found no directory at " + dir);
         }
         var files = new LinkedHashMap<String, String>();
         for (String name : List.of(CONFIG_FILE, TEMPLATE_FILE, SPECIAL_TOKENS_MAP_FILE)) {
@@ -103,8 +103,8 @@ public final class ChatTemplate {
         } else {
             return Optional.empty();
         }
-        return Optional.of(new ChatTemplate(source, template, parse(template, source), specialTokens(root, files, dir),
-                Clock.systemDefaultZone()));
+        return Optional.of(new ChatTemplate(
+                source, template, parse(template, source), specialTokens(root, files, dir), Clock.systemDefaultZone()));
     }
 
     /**
@@ -142,8 +142,8 @@ public final class ChatTemplate {
             throw new IllegalArgumentException(rendering.raised().get());
         }
         if (!rendering.failures().isEmpty()) {
-            throw new IllegalArgumentException("the chat template in " + source + " failed to render "
-                    + messages.size() + " message(s): " + String.join("; ", rendering.failures()));
+            throw new IllegalArgumentException("the chat template in " + source + " failed to render " + messages.size()
+                    + " message(s): " + String.join("; ", rendering.failures()));
         }
         return rendering.output();
     }
@@ -176,13 +176,13 @@ public final class ChatTemplate {
         try {
             jinja = JinjaSource.of(template);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the chat template in " + source + " is not valid Jinja: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the chat template in " + source + " is not valid Jinja: " + e.getMessage(), e);
         }
         var problems = JinjaEnvironment.problems(jinja);
         if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("the chat template in " + source + " is not valid Jinja: "
-                    + String.join("; ", problems));
+            throw new IllegalArgumentException(
+                    "the chat template in " + source + " is not valid Jinja: " + String.join("; ", problems));
         }
         return jinja;
     }
@@ -208,8 +208,9 @@ public final class ChatTemplate {
             throw new IllegalArgumentException(config + ": chat_template lists templates named " + names
                     + " but none named \"default\", which transformers renders a chat without tools with");
         }
-        throw new IllegalArgumentException(config + ": chat_template must be a string or a list of {\"name\", "
-                + "\"template\"} objects; found " + node.getNodeType().toString().toLowerCase() + " " + node);
+        throw new IllegalArgumentException(
+                config + ": chat_template must be a string or a list of {\"name\", " + "\"template\"} objects; found "
+                        + node.getNodeType().toString().toLowerCase() + " " + node);
     }
 
     private static Map<String, Object> specialTokens(JsonNode config, Map<String, String> files, Path dir) {
@@ -239,8 +240,8 @@ public final class ChatTemplate {
         JsonNode additional = json.get(ADDITIONAL_SPECIAL_TOKENS);
         if (additional != null && !additional.isNull()) {
             if (!additional.isArray()) {
-                throw new IllegalArgumentException(file + ": " + ADDITIONAL_SPECIAL_TOKENS
-                        + " must be a list of tokens; found " + additional);
+                throw new IllegalArgumentException(
+                        file + ": " + ADDITIONAL_SPECIAL_TOKENS + " must be a list of tokens; found " + additional);
             }
             var list = new ArrayList<String>();
             additional.forEach(t -> list.add(tokenText(t, ADDITIONAL_SPECIAL_TOKENS, file)));
@@ -263,8 +264,8 @@ public final class ChatTemplate {
         if (node.isObject() && node.path("content").isTextual()) {
             return node.get("content").asText();
         }
-        throw new IllegalArgumentException(file + ": " + name + " must be a string or an object with a string "
-                + "\"content\"; found " + node);
+        throw new IllegalArgumentException(
+                file + ": " + name + " must be a string or an object with a string " + "\"content\"; found " + node);
     }
 
     private static JsonNode readJsonObject(String text, Path file) {

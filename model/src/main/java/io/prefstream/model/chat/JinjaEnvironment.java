@@ -89,15 +89,13 @@ final class JinjaEnvironment {
     /** The clock {@code strftime_now} reads and the first {@code raise_exception} message of the render under way. */
     private static final ThreadLocal<RenderScope> SCOPE = new ThreadLocal<>();
 
-    private JinjaEnvironment() {
-    }
+    private JinjaEnvironment() {}
 
     /**
      * One render's outcome: the output, Jinjava's fatal errors (described with their line), and the message of the
      * first {@code raise_exception} call.
      */
-    record Rendering(String output, List<String> failures, Optional<String> raised) {
-    }
+    record Rendering(String output, List<String> failures, Optional<String> raised) {}
 
     /**
      * What stops {@code source} from rendering as Jinja would, before any input: Jinjava's parse errors, and
@@ -114,9 +112,11 @@ final class JinjaEnvironment {
             JinjavaInterpreter.popCurrent();
         }
         var context = JINJAVA.getGlobalContext();
-        source.filters().stream().filter(f -> context.getFilter(f) == null)
+        source.filters().stream()
+                .filter(f -> context.getFilter(f) == null)
                 .forEach(f -> problems.add("no filter named '" + f + "' (Jinjava lacks it)"));
-        source.tests().stream().filter(t -> context.getExpTest(t) == null)
+        source.tests().stream()
+                .filter(t -> context.getExpTest(t) == null)
                 .forEach(t -> problems.add("no test named '" + t + "' (Jinjava lacks it)"));
         return problems;
     }
@@ -308,7 +308,8 @@ final class JinjaEnvironment {
                 return List.of();
             }
             if (!(var instanceof Map<?, ?> map)) {
-                throw new IllegalArgumentException("items expects a mapping; found " + var.getClass().getSimpleName());
+                throw new IllegalArgumentException(
+                        "items expects a mapping; found " + var.getClass().getSimpleName());
             }
             return new ArrayList<>(map.entrySet());
         }
@@ -345,8 +346,8 @@ final class JinjaEnvironment {
                 return out.toString();
             }
             if (!(var instanceof Iterable<?> items)) {
-                throw new IllegalArgumentException("cannot slice " + (var == null ? "none" : var.getClass()
-                        .getSimpleName()) + "; expected a list or a string");
+                throw new IllegalArgumentException("cannot slice "
+                        + (var == null ? "none" : var.getClass().getSimpleName()) + "; expected a list or a string");
             }
             var list = new ArrayList<Object>();
             items.forEach(list::add);
@@ -462,7 +463,9 @@ final class JinjaEnvironment {
 
         @Override
         public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
-            return var instanceof CharSequence || var instanceof Iterable<?> || var instanceof Map<?, ?>
+            return var instanceof CharSequence
+                    || var instanceof Iterable<?>
+                    || var instanceof Map<?, ?>
                     || (var != null && var.getClass().isArray());
         }
     }

@@ -45,8 +45,8 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
     private static final String COMMENT_PLACEHOLDER_END = " }}";
     private static final Pattern KEYWORD_ARGUMENT = Pattern.compile("\\s*[A-Za-z_][A-Za-z0-9_]*\\s*");
     /** Words before a bracket that make it a list literal or grouping, not a subscript or call. */
-    private static final Set<String> OPERATOR_WORDS = Set.of("in", "not", "and", "or", "is", "if", "else", "elif",
-            "for", "set", "return", "do");
+    private static final Set<String> OPERATOR_WORDS =
+            Set.of("in", "not", "and", "or", "is", "if", "else", "elif", "for", "set", "return", "do");
 
     /**
      * @throws IllegalArgumentException if a tag, comment, raw block or string literal is never closed; the message
@@ -98,8 +98,8 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
                     default -> expression(start);
                 }
             }
-            return new JinjaSource(out.toString(), Collections.unmodifiableSet(filters),
-                    Collections.unmodifiableSet(tests));
+            return new JinjaSource(
+                    out.toString(), Collections.unmodifiableSet(filters), Collections.unmodifiableSet(tests));
         }
 
         private int nextTagStart(int from) {
@@ -142,7 +142,8 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
                 after++; // trim_blocks
             }
             lineStarting = after > end + 2 && src.charAt(after - 1) == '\n';
-            out.append(COMMENT_PLACEHOLDER_START).append(newlines(src.substring(start, after)))
+            out.append(COMMENT_PLACEHOLDER_START)
+                    .append(newlines(src.substring(start, after)))
                     .append(COMMENT_PLACEHOLDER_END);
             pos = after;
         }
@@ -256,7 +257,10 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
                     if (name != null) {
                         filters.add(name);
                     }
-                } else if (c == 'i' && src.startsWith("is", i) && isWordBoundary(i - 1) && i + 2 < src.length()
+                } else if (c == 'i'
+                        && src.startsWith("is", i)
+                        && isWordBoundary(i - 1)
+                        && i + 2 < src.length()
                         && Character.isWhitespace(src.charAt(i + 2))) {
                     testAfter(i + 2);
                 }
@@ -286,7 +290,9 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
             if (i + 1 < src.length() && src.charAt(i + 1) == '=') {
                 return false;
             }
-            return KEYWORD_ARGUMENT.matcher(out.subSequence(frame.argStart, out.length())).matches();
+            return KEYWORD_ARGUMENT
+                    .matcher(out.subSequence(frame.argStart, out.length()))
+                    .matches();
         }
 
         /**
@@ -335,8 +341,10 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
                     while (before > bodyStart && Character.isWhitespace(out.charAt(before - 1))) {
                         before--;
                     }
-                    boolean chained = before > bodyStart && (isIdentifierChar(out.charAt(before - 1))
-                            || ")]".indexOf(out.charAt(before - 1)) >= 0 || stringEndingAt(before, strings) != null);
+                    boolean chained = before > bodyStart
+                            && (isIdentifierChar(out.charAt(before - 1))
+                                    || ")]".indexOf(out.charAt(before - 1)) >= 0
+                                    || stringEndingAt(before, strings) != null);
                     if (!chained || c == '}') {
                         return start;
                     }
@@ -488,7 +496,8 @@ record JinjaSource(String jinjava, Set<String> filters, Set<String> tests) {
             String content = src.substring(contentStart, end.start());
             out.append(end.group(1).isEmpty() ? lstripBlocks(content) : content);
             out.append(src, end.start(), end.end());
-            lineStarting = end.group(2).equals("-") ? endsWithNewlineAfterWhitespace(end.end())
+            lineStarting = end.group(2).equals("-")
+                    ? endsWithNewlineAfterWhitespace(end.end())
                     : end.group(2).isEmpty() && src.startsWith("\n", end.end());
             pos = end.end();
         }

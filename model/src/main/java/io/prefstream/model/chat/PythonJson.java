@@ -32,8 +32,8 @@ final class PythonJson {
      */
     PythonJson(boolean ensureAscii, String indent, List<String> separators, boolean sortKeys) {
         if (separators != null && separators.size() != 2) {
-            throw new IllegalArgumentException("json separators must be (item_separator, key_separator); found "
-                    + separators);
+            throw new IllegalArgumentException(
+                    "json separators must be (item_separator, key_separator); found " + separators);
         }
         this.ensureAscii = ensureAscii;
         this.indent = indent;
@@ -61,8 +61,11 @@ final class PythonJson {
             writeString(s.toString(), out);
         } else if (value instanceof Boolean b) {
             out.append(b ? "true" : "false");
-        } else if (value instanceof Integer || value instanceof Long || value instanceof Short
-                || value instanceof Byte || value instanceof BigInteger) {
+        } else if (value instanceof Integer
+                || value instanceof Long
+                || value instanceof Short
+                || value instanceof Byte
+                || value instanceof BigInteger) {
             out.append(value);
         } else if (value instanceof Number n) {
             out.append(floatRepr(n instanceof BigDecimal d ? d.doubleValue() : n.doubleValue()));
@@ -73,8 +76,9 @@ final class PythonJson {
         } else if (value instanceof Object[] array) {
             writeArray(Arrays.asList(array), level, out);
         } else {
-            throw new IllegalArgumentException("tojson: object of type " + value.getClass().getSimpleName()
-                    + " is not JSON serializable; expected a map, list, string, number, boolean or none");
+            throw new IllegalArgumentException(
+                    "tojson: object of type " + value.getClass().getSimpleName()
+                            + " is not JSON serializable; expected a map, list, string, number, boolean or none");
         }
     }
 
@@ -117,8 +121,7 @@ final class PythonJson {
         out.append('}');
     }
 
-    private record Member(String key, Object value) {
-    }
+    private record Member(String key, Object value) {}
 
     private void newline(int level, StringBuilder out) {
         if (indent != null) {
@@ -203,8 +206,13 @@ final class PythonJson {
             BigDecimal best = null;
             for (var mode : new RoundingMode[] {RoundingMode.HALF_EVEN, RoundingMode.FLOOR, RoundingMode.CEILING}) {
                 var candidate = exact.round(new MathContext(digits, mode));
-                if (candidate.doubleValue() == d && (best == null
-                        || candidate.subtract(exact).abs().compareTo(best.subtract(exact).abs()) < 0)) {
+                if (candidate.doubleValue() == d
+                        && (best == null
+                                || candidate
+                                                .subtract(exact)
+                                                .abs()
+                                                .compareTo(best.subtract(exact).abs())
+                                        < 0)) {
                     best = candidate;
                 }
             }

@@ -27,8 +27,19 @@ import jinjava.javax.el.ELResolver;
 final class PythonStringMethods extends ELResolver {
 
     private static final Pattern INTEGER = Pattern.compile("-?[0-9]{1,9}");
-    private static final Set<String> METHODS = Set.of("strip", "lstrip", "rstrip", "split", "startswith",
-            "endswith", "upper", "lower", "title", "capitalize", "replace", "join");
+    private static final Set<String> METHODS = Set.of(
+            "strip",
+            "lstrip",
+            "rstrip",
+            "split",
+            "startswith",
+            "endswith",
+            "upper",
+            "lower",
+            "title",
+            "capitalize",
+            "replace",
+            "join");
 
     @Override
     public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
@@ -47,8 +58,8 @@ final class PythonStringMethods extends ELResolver {
             case "lower" -> args.none(s.toLowerCase(Locale.ROOT));
             case "title" -> args.none(title(s));
             case "capitalize" -> args.none(capitalize(s));
-            case "replace" -> replace(s, args.string(0, "old", 3), args.string(1, "new", 3),
-                    args.optionalInt(2, "count", -1));
+            case "replace" ->
+                replace(s, args.string(0, "old", 3), args.string(1, "new", 3), args.optionalInt(2, "count", -1));
             case "join" -> join(s, args.one());
             default -> throw new IllegalStateException("unhandled str method " + name);
         };
@@ -61,9 +72,17 @@ final class PythonStringMethods extends ELResolver {
      * Unicode spaces and line/paragraph separators. Java's {@link Character#isWhitespace} misses the no-break spaces.
      */
     static boolean isPythonSpace(char c) {
-        return (c >= '\t' && c <= '\r') || (c >= '\u001c' && c <= ' ') || c == '\u0085' || c == '\u00a0'
-                || c == '\u1680' || (c >= '\u2000' && c <= '\u200a') || c == '\u2028' || c == '\u2029'
-                || c == '\u202f' || c == '\u205f' || c == '\u3000';
+        return (c >= '\t' && c <= '\r')
+                || (c >= '\u001c' && c <= ' ')
+                || c == '\u0085'
+                || c == '\u00a0'
+                || c == '\u1680'
+                || (c >= '\u2000' && c <= '\u200a')
+                || c == '\u2028'
+                || c == '\u2029'
+                || c == '\u202f'
+                || c == '\u205f'
+                || c == '\u3000';
     }
 
     /** {@code s.strip(chars)}, {@code lstrip} or {@code rstrip}; {@code chars == null} strips Python whitespace. */
@@ -137,8 +156,8 @@ final class PythonStringMethods extends ELResolver {
         } else if (affix instanceof Collection<?> c && c.stream().allMatch(String.class::isInstance)) {
             c.forEach(a -> candidates.add((String) a));
         } else {
-            throw new ELException("TypeError: " + args.method + " first arg must be str or a tuple of str, not "
-                    + typeName(affix));
+            throw new ELException(
+                    "TypeError: " + args.method + " first arg must be str or a tuple of str, not " + typeName(affix));
         }
         return candidates.stream().anyMatch(a -> prefix ? window.startsWith(a) : window.endsWith(a));
     }
@@ -168,8 +187,10 @@ final class PythonStringMethods extends ELResolver {
             return s;
         }
         int first = s.codePointAt(0);
-        return new StringBuilder().appendCodePoint(Character.toTitleCase(first))
-                .append(s.substring(Character.charCount(first)).toLowerCase(Locale.ROOT)).toString();
+        return new StringBuilder()
+                .appendCodePoint(Character.toTitleCase(first))
+                .append(s.substring(Character.charCount(first)).toLowerCase(Locale.ROOT))
+                .toString();
     }
 
     /** {@code s.replace(old, new, count)}; a negative count replaces every occurrence. */
@@ -209,8 +230,8 @@ final class PythonStringMethods extends ELResolver {
         int i = 0;
         for (Object item : items) {
             if (!(item instanceof String text)) {
-                throw new ELException("TypeError: sequence item " + i + ": expected str instance, "
-                        + typeName(item) + " found");
+                throw new ELException(
+                        "TypeError: sequence item " + i + ": expected str instance, " + typeName(item) + " found");
             }
             out.append(i++ == 0 ? "" : separator).append(text);
         }
@@ -304,7 +325,9 @@ final class PythonStringMethods extends ELResolver {
         }
     }
 
-    private enum Absent { VALUE }
+    private enum Absent {
+        VALUE
+    }
 
     /**
      * {@code s[i]}: the character at {@code i}, counting from the end when negative; none when out of range (Jinja's
@@ -312,7 +335,9 @@ final class PythonStringMethods extends ELResolver {
      */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        if (!(base instanceof String s) || property == null || !INTEGER.matcher(property.toString()).matches()) {
+        if (!(base instanceof String s)
+                || property == null
+                || !INTEGER.matcher(property.toString()).matches()) {
             return null;
         }
         context.setPropertyResolved(true);
@@ -329,8 +354,7 @@ final class PythonStringMethods extends ELResolver {
     }
 
     @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {
-    }
+    public void setValue(ELContext context, Object base, Object property, Object value) {}
 
     @Override
     public boolean isReadOnly(ELContext context, Object base, Object property) {

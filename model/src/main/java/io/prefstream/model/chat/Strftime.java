@@ -15,8 +15,7 @@ import java.util.Locale;
  */
 final class Strftime {
 
-    private Strftime() {
-    }
+    private Strftime() {}
 
     /** The clock's local date and time in {@code format}. */
     static String format(Clock clock, String format) {

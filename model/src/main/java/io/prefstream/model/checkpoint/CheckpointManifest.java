@@ -15,8 +15,14 @@ import java.util.Optional;
  * @param parameterCount number of scalars in the weights
  * @param metadata caller-defined entries (policy version, Kafka offsets, ...)
  */
-public record CheckpointManifest(String kind, LmConfig config, String tokenizerId, String weightsSha256,
-        Optional<String> optimizerSha256, long parameterCount, Map<String, String> metadata) {
+public record CheckpointManifest(
+        String kind,
+        LmConfig config,
+        String tokenizerId,
+        String weightsSha256,
+        Optional<String> optimizerSha256,
+        long parameterCount,
+        Map<String, String> metadata) {
 
     public CheckpointManifest {
         metadata = Map.copyOf(metadata);

@@ -3,12 +3,12 @@ package io.prefstream.model.checkpoint;
 import ai.djl.Device;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.TransformerModel;
-import io.prefstream.model.lm.CausalLm;
-import io.prefstream.model.nn.ParameterStore;
-import io.prefstream.model.reward.RewardModel;
 import io.prefstream.model.hf.HfConfig;
 import io.prefstream.model.hf.HfTokenizer;
 import io.prefstream.model.hf.HuggingFace;
+import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.nn.ParameterStore;
+import io.prefstream.model.reward.RewardModel;
 import io.prefstream.model.tokenizer.Tokenizer;
 import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.model.train.AdamW;
@@ -65,8 +65,7 @@ public final class Checkpoints {
     private static final String META_PREFIX = "meta.";
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
 
-    private Checkpoints() {
-    }
+    private Checkpoints() {}
 
     /** Saves weights and manifest; see {@link #save(Path, TransformerModel, AdamW, Map)}. */
     public static CheckpointManifest save(Path dir, TransformerModel model) {
@@ -79,7 +78,8 @@ public final class Checkpoints {
      *
      * @return the manifest written; its {@code weightsSha256} is what a trainer publishes
      */
-    public static CheckpointManifest save(Path dir, TransformerModel model, AdamW optimizer, Map<String, String> metadata) {
+    public static CheckpointManifest save(
+            Path dir, TransformerModel model, AdamW optimizer, Map<String, String> metadata) {
         return save(dir, model, optimizer, metadata, false);
     }
 
@@ -87,7 +87,11 @@ public final class Checkpoints {
      * As {@link #save(Path, TransformerModel, AdamW, Map)}; with {@code huggingFaceWeights} a Hugging
      * Face policy also gets {@code model.safetensors}, so the checkpoint is a complete Hugging Face folder.
      */
-    public static CheckpointManifest save(Path dir, TransformerModel model, AdamW optimizer, Map<String, String> metadata,
+    public static CheckpointManifest save(
+            Path dir,
+            TransformerModel model,
+            AdamW optimizer,
+            Map<String, String> metadata,
             boolean huggingFaceWeights) {
         Path target = dir.toAbsolutePath().normalize();
         Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -98,8 +102,14 @@ public final class Checkpoints {
             if (optimizer != null) {
                 optimizerSha = Optional.of(writeHashed(tmp.resolve(OPTIMIZER), optimizer::write));
             }
-            var manifest = new CheckpointManifest(model.kind(), model.config(), model.tokenizer().id(), weightsSha,
-                    optimizerSha, model.parameters().parameterCount(), metadata);
+            var manifest = new CheckpointManifest(
+                    model.kind(),
+                    model.config(),
+                    model.tokenizer().id(),
+                    weightsSha,
+                    optimizerSha,
+                    model.parameters().parameterCount(),
+                    metadata);
             if (model.tokenizer() instanceof HfTokenizer && model instanceof CausalLm policy) {
                 if (huggingFaceWeights) {
                     HuggingFace.export(policy, tmp);
@@ -109,8 +119,13 @@ public final class Checkpoints {
             }
             writeManifest(tmp.resolve(MANIFEST), manifest);
             moveIntoPlace(tmp, target);
-            LOG.info("saved {} checkpoint {} (sha256 {}, {} parameters{})", model.kind(), target, weightsSha,
-                    manifest.parameterCount(), optimizer != null ? ", optimizer step " + optimizer.stepCount() : "");
+            LOG.info(
+                    "saved {} checkpoint {} (sha256 {}, {} parameters{})",
+                    model.kind(),
+                    target,
+                    weightsSha,
+                    manifest.parameterCount(),
+                    optimizer != null ? ", optimizer step " + optimizer.stepCount() : "");
             return manifest;
         } catch (IOException e) {
             deleteQuietly(tmp);
@@ -169,16 +184,25 @@ public final class Checkpoints {
         if (!Files.isRegularFile(file) && HuggingFace.isModelFolder(dir)) {
             try {
                 LmConfig config = HfConfig.read(dir);
-                long count = CausalLm.layout(config).values().stream().mapToLong(s -> s.size()).sum();
-                return new CheckpointManifest(CausalLm.KIND, config, HfTokenizer.load(dir).id(),
-                        HuggingFace.weightsSha256(dir), Optional.empty(), count, Map.of());
+                long count = CausalLm.layout(config).values().stream()
+                        .mapToLong(s -> s.size())
+                        .sum();
+                return new CheckpointManifest(
+                        CausalLm.KIND,
+                        config,
+                        HfTokenizer.load(dir).id(),
+                        HuggingFace.weightsSha256(dir),
+                        Optional.empty(),
+                        count,
+                        Map.of());
             } catch (RuntimeException e) {
                 throw new CheckpointException("invalid Hugging Face model folder " + dir + ": " + e.getMessage(), e);
             }
         }
         if (!Files.isRegularFile(file)) {
-            throw new CheckpointException("no checkpoint at " + dir + ": expected file " + file
-                    + " (a Prefstream checkpoint) or config.json + model.safetensors + tokenizer.json (a Hugging Face model folder)");
+            throw new CheckpointException(
+                    "no checkpoint at " + dir + ": expected file " + file
+                            + " (a Prefstream checkpoint) or config.json + model.safetensors + tokenizer.json (a Hugging Face model folder)");
         }
         var props = new Properties();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -196,10 +220,14 @@ public final class Checkpoints {
             }
         }
         try {
-            return new CheckpointManifest(required(props, file, "kind"), LmConfig.fromProperties(config),
-                    required(props, file, "tokenizer"), required(props, file, "weights.sha256"),
+            return new CheckpointManifest(
+                    required(props, file, "kind"),
+                    LmConfig.fromProperties(config),
+                    required(props, file, "tokenizer"),
+                    required(props, file, "weights.sha256"),
                     Optional.ofNullable(props.getProperty("optimizer.sha256")),
-                    Long.parseLong(required(props, file, "parameters")), meta);
+                    Long.parseLong(required(props, file, "parameters")),
+                    meta);
         } catch (IllegalArgumentException e) {
             throw new CheckpointException("invalid manifest " + file + ": " + e.getMessage(), e);
         }
@@ -229,7 +257,8 @@ public final class Checkpoints {
             try {
                 return HuggingFace.load(dir, device);
             } catch (RuntimeException e) {
-                throw new CheckpointException("cannot load the Hugging Face model folder " + dir + ": " + e.getMessage(), e);
+                throw new CheckpointException(
+                        "cannot load the Hugging Face model folder " + dir + ": " + e.getMessage(), e);
             }
         }
         var store = readWeights(dir, device);
@@ -237,8 +266,10 @@ public final class Checkpoints {
             return new CausalLm(manifest.config(), tokenizer(dir, manifest), store);
         } catch (IllegalArgumentException e) {
             store.close();
-            throw new CheckpointException("checkpoint " + dir + " does not match its manifest config "
-                    + manifest.config() + ": " + e.getMessage(), e);
+            throw new CheckpointException(
+                    "checkpoint " + dir + " does not match its manifest config " + manifest.config() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -250,8 +281,10 @@ public final class Checkpoints {
             return new RewardModel(manifest.config(), tokenizer(dir, manifest), store);
         } catch (IllegalArgumentException e) {
             store.close();
-            throw new CheckpointException("checkpoint " + dir + " does not match its manifest config "
-                    + manifest.config() + ": " + e.getMessage(), e);
+            throw new CheckpointException(
+                    "checkpoint " + dir + " does not match its manifest config " + manifest.config() + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -270,13 +303,15 @@ public final class Checkpoints {
     /** Restores {@code optimizer} from the checkpoint's verified {@code optimizer.bin}. */
     public static void loadOptimizer(Path dir, AdamW optimizer) {
         var manifest = readManifest(dir);
-        String expected = manifest.optimizerSha256().orElseThrow(() -> new CheckpointException(
-                "checkpoint " + dir + " has no optimizer state; it was saved without an optimizer"));
+        String expected = manifest.optimizerSha256()
+                .orElseThrow(() -> new CheckpointException(
+                        "checkpoint " + dir + " has no optimizer state; it was saved without an optimizer"));
         byte[] bytes = readVerified(dir.resolve(OPTIMIZER), expected);
         try (InputStream in = new ByteArrayInputStream(bytes)) {
             optimizer.read(in);
         } catch (IOException e) {
-            throw new CheckpointException("optimizer state in " + dir + " does not fit this model: " + e.getMessage(), e);
+            throw new CheckpointException(
+                    "optimizer state in " + dir + " does not fit this model: " + e.getMessage(), e);
         }
     }
 
@@ -289,11 +324,12 @@ public final class Checkpoints {
         return manifest;
     }
 
-    private static CheckpointManifest verifiedManifest(Path dir, String kind, String expectedSha, LmConfig expectedConfig) {
+    private static CheckpointManifest verifiedManifest(
+            Path dir, String kind, String expectedSha, LmConfig expectedConfig) {
         var manifest = readManifest(dir);
         if (kind != null && !manifest.kind().equals(kind)) {
-            throw new CheckpointException("checkpoint " + dir + " holds a '" + manifest.kind() + "' model, expected '"
-                    + kind + "'");
+            throw new CheckpointException(
+                    "checkpoint " + dir + " holds a '" + manifest.kind() + "' model, expected '" + kind + "'");
         }
         if (expectedSha != null && !expectedSha.equalsIgnoreCase(manifest.weightsSha256())) {
             throw new CheckpointException("checkpoint " + dir + " has weights sha256 " + manifest.weightsSha256()

@@ -20,9 +20,18 @@ import java.util.OptionalDouble;
  * @param samples the first {@link #SAMPLES} held-out prompts with the policy's sample and its gold reward
  * @param proxyReward mean score of the same samples under a proxy reward (a learned reward model), when one was given
  */
-public record EvalReport(int n, double temperature, double goldRewardMean, double accuracy, double meanLength,
-        OptionalDouble klMonteCarlo, OptionalDouble klExact, OptionalDouble winRate, double seconds,
-        java.util.List<Sample> samples, OptionalDouble proxyReward) {
+public record EvalReport(
+        int n,
+        double temperature,
+        double goldRewardMean,
+        double accuracy,
+        double meanLength,
+        OptionalDouble klMonteCarlo,
+        OptionalDouble klExact,
+        OptionalDouble winRate,
+        double seconds,
+        java.util.List<Sample> samples,
+        OptionalDouble proxyReward) {
 
     /** Samples kept for reports. */
     public static final int SAMPLES = 8;
@@ -32,8 +41,7 @@ public record EvalReport(int n, double temperature, double goldRewardMean, doubl
     }
 
     /** One held-out prompt, the policy's sampled response and its gold reward. */
-    public record Sample(String prompt, String response, double goldReward) {
-    }
+    public record Sample(String prompt, String response, double goldReward) {}
 
     /** Flat name → value map (for JSON lines and metrics). */
     public Map<String, Object> toMap() {

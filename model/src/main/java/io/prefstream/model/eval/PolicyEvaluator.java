@@ -56,8 +56,11 @@ public final class PolicyEvaluator {
      * (prompts, responses → one score each), e.g. the learned reward model the labels came from, so
      * over-optimisation shows as proxy up, gold down; null for none.
      */
-    public EvalReport evaluate(CausalLm policy, CausalLm reference, Options options,
-                               java.util.function.BiFunction<List<String>, List<String>, double[]> proxy) {
+    public EvalReport evaluate(
+            CausalLm policy,
+            CausalLm reference,
+            Options options,
+            java.util.function.BiFunction<List<String>, List<String>, double[]> proxy) {
         long start = System.nanoTime();
         List<String> prompts = task.evalPrompts(options.n());
         var sampling = SamplingOptions.of(options.temperature(), task.maxResponseTokens(), options.seed());
@@ -88,34 +91,43 @@ public final class PolicyEvaluator {
                 correct += ok.orElse(false) ? 1 : 0;
             }
             if (proxy != null) {
-                double[] scores = proxy.apply(chunk, samples.stream().map(Completion::text).toList());
+                double[] scores = proxy.apply(
+                        chunk, samples.stream().map(Completion::text).toList());
                 if (scores.length != samples.size()) {
-                    throw new IllegalStateException("proxy reward gave " + scores.length + " scores for "
-                            + samples.size() + " samples");
+                    throw new IllegalStateException(
+                            "proxy reward gave " + scores.length + " scores for " + samples.size() + " samples");
                 }
                 for (double v : scores) {
                     proxySum += v;
                 }
             }
             if (reference != null) {
-                var batch = ScoringBatch.ofCompletions(encoded, samples, policy.tokenizer().pad());
+                var batch = ScoringBatch.ofCompletions(
+                        encoded, samples, policy.tokenizer().pad());
                 double[] refLogProbs = LogProbs.sequenceNoGrad(reference, batch, options.temperature());
                 double[] kl = LogProbs.klNoGrad(policy, reference, batch, options.temperature());
                 var refSamples = Sampler.sample(reference, encoded, 1, sampling.withSeed(options.seed() + from));
                 for (int i = 0; i < samples.size(); i++) {
                     klMc += samples.get(i).logProb() - refLogProbs[i];
                     klExact += kl[i];
-                    double refReward = task.goldReward(chunk.get(i), refSamples.get(i).text());
+                    double refReward =
+                            task.goldReward(chunk.get(i), refSamples.get(i).text());
                     wins += rewards[i] > refReward ? 1 : rewards[i] == refReward ? 0.5 : 0;
                 }
             }
         }
         int n = prompts.size();
-        return new EvalReport(n, options.temperature(), reward / n, hasCorrect ? correct / n : Double.NaN, length / n,
+        return new EvalReport(
+                n,
+                options.temperature(),
+                reward / n,
+                hasCorrect ? correct / n : Double.NaN,
+                length / n,
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(klMc / n),
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(klExact / n),
                 reference == null ? OptionalDouble.empty() : OptionalDouble.of(wins / n),
-                (System.nanoTime() - start) / 1e9, kept,
+                (System.nanoTime() - start) / 1e9,
+                kept,
                 proxy == null ? OptionalDouble.empty() : OptionalDouble.of(proxySum / n));
     }
 }

@@ -24,8 +24,7 @@ public final class HfConfig {
     public static final String FILE = "config.json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private HfConfig() {
-    }
+    private HfConfig() {}
 
     /** Reads and checks {@code dir/config.json}. */
     public static LmConfig read(Path dir) {
@@ -45,14 +44,16 @@ public final class HfConfig {
     public static LmConfig parse(JsonNode c, String where) {
         String type = c.path("model_type").asText("");
         if (c.hasNonNull("quantization_config")) {
-            throw new IllegalArgumentException(where + ": quantized checkpoints (quantization_config) are not supported;"
-                    + " expected float32, float16 or bfloat16 weights");
+            throw new IllegalArgumentException(
+                    where + ": quantized checkpoints (quantization_config) are not supported;"
+                            + " expected float32, float16 or bfloat16 weights");
         }
         return switch (type) {
             case "llama", "qwen2" -> rotary(c, where, Family.of(type));
             case "gpt2" -> gpt2(c, where);
-            default -> throw new IllegalArgumentException(where + ": unsupported model_type '" + type
-                    + "'; supported: llama, qwen2, gpt2");
+            default ->
+                throw new IllegalArgumentException(
+                        where + ": unsupported model_type '" + type + "'; supported: llama, qwen2, gpt2");
         };
     }
 
@@ -60,19 +61,27 @@ public final class HfConfig {
         requireValue(c, where, "hidden_act", Set.of("silu"), "silu");
         int hidden = requiredInt(c, where, "hidden_size");
         int heads = requiredInt(c, where, "num_attention_heads");
-        int kvHeads = c.hasNonNull("num_key_value_heads") ? c.get("num_key_value_heads").asInt() : heads;
+        int kvHeads = c.hasNonNull("num_key_value_heads")
+                ? c.get("num_key_value_heads").asInt()
+                : heads;
         int headDim = c.hasNonNull("head_dim") ? c.get("head_dim").asInt() : hidden / heads;
         JsonNode ropeParams = c.path("rope_parameters");
-        double theta = ropeParams.hasNonNull("rope_theta") ? ropeParams.get("rope_theta").asDouble()
+        double theta = ropeParams.hasNonNull("rope_theta")
+                ? ropeParams.get("rope_theta").asDouble()
                 : c.hasNonNull("rope_theta") ? c.get("rope_theta").asDouble() : 10000.0;
-        String ropeType = ropeParams.hasNonNull("rope_type") ? ropeParams.get("rope_type").asText()
-                : c.path("rope_scaling").hasNonNull("rope_type") ? c.path("rope_scaling").get("rope_type").asText()
-                : c.path("rope_scaling").hasNonNull("type") ? c.path("rope_scaling").get("type").asText() : "default";
+        String ropeType = ropeParams.hasNonNull("rope_type")
+                ? ropeParams.get("rope_type").asText()
+                : c.path("rope_scaling").hasNonNull("rope_type")
+                        ? c.path("rope_scaling").get("rope_type").asText()
+                        : c.path("rope_scaling").hasNonNull("type")
+                                ? c.path("rope_scaling").get("type").asText()
+                                : "default";
         if (!ropeType.equals("default")) {
             throw new IllegalArgumentException(where + ": rope_type '" + ropeType + "' (RoPE scaling) is not supported;"
                     + " expected 'default' (no scaling)");
         }
-        if (c.hasNonNull("partial_rotary_factor") && c.get("partial_rotary_factor").asDouble() != 1.0) {
+        if (c.hasNonNull("partial_rotary_factor")
+                && c.get("partial_rotary_factor").asDouble() != 1.0) {
             throw new IllegalArgumentException(where + ": partial_rotary_factor " + c.get("partial_rotary_factor")
                     + " is not supported; expected 1.0");
         }
@@ -81,12 +90,13 @@ public final class HfConfig {
         boolean mlpBias;
         if (family == Family.QWEN2) {
             if (c.path("use_sliding_window").asBoolean(false)) {
-                throw new IllegalArgumentException(where + ": use_sliding_window true is not supported; expected false");
+                throw new IllegalArgumentException(
+                        where + ": use_sliding_window true is not supported; expected false");
             }
             for (JsonNode t : c.path("layer_types")) {
                 if (!t.asText().equals("full_attention")) {
-                    throw new IllegalArgumentException(where + ": layer_types contains '" + t.asText()
-                            + "'; only full_attention is supported");
+                    throw new IllegalArgumentException(
+                            where + ": layer_types contains '" + t.asText() + "'; only full_attention is supported");
                 }
             }
             attentionBias = true;
@@ -97,11 +107,23 @@ public final class HfConfig {
             outputBias = attentionBias;
             mlpBias = c.path("mlp_bias").asBoolean(false);
         }
-        return new LmConfig(family, requiredInt(c, where, "vocab_size"), hidden, requiredInt(c, where, "num_hidden_layers"),
-                heads, kvHeads, headDim, requiredInt(c, where, "intermediate_size"),
+        return new LmConfig(
+                family,
+                requiredInt(c, where, "vocab_size"),
+                hidden,
+                requiredInt(c, where, "num_hidden_layers"),
+                heads,
+                kvHeads,
+                headDim,
+                requiredInt(c, where, "intermediate_size"),
                 requiredInt(c, where, "max_position_embeddings"),
-                c.hasNonNull("rms_norm_eps") ? c.get("rms_norm_eps").asDouble() : 1e-6, theta, attentionBias, outputBias,
-                mlpBias, c.path("tie_word_embeddings").asBoolean(false), "silu");
+                c.hasNonNull("rms_norm_eps") ? c.get("rms_norm_eps").asDouble() : 1e-6,
+                theta,
+                attentionBias,
+                outputBias,
+                mlpBias,
+                c.path("tie_word_embeddings").asBoolean(false),
+                "silu");
     }
 
     private static LmConfig gpt2(JsonNode c, String where) {
@@ -110,7 +132,8 @@ public final class HfConfig {
             throw new IllegalArgumentException(where + ": scale_attn_weights false is not supported; expected true");
         }
         if (c.path("scale_attn_by_inverse_layer_idx").asBoolean(false)) {
-            throw new IllegalArgumentException(where + ": scale_attn_by_inverse_layer_idx true is not supported; expected false");
+            throw new IllegalArgumentException(
+                    where + ": scale_attn_by_inverse_layer_idx true is not supported; expected false");
         }
         if (c.path("add_cross_attention").asBoolean(false)) {
             throw new IllegalArgumentException(where + ": add_cross_attention true is not supported; expected false");
@@ -118,25 +141,38 @@ public final class HfConfig {
         int embd = requiredInt(c, where, "n_embd");
         int heads = requiredInt(c, where, "n_head");
         int inner = c.hasNonNull("n_inner") ? c.get("n_inner").asInt() : 4 * embd;
-        return new LmConfig(Family.GPT2, requiredInt(c, where, "vocab_size"), embd, requiredInt(c, where, "n_layer"), heads,
-                heads, embd / heads, inner, requiredInt(c, where, "n_positions"),
-                c.hasNonNull("layer_norm_epsilon") ? c.get("layer_norm_epsilon").asDouble() : 1e-5, 0, true, true, true,
-                c.path("tie_word_embeddings").asBoolean(true), "gelu_new");
+        return new LmConfig(
+                Family.GPT2,
+                requiredInt(c, where, "vocab_size"),
+                embd,
+                requiredInt(c, where, "n_layer"),
+                heads,
+                heads,
+                embd / heads,
+                inner,
+                requiredInt(c, where, "n_positions"),
+                c.hasNonNull("layer_norm_epsilon") ? c.get("layer_norm_epsilon").asDouble() : 1e-5,
+                0,
+                true,
+                true,
+                true,
+                c.path("tie_word_embeddings").asBoolean(true),
+                "gelu_new");
     }
 
     private static void requireValue(JsonNode c, String where, String key, Set<String> allowed, String dflt) {
         String v = c.path(key).asText(dflt);
         if (!allowed.contains(v)) {
-            throw new IllegalArgumentException(where + ": " + key + " '" + v + "' is not supported; expected one of "
-                    + allowed);
+            throw new IllegalArgumentException(
+                    where + ": " + key + " '" + v + "' is not supported; expected one of " + allowed);
         }
     }
 
     private static int requiredInt(JsonNode c, String where, String key) {
         JsonNode v = c.get(key);
         if (v == null || !v.canConvertToInt()) {
-            throw new IllegalArgumentException(where + ": expected an integer '" + key + "', found "
-                    + (v == null ? "no such key" : v.toString()));
+            throw new IllegalArgumentException(
+                    where + ": expected an integer '" + key + "', found " + (v == null ? "no such key" : v.toString()));
         }
         return v.asInt();
     }
@@ -152,11 +188,13 @@ public final class HfConfig {
         }
         ObjectNode o = JSON.createObjectNode();
         o.put("model_type", config.family().id());
-        o.putArray("architectures").add(switch (config.family()) {
-            case LLAMA -> "LlamaForCausalLM";
-            case QWEN2 -> "Qwen2ForCausalLM";
-            default -> "GPT2LMHeadModel";
-        });
+        o.putArray("architectures")
+                .add(
+                        switch (config.family()) {
+                            case LLAMA -> "LlamaForCausalLM";
+                            case QWEN2 -> "Qwen2ForCausalLM";
+                            default -> "GPT2LMHeadModel";
+                        });
         o.put("vocab_size", config.vocabSize());
         o.put("tie_word_embeddings", config.tiedEmbeddings());
         o.put("torch_dtype", "float32");

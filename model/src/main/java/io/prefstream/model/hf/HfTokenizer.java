@@ -40,8 +40,13 @@ public final class HfTokenizer implements Tokenizer {
     public static final String PREFIX = "hf:";
     public static final String TOKENIZER_JSON = "tokenizer.json";
     /** Files of a model folder that belong to the tokenizer and travel with it. */
-    public static final List<String> FILES = List.of(TOKENIZER_JSON, "tokenizer_config.json",
-            "special_tokens_map.json", "generation_config.json", "chat_template.jinja");
+    public static final List<String> FILES = List.of(
+            TOKENIZER_JSON,
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "generation_config.json",
+            "chat_template.jinja");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HfTokenizer.class);
 
@@ -65,21 +70,27 @@ public final class HfTokenizer implements Tokenizer {
         }
         this.id = PREFIX + HexFormat.of().formatHex(sha256(json)).substring(0, 16);
         try {
-            this.tokenizer = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json),
+            this.tokenizer = HuggingFaceTokenizer.newInstance(
+                    new ByteArrayInputStream(json),
                     Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
             this.vocabSize = vocabSizeOf(JSON.readTree(json));
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot load " + TOKENIZER_JSON + " of " + where + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot load " + TOKENIZER_JSON + " of " + where + ": " + e.getMessage(), e);
         }
         JsonNode generation = parse(files.get("generation_config.json"), where);
         int[] eosIds = ids(generation, "eos_token_id");
         if (eosIds.length == 0) {
             eosIds = ids(modelConfig, "eos_token_id");
         }
-        int[] inVocab = Arrays.stream(eosIds).filter(i -> i >= 0 && i < vocabSize).toArray();
+        int[] inVocab =
+                Arrays.stream(eosIds).filter(i -> i >= 0 && i < vocabSize).toArray();
         if (inVocab.length < eosIds.length) {
-            LOG.warn("{}: eos_token_id {} lies outside the tokenizer's {} ids; ignored", where,
-                    Arrays.toString(eosIds), vocabSize);
+            LOG.warn(
+                    "{}: eos_token_id {} lies outside the tokenizer's {} ids; ignored",
+                    where,
+                    Arrays.toString(eosIds),
+                    vocabSize);
         }
         this.eos = inVocab;
         int[] padIds = ids(generation, "pad_token_id");
@@ -90,7 +101,9 @@ public final class HfTokenizer implements Tokenizer {
         this.pad = dedicatedPad >= 0 ? dedicatedPad : eos.length > 0 ? eos[0] : 0;
         this.bos = detectBos();
         this.suppressed = java.util.stream.IntStream.of(bos, dedicatedPad)
-                .filter(i -> i >= 0 && !isEos(i)).distinct().toArray();
+                .filter(i -> i >= 0 && !isEos(i))
+                .distinct()
+                .toArray();
         java.nio.file.Path dir;
         try {
             dir = java.nio.file.Path.of(where);
@@ -138,8 +151,12 @@ public final class HfTokenizer implements Tokenizer {
 
     private static HfTokenizer cached(Map<String, byte[]> files, JsonNode config, String where) {
         var digest = new StringBuilder();
-        files.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> digest.append(e.getKey()).append('=')
-                .append(HexFormat.of().formatHex(sha256(e.getValue()))).append(';'));
+        files.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(e -> digest.append(e.getKey())
+                        .append('=')
+                        .append(HexFormat.of().formatHex(sha256(e.getValue())))
+                        .append(';'));
         if (config != null) {
             digest.append(config.path("eos_token_id")).append(config.path("pad_token_id"));
         }
@@ -159,8 +176,8 @@ public final class HfTokenizer implements Tokenizer {
     private int detectBos() {
         long[] with = tokenizer.encode("a", true, false).getIds();
         long[] without = tokenizer.encode("a", false, false).getIds();
-        boolean prepends = with.length > without.length
-                && Arrays.equals(Arrays.copyOfRange(with, 1, 1 + without.length), without);
+        boolean prepends =
+                with.length > without.length && Arrays.equals(Arrays.copyOfRange(with, 1, 1 + without.length), without);
         return prepends ? (int) with[0] : -1;
     }
 
@@ -178,7 +195,8 @@ public final class HfTokenizer implements Tokenizer {
             max = Math.max(max, t.path("id").asInt());
         }
         if (max < 0) {
-            throw new IllegalArgumentException("tokenizer.json has no vocabulary (model.vocab and added_tokens are empty)");
+            throw new IllegalArgumentException(
+                    "tokenizer.json has no vocabulary (model.vocab and added_tokens are empty)");
         }
         return max + 1;
     }
@@ -190,7 +208,8 @@ public final class HfTokenizer implements Tokenizer {
         try {
             return JSON.readTree(bytes);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot parse generation_config.json of " + where + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot parse generation_config.json of " + where + ": " + e.getMessage(), e);
         }
     }
 
@@ -293,7 +312,9 @@ public final class HfTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        return Arrays.stream(tokenizer.encode(text, false, false).getIds()).mapToInt(Math::toIntExact).toArray();
+        return Arrays.stream(tokenizer.encode(text, false, false).getIds())
+                .mapToInt(Math::toIntExact)
+                .toArray();
     }
 
     @Override

@@ -35,8 +35,7 @@ public final class HuggingFace {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private HuggingFace() {
-    }
+    private HuggingFace() {}
 
     /** Whether {@code dir} looks like a Hugging Face model folder (has config.json and safetensors weights). */
     public static boolean isModelFolder(Path dir) {
@@ -75,9 +74,10 @@ public final class HuggingFace {
                 }
             }
             if (!missing.isEmpty() || !unexpected.isEmpty()) {
-                throw new IllegalArgumentException(dir + " does not hold a " + config.family().id() + " model of its "
-                        + "config.json: " + (missing.isEmpty() ? "" : "missing tensors " + missing + " ")
-                        + (unexpected.isEmpty() ? "" : "unexpected tensors " + unexpected));
+                throw new IllegalArgumentException(
+                        dir + " does not hold a " + config.family().id() + " model of its "
+                                + "config.json: " + (missing.isEmpty() ? "" : "missing tensors " + missing + " ")
+                                + (unexpected.isEmpty() ? "" : "unexpected tensors " + unexpected));
             }
             for (String name : layout.keySet()) {
                 var t = byName.get(name);
@@ -94,7 +94,9 @@ public final class HuggingFace {
     }
 
     private static String canonical(LmConfig config, String name) {
-        if (config.family() == LmConfig.Family.GPT2 && !name.startsWith("transformer.") && !name.startsWith("lm_head.")) {
+        if (config.family() == LmConfig.Family.GPT2
+                && !name.startsWith("transformer.")
+                && !name.startsWith("lm_head.")) {
             return "transformer." + name;
         }
         return name;
@@ -102,7 +104,8 @@ public final class HuggingFace {
 
     private static boolean ignorable(LmConfig config, String name) {
         return name.endsWith(".attn.bias") && config.family() == LmConfig.Family.GPT2
-                || name.endsWith(".attn.masked_bias") || name.endsWith("rotary_emb.inv_freq")
+                || name.endsWith(".attn.masked_bias")
+                || name.endsWith("rotary_emb.inv_freq")
                 || config.tiedEmbeddings() && name.equals("lm_head.weight");
     }
 
@@ -127,14 +130,16 @@ public final class HuggingFace {
     /** Writes config.json, the tokenizer files and generation_config.json of {@code policy} (no weights). */
     public static void exportConfigAndTokenizer(CausalLm policy, Path out) {
         if (!(policy.tokenizer() instanceof HfTokenizer tokenizer)) {
-            throw new IllegalArgumentException("cannot export a policy with tokenizer " + policy.tokenizer().id()
+            throw new IllegalArgumentException("cannot export a policy with tokenizer "
+                    + policy.tokenizer().id()
                     + ": the built-in " + policy.config().family().id() + " model and its character tokenizer have no"
                     + " Hugging Face equivalent; export needs a llama, qwen2 or gpt2 policy (--policy DIR)");
         }
         var config = HfConfig.toJson(policy.config(), tokenizer);
         try {
             Files.createDirectories(out);
-            JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve(HfConfig.FILE).toFile(), config);
+            JSON.writerWithDefaultPrettyPrinter()
+                    .writeValue(out.resolve(HfConfig.FILE).toFile(), config);
             for (var f : tokenizer.files().entrySet()) {
                 Files.write(out.resolve(f.getKey()), f.getValue());
             }
@@ -146,7 +151,8 @@ public final class HuggingFace {
                 if (config.has("eos_token_id")) {
                     gen.set("eos_token_id", config.get("eos_token_id"));
                 }
-                JSON.writerWithDefaultPrettyPrinter().writeValue(out.resolve("generation_config.json").toFile(), gen);
+                JSON.writerWithDefaultPrettyPrinter()
+                        .writeValue(out.resolve("generation_config.json").toFile(), gen);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export to " + out + ": " + e.getMessage(), e);
@@ -163,7 +169,9 @@ public final class HuggingFace {
             if (Files.isRegularFile(dir.resolve(SafeTensors.INDEX))) {
                 sha.update(Files.readAllBytes(dir.resolve(SafeTensors.INDEX)));
                 var shards = new TreeSet<String>();
-                JSON.readTree(dir.resolve(SafeTensors.INDEX).toFile()).path("weight_map").elements()
+                JSON.readTree(dir.resolve(SafeTensors.INDEX).toFile())
+                        .path("weight_map")
+                        .elements()
                         .forEachRemaining(n -> shards.add(n.asText()));
                 for (String shard : shards) {
                     sha.update(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(dir.resolve(shard))));

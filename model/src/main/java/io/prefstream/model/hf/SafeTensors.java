@@ -36,12 +36,10 @@ public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_HEADER = 100L << 20;
 
-    private SafeTensors() {
-    }
+    private SafeTensors() {}
 
     /** One tensor as float32 values in row-major order. */
-    public record Tensor(Shape shape, float[] values) {
-    }
+    public record Tensor(Shape shape, float[] values) {}
 
     /** Whether {@code dir} holds {@code model.safetensors} or a sharded index. */
     public static boolean present(Path dir) {
@@ -54,7 +52,8 @@ public final class SafeTensors {
             JsonNode index = JSON.readTree(dir.resolve(INDEX).toFile());
             JsonNode map = index.get("weight_map");
             if (map == null || !map.isObject()) {
-                throw new IOException(dir.resolve(INDEX) + " has no 'weight_map' object mapping tensor names to shard files");
+                throw new IOException(
+                        dir.resolve(INDEX) + " has no 'weight_map' object mapping tensor names to shard files");
             }
             var shards = new LinkedHashSet<String>();
             map.fields().forEachRemaining(e -> shards.add(e.getValue().asText()));
@@ -65,7 +64,8 @@ public final class SafeTensors {
                     throw new IOException(dir.resolve(INDEX) + " names shard '" + shard + "' outside the model folder");
                 }
                 if (!Files.isRegularFile(file)) {
-                    throw new IOException(dir.resolve(INDEX) + " names shard '" + shard + "', but " + file + " does not exist");
+                    throw new IOException(
+                            dir.resolve(INDEX) + " names shard '" + shard + "', but " + file + " does not exist");
                 }
                 out.putAll(read(file, manager));
             }
@@ -82,7 +82,8 @@ public final class SafeTensors {
     public static Map<String, Tensor> read(Path file, NDManager manager) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         Map<String, Entry> header = header(bytes, file);
-        boolean needsJava = header.values().stream().anyMatch(e -> !e.dtype().equals("F32") && !e.dtype().equals("F16"));
+        boolean needsJava = header.values().stream()
+                .anyMatch(e -> !e.dtype().equals("F32") && !e.dtype().equals("F16"));
         var out = new LinkedHashMap<String, Tensor>();
         if (needsJava) {
             long dataStart = 8 + headerLength(bytes, file);
@@ -91,7 +92,8 @@ public final class SafeTensors {
             }
             return out;
         }
-        try (NDManager scope = manager.newSubManager(); NDList list = NDList.decode(scope, bytes)) {
+        try (NDManager scope = manager.newSubManager();
+                NDList list = NDList.decode(scope, bytes)) {
             for (NDArray a : list) {
                 try (NDArray f = a.toType(DataType.FLOAT32, true)) {
                     out.put(a.getName(), new Tensor(a.getShape(), f.toFloatArray()));
@@ -105,16 +107,17 @@ public final class SafeTensors {
         return out;
     }
 
-    private record Entry(String dtype, long[] shape, long begin, long end) {
-    }
+    private record Entry(String dtype, long[] shape, long begin, long end) {}
 
     private static long headerLength(byte[] bytes, Path file) throws IOException {
         if (bytes.length < 8) {
-            throw new IOException(file + " is not a safetensors file: " + bytes.length + " bytes, expected an 8-byte header length first");
+            throw new IOException(file + " is not a safetensors file: " + bytes.length
+                    + " bytes, expected an 8-byte header length first");
         }
         long n = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         if (n <= 0 || n > MAX_HEADER || 8 + n > bytes.length) {
-            throw new IOException(file + " is not a safetensors file: header length " + n + " in a file of " + bytes.length + " bytes");
+            throw new IOException(file + " is not a safetensors file: header length " + n + " in a file of "
+                    + bytes.length + " bytes");
         }
         return n;
     }
@@ -139,7 +142,13 @@ public final class SafeTensors {
             for (int i = 0; i < dims.length; i++) {
                 dims[i] = shape.get(i).asLong();
             }
-            out.put(e.getKey(), new Entry(t.get("dtype").asText(), dims, offsets.get(0).asLong(), offsets.get(1).asLong()));
+            out.put(
+                    e.getKey(),
+                    new Entry(
+                            t.get("dtype").asText(),
+                            dims,
+                            offsets.get(0).asLong(),
+                            offsets.get(1).asLong()));
         }
         return out;
     }
@@ -150,8 +159,9 @@ public final class SafeTensors {
         int width = switch (e.dtype()) {
             case "F32" -> 4;
             case "F16", "BF16" -> 2;
-            default -> throw new IOException(file + ": tensor '" + name + "' has dtype " + e.dtype()
-                    + "; supported stored dtypes are F32, F16 and BF16");
+            default ->
+                throw new IOException(file + ": tensor '" + name + "' has dtype " + e.dtype()
+                        + "; supported stored dtypes are F32, F16 and BF16");
         };
         long begin = dataStart + e.begin();
         if (e.end() - e.begin() != (long) count * width || dataStart + e.end() > bytes.length) {
@@ -182,8 +192,15 @@ public final class SafeTensors {
         for (var e : tensors.entrySet()) {
             float[] values = e.getValue().toType(DataType.FLOAT32, false).toFloatArray();
             long size = (long) values.length * 4;
-            header.put(e.getKey(), Map.of("dtype", "F32", "shape", e.getValue().getShape().getShape(),
-                    "data_offsets", List.of(offset, offset + size)));
+            header.put(
+                    e.getKey(),
+                    Map.of(
+                            "dtype",
+                            "F32",
+                            "shape",
+                            e.getValue().getShape().getShape(),
+                            "data_offsets",
+                            List.of(offset, offset + size)));
             data.put(e.getKey(), values);
             offset += size;
         }
@@ -193,7 +210,10 @@ public final class SafeTensors {
         java.util.Arrays.fill(head, (byte) ' ');
         System.arraycopy(json, 0, head, 0, json.length);
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(padded)
+                    .array());
             out.write(head);
             for (float[] values : data.values()) {
                 var buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -245,13 +265,23 @@ public final class SafeTensors {
         long offset = 0;
         for (var e : tensors.entrySet()) {
             long size = (long) e.getValue().values().length * width;
-            header.put(e.getKey(), Map.of("dtype", dtype, "shape", e.getValue().shape().getShape(),
-                    "data_offsets", List.of(offset, offset + size)));
+            header.put(
+                    e.getKey(),
+                    Map.of(
+                            "dtype",
+                            dtype,
+                            "shape",
+                            e.getValue().shape().getShape(),
+                            "data_offsets",
+                            List.of(offset, offset + size)));
             offset += size;
         }
         byte[] json = JSON.writeValueAsBytes(header);
         try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file))) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
+            out.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(json.length)
+                    .array());
             out.write(json);
             for (Tensor t : tensors.values()) {
                 var buf = ByteBuffer.allocate(t.values().length * width).order(ByteOrder.LITTLE_ENDIAN);

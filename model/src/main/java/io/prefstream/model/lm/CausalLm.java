@@ -59,7 +59,7 @@ public final class CausalLm extends TransformerModel {
      * @return (B, T, V)
      */
     public NDArray logits(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        return Architecture.of(config()).logits(parameters(), config(), tokens, positions, keyMask, cache);  // (B, T, V)
+        return Architecture.of(config()).logits(parameters(), config(), tokens, positions, keyMask, cache); // (B, T, V)
     }
 
     /**
@@ -78,8 +78,12 @@ public final class CausalLm extends TransformerModel {
         }
         try (NoGrad ignored = NoGrad.enter();
                 ai.djl.ndarray.NDManager scope = ai.djl.ndarray.NDManager.newBaseManager(device(), "PyTorch")) {
-            return logits(scope.create(tokens, new Shape(1, t)), scope.create(positions, new Shape(1, t)),
-                    scope.create(mask, new Shape(1, t)), null).toFloatArray();                       // (1, T, V)
+            return logits(
+                            scope.create(tokens, new Shape(1, t)),
+                            scope.create(positions, new Shape(1, t)),
+                            scope.create(mask, new Shape(1, t)),
+                            null)
+                    .toFloatArray(); // (1, T, V)
         }
     }
 

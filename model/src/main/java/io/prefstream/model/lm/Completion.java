@@ -12,8 +12,14 @@ package io.prefstream.model.lm;
  * @param finishReason EOS or LENGTH
  * @param text decoded response without EOS
  */
-public record Completion(int promptIndex, int sampleIndex, int[] tokens, float[] tokenLogProbs, double logProb,
-        FinishReason finishReason, String text) {
+public record Completion(
+        int promptIndex,
+        int sampleIndex,
+        int[] tokens,
+        float[] tokenLogProbs,
+        double logProb,
+        FinishReason finishReason,
+        String text) {
 
     /** Number of response tokens, EOS included. */
     public int length() {

@@ -17,8 +17,7 @@ import java.util.Arrays;
  */
 public final class Greedy {
 
-    private Greedy() {
-    }
+    private Greedy() {}
 
     /** The greedy continuation of {@code prompt} (ids as the model takes them, BOS included if any). */
     public static int[] continuation(CausalLm lm, int[] prompt, int maxNewTokens, Decoding decoding) {
@@ -35,7 +34,8 @@ public final class Greedy {
         int out = 0;
         try (NoGrad ignored = NoGrad.enter();
                 NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch");
-                KvCache cache = decoding == Decoding.KV_CACHE ? new KvCache(lm.config().nLayers(), lm.device()) : null) {
+                KvCache cache =
+                        decoding == Decoding.KV_CACHE ? new KvCache(lm.config().nLayers(), lm.device()) : null) {
             int fed = 0;
             while (out < maxNewTokens) {
                 int from = cache == null ? 0 : fed;
@@ -49,8 +49,11 @@ public final class Greedy {
                 Arrays.fill(mask, 1f);
                 int next;
                 try (NDManager step = scope.newSubManager()) {
-                    NDArray logits = lm.logits(step.create(tok, new Shape(1, tok.length)),
-                            step.create(pos, new Shape(1, pos.length)), step.create(mask, new Shape(1, len)), cache); // (1, T, V)
+                    NDArray logits = lm.logits(
+                            step.create(tok, new Shape(1, tok.length)),
+                            step.create(pos, new Shape(1, pos.length)),
+                            step.create(mask, new Shape(1, len)),
+                            cache); // (1, T, V)
                     next = (int) logits.get("0, -1, :").argMax().getLong();
                 }
                 fed = len;

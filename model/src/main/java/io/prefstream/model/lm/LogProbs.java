@@ -26,8 +26,7 @@ public final class LogProbs {
 
     private static final float SUPPRESSED = -1e9f;
 
-    private LogProbs() {
-    }
+    private LogProbs() {}
 
     /** (V) additive logit mask: −1e9 on the tokenizer's suppressed ids (PAD, BOS), 0 elsewhere. */
     static float[] suppressionMask(CausalLm lm) {
@@ -42,13 +41,16 @@ public final class LogProbs {
     public static NDArray logSoftmax(NDManager scope, CausalLm lm, ScoringBatch batch, double temperature) {
         requirePositive(temperature);
         if (batch.length() > lm.config().maxSeqLen()) {
-            throw new IllegalArgumentException("scoring batch has " + batch.length()
-                    + " input positions but the model's max_seq_len is " + lm.config().maxSeqLen());
+            throw new IllegalArgumentException(
+                    "scoring batch has " + batch.length() + " input positions but the model's max_seq_len is "
+                            + lm.config().maxSeqLen());
         }
         try (NDManager tmp = scope.newSubManager(lm.device())) {
             var in = batch.inputs();
-            NDArray logits = lm.logits(in.tokens(tmp), in.positions(tmp), in.keyMask(tmp), null);     // (B, T, V)
-            NDArray out = logits.div(NativeScalar.of(logits, temperature)).add(tmp.create(suppressionMask(lm))).logSoftmax(-1);  // (B, T, V)
+            NDArray logits = lm.logits(in.tokens(tmp), in.positions(tmp), in.keyMask(tmp), null); // (B, T, V)
+            NDArray out = logits.div(NativeScalar.of(logits, temperature))
+                    .add(tmp.create(suppressionMask(lm)))
+                    .logSoftmax(-1); // (B, T, V)
             out.attach(scope);
             return out;
         }
@@ -57,9 +59,10 @@ public final class LogProbs {
     /** Per-token log-probs of the targets, 0 outside the response: (B, T). */
     public static NDArray tokens(NDManager scope, CausalLm lm, ScoringBatch batch, double temperature) {
         try (NDManager tmp = scope.newSubManager(lm.device())) {
-            NDArray logp = logSoftmax(tmp, lm, batch, temperature);                              // (B, T, V)
-            NDArray targets = batch.targets(tmp).expandDims(-1);                                 // (B, T, 1)
-            NDArray picked = logp.gather(targets, -1).squeeze(-1)                                // (B, T)
+            NDArray logp = logSoftmax(tmp, lm, batch, temperature); // (B, T, V)
+            NDArray targets = batch.targets(tmp).expandDims(-1); // (B, T, 1)
+            NDArray picked = logp.gather(targets, -1)
+                    .squeeze(-1) // (B, T)
                     .mul(batch.targetMask(tmp));
             picked.attach(scope);
             return picked;
@@ -69,7 +72,7 @@ public final class LogProbs {
     /** Sequence log-probs {@code Σ_response ℓ_t}: (B). */
     public static NDArray sequence(NDManager scope, CausalLm lm, ScoringBatch batch, double temperature) {
         try (NDManager tmp = scope.newSubManager(lm.device())) {
-            NDArray sum = tokens(tmp, lm, batch, temperature).sum(new int[] {1});               // (B)
+            NDArray sum = tokens(tmp, lm, batch, temperature).sum(new int[] {1}); // (B)
             sum.attach(scope);
             return sum;
         }
@@ -77,14 +80,16 @@ public final class LogProbs {
 
     /** Sequence log-probs without recording a graph, as Java doubles. */
     public static double[] sequenceNoGrad(CausalLm lm, ScoringBatch batch, double temperature) {
-        try (NoGrad ignored = NoGrad.enter(); NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch")) {
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch")) {
             return toDoubles(sequence(scope, lm, batch, temperature));
         }
     }
 
     /** Per-token log-probs without recording a graph: [row][t] over T columns, 0 outside the response. */
     public static float[][] tokensNoGrad(CausalLm lm, ScoringBatch batch, double temperature) {
-        try (NoGrad ignored = NoGrad.enter(); NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch")) {
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch")) {
             float[] flat = tokens(scope, lm, batch, temperature).toFloatArray();
             float[][] out = new float[batch.batchSize()][batch.length()];
             for (int i = 0; i < out.length; i++) {
@@ -98,15 +103,15 @@ public final class LogProbs {
      * Exact per-token KL(π‖π_ref) summed over response positions: (B). The policy side records a
      * graph when the caller is collecting gradients; the reference side never does.
      */
-    public static NDArray kl(NDManager scope, CausalLm policy, CausalLm reference, ScoringBatch batch,
-            double temperature) {
+    public static NDArray kl(
+            NDManager scope, CausalLm policy, CausalLm reference, ScoringBatch batch, double temperature) {
         try (NDManager tmp = scope.newSubManager(policy.device())) {
-            NDArray logp = logSoftmax(tmp, policy, batch, temperature);                          // (B, T, V)
+            NDArray logp = logSoftmax(tmp, policy, batch, temperature); // (B, T, V)
             NDArray logq;
             try (NoGrad ignored = NoGrad.enter()) {
-                logq = logSoftmax(tmp, reference, batch, temperature).toDevice(policy.device(), false);  // (B, T, V)
+                logq = logSoftmax(tmp, reference, batch, temperature).toDevice(policy.device(), false); // (B, T, V)
             }
-            NDArray kl = klFromLogProbs(logp, logq, batch.targetMask(tmp));                     // (B)
+            NDArray kl = klFromLogProbs(logp, logq, batch.targetMask(tmp)); // (B)
             kl.attach(scope);
             return kl;
         }
@@ -117,13 +122,14 @@ public final class LogProbs {
      * → (B), created in logp's manager.
      */
     public static NDArray klFromLogProbs(NDArray logp, NDArray logq, NDArray mask) {
-        NDArray perPosition = logp.exp().mul(logp.sub(logq)).sum(new int[] {2});               // (B, T)
-        return perPosition.mul(mask).sum(new int[] {1});                                        // (B)
+        NDArray perPosition = logp.exp().mul(logp.sub(logq)).sum(new int[] {2}); // (B, T)
+        return perPosition.mul(mask).sum(new int[] {1}); // (B)
     }
 
     /** {@link #kl} without recording a graph, as Java doubles. */
     public static double[] klNoGrad(CausalLm policy, CausalLm reference, ScoringBatch batch, double temperature) {
-        try (NoGrad ignored = NoGrad.enter(); NDManager scope = NDManager.newBaseManager(policy.device(), "PyTorch")) {
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager scope = NDManager.newBaseManager(policy.device(), "PyTorch")) {
             return toDoubles(kl(scope, policy, reference, batch, temperature));
         }
     }

@@ -2,9 +2,9 @@ package io.prefstream.model.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.prefstream.model.nn.KvCache;
-import ai.djl.ndarray.types.DataType;
 import io.prefstream.model.nn.NativeScalar;
 import io.prefstream.model.nn.NoGrad;
 import io.prefstream.model.nn.TokenBatch;
@@ -35,10 +35,12 @@ import java.util.SplittableRandom;
 public final class Sampler {
 
     /** Whether decoding reuses cached keys/values or recomputes the whole prefix each step. */
-    public enum Decoding { KV_CACHE, RECOMPUTE }
-
-    private Sampler() {
+    public enum Decoding {
+        KV_CACHE,
+        RECOMPUTE
     }
+
+    private Sampler() {}
 
     /** Samples {@code k} responses per prompt text with the KV cache. */
     public static List<Completion> sampleText(CausalLm lm, List<String> prompts, int k, SamplingOptions options) {
@@ -52,8 +54,8 @@ public final class Sampler {
     }
 
     /** Samples {@code k} responses per encoded prompt; results are in prompt-major order. */
-    public static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
-            Decoding decoding) {
+    public static List<Completion> sample(
+            CausalLm lm, List<int[]> prompts, int k, SamplingOptions options, Decoding decoding) {
         return sample(lm, prompts, k, options, decoding, null);
     }
 
@@ -64,8 +66,8 @@ public final class Sampler {
      * prompts share the batch: sampling it alone with {@code options.withSeed(promptSeeds[i])} gives
      * the same completions, up to float rounding of the batched forward pass.
      */
-    public static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
-            long[] promptSeeds) {
+    public static List<Completion> sample(
+            CausalLm lm, List<int[]> prompts, int k, SamplingOptions options, long[] promptSeeds) {
         if (promptSeeds.length != prompts.size()) {
             throw new IllegalArgumentException("need one seed per prompt, found " + prompts.size() + " prompts and "
                     + promptSeeds.length + " seeds");
@@ -73,8 +75,8 @@ public final class Sampler {
         return sample(lm, prompts, k, options, Decoding.KV_CACHE, promptSeeds.clone());
     }
 
-    private static List<Completion> sample(CausalLm lm, List<int[]> prompts, int k, SamplingOptions options,
-            Decoding decoding, long[] promptSeeds) {
+    private static List<Completion> sample(
+            CausalLm lm, List<int[]> prompts, int k, SamplingOptions options, Decoding decoding, long[] promptSeeds) {
         if (k <= 0) {
             throw new IllegalArgumentException("samples per prompt must be > 0, found " + k);
         }
@@ -104,10 +106,10 @@ public final class Sampler {
         private final int b;
         private final int v;
         private final int stride;
-        private final long[] tokens;       // (B, P + maxNew) every fed token, row stride = stride
-        private final long[] positions;    // (B, P + maxNew)
-        private final float[] keyMask;     // (B, P + maxNew)
-        private final int[] realCount;     // real tokens per row so far
+        private final long[] tokens; // (B, P + maxNew) every fed token, row stride = stride
+        private final long[] positions; // (B, P + maxNew)
+        private final float[] keyMask; // (B, P + maxNew)
+        private final int[] realCount; // real tokens per row so far
         private final int[][] drawn;
         private final float[][] drawnLogProbs;
         private final int[] drawnCount;
@@ -154,14 +156,17 @@ public final class Sampler {
         List<Completion> execute() {
             try (NoGrad ignored = NoGrad.enter();
                     NDManager scope = NDManager.newBaseManager(lm.device(), "PyTorch");
-                    KvCache cache = decoding == Decoding.KV_CACHE ? new KvCache(lm.config().nLayers(), lm.device()) : null) {
-                NDArray mask = TokenBatch.nativeCopy(scope.create(suppress));                      // (V)
+                    KvCache cache = decoding == Decoding.KV_CACHE
+                            ? new KvCache(lm.config().nLayers(), lm.device())
+                            : null) {
+                NDArray mask = TokenBatch.nativeCopy(scope.create(suppress)); // (V)
                 int fed = prompt.length();
                 for (int step = 0; step < options.maxNewTokens(); step++) {
                     boolean anyActive;
                     try (NDManager stepScope = scope.newSubManager()) {
                         NDArray logits = decoding == Decoding.KV_CACHE && step > 0
-                                ? forward(stepScope, cache, fed - 1, fed) : forward(stepScope, cache, 0, fed);  // (B, V)
+                                ? forward(stepScope, cache, fed - 1, fed)
+                                : forward(stepScope, cache, 0, fed); // (B, V)
                         anyActive = drawStep(stepScope, logits, mask);
                     }
                     if (!anyActive || step == options.maxNewTokens() - 1) {
@@ -196,9 +201,12 @@ public final class Sampler {
                 System.arraycopy(positions, r * stride + from, pos, r * t, t);
                 System.arraycopy(keyMask, r * stride, mask, r * to, to);
             }
-            NDArray logits = lm.logits(step.create(tok, new Shape(b, t)), step.create(pos, new Shape(b, t)),
-                    step.create(mask, new Shape(b, to)), decoding == Decoding.KV_CACHE ? cache : null);  // (B, T, V)
-            return logits.get(":, -1, :");                                                             // (B, V)
+            NDArray logits = lm.logits(
+                    step.create(tok, new Shape(b, t)),
+                    step.create(pos, new Shape(b, t)),
+                    step.create(mask, new Shape(b, to)),
+                    decoding == Decoding.KV_CACHE ? cache : null); // (B, T, V)
+            return logits.get(":, -1, :"); // (B, V)
         }
 
         /**
@@ -215,21 +223,25 @@ public final class Sampler {
                 // one draw per active row and step, from the row's own stream (finished rows draw nothing)
                 u[r] = finished[r] ? 0 : rngs[r].nextDouble();
             }
-            NDArray logp = logits.div(NativeScalar.of(logits, options.temperature())).add(suppressMask)
-                    .logSoftmax(-1);                                                                   // (B, V)
+            NDArray logp = logits.div(NativeScalar.of(logits, options.temperature()))
+                    .add(suppressMask)
+                    .logSoftmax(-1); // (B, V)
             boolean restricted = options.topK() > 0 || options.topP() < 1;
-            NDArray order = restricted ? logp.argSort(1, false) : null;                               // (B, V) by prob desc
-            NDArray weights = (restricted ? logp.gather(order, 1) : logp).exp();                      // (B, V)
+            NDArray order = restricted ? logp.argSort(1, false) : null; // (B, V) by prob desc
+            NDArray weights = (restricted ? logp.gather(order, 1) : logp).exp(); // (B, V)
             if (restricted) {
                 weights = weights.mul(keepMask(step, weights));
             }
             // the cumulative sum runs in float64: in float32 over a large, flat vocabulary its rounding
             // (~V·6e-8) exceeds a token's probability, and near-equal logits would draw different tokens
-            NDArray cdf = weights.toType(DataType.FLOAT64, false).cumSum(1);                         // (B, V)
-            NDArray threshold = step.create(u, new Shape(b, 1)).mul(cdf.get(":, -1:"));             // (B, 1)
-            NDArray index = cdf.lte(threshold).toType(DataType.INT64, false).sum(new int[] {1})      // (B)
-                    .minimum(v - 1).reshape(b, 1);                                                     // (B, 1)
-            NDArray token = restricted ? order.gather(index, 1) : index;                              // (B, 1)
+            NDArray cdf = weights.toType(DataType.FLOAT64, false).cumSum(1); // (B, V)
+            NDArray threshold = step.create(u, new Shape(b, 1)).mul(cdf.get(":, -1:")); // (B, 1)
+            NDArray index = cdf.lte(threshold)
+                    .toType(DataType.INT64, false)
+                    .sum(new int[] {1}) // (B)
+                    .minimum(v - 1)
+                    .reshape(b, 1); // (B, 1)
+            NDArray token = restricted ? order.gather(index, 1) : index; // (B, 1)
             long[] chosen = token.toLongArray();
             float[] chosenLogp = logp.gather(token, 1).toFloatArray();
             boolean anyActive = false;
@@ -266,8 +278,8 @@ public final class Sampler {
             }
             if (options.topP() < 1) {
                 NDArray kept = sortedProbs.mul(keep);
-                NDArray cumulative = kept.cumSum(1).div(kept.sum(new int[] {1}, true));               // (B, V)
-                NDArray before = cumulative.sub(kept.div(kept.sum(new int[] {1}, true)));            // (B, V)
+                NDArray cumulative = kept.cumSum(1).div(kept.sum(new int[] {1}, true)); // (B, V)
+                NDArray before = cumulative.sub(kept.div(kept.sum(new int[] {1}, true))); // (B, V)
                 keep = keep.mul(before.lt(options.topP()).toType(DataType.FLOAT32, false));
             }
             return keep;
@@ -279,7 +291,13 @@ public final class Sampler {
                 int[] toks = Arrays.copyOf(drawn[r], drawnCount[r]);
                 float[] lps = Arrays.copyOf(drawnLogProbs[r], drawnCount[r]);
                 boolean eos = toks.length > 0 && lm.tokenizer().isEos(toks[toks.length - 1]) && options.stopAtEos();
-                out.add(new Completion(r / k, r % k, toks, lps, seqLogProb[r], eos ? FinishReason.EOS : FinishReason.LENGTH,
+                out.add(new Completion(
+                        r / k,
+                        r % k,
+                        toks,
+                        lps,
+                        seqLogProb[r],
+                        eos ? FinishReason.EOS : FinishReason.LENGTH,
                         lm.tokenizer().decodeResponse(toks)));
             }
             return out;

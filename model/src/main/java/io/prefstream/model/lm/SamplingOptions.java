@@ -10,13 +10,13 @@ package io.prefstream.model.lm;
  * @param stopAtEos stop a sequence when it draws EOS; false only for benchmarks (exact lengths)
  * @param seed same seed, model, prompts and options give the same completions
  */
-public record SamplingOptions(double temperature, int topK, double topP, int maxNewTokens, boolean stopAtEos,
-        long seed) {
+public record SamplingOptions(
+        double temperature, int topK, double topP, int maxNewTokens, boolean stopAtEos, long seed) {
 
     public SamplingOptions {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
-            throw new IllegalArgumentException("temperature must be finite and > 0, found " + temperature
-                    + " (for greedy decoding use topK=1)");
+            throw new IllegalArgumentException(
+                    "temperature must be finite and > 0, found " + temperature + " (for greedy decoding use topK=1)");
         }
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be >= 0 (0 = off), found " + topK);

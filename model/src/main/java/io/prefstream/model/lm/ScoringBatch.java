@@ -28,8 +28,8 @@ public record ScoringBatch(TokenBatch inputs, long[] targets, float[] targetMask
     /** Batch of encoded prompts (BOS included) and responses (EOS included when the response ended with it). */
     public static ScoringBatch of(List<int[]> prompts, List<int[]> responses, int padId) {
         if (prompts.size() != responses.size()) {
-            throw new IllegalArgumentException("need one response per prompt, found " + prompts.size()
-                    + " prompts and " + responses.size() + " responses");
+            throw new IllegalArgumentException("need one response per prompt, found " + prompts.size() + " prompts and "
+                    + responses.size() + " responses");
         }
         var full = new ArrayList<int[]>(prompts.size());
         var inputs = new ArrayList<int[]>(prompts.size());
@@ -90,8 +90,8 @@ public record ScoringBatch(TokenBatch inputs, long[] targets, float[] targetMask
      * Batch of texts: prompts get BOS, responses get EOS when {@code endsWithEos} says so
      * (a completion that stopped at the length limit has no EOS).
      */
-    public static ScoringBatch ofText(Tokenizer tokenizer, List<String> prompts, List<String> responses,
-            List<Boolean> endsWithEos) {
+    public static ScoringBatch ofText(
+            Tokenizer tokenizer, List<String> prompts, List<String> responses, List<Boolean> endsWithEos) {
         if (responses.size() != endsWithEos.size()) {
             throw new IllegalArgumentException("need one endsWithEos flag per response, found " + responses.size()
                     + " responses and " + endsWithEos.size() + " flags");

@@ -25,8 +25,8 @@ public interface Architecture {
      * @param cache keys/values of earlier positions, appended to; null for a full forward
      * @return (B, T, V)
      */
-    NDArray logits(ParameterStore p, LmConfig config, NDArray tokens, NDArray positions, NDArray keyMask,
-            KvCache cache);
+    NDArray logits(
+            ParameterStore p, LmConfig config, NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache);
 
     /** The family of {@code config}. */
     static Architecture of(LmConfig config) {

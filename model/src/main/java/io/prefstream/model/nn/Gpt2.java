@@ -26,8 +26,7 @@ final class Gpt2 implements Architecture {
     static final Gpt2 INSTANCE = new Gpt2();
     private static final double GELU_NEW_SCALE = Math.sqrt(2.0 / Math.PI);
 
-    private Gpt2() {
-    }
+    private Gpt2() {}
 
     @Override
     public void init(ParameterInit p, LmConfig c, SplittableRandom rng) {
@@ -59,46 +58,49 @@ final class Gpt2 implements Architecture {
     }
 
     @Override
-    public NDArray logits(ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask,
-            KvCache cache) {
+    public NDArray logits(
+            ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
         NDManager scope = tokens.getManager();
         long T = tokens.getShape().get(1);
         long S = keyMask.getShape().get(1);
         Transformer.requireKeys(keyMask, T, cache);
-        NDArray x = p.get("transformer.wte.weight").get(scope, new NDIndex("{}", tokens))             // (B, T, C)
+        NDArray x = p.get("transformer.wte.weight")
+                .get(scope, new NDIndex("{}", tokens)) // (B, T, C)
                 .add(p.get("transformer.wpe.weight").get(scope, new NDIndex("{}", positions)));
-        NDArray bias = Transformer.attentionBias(scope, keyMask, T, S);                              // (B, 1, T, S)
+        NDArray bias = Transformer.attentionBias(scope, keyMask, T, S); // (B, 1, T, S)
         for (int l = 0; l < c.nLayers(); l++) {
             String b = "transformer.h." + l + ".";
             NDArray h = layerNorm(x, p, b + "ln_1", c);
             x = x.add(attention(p, c, b, l, h, bias, cache));
             h = layerNorm(x, p, b + "ln_2", c);
-            NDArray fc = geluNew(conv1d(p, b + "mlp.c_fc", h));                                       // (B, T, F)
-            x = x.add(conv1d(p, b + "mlp.c_proj", fc));                                               // (B, T, C)
+            NDArray fc = geluNew(conv1d(p, b + "mlp.c_fc", h)); // (B, T, F)
+            x = x.add(conv1d(p, b + "mlp.c_proj", fc)); // (B, T, C)
         }
         x = layerNorm(x, p, "transformer.ln_f", c);
         NDArray head = c.tiedEmbeddings() ? p.get("transformer.wte.weight") : p.get("lm_head.weight");
-        return Linear.linear(x, head).singletonOrThrow();                                             // (B, T, V)
+        return Linear.linear(x, head).singletonOrThrow(); // (B, T, V)
     }
 
-    private static NDArray attention(ParameterStore p, LmConfig c, String b, int layer, NDArray h, NDArray bias,
-            KvCache cache) {
+    private static NDArray attention(
+            ParameterStore p, LmConfig c, String b, int layer, NDArray h, NDArray bias, KvCache cache) {
         long B = h.getShape().get(0);
         long T = h.getShape().get(1);
         long H = c.nHeads();
         long D = c.headDim();
-        var parts = conv1d(p, b + "attn.c_attn", h).split(3, 2);                                     // 3 × (B, T, C)
-        NDArray q = parts.get(0).reshape(B, T, H, D).transpose(0, 2, 1, 3);                          // (B, H, T, D)
+        var parts = conv1d(p, b + "attn.c_attn", h).split(3, 2); // 3 × (B, T, C)
+        NDArray q = parts.get(0).reshape(B, T, H, D).transpose(0, 2, 1, 3); // (B, H, T, D)
         NDArray k = parts.get(1).reshape(B, T, H, D).transpose(0, 2, 1, 3);
         NDArray v = parts.get(2).reshape(B, T, H, D).transpose(0, 2, 1, 3);
         if (cache != null) {
-            NDArray[] kv = cache.append(layer, k, v);                                                 // (B, H, S, D)
+            NDArray[] kv = cache.append(layer, k, v); // (B, H, S, D)
             k = kv[0];
             v = kv[1];
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));                                          // (B, H, T, S)
-        NDArray att = scores.mul(NativeScalar.of(scores, 1.0 / Math.sqrt(D))).add(bias).softmax(-1);
-        NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(B, T, H * D);                       // (B, T, C)
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (B, H, T, S)
+        NDArray att = scores.mul(NativeScalar.of(scores, 1.0 / Math.sqrt(D)))
+                .add(bias)
+                .softmax(-1);
+        NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(B, T, H * D); // (B, T, C)
         return conv1d(p, b + "attn.c_proj", y);
     }
 
@@ -114,7 +116,12 @@ final class Gpt2 implements Architecture {
     }
 
     private static NDArray layerNorm(NDArray x, ParameterStore p, String name, LmConfig c) {
-        return LayerNorm.layerNorm(x, new Shape(x.getShape().getLastDimension()), p.get(name + ".weight"),
-                p.get(name + ".bias"), (float) c.normEps()).singletonOrThrow();
+        return LayerNorm.layerNorm(
+                        x,
+                        new Shape(x.getShape().getLastDimension()),
+                        p.get(name + ".weight"),
+                        p.get(name + ".bias"),
+                        (float) c.normEps())
+                .singletonOrThrow();
     }
 }

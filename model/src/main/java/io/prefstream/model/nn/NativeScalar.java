@@ -19,7 +19,10 @@ public final class NativeScalar {
     /** A 0-d native constant with {@code like}'s dtype, device and manager. */
     public static NDArray of(NDArray like, double value) {
         try (NDArray javaBacked = like.getManager().create(value)) {
-            return javaBacked.toType(like.getDataType(), true).toDevice(like.getDevice(), false).duplicate();
+            return javaBacked
+                    .toType(like.getDataType(), true)
+                    .toDevice(like.getDevice(), false)
+                    .duplicate();
         }
     }
 }

@@ -160,8 +160,8 @@ public final class ParameterStore implements ParameterInit, AutoCloseable {
     /** Throws unless this store has exactly the names and shapes of {@code expected}, in order. */
     public void requireLayout(Map<String, Shape> expected) {
         if (!new ArrayList<>(layout().entrySet()).equals(new ArrayList<>(expected.entrySet()))) {
-            throw new IllegalArgumentException("parameter layout mismatch: expected " + expected + ", found "
-                    + layout());
+            throw new IllegalArgumentException(
+                    "parameter layout mismatch: expected " + expected + ", found " + layout());
         }
     }
 

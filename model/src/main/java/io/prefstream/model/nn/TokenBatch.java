@@ -31,7 +31,8 @@ public record TokenBatch(int batchSize, int length, long[] tokens, long[] positi
         int l = 0;
         for (int i = 0; i < b; i++) {
             if (sequences.get(i).length == 0) {
-                throw new IllegalArgumentException("sequence " + i + " of the batch is empty; every sequence needs a token");
+                throw new IllegalArgumentException(
+                        "sequence " + i + " of the batch is empty; every sequence needs a token");
             }
             l = Math.max(l, sequences.get(i).length);
         }

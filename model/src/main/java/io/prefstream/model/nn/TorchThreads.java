@@ -22,8 +22,7 @@ public final class TorchThreads {
     private static final Logger LOG = LoggerFactory.getLogger(TorchThreads.class);
     private static boolean configured;
 
-    private TorchThreads() {
-    }
+    private TorchThreads() {}
 
     /** Applies the setting on the first call; later calls do nothing. */
     public static synchronized void ensureConfigured() {
@@ -39,7 +38,8 @@ public final class TorchThreads {
         try {
             threads = Integer.parseInt(value.trim());
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("-D" + PROPERTY + " must be a positive integer, found '" + value + "'", e);
+            throw new IllegalArgumentException(
+                    "-D" + PROPERTY + " must be a positive integer, found '" + value + "'", e);
         }
         if (threads <= 0) {
             throw new IllegalArgumentException("-D" + PROPERTY + " must be a positive integer, found " + threads);

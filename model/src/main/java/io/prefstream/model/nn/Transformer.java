@@ -36,15 +36,14 @@ public final class Transformer {
         }
 
         @Override
-        public NDArray logits(ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask,
-                KvCache cache) {
-            NDArray h = hidden(p, c, tokens, positions, keyMask, cache);                 // (B, T, C)
-            return h.matMul(p.get("head.w")).add(p.get("head.b"));                      // (B, T, V)
+        public NDArray logits(
+                ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
+            NDArray h = hidden(p, c, tokens, positions, keyMask, cache); // (B, T, C)
+            return h.matMul(p.get("head.w")).add(p.get("head.b")); // (B, T, V)
         }
     };
 
-    private Transformer() {
-    }
+    private Transformer() {}
 
     /** Adds the trunk parameters (GPT-2 init: N(0, 0.02), residual projections scaled by 1/√(2N)). */
     public static void init(ParameterInit p, LmConfig c, SplittableRandom rng) {
@@ -81,49 +80,52 @@ public final class Transformer {
      * @param cache keys/values of earlier positions, appended to; null for a full forward
      * @return (B, T, C)
      */
-    public static NDArray hidden(ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask,
-            KvCache cache) {
+    public static NDArray hidden(
+            ParameterStore p, LmConfig c, NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
         NDManager scope = tokens.getManager();
         long B = tokens.getShape().get(0);
         long T = tokens.getShape().get(1);
         long S = keyMask.getShape().get(1);
         requireKeys(keyMask, T, cache);
-        NDArray x = p.get("wte").get(scope, new NDIndex("{}", tokens))         // (B, T, C)
+        NDArray x = p.get("wte")
+                .get(scope, new NDIndex("{}", tokens)) // (B, T, C)
                 .add(p.get("wpe").get(scope, new NDIndex("{}", positions)));
-        NDArray bias = attentionBias(scope, keyMask, T, S);                     // (B, 1, T, S)
+        NDArray bias = attentionBias(scope, keyMask, T, S); // (B, 1, T, S)
         for (int l = 0; l < c.nLayers(); l++) {
             String b = "h" + l + ".";
             NDArray h = layerNorm(x, p.get(b + "ln1.g"), p.get(b + "ln1.b"));
             x = x.add(attention(p, c, b, l, h, bias, cache, B, T));
             h = layerNorm(x, p.get(b + "ln2.g"), p.get(b + "ln2.b"));
-            NDArray mlp = Activation.gelu(h.matMul(p.get(b + "mlp.fc.w")).add(p.get(b + "mlp.fc.b")))  // (B, T, F)
-                    .matMul(p.get(b + "mlp.proj.w")).add(p.get(b + "mlp.proj.b"));                     // (B, T, C)
+            NDArray mlp = Activation.gelu(h.matMul(p.get(b + "mlp.fc.w")).add(p.get(b + "mlp.fc.b"))) // (B, T, F)
+                    .matMul(p.get(b + "mlp.proj.w"))
+                    .add(p.get(b + "mlp.proj.b")); // (B, T, C)
             x = x.add(mlp);
         }
         return layerNorm(x, p.get("lnf.g"), p.get("lnf.b"));
     }
 
-    private static NDArray attention(ParameterStore p, LmConfig c, String b, int layer, NDArray h, NDArray bias,
-            KvCache cache, long B, long T) {
+    private static NDArray attention(
+            ParameterStore p, LmConfig c, String b, int layer, NDArray h, NDArray bias, KvCache cache, long B, long T) {
         long H = c.nHeads();
         long D = c.headDim();
         long C = c.dModel();
-        NDArray qkv = h.matMul(p.get(b + "attn.qkv.w")).add(p.get(b + "attn.qkv.b"));   // (B, T, 3C)
-        var parts = qkv.split(3, 2);                                                      // 3 × (B, T, C)
-        NDArray q = parts.get(0).reshape(B, T, H, D).transpose(0, 2, 1, 3);              // (B, H, T, D)
+        NDArray qkv = h.matMul(p.get(b + "attn.qkv.w")).add(p.get(b + "attn.qkv.b")); // (B, T, 3C)
+        var parts = qkv.split(3, 2); // 3 × (B, T, C)
+        NDArray q = parts.get(0).reshape(B, T, H, D).transpose(0, 2, 1, 3); // (B, H, T, D)
         NDArray k = parts.get(1).reshape(B, T, H, D).transpose(0, 2, 1, 3);
         NDArray v = parts.get(2).reshape(B, T, H, D).transpose(0, 2, 1, 3);
         if (cache != null) {
-            NDArray[] kv = cache.append(layer, k, v);                                     // (B, H, S, D)
+            NDArray[] kv = cache.append(layer, k, v); // (B, H, S, D)
             k = kv[0];
             v = kv[1];
         }
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2));                              // (B, H, T, S)
-        NDArray att = scores.mul(NativeScalar.of(scores, 1.0 / Math.sqrt(D)))          // (B, H, T, S)
+        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)); // (B, H, T, S)
+        NDArray att = scores.mul(NativeScalar.of(scores, 1.0 / Math.sqrt(D))) // (B, H, T, S)
                 .add(bias)
                 .softmax(-1);
-        NDArray y = att.matMul(v)                                                         // (B, H, T, D)
-                .transpose(0, 2, 1, 3).reshape(B, T, C);                                  // (B, T, C)
+        NDArray y = att.matMul(v) // (B, H, T, D)
+                .transpose(0, 2, 1, 3)
+                .reshape(B, T, C); // (B, T, C)
         return y.matMul(p.get(b + "attn.out.w")).add(p.get(b + "attn.out.b"));
     }
 
@@ -132,8 +134,8 @@ public final class Transformer {
         long S = keyMask.getShape().get(1);
         long cached = cache == null ? 0 : cache.length();
         if (S != cached + T) {
-            throw new IllegalArgumentException("key mask covers " + S + " positions, expected cached " + cached
-                    + " + new " + T);
+            throw new IllegalArgumentException(
+                    "key mask covers " + S + " positions, expected cached " + cached + " + new " + T);
         }
     }
 
@@ -147,13 +149,14 @@ public final class Transformer {
             }
         }
         long B = keyMask.getShape().get(0);
-        NDArray padBias = keyMask.sub(1f).mul(-MASKED).reshape(B, 1, 1, S);              // (B, 1, 1, S)
+        NDArray padBias = keyMask.sub(1f).mul(-MASKED).reshape(B, 1, 1, S); // (B, 1, 1, S)
         try (NDArray javaBacked = scope.create(causal, new Shape(1, 1, T, S))) {
-            return padBias.add(javaBacked);                                               // (B, 1, T, S)
+            return padBias.add(javaBacked); // (B, 1, T, S)
         }
     }
 
     private static NDArray layerNorm(NDArray x, NDArray gamma, NDArray beta) {
-        return LayerNorm.layerNorm(x, new Shape(x.getShape().getLastDimension()), gamma, beta, LN_EPS).singletonOrThrow();
+        return LayerNorm.layerNorm(x, new Shape(x.getShape().getLastDimension()), gamma, beta, LN_EPS)
+                .singletonOrThrow();
     }
 }

@@ -12,13 +12,12 @@ import ai.djl.ndarray.NDList;
  */
 public final class BradleyTerry {
 
-    private BradleyTerry() {
-    }
+    private BradleyTerry() {}
 
     /** chosen, rejected (B) → scalar loss, in chosen's manager. */
     public static NDArray loss(NDArray chosen, NDArray rejected) {
-        NDArray d = chosen.sub(rejected);                                 // (B)
-        NDArray logits = NDArrays.stack(new NDList(d, d.zerosLike()), 1);  // (B, 2)
+        NDArray d = chosen.sub(rejected); // (B)
+        NDArray logits = NDArrays.stack(new NDList(d, d.zerosLike()), 1); // (B, 2)
         return logits.logSoftmax(1).get(":, 0").neg().mean();
     }
 }

@@ -78,8 +78,8 @@ public final class RewardModel extends TransformerModel {
     /** Left-padded {@code prompt ++ response} rows (prompts with BOS, responses as given). */
     public static TokenBatch batch(List<int[]> prompts, List<int[]> responses, int padId) {
         if (prompts.size() != responses.size()) {
-            throw new IllegalArgumentException("need one response per prompt, found " + prompts.size()
-                    + " prompts and " + responses.size() + " responses");
+            throw new IllegalArgumentException("need one response per prompt, found " + prompts.size() + " prompts and "
+                    + responses.size() + " responses");
         }
         var rows = new ArrayList<int[]>(prompts.size());
         for (int i = 0; i < prompts.size(); i++) {
@@ -102,11 +102,17 @@ public final class RewardModel extends TransformerModel {
                     + " positions but the model's max_seq_len is " + config().maxSeqLen());
         }
         try (NDManager tmp = scope.newSubManager(device())) {
-            NDArray h = Transformer.hidden(parameters(), config(), batch.tokens(tmp), batch.positions(tmp),
-                    batch.keyMask(tmp), null);                                                      // (B, L, C)
-            NDArray last = h.get(":, -1, :");                                                       // (B, C)
-            NDArray r = last.matMul(parameters().get("reward.w")).add(parameters().get("reward.b")) // (B, 1)
-                    .squeeze(1);                                                                    // (B)
+            NDArray h = Transformer.hidden(
+                    parameters(),
+                    config(),
+                    batch.tokens(tmp),
+                    batch.positions(tmp),
+                    batch.keyMask(tmp),
+                    null); // (B, L, C)
+            NDArray last = h.get(":, -1, :"); // (B, C)
+            NDArray r = last.matMul(parameters().get("reward.w"))
+                    .add(parameters().get("reward.b")) // (B, 1)
+                    .squeeze(1); // (B)
             r.attach(scope);
             return r;
         }
@@ -114,8 +120,10 @@ public final class RewardModel extends TransformerModel {
 
     /** Scores encoded (prompt, response) pairs without recording a graph. */
     public double[] scoreTokens(List<int[]> prompts, List<int[]> responses) {
-        try (NoGrad ignored = NoGrad.enter(); NDManager scope = NDManager.newBaseManager(device(), "PyTorch")) {
-            float[] f = rewards(scope, batch(prompts, responses, tokenizer().pad())).toFloatArray();
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager scope = NDManager.newBaseManager(device(), "PyTorch")) {
+            float[] f =
+                    rewards(scope, batch(prompts, responses, tokenizer().pad())).toFloatArray();
             double[] out = new double[f.length];
             for (int i = 0; i < f.length; i++) {
                 out[i] = f[i];
@@ -126,7 +134,8 @@ public final class RewardModel extends TransformerModel {
 
     /** Scores texts; each response is encoded with EOS appended (a completed response). */
     public double[] score(List<String> prompts, List<String> responses) {
-        return scoreTokens(prompts.stream().map(tokenizer()::encodePrompt).toList(),
+        return scoreTokens(
+                prompts.stream().map(tokenizer()::encodePrompt).toList(),
                 responses.stream().map(tokenizer()::encodeResponse).toList());
     }
 

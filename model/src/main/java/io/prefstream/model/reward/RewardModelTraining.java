@@ -34,8 +34,8 @@ public final class RewardModelTraining {
     public record Options(int steps, int batchSize, double lr, int warmupSteps, long seed) {
         public Options {
             if (steps <= 0 || batchSize <= 0) {
-                throw new IllegalArgumentException("reward training needs steps > 0 and batchSize > 0, found "
-                        + steps + " and " + batchSize);
+                throw new IllegalArgumentException(
+                        "reward training needs steps > 0 and batchSize > 0, found " + steps + " and " + batchSize);
             }
         }
     }
@@ -46,14 +46,12 @@ public final class RewardModelTraining {
      * @param pairwiseAccuracy fraction of the training pairs with r(chosen) &gt; r(rejected) after training
      * @param seconds wall time
      */
-    public record Summary(int steps, double finalLoss, double pairwiseAccuracy, double seconds) {
-    }
+    public record Summary(int steps, double finalLoss, double pairwiseAccuracy, double seconds) {}
 
-    private RewardModelTraining() {
-    }
+    private RewardModelTraining() {}
 
-    public static Summary train(RewardModel model, List<PreferencePair> pairs, Options options,
-            ProgressListener listener) {
+    public static Summary train(
+            RewardModel model, List<PreferencePair> pairs, Options options, ProgressListener listener) {
         if (pairs.isEmpty()) {
             throw new IllegalArgumentException("reward training needs at least one preference pair, found none");
         }
@@ -85,7 +83,7 @@ public final class RewardModelTraining {
                 double loss;
                 try (NDManager scope = root.newSubManager();
                         GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray r = model.rewards(scope, batch);                                       // (2B)
+                    NDArray r = model.rewards(scope, batch); // (2B)
                     int b = options.batchSize();
                     NDArray l = BradleyTerry.loss(r.get("0:" + b), r.get(b + ":"));
                     gc.backward(l);
@@ -101,7 +99,9 @@ public final class RewardModelTraining {
         double accuracy = pairwiseAccuracy(model, pairs);
         int tail = Math.max(1, losses.size() / 10);
         double finalLoss = losses.subList(losses.size() - tail, losses.size()).stream()
-                .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .orElse(Double.NaN);
         var summary = new Summary(options.steps(), finalLoss, accuracy, (System.nanoTime() - start) / 1e9);
         LOG.info("reward model trained: {}", summary);
         return summary;
@@ -112,9 +112,11 @@ public final class RewardModelTraining {
         double correct = 0;
         for (int from = 0; from < pairs.size(); from += 256) {
             var chunk = pairs.subList(from, Math.min(pairs.size(), from + 256));
-            double[] rc = model.score(chunk.stream().map(PreferencePair::prompt).toList(),
+            double[] rc = model.score(
+                    chunk.stream().map(PreferencePair::prompt).toList(),
                     chunk.stream().map(PreferencePair::chosen).toList());
-            double[] rr = model.score(chunk.stream().map(PreferencePair::prompt).toList(),
+            double[] rr = model.score(
+                    chunk.stream().map(PreferencePair::prompt).toList(),
                     chunk.stream().map(PreferencePair::rejected).toList());
             for (int i = 0; i < rc.length; i++) {
                 correct += rc[i] > rr[i] ? 1 : rc[i] == rr[i] ? 0.5 : 0;

@@ -11,6 +11,7 @@ public final class CharTokenizer implements Tokenizer {
 
     /** Prefix of {@link #id()}; the alphabet follows it verbatim. */
     public static final String ID_PREFIX = "char:";
+
     private static final int SPECIALS = 3;
 
     private final String alphabet;
@@ -63,14 +64,16 @@ public final class CharTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text) {
-        return text.codePoints().map(cp -> {
-            Integer id = idOfCodePoint.get(cp);
-            if (id == null) {
-                throw new IllegalArgumentException("character '" + Character.toString(cp) + "' in '" + text
-                        + "' is not in the tokenizer alphabet '" + alphabet + "'");
-            }
-            return id;
-        }).toArray();
+        return text.codePoints()
+                .map(cp -> {
+                    Integer id = idOfCodePoint.get(cp);
+                    if (id == null) {
+                        throw new IllegalArgumentException("character '" + Character.toString(cp) + "' in '" + text
+                                + "' is not in the tokenizer alphabet '" + alphabet + "'");
+                    }
+                    return id;
+                })
+                .toArray();
     }
 
     @Override
@@ -83,7 +86,8 @@ public final class CharTokenizer implements Tokenizer {
                 case 2 -> sb.append("<eos>");
                 default -> {
                     if (id < SPECIALS || id >= vocabSize()) {
-                        throw new IllegalArgumentException("token id " + id + " outside vocabulary [0, " + vocabSize() + ")");
+                        throw new IllegalArgumentException(
+                                "token id " + id + " outside vocabulary [0, " + vocabSize() + ")");
                     }
                     sb.appendCodePoint(codePoints[id - SPECIALS]);
                 }

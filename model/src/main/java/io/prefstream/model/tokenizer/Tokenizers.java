@@ -12,8 +12,7 @@ public final class Tokenizers {
     /** Word-level tokenizers by vocabulary: built once (a native Hugging Face tokenizer each). */
     private static final java.util.Map<String, Tokenizer> WORDS = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private Tokenizers() {
-    }
+    private Tokenizers() {}
 
     /** The tokenizer {@code spec} names. */
     public static Tokenizer forSpec(TokenizerSpec spec) {
@@ -32,7 +31,7 @@ public final class Tokenizers {
         if (id.startsWith(CharTokenizer.ID_PREFIX)) {
             return new CharTokenizer(id.substring(CharTokenizer.ID_PREFIX.length()));
         }
-        throw new IllegalArgumentException("unknown tokenizer id '" + id + "'; expected one starting with '"
-                + CharTokenizer.ID_PREFIX + "'");
+        throw new IllegalArgumentException(
+                "unknown tokenizer id '" + id + "'; expected one starting with '" + CharTokenizer.ID_PREFIX + "'");
     }
 }

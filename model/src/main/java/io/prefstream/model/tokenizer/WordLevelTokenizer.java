@@ -25,8 +25,7 @@ public final class WordLevelTokenizer {
     public static final List<String> SPECIALS = List.of("<pad>", "<bos>", "<eos>", "<unk>");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private WordLevelTokenizer() {
-    }
+    private WordLevelTokenizer() {}
 
     /** The tokenizer for {@code words} (no specials, no duplicates, no whitespace inside a word). */
     public static HfTokenizer of(List<String> words) {
@@ -53,15 +52,29 @@ public final class WordLevelTokenizer {
         t.putNull("padding");
         ArrayNode added = t.putArray("added_tokens");
         for (int i = 0; i < SPECIALS.size(); i++) {
-            added.addObject().put("id", i).put("content", SPECIALS.get(i)).put("single_word", false)
-                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
+            added.addObject()
+                    .put("id", i)
+                    .put("content", SPECIALS.get(i))
+                    .put("single_word", false)
+                    .put("lstrip", false)
+                    .put("rstrip", false)
+                    .put("normalized", false)
+                    .put("special", true);
         }
         t.putObject("normalizer").put("type", "Lowercase");
         t.putObject("pre_tokenizer").put("type", "Whitespace");
         ObjectNode post = t.putObject("post_processor");
         post.put("type", "TemplateProcessing");
-        post.putArray("single").addObject().putObject("SpecialToken").put("id", "<bos>").put("type_id", 0);
-        ((ArrayNode) post.get("single")).addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
+        post.putArray("single")
+                .addObject()
+                .putObject("SpecialToken")
+                .put("id", "<bos>")
+                .put("type_id", 0);
+        ((ArrayNode) post.get("single"))
+                .addObject()
+                .putObject("Sequence")
+                .put("id", "A")
+                .put("type_id", 0);
         ArrayNode pair = post.putArray("pair");
         pair.addObject().putObject("SpecialToken").put("id", "<bos>").put("type_id", 0);
         pair.addObject().putObject("Sequence").put("id", "A").put("type_id", 0);
@@ -89,9 +102,15 @@ public final class WordLevelTokenizer {
         generation.put("pad_token_id", 0);
         try {
             var files = new LinkedHashMap<String, byte[]>();
-            files.put(HfTokenizer.TOKENIZER_JSON, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t));
-            files.put("tokenizer_config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
-            files.put("generation_config.json", JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(generation));
+            files.put(
+                    HfTokenizer.TOKENIZER_JSON,
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(t));
+            files.put(
+                    "tokenizer_config.json",
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config));
+            files.put(
+                    "generation_config.json",
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(generation));
             return files;
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new UncheckedIOException(e);

@@ -65,7 +65,8 @@ public final class AdamW implements AutoCloseable {
      */
     public double step(double lr) {
         List<NDArray> params = parameters.arrays();
-        try (NoGrad ignored = NoGrad.enter(); NDManager tmp = manager.newSubManager()) {
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager tmp = manager.newSubManager()) {
             NDArray[] grads = new NDArray[params.size()];
             double squares = 0;
             for (int i = 0; i < params.size(); i++) {
@@ -79,7 +80,8 @@ public final class AdamW implements AutoCloseable {
                         + "; the loss diverged (lower the learning rate or check the inputs)");
             }
             double scale = options.maxGradNorm() > 0 && norm > options.maxGradNorm()
-                    ? options.maxGradNorm() / (norm + 1e-6) : 1.0;
+                    ? options.maxGradNorm() / (norm + 1e-6)
+                    : 1.0;
             step++;
             double bc1 = 1 - Math.pow(options.beta1(), step);
             double bc2 = 1 - Math.pow(options.beta2(), step);
@@ -88,7 +90,7 @@ public final class AdamW implements AutoCloseable {
                 NDArray g = grads[i].mul(scale);
                 m[i].muli(options.beta1()).addi(g.mul(1 - options.beta1()));
                 v[i].muli(options.beta2()).addi(g.square().mul(1 - options.beta2()));
-                m[i].tempAttach(tmp);   // so the ops below put their results in tmp
+                m[i].tempAttach(tmp); // so the ops below put their results in tmp
                 v[i].tempAttach(tmp);
                 NDArray update = m[i].div(bc1).div(v[i].div(bc2).sqrt().add(options.eps()));
                 if (options.weightDecay() > 0 && p.getShape().dimension() >= 2) {

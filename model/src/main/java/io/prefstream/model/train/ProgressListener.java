@@ -15,6 +15,6 @@ public interface ProgressListener {
 
     /** A listener that ignores progress. */
     static ProgressListener none() {
-        return (step, total, loss, lr, elapsed) -> { };
+        return (step, total, loss, lr, elapsed) -> {};
     }
 }

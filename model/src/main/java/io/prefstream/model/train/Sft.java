@@ -26,16 +26,17 @@ public final class Sft {
 
     private static final Logger LOG = LoggerFactory.getLogger(Sft.class);
 
-    private Sft() {
-    }
+    private Sft() {}
 
-    public static SftSummary train(CausalLm policy, List<SftExample> corpus, SftOptions options, ProgressListener listener) {
+    public static SftSummary train(
+            CausalLm policy, List<SftExample> corpus, SftOptions options, ProgressListener listener) {
         if (corpus.isEmpty()) {
             throw new IllegalArgumentException("SFT needs at least one example, found an empty corpus");
         }
         var tk = policy.tokenizer();
         var prompts = corpus.stream().map(e -> tk.encodePrompt(e.prompt())).toList();
-        var responses = corpus.stream().map(e -> tk.encodeResponse(e.response())).toList();
+        var responses =
+                corpus.stream().map(e -> tk.encodeResponse(e.response())).toList();
         var schedule = new WarmupCosine(options.lr(), options.warmupSteps(), options.steps(), options.minLrRatio());
         var rng = new SplittableRandom(options.seed());
         var losses = new ArrayList<Double>(options.steps());
@@ -58,8 +59,9 @@ public final class Sft {
                 double loss;
                 try (NDManager scope = root.newSubManager();
                         GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    NDArray nll = LogProbs.tokens(scope, policy, batch, 1.0).sum().neg();
-                    nll = nll.div(NativeScalar.of(nll, tokens));   // scalar
+                    NDArray nll =
+                            LogProbs.tokens(scope, policy, batch, 1.0).sum().neg();
+                    nll = nll.div(NativeScalar.of(nll, tokens)); // scalar
                     gc.backward(nll);
                     loss = nll.getFloat();
                 }
@@ -72,9 +74,14 @@ public final class Sft {
         }
         int tail = Math.max(1, losses.size() / 10);
         double finalLoss = losses.subList(losses.size() - tail, losses.size()).stream()
-                .mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .orElse(Double.NaN);
         var summary = new SftSummary(options.steps(), losses, finalLoss, (System.nanoTime() - start) / 1e9);
-        LOG.info("SFT done: {} steps, final loss {}, {} s", summary.steps(), String.format("%.4f", finalLoss),
+        LOG.info(
+                "SFT done: {} steps, final loss {}, {} s",
+                summary.steps(),
+                String.format("%.4f", finalLoss),
                 String.format("%.1f", summary.seconds()));
         return summary;
     }

@@ -11,8 +11,8 @@ package io.prefstream.model.train;
  * @param adamW optimizer settings (weight decay, clipping)
  * @param seed minibatch sampling seed; same seed and initial weights give the same run
  */
-public record SftOptions(int steps, int batchSize, double lr, int warmupSteps, double minLrRatio, AdamWOptions adamW,
-        long seed) {
+public record SftOptions(
+        int steps, int batchSize, double lr, int warmupSteps, double minLrRatio, AdamWOptions adamW, long seed) {
 
     public SftOptions {
         if (steps <= 0) {

@@ -15,8 +15,8 @@ public record WarmupCosine(double peak, int warmupSteps, int totalSteps, double 
             throw new IllegalArgumentException("peak learning rate must be > 0, found " + peak);
         }
         if (warmupSteps < 0 || totalSteps <= 0) {
-            throw new IllegalArgumentException("need warmupSteps >= 0 and totalSteps > 0, found " + warmupSteps
-                    + " and " + totalSteps);
+            throw new IllegalArgumentException(
+                    "need warmupSteps >= 0 and totalSteps > 0, found " + warmupSteps + " and " + totalSteps);
         }
         if (!(minRatio >= 0 && minRatio <= 1)) {
             throw new IllegalArgumentException("minRatio must be in [0, 1], found " + minRatio);

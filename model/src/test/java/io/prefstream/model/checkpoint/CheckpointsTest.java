@@ -61,8 +61,11 @@ class CheckpointsTest {
                     assertArrayEquals(a.get(i).tokenLogProbs(), b.get(i).tokenLogProbs(), 0f);
                 }
                 for (String name : lm.parameters().names()) {
-                    assertArrayEquals(lm.parameters().get(name).toFloatArray(),
-                            loaded.parameters().get(name).toFloatArray(), 0f, name);
+                    assertArrayEquals(
+                            lm.parameters().get(name).toFloatArray(),
+                            loaded.parameters().get(name).toFloatArray(),
+                            0f,
+                            name);
                 }
                 assertEquals("7", Checkpoints.readManifest(dir).metadata().get("policy_version"));
             }
@@ -90,13 +93,15 @@ class CheckpointsTest {
         Path dir = tmp.resolve("ckpt");
         try (CausalLm lm = TestModels.tinyLm(1)) {
             Checkpoints.save(dir, lm);
-            var wrongHash = assertThrows(CheckpointException.class,
-                    () -> Checkpoints.loadPolicy(dir, Device.cpu(), "ab".repeat(32), null));
+            var wrongHash = assertThrows(
+                    CheckpointException.class, () -> Checkpoints.loadPolicy(dir, Device.cpu(), "ab".repeat(32), null));
             assertTrue(wrongHash.getMessage().contains("was expected"), wrongHash.getMessage());
             var other = new LmConfig(lm.config().vocabSize(), 32, 3, 2, 64, 32);
-            var wrongConfig = assertThrows(CheckpointException.class,
-                    () -> Checkpoints.loadPolicy(dir, Device.cpu(), null, other));
-            assertTrue(wrongConfig.getMessage().contains("n_layers") || wrongConfig.getMessage().contains("nLayers"),
+            var wrongConfig = assertThrows(
+                    CheckpointException.class, () -> Checkpoints.loadPolicy(dir, Device.cpu(), null, other));
+            assertTrue(
+                    wrongConfig.getMessage().contains("n_layers")
+                            || wrongConfig.getMessage().contains("nLayers"),
                     wrongConfig.getMessage());
         }
         // a manifest whose config disagrees with the stored tensors
@@ -113,7 +118,8 @@ class CheckpointsTest {
     void optimizerStateRoundTripGivesExactResume() {
         Path dir = tmp.resolve("ckpt");
         float[] continued;
-        try (CausalLm lm = TestModels.tinyLm(5); AdamW adam = new AdamW(lm.parameters(), AdamWOptions.defaults())) {
+        try (CausalLm lm = TestModels.tinyLm(5);
+                AdamW adam = new AdamW(lm.parameters(), AdamWOptions.defaults())) {
             lm.setTrainable(true);
             sftStep(lm, adam);
             sftStep(lm, adam);
@@ -136,7 +142,8 @@ class CheckpointsTest {
     @Test
     void rewardModelRoundTrip() {
         Path dir = tmp.resolve("rm");
-        try (var rm = RewardModel.create(LmConfig.tiny(TestModels.ARITH.vocabSize()), TestModels.ARITH, Device.cpu(), 3)) {
+        try (var rm =
+                RewardModel.create(LmConfig.tiny(TestModels.ARITH.vocabSize()), TestModels.ARITH, Device.cpu(), 3)) {
             Checkpoints.save(dir, rm);
             try (var loaded = Checkpoints.loadReward(dir, Device.cpu())) {
                 assertArrayEquals(rm.score(PROMPTS, RESPONSES), loaded.score(PROMPTS, RESPONSES), 0.0);

@@ -45,19 +45,30 @@ class HfParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"hf/llama", "hf/qwen2", "hf/gpt2", "hf-extra/llama-gqa-tied-bias-bf16",
-            "hf-extra/llama-mqa-f16", "hf-extra/qwen2-untied-f32", "hf-extra/gpt2-untied-f32"})
+    @ValueSource(
+            strings = {
+                "hf/llama",
+                "hf/qwen2",
+                "hf/gpt2",
+                "hf-extra/llama-gqa-tied-bias-bf16",
+                "hf-extra/llama-mqa-f16",
+                "hf-extra/qwen2-untied-f32",
+                "hf-extra/gpt2-untied-f32"
+            })
     void matchesTransformers(String fixture) throws Exception {
         Path dir = Path.of("src/test/resources", fixture).toAbsolutePath();
         JsonNode ref = JSON.readTree(dir.resolve("reference.json").toFile());
         JsonNode gradients = java.nio.file.Files.isRegularFile(dir.resolve("reference-eval.json"))
-                ? JSON.readTree(dir.resolve("reference-eval.json").toFile()) : ref;
+                ? JSON.readTree(dir.resolve("reference-eval.json").toFile())
+                : ref;
         try (CausalLm lm = HuggingFace.load(dir, Device.cpu())) {
             String family = dir.getFileName().toString().split("-")[0];
             assertEquals(family, lm.config().family().id());
             // tokenizer ids
             for (int i = 0; i < ref.path("texts").size(); i++) {
-                assertArrayEquals(ints(ref.get("encoded").get(i)), lm.tokenizer().encode(ref.get("texts").get(i).asText()),
+                assertArrayEquals(
+                        ints(ref.get("encoded").get(i)),
+                        lm.tokenizer().encode(ref.get("texts").get(i).asText()),
                         "token ids of text " + i);
             }
             // logits and next-token log-probs of input_ids
@@ -73,7 +84,8 @@ class HfParityTest {
                 for (int r = 0; r < b; r++) {
                     for (int p = 0; p < t; p++) {
                         for (int k = 0; k < v; k++) {
-                            double expected = ref.get("logits").get(r).get(p).get(k).asDouble();
+                            double expected =
+                                    ref.get("logits").get(r).get(p).get(k).asDouble();
                             maxDiff = Math.max(maxDiff, Math.abs(expected - logits[(r * t + p) * v + k]));
                         }
                     }
@@ -83,11 +95,15 @@ class HfParityTest {
                     double sum = 0;
                     for (int p = 0; p < t - 1; p++) {
                         double lp = logSoftmax(logits, (r * t + p) * v, v)[inputs.get(r)[p + 1]];
-                        assertEquals(ref.get("next_token_logprobs").get(r).get(p).asDouble(), lp, 1e-4,
+                        assertEquals(
+                                ref.get("next_token_logprobs").get(r).get(p).asDouble(),
+                                lp,
+                                1e-4,
                                 "next-token log-prob row " + r + " position " + p);
                         sum += lp;
                     }
-                    assertEquals(ref.get("sequence_logprob_sums").get(r).asDouble(), sum, 1e-3, "sequence sum row " + r);
+                    assertEquals(
+                            ref.get("sequence_logprob_sums").get(r).asDouble(), sum, 1e-3, "sequence sum row " + r);
                 }
             }
             // greedy continuation, with and without the KV cache
@@ -99,7 +115,8 @@ class HfParityTest {
             lm.setTrainable(true);
             try (NDManager scope = NDManager.newBaseManager(Device.cpu(), "PyTorch");
                     GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray logits = lm.logits(batch.tokens(scope), batch.positions(scope), batch.keyMask(scope), null); // (B, T, V)
+                NDArray logits =
+                        lm.logits(batch.tokens(scope), batch.positions(scope), batch.keyMask(scope), null); // (B, T, V)
                 long[] targets = new long[b * (t - 1)];
                 for (int r = 0; r < b; r++) {
                     for (int p = 0; p < t - 1; p++) {
@@ -107,7 +124,11 @@ class HfParityTest {
                     }
                 }
                 NDArray tgt = TokenBatch.nativeCopy(scope.create(targets, new Shape(b, t - 1, 1)));
-                NDArray nll = logits.get(":, :-1, :").logSoftmax(-1).gather(tgt, -1).sum().neg();
+                NDArray nll = logits.get(":, :-1, :")
+                        .logSoftmax(-1)
+                        .gather(tgt, -1)
+                        .sum()
+                        .neg();
                 gc.backward(nll);
                 double nllSum = nll.getFloat();
                 double expectedNll = gradients.get("nll_sum").asDouble();

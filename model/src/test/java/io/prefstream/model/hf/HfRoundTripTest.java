@@ -26,12 +26,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class HfRoundTripTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final List<int[]> ROWS = List.of(new int[] {295, 272, 282, 387, 83, 351, 31, 261}, new int[] {345, 362, 391, 297});
+    static final List<int[]> ROWS =
+            List.of(new int[] {295, 272, 282, 387, 83, 351, 31, 261}, new int[] {345, 362, 391, 297});
 
     static float[] logits(CausalLm lm) {
         var batch = TokenBatch.leftPadded(ROWS, lm.tokenizer().pad());
         try (NDManager scope = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
-            return lm.logits(batch.tokens(scope), batch.positions(scope), batch.keyMask(scope), null).toFloatArray();
+            return lm.logits(batch.tokens(scope), batch.positions(scope), batch.keyMask(scope), null)
+                    .toFloatArray();
         }
     }
 
@@ -53,8 +55,23 @@ class HfRoundTripTest {
 
     @Test
     void groupedQueryTiedLlamaOfAnotherShapeRoundTrips(@TempDir Path tmp) throws Exception {
-        var config = new LmConfig(LmConfig.Family.LLAMA, 400, 96, 3, 8, 2, 12, 160, 64, 1e-5, 500000.0, false, false,
-                false, true, "silu");
+        var config = new LmConfig(
+                LmConfig.Family.LLAMA,
+                400,
+                96,
+                3,
+                8,
+                2,
+                12,
+                160,
+                64,
+                1e-5,
+                500000.0,
+                false,
+                false,
+                false,
+                true,
+                "silu");
         var tokenizer = HfTokenizer.load(HfParityTest.fixture("llama"));
         try (CausalLm lm = CausalLm.create(config, tokenizer, Device.cpu(), 5)) {
             HuggingFace.export(lm, tmp);
@@ -98,7 +115,9 @@ class HfRoundTripTest {
                 float[] v = e.getValue().values().clone();
                 for (int i = 0; i < v.length; i++) {
                     // keep 10 mantissa bits inside float16's normal range, so F16 stores the value exactly
-                    v[i] = Math.abs(v[i]) < 1e-4f ? 0f : Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & 0xFFFFE000);
+                    v[i] = Math.abs(v[i]) < 1e-4f
+                            ? 0f
+                            : Float.intBitsToFloat(Float.floatToRawIntBits(v[i]) & 0xFFFFE000);
                 }
                 half.put(e.getKey(), new SafeTensors.Tensor(e.getValue().shape(), v));
             }
@@ -124,9 +143,11 @@ class HfRoundTripTest {
         SafeTensors.write(sharded.resolve("model-00001-of-00002.safetensors"), first, "F32");
         SafeTensors.write(sharded.resolve("model-00002-of-00002.safetensors"), second, "F32");
         JSON.writeValue(sharded.resolve(SafeTensors.INDEX).toFile(), index);
-        try (CausalLm a = HuggingFace.load(f16, Device.cpu()); CausalLm b = HuggingFace.load(sharded, Device.cpu())) {
+        try (CausalLm a = HuggingFace.load(f16, Device.cpu());
+                CausalLm b = HuggingFace.load(sharded, Device.cpu())) {
             for (var e : half.entrySet()) {
-                assertArrayEquals(e.getValue().values(), a.parameters().get(e.getKey()).toFloatArray(), e.getKey());
+                assertArrayEquals(
+                        e.getValue().values(), a.parameters().get(e.getKey()).toFloatArray(), e.getKey());
             }
             assertArrayEquals(logits(a), logits(b));
         }
@@ -147,20 +168,26 @@ class HfRoundTripTest {
         ObjectNode scaled = base.deepCopy();
         ((ObjectNode) scaled.get("rope_parameters")).put("rope_type", "llama3");
         assertEquals("rope_type 'llama3' (RoPE scaling) is not supported", error(scaled));
-        assertEquals("expected an integer 'hidden_size', found \"wide\"", error(base.deepCopy().put("hidden_size", "wide")));
+        assertEquals(
+                "expected an integer 'hidden_size', found \"wide\"",
+                error(base.deepCopy().put("hidden_size", "wide")));
         ObjectNode gqa = base.deepCopy().put("num_key_value_heads", 3);
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> HfConfig.parse(gqa, "config.json")).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> HfConfig.parse(gqa, "config.json"))
+                .getMessage()
                 .contains("multiple of num_key_value_heads, found 4 and 3"));
         // a checkpoint whose tensors do not fit its config names the tensor
         copyConfigs(src, tmp);
         Files.copy(src.resolve("model.safetensors"), tmp.resolve("model.safetensors"));
         JSON.writeValue(tmp.resolve("config.json").toFile(), base.deepCopy().put("intermediate_size", 128));
         var e = assertThrows(IllegalArgumentException.class, () -> HuggingFace.load(tmp, Device.cpu()));
-        assertTrue(e.getMessage().contains("tensor 'model.layers.0.mlp.gate_proj.weight' has shape (176, 64)"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("tensor 'model.layers.0.mlp.gate_proj.weight' has shape (176, 64)"),
+                e.getMessage());
     }
 
     private static String error(ObjectNode config) {
-        String message = assertThrows(IllegalArgumentException.class, () -> HfConfig.parse(config, "config.json")).getMessage();
+        String message = assertThrows(IllegalArgumentException.class, () -> HfConfig.parse(config, "config.json"))
+                .getMessage();
         // keep the part that names key and value, drop the "expected ..." tail
         String body = message.substring("config.json: ".length());
         int cut = body.indexOf(';');

@@ -16,19 +16,30 @@ class KlTest {
     void twoTokenVocabularyByHand() {
         // position 1: π = (0.8, 0.2), π_ref = (0.5, 0.5); position 2: π = (0.1, 0.9), π_ref = (0.3, 0.7), masked out
         try (NDManager m = NDManager.newBaseManager()) {
-            var logp = m.create(new float[] {0.8f, 0.2f, 0.1f, 0.9f}, new Shape(1, 2, 2)).log();
-            var logq = m.create(new float[] {0.5f, 0.5f, 0.3f, 0.7f}, new Shape(1, 2, 2)).log();
-            double kl1 = 0.8 * Math.log(0.8 / 0.5) + 0.2 * Math.log(0.2 / 0.5);   // 0.192745
-            double kl2 = 0.1 * Math.log(0.1 / 0.3) + 0.9 * Math.log(0.9 / 0.7);   // 0.116328
-            assertEquals(kl1, LogProbs.klFromLogProbs(logp, logq, m.create(new float[] {1f, 0f}, new Shape(1, 2))).getFloat(), 1e-6);
-            assertEquals(kl1 + kl2, LogProbs.klFromLogProbs(logp, logq, m.create(new float[] {1f, 1f}, new Shape(1, 2))).getFloat(), 1e-6);
+            var logp = m.create(new float[] {0.8f, 0.2f, 0.1f, 0.9f}, new Shape(1, 2, 2))
+                    .log();
+            var logq = m.create(new float[] {0.5f, 0.5f, 0.3f, 0.7f}, new Shape(1, 2, 2))
+                    .log();
+            double kl1 = 0.8 * Math.log(0.8 / 0.5) + 0.2 * Math.log(0.2 / 0.5); // 0.192745
+            double kl2 = 0.1 * Math.log(0.1 / 0.3) + 0.9 * Math.log(0.9 / 0.7); // 0.116328
+            assertEquals(
+                    kl1,
+                    LogProbs.klFromLogProbs(logp, logq, m.create(new float[] {1f, 0f}, new Shape(1, 2)))
+                            .getFloat(),
+                    1e-6);
+            assertEquals(
+                    kl1 + kl2,
+                    LogProbs.klFromLogProbs(logp, logq, m.create(new float[] {1f, 1f}, new Shape(1, 2)))
+                            .getFloat(),
+                    1e-6);
             assertEquals(0.192745, kl1, 1e-6);
         }
     }
 
     @Test
     void klOfModelWithItselfIsZeroAndMatchesNaiveSumAgainstAnother() {
-        try (var p = TestModels.tinyLm(1); var q = TestModels.tinyLm(2)) {
+        try (var p = TestModels.tinyLm(1);
+                var q = TestModels.tinyLm(2)) {
             var tk = p.tokenizer();
             var batch = ScoringBatch.ofText(tk, List.of("1+2=", "47+38="), List.of("3", "851"), List.of(true, false));
             double[] self = LogProbs.klNoGrad(p, p.frozenCopy(), batch, 1.0);
@@ -36,7 +47,8 @@ class KlTest {
             assertEquals(0.0, self[1], 1e-6);
             double[] kl = LogProbs.klNoGrad(p, q, batch, 0.8);
             // naive: loop over rows, response positions and vocabulary in Java
-            try (NoGrad ng = NoGrad.enter(); NDManager m = NDManager.newBaseManager()) {
+            try (NoGrad ng = NoGrad.enter();
+                    NDManager m = NDManager.newBaseManager()) {
                 float[] lp = LogProbs.logSoftmax(m, p, batch, 0.8).toFloatArray();
                 float[] lq = LogProbs.logSoftmax(m, q, batch, 0.8).toFloatArray();
                 int t = batch.length();

@@ -16,7 +16,8 @@ class NativeMemoryTest {
 
     @Test
     void loopsDoNotGrowLongLivedManagers() {
-        try (var lm = TestModels.tinyLm(1); var ref = lm.frozenCopy();
+        try (var lm = TestModels.tinyLm(1);
+                var ref = lm.frozenCopy();
                 var adam = new AdamW(lm.parameters(), AdamWOptions.defaults());
                 var rm = RewardModel.fromPolicy(lm)) {
             int params = lm.parameters().names().size();
@@ -29,7 +30,9 @@ class NativeMemoryTest {
                 LogProbs.klNoGrad(lm, ref, batch, 1.0);
                 try (NDManager scope = NDManager.newBaseManager();
                         var gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                    var loss = LogProbs.sequence(scope, lm, batch, 1.0).mean().neg()
+                    var loss = LogProbs.sequence(scope, lm, batch, 1.0)
+                            .mean()
+                            .neg()
                             .add(LogProbs.kl(scope, lm, ref, batch, 1.0).mean());
                     gc.backward(loss);
                 }

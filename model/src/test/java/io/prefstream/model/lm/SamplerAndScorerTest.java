@@ -36,15 +36,16 @@ class SamplerAndScorerTest {
     @Test
     void kvCacheLogitsEqualFullRecomputationStepByStep() {
         var tk = lm.tokenizer();
-        var seqs = List.of(tk.encodePrompt("12+34=46"), tk.encodePrompt("5+5=10"));   // different lengths
+        var seqs = List.of(tk.encodePrompt("12+34=46"), tk.encodePrompt("5+5=10")); // different lengths
         var batch = TokenBatch.leftPadded(seqs, tk.pad());
         int b = batch.batchSize();
         int l = batch.length();
         long vocab = lm.config().vocabSize();
-        try (NoGrad ng = NoGrad.enter(); NDManager scope = NDManager.newBaseManager();
+        try (NoGrad ng = NoGrad.enter();
+                NDManager scope = NDManager.newBaseManager();
                 KvCache cache = new KvCache(lm.config().nLayers(), lm.device())) {
             float[] full = lm.logits(batch.tokens(scope), batch.positions(scope), batch.keyMask(scope), null)
-                    .toFloatArray();                                                            // (B, L, V)
+                    .toFloatArray(); // (B, L, V)
             int prefill = 3;
             for (int t = 0; t < l; t++) {
                 int from = t < prefill ? 0 : t;
@@ -63,15 +64,21 @@ class SamplerAndScorerTest {
                     System.arraycopy(batch.keyMask(), r * l, mask, r * (t + 1), t + 1);
                 }
                 try (NDManager step = scope.newSubManager()) {
-                    NDArray logits = lm.logits(step.create(tok, new Shape(b, width)), step.create(pos, new Shape(b, width)),
-                            step.create(mask, new Shape(b, t + 1)), cache);                       // (B, W, V)
+                    NDArray logits = lm.logits(
+                            step.create(tok, new Shape(b, width)),
+                            step.create(pos, new Shape(b, width)),
+                            step.create(mask, new Shape(b, t + 1)),
+                            cache); // (B, W, V)
                     float[] last = logits.get(":, -1, :").toFloatArray();
                     for (int r = 0; r < b; r++) {
                         if (batch.keyMask()[r * l + t] == 0f) {
                             continue; // pad query: output unused
                         }
                         for (int v = 0; v < vocab; v++) {
-                            assertEquals(full[(int) ((r * l + t) * vocab + v)], last[(int) (r * vocab + v)], 1e-5,
+                            assertEquals(
+                                    full[(int) ((r * l + t) * vocab + v)],
+                                    last[(int) (r * vocab + v)],
+                                    1e-5,
                                     "row " + r + " position " + t + " token " + v);
                         }
                     }
@@ -83,12 +90,15 @@ class SamplerAndScorerTest {
 
     @Test
     void samplerLogProbEqualsScorerLogProb() {
-        for (var options : List.of(SamplingOptions.of(1.0, 6, 7), SamplingOptions.of(0.7, 6, 8).withTopK(4),
+        for (var options : List.of(
+                SamplingOptions.of(1.0, 6, 7),
+                SamplingOptions.of(0.7, 6, 8).withTopK(4),
                 SamplingOptions.of(1.3, 6, 9).withTopP(0.8))) {
             var prompts = PROMPTS.stream().map(lm.tokenizer()::encodePrompt).toList();
             var completions = Sampler.sample(lm, prompts, 4, options);
             assertEquals(12, completions.size());
-            var batch = ScoringBatch.ofCompletions(prompts, completions, lm.tokenizer().pad());
+            var batch = ScoringBatch.ofCompletions(
+                    prompts, completions, lm.tokenizer().pad());
             double[] scored = LogProbs.sequenceNoGrad(lm, batch, options.temperature());
             for (int i = 0; i < completions.size(); i++) {
                 var c = completions.get(i);
@@ -132,21 +142,27 @@ class SamplerAndScorerTest {
         assertEquals(texts(a), texts(b));
         assertNotEquals(texts(a), texts(c));
         for (var comp : a) {
-            assertTrue(comp.finishReason() == FinishReason.LENGTH ? comp.length() == 6
-                    : comp.tokens()[comp.length() - 1] == lm.tokenizer().eos(), comp.toString());
+            assertTrue(
+                    comp.finishReason() == FinishReason.LENGTH
+                            ? comp.length() == 6
+                            : comp.tokens()[comp.length() - 1] == lm.tokenizer().eos(),
+                    comp.toString());
         }
     }
 
     @Test
     void topKOneIsGreedy() {
         var prompts = List.of(lm.tokenizer().encodePrompt("3+4="));
-        var greedy = Sampler.sample(lm, prompts, 3, SamplingOptions.of(1.0, 5, 1).withTopK(1).withStopAtEos(false));
+        var greedy = Sampler.sample(
+                lm, prompts, 3, SamplingOptions.of(1.0, 5, 1).withTopK(1).withStopAtEos(false));
         assertEquals(greedy.get(0).text(), greedy.get(1).text());
         assertEquals(greedy.get(0).text(), greedy.get(2).text());
-        try (NoGrad ng = NoGrad.enter(); NDManager scope = NDManager.newBaseManager()) {
+        try (NoGrad ng = NoGrad.enter();
+                NDManager scope = NDManager.newBaseManager()) {
             var batch = TokenBatch.leftPadded(prompts, lm.tokenizer().pad());
             float[] logits = lm.logits(batch.tokens(scope), batch.positions(scope), batch.keyMask(scope), null)
-                    .get(":, -1, :").toFloatArray();
+                    .get(":, -1, :")
+                    .toFloatArray();
             int best = 3; // PAD/BOS (0, 1) are never emitted
             for (int v = 2; v < logits.length; v++) {
                 if (logits[v] > logits[best]) {

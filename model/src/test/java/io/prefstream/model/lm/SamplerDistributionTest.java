@@ -24,7 +24,9 @@ class SamplerDistributionTest {
         try (CausalLm lm = TestModels.tinyLm(11)) {
             int[] prompt = lm.tokenizer().encodePrompt("47+3");
             double[] logits = lastLogits(lm, prompt);
-            for (var options : List.of(SamplingOptions.of(1.0, 1, 3), SamplingOptions.of(0.5, 1, 4).withTopK(3),
+            for (var options : List.of(
+                    SamplingOptions.of(1.0, 1, 3),
+                    SamplingOptions.of(0.5, 1, 4).withTopK(3),
                     SamplingOptions.of(2.0, 1, 5).withTopP(0.6))) {
                 double[] expected = naive(lm, logits, options);
                 double[] seen = new double[expected.length];
@@ -39,14 +41,16 @@ class SamplerDistributionTest {
                     tv += Math.abs(seen[i] - expected[i]) / 2;
                 }
                 // 6,000 draws over ≤ 15 outcomes: the expected total variation is about 0.02
-                assertTrue(tv < 0.035, "total variation " + tv + " for " + options + ": expected " + Arrays.toString(expected)
-                        + " seen " + Arrays.toString(seen));
+                assertTrue(
+                        tv < 0.035,
+                        "total variation " + tv + " for " + options + ": expected " + Arrays.toString(expected)
+                                + " seen " + Arrays.toString(seen));
             }
         }
     }
 
     private static double[] lastLogits(CausalLm lm, int[] prompt) {
-        float[] all = lm.sequenceLogits(prompt);                                                    // (T, V)
+        float[] all = lm.sequenceLogits(prompt); // (T, V)
         int v = lm.config().vocabSize();
         double[] d = new double[v];
         for (int i = 0; i < v; i++) {

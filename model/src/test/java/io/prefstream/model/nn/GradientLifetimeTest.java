@@ -53,18 +53,21 @@ class GradientLifetimeTest {
     }
 
     private static float[] gradient(boolean gcBeforeBackward) {
-        try (CausalLm lm = TestModels.tinyLm(7); NDManager scope = NDManager.newBaseManager()) {
+        try (CausalLm lm = TestModels.tinyLm(7);
+                NDManager scope = NDManager.newBaseManager()) {
             lm.setTrainable(true);
-            var batch = ScoringBatch.ofText(lm.tokenizer(), List.of("12+34=", "7+8="), List.of("46", "15"), List.of(true, true));
+            var batch = ScoringBatch.ofText(
+                    lm.tokenizer(), List.of("12+34=", "7+8="), List.of("46", "15"), List.of(true, true));
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray logp = LogProbs.sequence(scope, lm, batch, 0.7);   // (B), temperature ≠ 1
+                NDArray logp = LogProbs.sequence(scope, lm, batch, 0.7); // (B), temperature ≠ 1
                 NDArray loss = logp.sum().neg();
                 if (gcBeforeBackward) {
                     churnGarbage();
                 }
                 gc.backward(loss);
             }
-            var grads = lm.parameters().arrays().stream().map(NDArray::getGradient).toList();
+            var grads =
+                    lm.parameters().arrays().stream().map(NDArray::getGradient).toList();
             int size = grads.stream().mapToInt(g -> (int) g.size()).sum();
             float[] all = new float[size];
             int at = 0;

@@ -24,7 +24,7 @@ class RewardModelTest {
             double expected = (Math.log1p(Math.exp(-1)) + Math.log1p(Math.exp(2)) + Math.log1p(Math.exp(-30))) / 3;
             assertEquals(expected, loss.getFloat(), 1e-6);
             var big = BradleyTerry.loss(m.create(new float[] {-100f}), m.create(new float[] {100f}));
-            assertEquals(200.0, big.getFloat(), 1e-3);   // stable: no overflow to inf
+            assertEquals(200.0, big.getFloat(), 1e-3); // stable: no overflow to inf
         }
     }
 
@@ -36,10 +36,11 @@ class RewardModelTest {
         var rng = new Random(4);
         var train = pairs(task.prompts(1, 2000), rng);
         var heldOut = pairs(task.evalPrompts(300), rng);
-        try (var rm = RewardModel.create(LmConfig.tiny(TestModels.ARITH.vocabSize()), TestModels.ARITH, Device.cpu(), 2)) {
+        try (var rm =
+                RewardModel.create(LmConfig.tiny(TestModels.ARITH.vocabSize()), TestModels.ARITH, Device.cpu(), 2)) {
             double before = RewardModelTraining.pairwiseAccuracy(rm, heldOut);
-            var summary = RewardModelTraining.train(rm, train,
-                    new RewardModelTraining.Options(150, 32, 3e-3, 15, 5), ProgressListener.none());
+            var summary = RewardModelTraining.train(
+                    rm, train, new RewardModelTraining.Options(150, 32, 3e-3, 15, 5), ProgressListener.none());
             double after = RewardModelTraining.pairwiseAccuracy(rm, heldOut);
             assertTrue(before < 0.75, "untrained accuracy " + before);
             assertTrue(summary.pairwiseAccuracy() > 0.9, "train accuracy " + summary);

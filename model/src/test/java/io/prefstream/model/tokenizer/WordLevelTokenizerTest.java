@@ -29,8 +29,10 @@ class WordLevelTokenizerTest {
     @Test
     void rejectsBadVocabulary() {
         var e = assertThrows(IllegalArgumentException.class, () -> WordLevelTokenizer.of(List.of("a", "b c")));
-        assertEquals("word-level vocabulary entry 'b c' is empty, contains whitespace, is a special token or repeats an "
-                + "earlier entry", e.getMessage());
+        assertEquals(
+                "word-level vocabulary entry 'b c' is empty, contains whitespace, is a special token or repeats an "
+                        + "earlier entry",
+                e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> WordLevelTokenizer.of(List.of("a", "a")));
         assertThrows(IllegalArgumentException.class, () -> WordLevelTokenizer.of(List.of("<eos>")));
     }

@@ -23,8 +23,8 @@ class AdamWTest {
     @Test
     void firstStepsMatchHandComputedAdamW() {
         try (var store = ParameterStore.empty(Device.cpu())) {
-            store.add("w", new float[] {1f, -2f}, new Shape(1, 2));   // rank 2: decayed
-            store.add("b", new float[] {0.5f}, new Shape(1));          // rank 1: not decayed
+            store.add("w", new float[] {1f, -2f}, new Shape(1, 2)); // rank 2: decayed
+            store.add("b", new float[] {0.5f}, new Shape(1)); // rank 1: not decayed
             store.setRequiresGradient(true);
             var opts = new AdamWOptions(0.9, 0.99, 1e-8, 0.1, 0);
             try (var adam = new AdamW(store, opts)) {
@@ -58,9 +58,9 @@ class AdamWTest {
             // momentum: m = (1-β₁)·clipped g; use β₁ = 0.5, β₂ = 0.5 and compare two runs with and without clip
             try (var clipped = new AdamW(store, new AdamWOptions(0.5, 0.5, 1e-8, 0, 1.0))) {
                 backwardLinear(store, new float[] {3f, 4f});
-                assertEquals(5.0, clipped.step(0.1), 1e-6);       // reports the norm before clipping
+                assertEquals(5.0, clipped.step(0.1), 1e-6); // reports the norm before clipping
                 backwardLinear(store, new float[] {0f, 0f});
-                assertEquals(0.0, clipped.step(0.1), 1e-6);       // gradients were zeroed after step 1
+                assertEquals(0.0, clipped.step(0.1), 1e-6); // gradients were zeroed after step 1
             }
         }
     }
@@ -71,7 +71,7 @@ class AdamWTest {
         assertEquals(0.1, s.lr(0), 1e-12);
         assertEquals(1.0, s.lr(9), 1e-12);
         assertEquals(1.0, s.lr(10), 1e-12);
-        assertEquals(0.1 + 0.9 * 0.5, s.lr(60), 1e-12);   // halfway: cos(π/2) = 0
+        assertEquals(0.1 + 0.9 * 0.5, s.lr(60), 1e-12); // halfway: cos(π/2) = 0
         assertEquals(0.1, s.lr(110), 1e-12);
         assertEquals(0.1, s.lr(500), 1e-12);
     }

@@ -18,9 +18,16 @@ import java.util.Objects;
  * @param topicRetentionMs        retention.ms of delete-policy topics, -1 = forever
  * @param kafkaProperties         extra Kafka client properties (SASL, TLS, tuning), keys without {@code kafka.}
  */
-public record CommonConfig(String bootstrapServers, String schemaRegistryUrl, String serviceId, int metricsPort,
-                           Path dataDir, int topicPartitions, short topicReplicationFactor, long topicRetentionMs,
-                           Map<String, String> kafkaProperties) {
+public record CommonConfig(
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        String serviceId,
+        int metricsPort,
+        Path dataDir,
+        int topicPartitions,
+        short topicReplicationFactor,
+        long topicRetentionMs,
+        Map<String, String> kafkaProperties) {
 
     public CommonConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -28,7 +35,8 @@ public record CommonConfig(String bootstrapServers, String schemaRegistryUrl, St
         Objects.requireNonNull(serviceId, "serviceId");
         Objects.requireNonNull(dataDir, "dataDir");
         if (bootstrapServers.isBlank()) {
-            throw ConfigException.invalid(CommonSettings.BOOTSTRAP_SERVERS, bootstrapServers, "host:port[,host:port...]");
+            throw ConfigException.invalid(
+                    CommonSettings.BOOTSTRAP_SERVERS, bootstrapServers, "host:port[,host:port...]");
         }
         if (metricsPort < 0 || metricsPort > 65535) {
             throw ConfigException.invalid(CommonSettings.METRICS_PORT, metricsPort, "0 (off) or a port in [1, 65535]");
@@ -37,42 +45,71 @@ public record CommonConfig(String bootstrapServers, String schemaRegistryUrl, St
             throw ConfigException.invalid(CommonSettings.TOPIC_PARTITIONS, topicPartitions, "at least 1");
         }
         if (topicReplicationFactor < 1) {
-            throw ConfigException.invalid(CommonSettings.TOPIC_REPLICATION_FACTOR, topicReplicationFactor, "at least 1");
+            throw ConfigException.invalid(
+                    CommonSettings.TOPIC_REPLICATION_FACTOR, topicReplicationFactor, "at least 1");
         }
         if (topicRetentionMs != -1 && topicRetentionMs <= 0) {
-            throw ConfigException.invalid(CommonSettings.TOPIC_RETENTION_MS, topicRetentionMs, "-1 or a positive number");
+            throw ConfigException.invalid(
+                    CommonSettings.TOPIC_RETENTION_MS, topicRetentionMs, "-1 or a positive number");
         }
         kafkaProperties = Map.copyOf(kafkaProperties);
     }
 
     /** Reads the common settings; {@code config} must have been loaded from a set containing {@link CommonSettings#ALL}. */
     public static CommonConfig from(ResolvedConfig config) {
-        return new CommonConfig(config.get(CommonSettings.BOOTSTRAP_SERVERS),
-                config.get(CommonSettings.SCHEMA_REGISTRY_URL), config.get(CommonSettings.SERVICE_ID),
-                config.get(CommonSettings.METRICS_PORT), config.get(CommonSettings.DATA_DIR),
+        return new CommonConfig(
+                config.get(CommonSettings.BOOTSTRAP_SERVERS),
+                config.get(CommonSettings.SCHEMA_REGISTRY_URL),
+                config.get(CommonSettings.SERVICE_ID),
+                config.get(CommonSettings.METRICS_PORT),
+                config.get(CommonSettings.DATA_DIR),
                 config.get(CommonSettings.TOPIC_PARTITIONS),
                 config.get(CommonSettings.TOPIC_REPLICATION_FACTOR).shortValue(),
-                config.get(CommonSettings.TOPIC_RETENTION_MS), config.kafkaProperties());
+                config.get(CommonSettings.TOPIC_RETENTION_MS),
+                config.kafkaProperties());
     }
 
     /** Defaults pointed at {@code bootstrapServers} with state under {@code dataDir}: the usual test/dev config. */
     public static CommonConfig local(String bootstrapServers, Path dataDir) {
-        return new CommonConfig(bootstrapServers, CommonSettings.SCHEMA_REGISTRY_URL.defaultValue(), "prefstream",
-                0, dataDir, CommonSettings.TOPIC_PARTITIONS.defaultValue(), (short) 1,
-                CommonSettings.TOPIC_RETENTION_MS.defaultValue(), Map.of());
+        return new CommonConfig(
+                bootstrapServers,
+                CommonSettings.SCHEMA_REGISTRY_URL.defaultValue(),
+                "prefstream",
+                0,
+                dataDir,
+                CommonSettings.TOPIC_PARTITIONS.defaultValue(),
+                (short) 1,
+                CommonSettings.TOPIC_RETENTION_MS.defaultValue(),
+                Map.of());
     }
 
     /** A copy with another service id (e.g. one per service in the all-in-one launcher). */
     public CommonConfig withServiceId(String id) {
-        return new CommonConfig(bootstrapServers, schemaRegistryUrl, id, metricsPort, dataDir, topicPartitions,
-                topicReplicationFactor, topicRetentionMs, kafkaProperties);
+        return new CommonConfig(
+                bootstrapServers,
+                schemaRegistryUrl,
+                id,
+                metricsPort,
+                dataDir,
+                topicPartitions,
+                topicReplicationFactor,
+                topicRetentionMs,
+                kafkaProperties);
     }
 
     /** A copy with extra Kafka client properties layered over the existing ones. */
     public CommonConfig withKafkaProperties(Map<String, String> extra) {
         var merged = new java.util.TreeMap<>(kafkaProperties);
         merged.putAll(extra);
-        return new CommonConfig(bootstrapServers, schemaRegistryUrl, serviceId, metricsPort, dataDir, topicPartitions,
-                topicReplicationFactor, topicRetentionMs, merged);
+        return new CommonConfig(
+                bootstrapServers,
+                schemaRegistryUrl,
+                serviceId,
+                metricsPort,
+                dataDir,
+                topicPartitions,
+                topicReplicationFactor,
+                topicRetentionMs,
+                merged);
     }
 }

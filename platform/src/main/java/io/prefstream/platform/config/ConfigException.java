@@ -23,14 +23,16 @@ public final class ConfigException extends RuntimeException {
      * @param allowed what would have been accepted, e.g. {@code an integer in [1, 1024]}
      */
     public static ConfigException invalid(String key, Object value, String source, String allowed) {
-        return new ConfigException(key, "Invalid value '" + value + "' for " + key + " (from " + source
-                + "): expected " + allowed + ".");
+        return new ConfigException(
+                key, "Invalid value '" + value + "' for " + key + " (from " + source + "): expected " + allowed + ".");
     }
 
     /** A value rejected by a service's config record after resolution. */
     public static ConfigException invalid(Setting<?> setting, Object value, String allowed) {
-        return new ConfigException(setting.key(), "Invalid value '" + value + "' for " + setting.key()
-                + " (env " + setting.envName() + "): expected " + allowed + ".");
+        return new ConfigException(
+                setting.key(),
+                "Invalid value '" + value + "' for " + setting.key() + " (env " + setting.envName() + "): expected "
+                        + allowed + ".");
     }
 
     /** The setting key the problem is about. */

@@ -45,7 +45,8 @@ public final class ConfigLoader {
     /** Environment variable naming a config file when none is given explicitly. */
     public static final String CONFIG_FILE_ENV = "PREFSTREAM_CONFIG";
     /** {@code PREFSTREAM_*} variables that are not settings (used by {@code bin/prefstream} and this loader). */
-    public static final Set<String> RESERVED_ENV = Set.of(CONFIG_FILE_ENV, "PREFSTREAM_JAVA_OPTS", "PREFSTREAM_NO_BUILD");
+    public static final Set<String> RESERVED_ENV =
+            Set.of(CONFIG_FILE_ENV, "PREFSTREAM_JAVA_OPTS", "PREFSTREAM_NO_BUILD");
 
     private static final String KAFKA_ENV_PREFIX = Setting.ENV_PREFIX + "KAFKA_";
 
@@ -57,8 +58,13 @@ public final class ConfigLoader {
     /** The option the flags were given with ({@code --set}), or null for {@code --key=value} flags. */
     private final String flagOption;
 
-    private ConfigLoader(SettingSet settings, Map<String, String> profile, Path file, Map<String, String> env,
-                         Map<String, String> flags, String flagOption) {
+    private ConfigLoader(
+            SettingSet settings,
+            Map<String, String> profile,
+            Path file,
+            Map<String, String> env,
+            Map<String, String> flags,
+            String flagOption) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.profile = Map.copyOf(profile);
         this.file = file;
@@ -111,7 +117,8 @@ public final class ConfigLoader {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new ConfigException(arg, "Unexpected argument '" + arg + "': expected --key=value or --key value");
+                throw new ConfigException(
+                        arg, "Unexpected argument '" + arg + "': expected --key=value or --key value");
             }
             String body = arg.substring(2);
             int eq = body.indexOf('=');
@@ -150,10 +157,15 @@ public final class ConfigLoader {
             String source = "file " + configFile;
             readFile(configFile).forEach((k, v) -> apply(k, v, source, raw, sources, kafka));
         }
-        new TreeMap<>(env).forEach((name, v) -> envKey(name)
-                .ifPresent(k -> apply(k, v, "env " + name, raw, sources, kafka)));
-        flags.forEach((k, v) -> apply(k, v, flagOption == null ? "flag --" + k : "flag " + flagOption + " " + k + "=" + v,
-                raw, sources, kafka));
+        new TreeMap<>(env)
+                .forEach((name, v) -> envKey(name).ifPresent(k -> apply(k, v, "env " + name, raw, sources, kafka)));
+        flags.forEach((k, v) -> apply(
+                k,
+                v,
+                flagOption == null ? "flag --" + k : "flag " + flagOption + " " + k + "=" + v,
+                raw,
+                sources,
+                kafka));
 
         var values = new HashMap<String, Object>();
         for (Setting<?> s : settings.settings()) {
@@ -161,8 +173,11 @@ public final class ConfigLoader {
             if (text != null) {
                 values.put(s.key(), s.parse(text, sources.get(s.key())));
             } else if (s.required()) {
-                throw new ConfigException(s.key(), "Missing required setting " + s.key() + " (" + s.doc()
-                        + "): set it in the config file, with env " + s.envName() + " or with --" + s.key() + "=...");
+                throw new ConfigException(
+                        s.key(),
+                        "Missing required setting " + s.key() + " (" + s.doc()
+                                + "): set it in the config file, with env " + s.envName() + " or with --" + s.key()
+                                + "=...");
             } else {
                 values.put(s.key(), s.defaultValue());
             }
@@ -172,8 +187,13 @@ public final class ConfigLoader {
         return resolved;
     }
 
-    private void apply(String key, String value, String source, Map<String, String> raw, Map<String, String> sources,
-                       Map<String, String> kafka) {
+    private void apply(
+            String key,
+            String value,
+            String source,
+            Map<String, String> raw,
+            Map<String, String> sources,
+            Map<String, String> kafka) {
         if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
             kafka.put(key.substring(KAFKA_PREFIX.length()), value);
             return;
@@ -196,25 +216,34 @@ public final class ConfigLoader {
         }
         if (name.startsWith(KAFKA_ENV_PREFIX) && name.length() > KAFKA_ENV_PREFIX.length()) {
             return Optional.of(KAFKA_PREFIX
-                    + name.substring(KAFKA_ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'));
+                    + name.substring(KAFKA_ENV_PREFIX.length())
+                            .toLowerCase(Locale.ROOT)
+                            .replace('_', '.'));
         }
-        throw new ConfigException(name, "Unknown environment variable " + name + "='" + env.get(name)
-                + "': it starts with " + Setting.ENV_PREFIX + " but names no setting of this process. "
-                + suggestion(name, settings.envNames()) + "Known variables: " + String.join(", ", settings.envNames())
-                + ", " + KAFKA_ENV_PREFIX + "* (passed to Kafka clients), " + String.join(", ", RESERVED_ENV) + ".");
+        throw new ConfigException(
+                name,
+                "Unknown environment variable " + name + "='" + env.get(name)
+                        + "': it starts with " + Setting.ENV_PREFIX + " but names no setting of this process. "
+                        + suggestion(name, settings.envNames()) + "Known variables: "
+                        + String.join(", ", settings.envNames())
+                        + ", " + KAFKA_ENV_PREFIX + "* (passed to Kafka clients), " + String.join(", ", RESERVED_ENV)
+                        + ".");
     }
 
     private ConfigException unknown(String key, String value, String source) {
-        return new ConfigException(key, "Unknown setting '" + key + "' = '" + value + "' (from " + source + "). "
-                + suggestion(key, settings.keys()) + "Known keys: " + String.join(", ", settings.keys())
-                + ", and " + KAFKA_PREFIX + "* for Kafka client properties.");
+        return new ConfigException(
+                key,
+                "Unknown setting '" + key + "' = '" + value + "' (from " + source + "). "
+                        + suggestion(key, settings.keys()) + "Known keys: " + String.join(", ", settings.keys())
+                        + ", and " + KAFKA_PREFIX + "* for Kafka client properties.");
     }
 
     private static String suggestion(String found, List<String> candidates) {
         return candidates.stream()
                 .filter(c -> editDistance(found.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT)) <= 3)
                 .min((a, b) -> Integer.compare(editDistance(found, a), editDistance(found, b)))
-                .map(c -> "Did you mean '" + c + "'? ").orElse("");
+                .map(c -> "Did you mean '" + c + "'? ")
+                .orElse("");
     }
 
     private static int editDistance(String a, String b) {
@@ -240,14 +269,17 @@ public final class ConfigLoader {
     static Map<String, String> readFile(Path path) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!Files.isRegularFile(path)) {
-            throw new ConfigException(CONFIG_FILE_ENV, "Config file " + path.toAbsolutePath()
-                    + " does not exist or is not a regular file: expected a readable .properties or .yaml file.");
+            throw new ConfigException(
+                    CONFIG_FILE_ENV,
+                    "Config file " + path.toAbsolutePath()
+                            + " does not exist or is not a regular file: expected a readable .properties or .yaml file.");
         }
         try (Reader reader = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
             if (name.endsWith(".properties")) {
                 var props = new Properties();
                 props.load(reader);
-                return props.stringPropertyNames().stream().sorted()
+                return props.stringPropertyNames().stream()
+                        .sorted()
                         .collect(Collectors.toMap(k -> k, props::getProperty, (a, b) -> a, LinkedHashMap::new));
             }
             if (name.endsWith(".yaml") || name.endsWith(".yml")) {
@@ -255,27 +287,33 @@ public final class ConfigLoader {
                 var out = new LinkedHashMap<String, String>();
                 if (root != null && !root.isMissingNode() && !root.isNull()) {
                     if (!root.isObject()) {
-                        throw new ConfigException(CONFIG_FILE_ENV, "Config file " + path
-                                + " must hold a YAML mapping of keys to values, found a " + root.getNodeType());
+                        throw new ConfigException(
+                                CONFIG_FILE_ENV,
+                                "Config file " + path + " must hold a YAML mapping of keys to values, found a "
+                                        + root.getNodeType());
                     }
                     flatten("", root, out);
                 }
                 return out;
             }
         } catch (IOException e) {
-            throw new ConfigException(CONFIG_FILE_ENV, "Cannot read config file " + path + ": " + e.getMessage()
-                    + " (expected a valid " + (name.endsWith(".properties") ? "properties" : "YAML") + " file)");
+            throw new ConfigException(
+                    CONFIG_FILE_ENV,
+                    "Cannot read config file " + path + ": " + e.getMessage() + " (expected a valid "
+                            + (name.endsWith(".properties") ? "properties" : "YAML") + " file)");
         } catch (UncheckedIOException e) {
             throw new ConfigException(CONFIG_FILE_ENV, "Cannot read config file " + path + ": " + e.getMessage());
         }
-        throw new ConfigException(CONFIG_FILE_ENV, "Config file " + path + " has an unsupported extension: expected "
-                + ".properties, .yaml or .yml");
+        throw new ConfigException(
+                CONFIG_FILE_ENV,
+                "Config file " + path + " has an unsupported extension: expected " + ".properties, .yaml or .yml");
     }
 
     private static void flatten(String prefix, JsonNode node, Map<String, String> out) {
         if (node.isObject()) {
-            node.fields().forEachRemaining(e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
-                    e.getValue(), out));
+            node.fields()
+                    .forEachRemaining(
+                            e -> flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(), out));
         } else if (node.isArray()) {
             var items = new ArrayList<String>();
             node.forEach(item -> items.add(item.asText()));

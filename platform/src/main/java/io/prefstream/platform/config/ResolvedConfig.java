@@ -17,8 +17,11 @@ public final class ResolvedConfig {
     private final Map<String, String> sources;
     private final Map<String, String> kafkaProperties;
 
-    ResolvedConfig(SettingSet settings, Map<String, Object> values, Map<String, String> sources,
-                   Map<String, String> kafkaProperties) {
+    ResolvedConfig(
+            SettingSet settings,
+            Map<String, Object> values,
+            Map<String, String> sources,
+            Map<String, String> kafkaProperties) {
         this.settings = settings;
         this.values = Map.copyOf(values);
         this.sources = Map.copyOf(sources);
@@ -58,11 +61,18 @@ public final class ResolvedConfig {
     public String describe() {
         var out = new StringBuilder();
         for (Setting<?> s : settings.settings()) {
-            out.append(s.key()).append(" = ").append(values.get(s.key())).append("  (").append(sources.get(s.key()))
+            out.append(s.key())
+                    .append(" = ")
+                    .append(values.get(s.key()))
+                    .append("  (")
+                    .append(sources.get(s.key()))
                     .append(")\n");
         }
-        kafkaProperties.forEach((k, v) -> out.append(ConfigLoader.KAFKA_PREFIX).append(k).append(" = ")
-                .append(isSecret(k) ? "******" : v).append('\n'));
+        kafkaProperties.forEach((k, v) -> out.append(ConfigLoader.KAFKA_PREFIX)
+                .append(k)
+                .append(" = ")
+                .append(isSecret(k) ? "******" : v)
+                .append('\n'));
         return out.toString();
     }
 

@@ -29,8 +29,14 @@ import java.util.stream.Collectors;
  * @param allowed      what {@code validator} accepts, phrased to follow "expected"
  * @param <T>          value type
  */
-public record Setting<T>(String key, String typeName, Function<String, T> parser, T defaultValue, String doc,
-                         Predicate<T> validator, String allowed) {
+public record Setting<T>(
+        String key,
+        String typeName,
+        Function<String, T> parser,
+        T defaultValue,
+        String doc,
+        Predicate<T> validator,
+        String allowed) {
 
     private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)*");
 
@@ -108,20 +114,38 @@ public record Setting<T>(String key, String typeName, Function<String, T> parser
 
     /** An integer in {@code [min, max]}. */
     public static Setting<Integer> integer(String key, Integer defaultValue, int min, int max, String doc) {
-        return new Setting<>(key, "integer", Integer::valueOf, defaultValue, doc, v -> v >= min && v <= max,
+        return new Setting<>(
+                key,
+                "integer",
+                Integer::valueOf,
+                defaultValue,
+                doc,
+                v -> v >= min && v <= max,
                 "an integer in [" + min + ", " + max + "]");
     }
 
     /** A long in {@code [min, max]}. */
     public static Setting<Long> longValue(String key, Long defaultValue, long min, long max, String doc) {
-        return new Setting<>(key, "long", Long::valueOf, defaultValue, doc, v -> v >= min && v <= max,
+        return new Setting<>(
+                key,
+                "long",
+                Long::valueOf,
+                defaultValue,
+                doc,
+                v -> v >= min && v <= max,
                 "an integer in [" + min + ", " + max + "]");
     }
 
     /** A finite double in {@code [min, max]}. */
     public static Setting<Double> doubleValue(String key, Double defaultValue, double min, double max, String doc) {
-        return new Setting<>(key, "double", Double::valueOf, defaultValue, doc,
-                v -> Double.isFinite(v) && v >= min && v <= max, "a number in [" + min + ", " + max + "]");
+        return new Setting<>(
+                key,
+                "double",
+                Double::valueOf,
+                defaultValue,
+                doc,
+                v -> Double.isFinite(v) && v >= min && v <= max,
+                "a number in [" + min + ", " + max + "]");
     }
 
     /** {@code true} or {@code false}, case-insensitive; nothing else. */
@@ -131,23 +155,38 @@ public record Setting<T>(String key, String typeName, Function<String, T> parser
 
     /** One of the enum's constants, case-insensitive, {@code -} and {@code _} interchangeable. */
     public static <E extends Enum<E>> Setting<E> enumValue(String key, Class<E> type, E defaultValue, String doc) {
-        String names = Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT))
+        String names = Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT))
                 .collect(Collectors.joining(", "));
-        return new Setting<>(key, type.getSimpleName(),
-                s -> Enum.valueOf(type, s.toUpperCase(Locale.ROOT).replace('-', '_')), defaultValue, doc,
-                v -> true, "one of " + names);
+        return new Setting<>(
+                key,
+                type.getSimpleName(),
+                s -> Enum.valueOf(type, s.toUpperCase(Locale.ROOT).replace('-', '_')),
+                defaultValue,
+                doc,
+                v -> true,
+                "one of " + names);
     }
 
     /** A filesystem path (not required to exist). */
     public static Setting<Path> path(String key, Path defaultValue, String doc) {
-        return new Setting<>(key, "path", Path::of, defaultValue, doc, p -> !p.toString().isEmpty(), "a path");
+        return new Setting<>(
+                key, "path", Path::of, defaultValue, doc, p -> !p.toString().isEmpty(), "a path");
     }
 
     /** A comma-separated list of non-empty strings. */
     public static Setting<List<String>> list(String key, List<String> defaultValue, String doc) {
-        return new Setting<>(key, "list", s -> Arrays.stream(s.split(",")).map(String::trim)
-                .filter(x -> !x.isEmpty()).toList(), defaultValue == null ? null : List.copyOf(defaultValue), doc,
-                v -> true, "a comma-separated list");
+        return new Setting<>(
+                key,
+                "list",
+                s -> Arrays.stream(s.split(","))
+                        .map(String::trim)
+                        .filter(x -> !x.isEmpty())
+                        .toList(),
+                defaultValue == null ? null : List.copyOf(defaultValue),
+                doc,
+                v -> true,
+                "a comma-separated list");
     }
 
     private static Boolean parseBoolean(String s) {

@@ -68,9 +68,19 @@ public record SettingSet(List<Setting<?>> settings) {
     public String documentation() {
         var out = new StringBuilder("| key | env | type | default | description |\n|---|---|---|---|---|\n");
         for (Setting<?> s : settings) {
-            out.append("| `").append(s.key()).append("` | `").append(s.envName()).append("` | ").append(s.typeName())
-                    .append(" | ").append(s.required() ? "(required)" : "`" + s.defaultValue() + "`").append(" | ")
-                    .append(s.doc()).append(" (").append(s.allowed()).append(") |\n");
+            out.append("| `")
+                    .append(s.key())
+                    .append("` | `")
+                    .append(s.envName())
+                    .append("` | ")
+                    .append(s.typeName())
+                    .append(" | ")
+                    .append(s.required() ? "(required)" : "`" + s.defaultValue() + "`")
+                    .append(" | ")
+                    .append(s.doc())
+                    .append(" (")
+                    .append(s.allowed())
+                    .append(") |\n");
         }
         return out.toString();
     }

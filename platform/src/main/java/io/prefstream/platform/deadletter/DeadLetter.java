@@ -19,9 +19,17 @@ import org.apache.kafka.common.header.Header;
  * @param key              original key bytes (may be {@code null})
  * @param value            original value bytes (may be {@code null})
  */
-public record DeadLetter(String sourceTopic, int sourcePartition, long sourceOffset, String service,
-                         String exceptionClass, String exceptionMessage, String reason, long timestamp, byte[] key,
-                         byte[] value) {
+public record DeadLetter(
+        String sourceTopic,
+        int sourcePartition,
+        long sourceOffset,
+        String service,
+        String exceptionClass,
+        String exceptionMessage,
+        String reason,
+        long timestamp,
+        byte[] key,
+        byte[] value) {
 
     /**
      * Parses a record of the dead-letter topic.
@@ -29,12 +37,17 @@ public record DeadLetter(String sourceTopic, int sourcePartition, long sourceOff
      * @throws IllegalArgumentException when a required {@code dlq.*} header is missing or malformed
      */
     public static DeadLetter from(ConsumerRecord<byte[], byte[]> record) {
-        return new DeadLetter(header(record, DeadLetterHeaders.SOURCE_TOPIC),
+        return new DeadLetter(
+                header(record, DeadLetterHeaders.SOURCE_TOPIC),
                 Integer.parseInt(header(record, DeadLetterHeaders.SOURCE_PARTITION)),
                 Long.parseLong(header(record, DeadLetterHeaders.SOURCE_OFFSET)),
-                header(record, DeadLetterHeaders.SERVICE), header(record, DeadLetterHeaders.EXCEPTION_CLASS),
-                header(record, DeadLetterHeaders.EXCEPTION_MESSAGE), header(record, DeadLetterHeaders.REASON),
-                Long.parseLong(header(record, DeadLetterHeaders.TIMESTAMP)), record.key(), record.value());
+                header(record, DeadLetterHeaders.SERVICE),
+                header(record, DeadLetterHeaders.EXCEPTION_CLASS),
+                header(record, DeadLetterHeaders.EXCEPTION_MESSAGE),
+                header(record, DeadLetterHeaders.REASON),
+                Long.parseLong(header(record, DeadLetterHeaders.TIMESTAMP)),
+                record.key(),
+                record.value());
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

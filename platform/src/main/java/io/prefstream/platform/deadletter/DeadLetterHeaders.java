@@ -14,8 +14,7 @@ import org.apache.kafka.common.header.Headers;
  */
 public final class DeadLetterHeaders {
 
-    private DeadLetterHeaders() {
-    }
+    private DeadLetterHeaders() {}
 
     /** Topic the record was read from. */
     public static final String SOURCE_TOPIC = "dlq.source.topic";
@@ -50,8 +49,8 @@ public final class DeadLetterHeaders {
      * @param error   the exception, or null when dead-lettered for a reason only
      * @param nowMs   when it is dead-lettered (epoch ms)
      */
-    public static Headers of(SourcedRecord source, String service, String reason, String detail, Throwable error,
-                             long nowMs) {
+    public static Headers of(
+            SourcedRecord source, String service, String reason, String detail, Throwable error, long nowMs) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(service, "service");
         Objects.requireNonNull(reason, "reason");

@@ -59,8 +59,8 @@ public final class DeadLetterPublisher {
      *
      * @return the send's future; the caller must see it complete before committing the original's offset
      */
-    public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> original, String service, String reason,
-                                       Throwable error) {
+    public Future<RecordMetadata> send(
+            ConsumerRecord<byte[], byte[]> original, String service, String reason, Throwable error) {
         Objects.requireNonNull(original, "original");
         var source = SourcedRecord.of(original);
         var headers = DeadLetterHeaders.of(source, service, reason, "", error, System.currentTimeMillis());
@@ -71,8 +71,12 @@ public final class DeadLetterPublisher {
     /** Logs a dead letter of {@code source} with its coordinates and counts it in {@value #COUNTER}. */
     static void logAndCount(MeterRegistry registry, SourcedRecord source, String service, String reason, String why) {
         log.warn("Dead-lettering {} from {} ({}): {}", source.coordinates(), service, reason, why);
-        Counter.builder(COUNTER).description("Records sent to the dead-letter topic")
-                .tag("service", service).tag("source_topic", source.topic()).tag("reason", reason)
-                .register(registry).increment();
+        Counter.builder(COUNTER)
+                .description("Records sent to the dead-letter topic")
+                .tag("service", service)
+                .tag("source_topic", source.topic())
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
     }
 }

@@ -77,7 +77,8 @@ public final class ResilientConsumerLoop implements AutoCloseable {
         this.registry = b.registry;
         this.thread = new Thread(this::run, "prefstream-" + service + "-consumer");
         Gauge.builder("prefstream.consumer.paused", this, l -> l.paused ? 1 : 0)
-                .description("1 while the consumer loop is paused for back-pressure").tag("service", service)
+                .description("1 while the consumer loop is paused for back-pressure")
+                .tag("service", service)
                 .register(registry);
     }
 
@@ -96,8 +97,7 @@ public final class ResilientConsumerLoop implements AutoCloseable {
         private BooleanSupplier pauseWhen = () -> false;
         private MeterRegistry registry = new SimpleMeterRegistry();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** The consumer (manual commit); the loop closes it. */
         public Builder consumer(Consumer<byte[], byte[]> consumer) {
@@ -223,8 +223,7 @@ public final class ResilientConsumerLoop implements AutoCloseable {
         try {
             consumer.subscribe(topics, new ConsumerRebalanceListener() {
                 @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                }
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
@@ -248,8 +247,11 @@ public final class ResilientConsumerLoop implements AutoCloseable {
             }
         } catch (RuntimeException | Error e) {
             failure = e;
-            log.error("{} consumer loop stopped: {}; uncommitted records will be re-read on restart", service,
-                    e.toString(), e);
+            log.error(
+                    "{} consumer loop stopped: {}; uncommitted records will be re-read on restart",
+                    service,
+                    e.toString(),
+                    e);
         } finally {
             running.set(false);
             consumer.close();
@@ -278,12 +280,17 @@ public final class ResilientConsumerLoop implements AutoCloseable {
                 Future<?> output = handler.handle(record);
                 pending.add(new Pending(record, output == null ? RecordHandler.DONE : output, false));
             } catch (Exception e) {
-                log.warn("{} failed on {}-{}@{}: {}", service, record.topic(), record.partition(), record.offset(),
+                log.warn(
+                        "{} failed on {}-{}@{}: {}",
+                        service,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
                         e.toString());
                 pending.add(new Pending(record, deadLetters.send(record, service, e), true));
             }
-            offsets.put(new TopicPartition(record.topic(), record.partition()),
-                    new OffsetAndMetadata(record.offset() + 1));
+            offsets.put(
+                    new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
         }
         awaitAll(pending);
         try {
@@ -302,17 +309,25 @@ public final class ResilientConsumerLoop implements AutoCloseable {
             try {
                 p.future().get();
                 if (!p.deadLettered()) {
-                    Counter.builder(PROCESSED_COUNTER).tag("service", service).tag("topic", p.record().topic())
-                            .register(registry).increment();
+                    Counter.builder(PROCESSED_COUNTER)
+                            .tag("service", service)
+                            .tag("topic", p.record().topic())
+                            .register(registry)
+                            .increment();
                 }
             } catch (ExecutionException e) {
                 if (p.deadLettered()) {
-                    throw new IllegalStateException("Cannot write dead letter for " + coordinates(p.record())
-                            + ": " + e.getCause(), e.getCause());
+                    throw new IllegalStateException(
+                            "Cannot write dead letter for " + coordinates(p.record()) + ": " + e.getCause(),
+                            e.getCause());
                 }
-                log.warn("{} output for {} failed: {}", service, coordinates(p.record()), e.getCause().toString());
-                retries.add(new Pending(p.record(),
-                        deadLetters.send(p.record(), service, "output-send-failed", e.getCause()), true));
+                log.warn(
+                        "{} output for {} failed: {}",
+                        service,
+                        coordinates(p.record()),
+                        e.getCause().toString());
+                retries.add(new Pending(
+                        p.record(), deadLetters.send(p.record(), service, "output-send-failed", e.getCause()), true));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("Interrupted waiting for outputs of " + coordinates(p.record()), e);
@@ -327,6 +342,5 @@ public final class ResilientConsumerLoop implements AutoCloseable {
         return r.topic() + "-" + r.partition() + "@" + r.offset();
     }
 
-    private record Pending(ConsumerRecord<byte[], byte[]> record, Future<?> future, boolean deadLettered) {
-    }
+    private record Pending(ConsumerRecord<byte[], byte[]> record, Future<?> future, boolean deadLettered) {}
 }

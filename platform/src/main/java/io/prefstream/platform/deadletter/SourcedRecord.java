@@ -33,8 +33,8 @@ import org.apache.kafka.streams.processor.api.Record;
  * @param value     original value bytes, may be null (a tombstone)
  * @param headers   original headers
  */
-public record SourcedRecord(String topic, int partition, long offset, long timestamp, byte[] key, byte[] value,
-                            List<Header> headers) {
+public record SourcedRecord(
+        String topic, int partition, long offset, long timestamp, byte[] key, byte[] value, List<Header> headers) {
 
     public SourcedRecord {
         Objects.requireNonNull(topic, "topic");
@@ -43,14 +43,26 @@ public record SourcedRecord(String topic, int partition, long offset, long times
 
     /** {@code record}, read by a Streams processor at {@code topic-partition@offset}. */
     public static SourcedRecord of(String topic, int partition, long offset, Record<byte[], byte[]> record) {
-        return new SourcedRecord(topic, partition, offset, record.timestamp(), record.key(), record.value(),
+        return new SourcedRecord(
+                topic,
+                partition,
+                offset,
+                record.timestamp(),
+                record.key(),
+                record.value(),
                 Arrays.asList(record.headers().toArray()));
     }
 
     /** {@code record}, read by a consumer. */
     public static SourcedRecord of(ConsumerRecord<byte[], byte[]> record) {
-        return new SourcedRecord(record.topic(), record.partition(), record.offset(), record.timestamp(),
-                record.key(), record.value(), Arrays.asList(record.headers().toArray()));
+        return new SourcedRecord(
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                record.timestamp(),
+                record.key(),
+                record.value(),
+                Arrays.asList(record.headers().toArray()));
     }
 
     /** The original headers as a mutable Kafka {@link Headers} (a copy), for re-emission with more headers. */

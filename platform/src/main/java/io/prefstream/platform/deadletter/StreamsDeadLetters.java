@@ -36,7 +36,11 @@ public final class StreamsDeadLetters {
      */
     public Headers headers(SourcedRecord source, String reason, String detail, Throwable error, long nowMs) {
         var headers = DeadLetterHeaders.of(source, service, reason, detail, error, nowMs);
-        DeadLetterPublisher.logAndCount(registry, source, service, reason,
+        DeadLetterPublisher.logAndCount(
+                registry,
+                source,
+                service,
+                reason,
                 error != null ? error.toString() : detail == null || detail.isEmpty() ? "-" : detail);
         return headers;
     }

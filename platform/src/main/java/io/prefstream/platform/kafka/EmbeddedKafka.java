@@ -75,8 +75,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         private int controllerPort;
         private final Map<String, String> overrides = new HashMap<>();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         /** Keep the log in {@code dir} (created if missing) and leave it there on close. */
         public Builder dataDir(Path dir) {
@@ -139,11 +138,18 @@ public final class EmbeddedKafka implements AutoCloseable {
             } catch (RuntimeException e) {
                 server.shutdown();
                 server.awaitShutdown();
-                throw new KafkaException("Embedded Kafka failed to start on " + HOST + ":" + bPort + " (controller "
-                        + cPort + ", data " + logDir + "): " + e.getMessage(), e);
+                throw new KafkaException(
+                        "Embedded Kafka failed to start on " + HOST + ":" + bPort + " (controller " + cPort + ", data "
+                                + logDir + "): " + e.getMessage(),
+                        e);
             }
-            log.info("Embedded Kafka started on {}:{} in {} ms (data {}{})", HOST, bPort,
-                    (System.nanoTime() - started) / 1_000_000, logDir, temporary ? ", temporary" : "");
+            log.info(
+                    "Embedded Kafka started on {}:{} in {} ms (data {}{})",
+                    HOST,
+                    bPort,
+                    (System.nanoTime() - started) / 1_000_000,
+                    logDir,
+                    temporary ? ", temporary" : "");
             return new EmbeddedKafka(server, dir, temporary, bPort);
         }
 
@@ -188,8 +194,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", Integer.toString(NODE_ID));
         p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-        p.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST
-                + ":" + controllerPort);
+        p.put(
+                "listeners",
+                BROKER_LISTENER + "://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
+                        + controllerPort);
         p.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
         p.put("listener.security.protocol.map", BROKER_LISTENER + ":PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
         p.put("controller.listener.names", CONTROLLER_LISTENER);
@@ -239,7 +247,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception e) {
             throw new KafkaException("Cannot format Kafka log dir " + logDir + ": " + e.getMessage(), e);
         }
-        log.debug("Formatted {}: {}", logDir, out.toString(StandardCharsets.UTF_8).trim());
+        log.debug(
+                "Formatted {}: {}", logDir, out.toString(StandardCharsets.UTF_8).trim());
     }
 
     private static int freePort() {

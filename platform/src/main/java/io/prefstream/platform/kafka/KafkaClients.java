@@ -118,12 +118,15 @@ public final class KafkaClients {
         props.putAll(config.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, Objects.requireNonNull(applicationId, "applicationId"));
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(StreamsConfig.STATE_DIR_CONFIG, config.dataDir().resolve("streams").toAbsolutePath().toString());
+        props.put(
+                StreamsConfig.STATE_DIR_CONFIG,
+                config.dataDir().resolve("streams").toAbsolutePath().toString());
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(STREAMS_COMMIT_INTERVAL_MS));
         props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.topicReplicationFactor()));
         var guarantee = config.kafkaProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
         if (guarantee != null && !guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
-            throw new ConfigException(ConfigLoader.KAFKA_PREFIX + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+            throw new ConfigException(
+                    ConfigLoader.KAFKA_PREFIX + StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
                     "Invalid value '" + guarantee + "' for " + ConfigLoader.KAFKA_PREFIX
                             + StreamsConfig.PROCESSING_GUARANTEE_CONFIG + ": expected " + StreamsConfig.EXACTLY_ONCE_V2
                             + " (Prefstream relies on it), or leave it unset");
@@ -146,9 +149,11 @@ public final class KafkaClients {
     private static void force(Map<String, Object> props, String key, String value) {
         Object found = props.put(key, value);
         if (found != null && !found.toString().equalsIgnoreCase(value)) {
-            throw new ConfigException(ConfigLoader.KAFKA_PREFIX + key, "Invalid value '" + found + "' for "
-                    + ConfigLoader.KAFKA_PREFIX + key + ": expected " + value
-                    + " (Prefstream's delivery guarantees rely on it), or leave it unset");
+            throw new ConfigException(
+                    ConfigLoader.KAFKA_PREFIX + key,
+                    "Invalid value '" + found + "' for "
+                            + ConfigLoader.KAFKA_PREFIX + key + ": expected " + value
+                            + " (Prefstream's delivery guarantees rely on it), or leave it unset");
         }
     }
 

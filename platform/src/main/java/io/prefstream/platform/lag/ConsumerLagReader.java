@@ -36,7 +36,8 @@ import org.apache.kafka.common.errors.GroupIdNotFoundException;
 public final class ConsumerLagReader {
 
     private static final Comparator<PartitionLag> ORDER = Comparator.comparing(PartitionLag::group)
-            .thenComparing(PartitionLag::topic).thenComparingInt(PartitionLag::partition);
+            .thenComparing(PartitionLag::topic)
+            .thenComparingInt(PartitionLag::partition);
 
     private final Admin admin;
 
@@ -46,8 +47,8 @@ public final class ConsumerLagReader {
 
     /** Every consumer group's lag, sorted by group, topic, partition. */
     public List<PartitionLag> describeAll() {
-        Collection<GroupListing> groups = await(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all(),
-                "list consumer groups");
+        Collection<GroupListing> groups =
+                await(admin.listGroups(ListGroupsOptions.forConsumerGroups()).all(), "list consumer groups");
         return describe(groups.stream().map(GroupListing::groupId).sorted().toList());
     }
 
@@ -62,8 +63,10 @@ public final class ConsumerLagReader {
                 descriptions.put(group, future.get());
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof GroupIdNotFoundException)) {
-                    throw new KafkaException("Cannot describe consumer group " + group + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                    throw new KafkaException(
+                            "Cannot describe consumer group " + group + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -96,7 +99,8 @@ public final class ConsumerLagReader {
             if (d != null) {
                 d.members().forEach(m -> m.assignment().topicPartitions().forEach(tp -> owners.put(tp, m)));
             }
-            Set<TopicPartition> groupPartitions = new HashSet<>(committedByGroup.get(group).keySet());
+            Set<TopicPartition> groupPartitions =
+                    new HashSet<>(committedByGroup.get(group).keySet());
             groupPartitions.addAll(owners.keySet());
             for (TopicPartition tp : groupPartitions) {
                 OffsetAndMetadata om = committedByGroup.get(group).get(tp);
@@ -104,8 +108,15 @@ public final class ConsumerLagReader {
                 OptionalLong current = om == null ? OptionalLong.empty() : OptionalLong.of(om.offset());
                 OptionalLong lag = om == null ? OptionalLong.empty() : OptionalLong.of(Math.max(0, end - om.offset()));
                 MemberDescription owner = owners.get(tp);
-                rows.add(new PartitionLag(group, tp.topic(), tp.partition(), current, end, lag,
-                        owner == null ? "-" : owner.consumerId(), owner == null ? "-" : owner.host(),
+                rows.add(new PartitionLag(
+                        group,
+                        tp.topic(),
+                        tp.partition(),
+                        current,
+                        end,
+                        lag,
+                        owner == null ? "-" : owner.consumerId(),
+                        owner == null ? "-" : owner.host(),
                         owner == null ? "-" : owner.clientId()));
             }
         }
@@ -154,7 +165,9 @@ public final class ConsumerLagReader {
     private List<TopicPartition> partitionsOf(String topic) {
         var description = await(admin.describeTopics(List.of(topic)).allTopicNames(), "describe topic " + topic)
                 .get(topic);
-        return description.partitions().stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+        return description.partitions().stream()
+                .map(p -> new TopicPartition(topic, p.partition()))
+                .toList();
     }
 
     private Map<TopicPartition, Long> logEndOffsets(Collection<TopicPartition> partitions) {
@@ -165,8 +178,10 @@ public final class ConsumerLagReader {
         if (partitions.isEmpty()) {
             return Map.of();
         }
-        Map<TopicPartition, ListOffsetsResultInfo> infos = await(admin.listOffsets(partitions.stream()
-                .distinct().collect(Collectors.toMap(tp -> tp, tp -> spec))).all(), "list offsets");
+        Map<TopicPartition, ListOffsetsResultInfo> infos = await(
+                admin.listOffsets(partitions.stream().distinct().collect(Collectors.toMap(tp -> tp, tp -> spec)))
+                        .all(),
+                "list offsets");
         var out = new HashMap<TopicPartition, Long>();
         infos.forEach((tp, info) -> out.put(tp, info.offset()));
         return out;

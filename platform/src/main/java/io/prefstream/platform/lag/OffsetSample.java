@@ -29,7 +29,8 @@ public record OffsetSample(long nanoTime, Map<TopicPartition, Long> logEndOffset
             throw new IllegalArgumentException("Expected an earlier sample, found one " + (-seconds) + " s later");
         }
         var out = new TreeMap<TopicPartition, Double>((a, b) -> a.topic().equals(b.topic())
-                ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+                ? Integer.compare(a.partition(), b.partition())
+                : a.topic().compareTo(b.topic()));
         logEndOffsets.forEach((tp, end) -> {
             Long before = earlier.logEndOffsets.get(tp);
             if (before != null) {
@@ -41,7 +42,9 @@ public record OffsetSample(long nanoTime, Map<TopicPartition, Long> logEndOffset
 
     /** Records per second appended to {@code topic} (all partitions) since {@code earlier}. */
     public double topicRateSince(OffsetSample earlier, String topic) {
-        return ratesSince(earlier).entrySet().stream().filter(e -> e.getKey().topic().equals(topic))
-                .mapToDouble(Map.Entry::getValue).sum();
+        return ratesSince(earlier).entrySet().stream()
+                .filter(e -> e.getKey().topic().equals(topic))
+                .mapToDouble(Map.Entry::getValue)
+                .sum();
     }
 }

@@ -15,6 +15,13 @@ import java.util.OptionalLong;
  * @param host          that member's host, {@code "-"} when none
  * @param clientId      that member's client id, {@code "-"} when none
  */
-public record PartitionLag(String group, String topic, int partition, OptionalLong currentOffset, long logEndOffset,
-                           OptionalLong lag, String consumerId, String host, String clientId) {
-}
+public record PartitionLag(
+        String group,
+        String topic,
+        int partition,
+        OptionalLong currentOffset,
+        long logEndOffset,
+        OptionalLong lag,
+        String consumerId,
+        String host,
+        String clientId) {}

@@ -57,8 +57,10 @@ public final class MetricsServer implements AutoCloseable {
         try {
             http = HttpServer.create(new InetSocketAddress(port), 0);
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot serve /metrics on port " + port + ": " + e.getMessage()
-                    + " (choose another metrics.port, or 0 to turn the endpoint off)", e);
+            throw new UncheckedIOException(
+                    "Cannot serve /metrics on port " + port + ": " + e.getMessage()
+                            + " (choose another metrics.port, or 0 to turn the endpoint off)",
+                    e);
         }
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             var t = new Thread(r, "prefstream-metrics-http");
@@ -122,8 +124,8 @@ public final class MetricsServer implements AutoCloseable {
                     status = HealthStatus.down("check failed: " + e);
                 }
                 allUp &= status.healthy();
-                results.put(entry.getKey(), Map.of("status", status.healthy() ? "UP" : "DOWN",
-                        "detail", status.detail()));
+                results.put(
+                        entry.getKey(), Map.of("status", status.healthy() ? "UP" : "DOWN", "detail", status.detail()));
             }
             var body = new LinkedHashMap<String, Object>();
             body.put("status", allUp ? "UP" : "DOWN");
@@ -132,8 +134,7 @@ public final class MetricsServer implements AutoCloseable {
         }
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, String body)
-            throws IOException {
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);

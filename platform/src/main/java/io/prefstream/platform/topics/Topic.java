@@ -16,8 +16,13 @@ import java.util.regex.Pattern;
  * @param cleanupPolicy  delete or compact
  * @param configs        extra topic configs applied at creation
  */
-public record Topic(String name, String keyType, String valueType, int partitions, CleanupPolicy cleanupPolicy,
-                    Map<String, String> configs) {
+public record Topic(
+        String name,
+        String keyType,
+        String valueType,
+        int partitions,
+        CleanupPolicy cleanupPolicy,
+        Map<String, String> configs) {
 
     /** Marker for {@link #partitions}: take the count from the {@code topics.partitions} setting. */
     public static final int CONFIGURED_PARTITIONS = -1;
@@ -33,11 +38,12 @@ public record Topic(String name, String keyType, String valueType, int partition
         Objects.requireNonNull(valueType, "valueType");
         Objects.requireNonNull(cleanupPolicy, "cleanupPolicy");
         if (partitions != CONFIGURED_PARTITIONS && partitions < 1) {
-            throw new IllegalArgumentException("Topic " + name + ": partitions must be >= 1 or CONFIGURED_PARTITIONS, was "
-                    + partitions);
+            throw new IllegalArgumentException(
+                    "Topic " + name + ": partitions must be >= 1 or CONFIGURED_PARTITIONS, was " + partitions);
         }
         if (configs.containsKey("cleanup.policy")) {
-            throw new IllegalArgumentException("Topic " + name + ": set cleanup.policy through cleanupPolicy, not configs");
+            throw new IllegalArgumentException(
+                    "Topic " + name + ": set cleanup.policy through cleanupPolicy, not configs");
         }
         configs = Map.copyOf(configs);
     }

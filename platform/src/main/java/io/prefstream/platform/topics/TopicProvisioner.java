@@ -62,8 +62,8 @@ public final class TopicProvisioner {
 
     /** A provisioner using the {@code topics.*} settings. */
     public static TopicProvisioner from(Admin admin, CommonConfig config) {
-        return new TopicProvisioner(admin, config.topicPartitions(), config.topicReplicationFactor(),
-                config.topicRetentionMs());
+        return new TopicProvisioner(
+                admin, config.topicPartitions(), config.topicReplicationFactor(), config.topicRetentionMs());
     }
 
     /** What a run did. */
@@ -99,16 +99,23 @@ public final class TopicProvisioner {
             (present.contains(t.name()) ? existing : toCreate).add(t);
         }
         if (!toCreate.isEmpty()) {
-            var results = admin.createTopics(toCreate.stream().map(this::newTopic).toList()).values();
+            var results = admin.createTopics(
+                            toCreate.stream().map(this::newTopic).toList())
+                    .values();
             for (Topic t : toCreate) {
                 try {
                     results.get(t.name()).get();
                     created.add(t.name());
-                    log.info("Created topic {} ({} partitions, cleanup.policy={})", t.name(),
-                            t.partitions(defaultPartitions), t.cleanupPolicy().configValue());
+                    log.info(
+                            "Created topic {} ({} partitions, cleanup.policy={})",
+                            t.name(),
+                            t.partitions(defaultPartitions),
+                            t.cleanupPolicy().configValue());
                 } catch (ExecutionException e) {
                     if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new KafkaException("Cannot create topic " + t.name() + ": " + e.getCause().getMessage(),
+                        throw new KafkaException(
+                                "Cannot create topic " + t.name() + ": "
+                                        + e.getCause().getMessage(),
                                 e.getCause());
                     }
                     existing.add(t); // created concurrently by another process: verify it like the rest
@@ -147,11 +154,15 @@ public final class TopicProvisioner {
             List<String> leaderless;
             try {
                 leaderless = admin.describeTopics(topics).allTopicNames().get().values().stream()
-                        .filter(d -> d.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))
-                        .map(TopicDescription::name).toList();
+                        .filter(d -> d.partitions().stream()
+                                .anyMatch(p -> p.leader() == null || p.leader().isEmpty()))
+                        .map(TopicDescription::name)
+                        .toList();
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new KafkaException("Cannot describe new topics " + topics + ": " + e.getCause().getMessage(),
+                    throw new KafkaException(
+                            "Cannot describe new topics " + topics + ": "
+                                    + e.getCause().getMessage(),
                             e.getCause());
                 }
                 leaderless = topics; // not in the metadata of the broker we asked yet
@@ -180,26 +191,36 @@ public final class TopicProvisioner {
             return;
         }
         List<String> names = topics.stream().map(Topic::name).toList();
-        Map<String, TopicDescription> descriptions = await(admin.describeTopics(names).allTopicNames(),
-                "describe topics " + names);
-        Map<ConfigResource, Config> configs = await(admin.describeConfigs(names.stream()
-                .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList()).all(), "describe configs " + names);
+        Map<String, TopicDescription> descriptions =
+                await(admin.describeTopics(names).allTopicNames(), "describe topics " + names);
+        Map<ConfigResource, Config> configs = await(
+                admin.describeConfigs(names.stream()
+                                .map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n))
+                                .toList())
+                        .all(),
+                "describe configs " + names);
         var problems = new ArrayList<String>();
         for (Topic t : topics) {
             ConfigEntry policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()))
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG);
-            Set<String> found = policy == null ? Set.of() : Arrays.stream(policy.value().split(","))
-                    .map(String::trim).collect(Collectors.toCollection(TreeSet::new));
+            Set<String> found = policy == null
+                    ? Set.of()
+                    : Arrays.stream(policy.value().split(","))
+                            .map(String::trim)
+                            .collect(Collectors.toCollection(TreeSet::new));
             if (!found.equals(Set.of(t.cleanupPolicy().configValue()))) {
                 problems.add("topic " + t.name() + " has cleanup.policy=" + String.join(",", found) + ", expected "
                         + t.cleanupPolicy().configValue());
             }
             int partitions = descriptions.get(t.name()).partitions().size();
             if (t.partitions() != Topic.CONFIGURED_PARTITIONS && partitions != t.partitions()) {
-                problems.add("topic " + t.name() + " has " + partitions + " partitions, expected exactly "
-                        + t.partitions());
+                problems.add(
+                        "topic " + t.name() + " has " + partitions + " partitions, expected exactly " + t.partitions());
             } else if (partitions != t.partitions(defaultPartitions)) {
-                log.info("Topic {} exists with {} partitions (topics.partitions={}); keeping it", t.name(), partitions,
+                log.info(
+                        "Topic {} exists with {} partitions (topics.partitions={}); keeping it",
+                        t.name(),
+                        partitions,
                         defaultPartitions);
             }
         }

@@ -34,6 +34,7 @@ class ResilientConsumerLoopTest {
 
     /** Every offset map the loop committed, in order (readable after the consumer is closed). */
     private final List<Map<TopicPartition, OffsetAndMetadata>> commits = new CopyOnWriteArrayList<>();
+
     private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest") {
         @Override
         public synchronized void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
@@ -51,9 +52,14 @@ class ResilientConsumerLoopTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
         });
-        return ResilientConsumerLoop.builder().consumer(consumer).topics(TOPIC).handler(handler)
-                .deadLetters(new DeadLetterPublisher(dlqProducer, registry, "dlq")).service("svc")
-                .registry(registry).pollTimeout(Duration.ofMillis(10));
+        return ResilientConsumerLoop.builder()
+                .consumer(consumer)
+                .topics(TOPIC)
+                .handler(handler)
+                .deadLetters(new DeadLetterPublisher(dlqProducer, registry, "dlq"))
+                .service("svc")
+                .registry(registry)
+                .pollTimeout(Duration.ofMillis(10));
     }
 
     private static ConsumerRecord<byte[], byte[]> record(long offset, String value) {
@@ -87,13 +93,14 @@ class ResilientConsumerLoopTest {
     @Test
     void failingRecordIsDeadLetteredAndTheRestCommitted() throws Exception {
         try (var loop = loop(r -> {
-            String v = new String(r.value(), UTF_8);
-            if (v.equals("bad")) {
-                throw new IllegalStateException("rejected " + r.offset());
-            }
-            handled.add(v);
-            return RecordHandler.DONE;
-        }).start()) {
+                    String v = new String(r.value(), UTF_8);
+                    if (v.equals("bad")) {
+                        throw new IllegalStateException("rejected " + r.offset());
+                    }
+                    handled.add(v);
+                    return RecordHandler.DONE;
+                })
+                .start()) {
             awaitPolls(1);
             consumer.schedulePollTask(() -> {
                 consumer.addRecord(record(0, "a"));
@@ -106,10 +113,25 @@ class ResilientConsumerLoopTest {
             ProducerRecord<byte[], byte[]> dead = dlqProducer.history().get(0);
             assertEquals("dlq", dead.topic());
             assertEquals("bad", new String(dead.value(), UTF_8));
-            assertEquals("1", new String(dead.headers().lastHeader(DeadLetterHeaders.SOURCE_OFFSET).value(), UTF_8));
-            assertEquals("rejected 1", new String(dead.headers().lastHeader(DeadLetterHeaders.EXCEPTION_MESSAGE)
-                    .value(), UTF_8));
-            assertEquals(2.0, registry.get(ResilientConsumerLoop.PROCESSED_COUNTER).counter().count());
+            assertEquals(
+                    "1",
+                    new String(
+                            dead.headers()
+                                    .lastHeader(DeadLetterHeaders.SOURCE_OFFSET)
+                                    .value(),
+                            UTF_8));
+            assertEquals(
+                    "rejected 1",
+                    new String(
+                            dead.headers()
+                                    .lastHeader(DeadLetterHeaders.EXCEPTION_MESSAGE)
+                                    .value(),
+                            UTF_8));
+            assertEquals(
+                    2.0,
+                    registry.get(ResilientConsumerLoop.PROCESSED_COUNTER)
+                            .counter()
+                            .count());
             assertTrue(loop.health().healthy());
         }
         assertTrue(consumer.closed(), "loop closes its consumer");
@@ -122,8 +144,14 @@ class ResilientConsumerLoopTest {
         try (var loop = loop(r -> output).start()) {
             awaitPolls(1);
             consumer.schedulePollTask(() -> consumer.addRecord(record(0, "x")));
-            await(() -> consumer.paused().isEmpty() && consumer.assignment().contains(TP) && !output.isDone()
-                    && registry.find(DeadLetterPublisher.COUNTER).counters().isEmpty(), "record handed over");
+            await(
+                    () -> consumer.paused().isEmpty()
+                            && consumer.assignment().contains(TP)
+                            && !output.isDone()
+                            && registry.find(DeadLetterPublisher.COUNTER)
+                                    .counters()
+                                    .isEmpty(),
+                    "record handed over");
             // The loop is blocked on the output: no poll can run, so nothing can have been committed.
             assertEquals(-1, committed());
             output.complete(null);
@@ -134,15 +162,23 @@ class ResilientConsumerLoopTest {
 
     @Test
     void failedOutputSendIsDeadLetteredWithItsCause() throws Exception {
-        try (var loop = loop(r -> CompletableFuture.failedFuture(new RecordTooLargeException("too big"))).start()) {
+        try (var loop = loop(r -> CompletableFuture.failedFuture(new RecordTooLargeException("too big")))
+                .start()) {
             awaitPolls(1);
             consumer.schedulePollTask(() -> consumer.addRecord(record(0, "huge")));
             await(() -> committed() == 1, "offset committed after dead-lettering");
             var dead = dlqProducer.history().get(0);
-            assertEquals("output-send-failed", new String(dead.headers().lastHeader(DeadLetterHeaders.REASON).value(),
-                    UTF_8));
-            assertEquals(RecordTooLargeException.class.getName(),
-                    new String(dead.headers().lastHeader(DeadLetterHeaders.EXCEPTION_CLASS).value(), UTF_8));
+            assertEquals(
+                    "output-send-failed",
+                    new String(
+                            dead.headers().lastHeader(DeadLetterHeaders.REASON).value(), UTF_8));
+            assertEquals(
+                    RecordTooLargeException.class.getName(),
+                    new String(
+                            dead.headers()
+                                    .lastHeader(DeadLetterHeaders.EXCEPTION_CLASS)
+                                    .value(),
+                            UTF_8));
         }
     }
 
@@ -150,9 +186,11 @@ class ResilientConsumerLoopTest {
     void pausedLoopReadsNothingUntilResumed() throws Exception {
         var backPressure = new AtomicBoolean(false);
         try (var loop = loop(r -> {
-            handled.add(new String(r.value(), UTF_8));
-            return RecordHandler.DONE;
-        }).pauseWhen(backPressure::get).start()) {
+                    handled.add(new String(r.value(), UTF_8));
+                    return RecordHandler.DONE;
+                })
+                .pauseWhen(backPressure::get)
+                .start()) {
             awaitPolls(1);
             backPressure.set(true);
             await(loop::isPaused, "loop paused");
@@ -193,11 +231,15 @@ class ResilientConsumerLoopTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
         });
-        try (var loop = ResilientConsumerLoop.builder().consumer(consumer).topics(TOPIC)
+        try (var loop = ResilientConsumerLoop.builder()
+                .consumer(consumer)
+                .topics(TOPIC)
                 .handler(r -> {
                     throw new IllegalArgumentException("undecodable");
                 })
-                .deadLetters(new DeadLetterPublisher(failing, registry, "dlq")).service("svc").registry(registry)
+                .deadLetters(new DeadLetterPublisher(failing, registry, "dlq"))
+                .service("svc")
+                .registry(registry)
                 .start()) {
             awaitPolls(1);
             consumer.schedulePollTask(() -> consumer.addRecord(record(0, "x")));

@@ -21,20 +21,20 @@ import org.junit.jupiter.api.Test;
 /** The binary form that topologies keep in internal topics and state stores, byte for byte. */
 class SourcedRecordTest {
 
-    private static final SourcedRecord SMALL = new SourcedRecord("t", 1, 2L, 3L, new byte[] {9}, null,
-            List.of(new RecordHeader("h", new byte[] {7})));
+    private static final SourcedRecord SMALL =
+            new SourcedRecord("t", 1, 2L, 3L, new byte[] {9}, null, List.of(new RecordHeader("h", new byte[] {7})));
 
     @Test
     void binaryFormIsOriginThenContent() throws IOException {
         byte[] expected = {
-            0, 1, 't',                       // topic (modified UTF-8: length, bytes)
-            0, 0, 0, 1,                      // partition
-            0, 0, 0, 0, 0, 0, 0, 2,          // offset
-            0, 0, 0, 0, 0, 0, 0, 3,          // timestamp
-            0, 0, 0, 1, 9,                   // key: length, bytes
-            -1, -1, -1, -1,                  // value: null
-            0, 0, 0, 1,                      // one header
-            0, 1, 'h', 0, 0, 0, 1, 7,        // its name and value
+            0, 1, 't', // topic (modified UTF-8: length, bytes)
+            0, 0, 0, 1, // partition
+            0, 0, 0, 0, 0, 0, 0, 2, // offset
+            0, 0, 0, 0, 0, 0, 0, 3, // timestamp
+            0, 0, 0, 1, 9, // key: length, bytes
+            -1, -1, -1, -1, // value: null
+            0, 0, 0, 1, // one header
+            0, 1, 'h', 0, 0, 0, 1, 7, // its name and value
         };
         var bytes = new ByteArrayOutputStream();
         SMALL.write(new DataOutputStream(bytes));
@@ -60,7 +60,13 @@ class SourcedRecordTest {
 
     @Test
     void nullBytesAndEmptyHeadersRoundTrip() throws IOException {
-        var record = new SourcedRecord("prefstream.offline-preferences", -1, -1L, 0L, null, new byte[0],
+        var record = new SourcedRecord(
+                "prefstream.offline-preferences",
+                -1,
+                -1L,
+                0L,
+                null,
+                new byte[0],
                 List.of(new RecordHeader("empty", null)));
         var bytes = new ByteArrayOutputStream();
         record.write(new DataOutputStream(bytes));
@@ -112,8 +118,10 @@ class SourcedRecordTest {
         assertArrayEquals(expected.value(), actual.value());
         assertEquals(expected.headers().size(), actual.headers().size());
         for (int i = 0; i < expected.headers().size(); i++) {
-            assertEquals(expected.headers().get(i).key(), actual.headers().get(i).key());
-            assertArrayEquals(expected.headers().get(i).value(), actual.headers().get(i).value());
+            assertEquals(
+                    expected.headers().get(i).key(), actual.headers().get(i).key());
+            assertArrayEquals(
+                    expected.headers().get(i).value(), actual.headers().get(i).value());
         }
     }
 

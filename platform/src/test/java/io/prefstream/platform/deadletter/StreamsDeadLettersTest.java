@@ -40,27 +40,38 @@ class StreamsDeadLettersTest {
     private final StreamsDeadLetters deadLetters = new StreamsDeadLetters(SERVICE, registry);
 
     /** A failed decode as {@code AvroDecoder} reports it: where, what, and the Avro cause. */
-    private static final RecordDecodingException DECODE_FAILURE = new RecordDecodingException(TOPIC, 3, 41L,
-            "truncated payload: 2 bytes after the schema id", new EOFException("end of stream"));
+    private static final RecordDecodingException DECODE_FAILURE = new RecordDecodingException(
+            TOPIC, 3, 41L, "truncated payload: 2 bytes after the schema id", new EOFException("end of stream"));
 
     private static SourcedRecord source() {
-        return new SourcedRecord(TOPIC, 3, 41L, SOURCE_TS, KEY, VALUE,
-                List.of(new RecordHeader("trace-id", "abc".getBytes(UTF_8))));
+        return new SourcedRecord(
+                TOPIC, 3, 41L, SOURCE_TS, KEY, VALUE, List.of(new RecordHeader("trace-id", "abc".getBytes(UTF_8))));
     }
 
     private static ConsumerRecord<byte[], byte[]> consumed() {
         var headers = new RecordHeaders(List.<Header>of(new RecordHeader("trace-id", "abc".getBytes(UTF_8))));
-        return new ConsumerRecord<>(TOPIC, 3, 41L, SOURCE_TS, TimestampType.CREATE_TIME, -1, -1, KEY, VALUE, headers,
-                Optional.empty());
+        return new ConsumerRecord<>(
+                TOPIC, 3, 41L, SOURCE_TS, TimestampType.CREATE_TIME, -1, -1, KEY, VALUE, headers, Optional.empty());
     }
 
     @Test
     void failedDecodeCarriesTheOriginalHeadersThenTheDlqHeaders() {
         Headers headers = deadLetters.headers(source(), "undecodable", null, DECODE_FAILURE, NOW);
 
-        assertEquals(List.of("trace-id", "dlq.source.topic", "dlq.source.partition", "dlq.source.offset",
-                "dlq.source.timestamp", "dlq.service", "dlq.exception.class", "dlq.exception.message",
-                "dlq.exception.stacktrace", "dlq.reason", "dlq.timestamp"), names(headers));
+        assertEquals(
+                List.of(
+                        "trace-id",
+                        "dlq.source.topic",
+                        "dlq.source.partition",
+                        "dlq.source.offset",
+                        "dlq.source.timestamp",
+                        "dlq.service",
+                        "dlq.exception.class",
+                        "dlq.exception.message",
+                        "dlq.exception.stacktrace",
+                        "dlq.reason",
+                        "dlq.timestamp"),
+                names(headers));
         assertBytes("abc", headers, "trace-id");
         assertBytes("prefstream.rollouts", headers, "dlq.source.topic");
         assertBytes("3", headers, "dlq.source.partition");
@@ -68,9 +79,13 @@ class StreamsDeadLettersTest {
         assertBytes("1700000000123", headers, "dlq.source.timestamp");
         assertBytes("prefstream-label-join", headers, "dlq.service");
         assertBytes("io.prefstream.schemas.serde.RecordDecodingException", headers, "dlq.exception.class");
-        assertBytes("Cannot decode record at prefstream.rollouts-3@41: truncated payload: 2 bytes after the schema id"
-                + " <- EOFException: end of stream", headers, "dlq.exception.message");
-        assertTrue(text(headers, "dlq.exception.stacktrace").startsWith(DECODE_FAILURE.toString()),
+        assertBytes(
+                "Cannot decode record at prefstream.rollouts-3@41: truncated payload: 2 bytes after the schema id"
+                        + " <- EOFException: end of stream",
+                headers,
+                "dlq.exception.message");
+        assertTrue(
+                text(headers, "dlq.exception.stacktrace").startsWith(DECODE_FAILURE.toString()),
                 text(headers, "dlq.exception.stacktrace"));
         assertBytes("undecodable", headers, "dlq.reason");
         assertBytes("1700000000500", headers, "dlq.timestamp");
@@ -85,7 +100,8 @@ class StreamsDeadLettersTest {
         long after = System.currentTimeMillis();
         Headers published = producer.history().get(0).headers();
         long publishedAt = Long.parseLong(text(published, DeadLetterHeaders.TIMESTAMP));
-        assertTrue(before <= publishedAt && publishedAt <= after, publishedAt + " not in [" + before + ", " + after + "]");
+        assertTrue(
+                before <= publishedAt && publishedAt <= after, publishedAt + " not in [" + before + ", " + after + "]");
 
         Headers streamed = deadLetters.headers(source(), "undecodable", null, DECODE_FAILURE, publishedAt);
 
@@ -106,7 +122,8 @@ class StreamsDeadLettersTest {
         new DeadLetterPublisher(producer, registry).send(consumed(), SERVICE, "invalid-label");
         Headers published = producer.history().get(0).headers();
         long publishedAt = Long.parseLong(text(published, DeadLetterHeaders.TIMESTAMP));
-        assertEquals(entries(published),
+        assertEquals(
+                entries(published),
                 entries(deadLetters.headers(source(), "invalid-label", "", null, publishedAt)),
                 "without a detail, as the publisher");
     }
@@ -115,8 +132,18 @@ class StreamsDeadLettersTest {
     void deadLetterReadsBackWithItsSourceCoordinates() {
         Headers headers = deadLetters.headers(source(), "undecodable", null, DECODE_FAILURE, NOW);
 
-        var letter = DeadLetter.from(new ConsumerRecord<>("prefstream.dead-letters", 0, 0L, NOW,
-                TimestampType.CREATE_TIME, -1, -1, KEY, VALUE, headers, Optional.empty()));
+        var letter = DeadLetter.from(new ConsumerRecord<>(
+                "prefstream.dead-letters",
+                0,
+                0L,
+                NOW,
+                TimestampType.CREATE_TIME,
+                -1,
+                -1,
+                KEY,
+                VALUE,
+                headers,
+                Optional.empty()));
 
         assertEquals(TOPIC, letter.sourceTopic());
         assertEquals(3, letter.sourcePartition());
@@ -136,12 +163,18 @@ class StreamsDeadLettersTest {
 
         Headers headers = deadLetters.headers(source(), "handler-exception", null, deep, NOW);
 
-        assertEquals(DeadLetterHeaders.MAX_STACKTRACE_CHARS, text(headers, "dlq.exception.stacktrace").length());
+        assertEquals(
+                DeadLetterHeaders.MAX_STACKTRACE_CHARS,
+                text(headers, "dlq.exception.stacktrace").length());
     }
 
     private double count(String reason) {
-        return registry.get(DeadLetterPublisher.COUNTER).tag("service", SERVICE).tag("source_topic", TOPIC)
-                .tag("reason", reason).counter().count();
+        return registry.get(DeadLetterPublisher.COUNTER)
+                .tag("service", SERVICE)
+                .tag("source_topic", TOPIC)
+                .tag("reason", reason)
+                .counter()
+                .count();
     }
 
     private static List<String> names(Headers headers) {

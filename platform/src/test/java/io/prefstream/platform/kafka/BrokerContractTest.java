@@ -5,7 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.deadletter.DeadLetter;
+import io.prefstream.platform.deadletter.DeadLetterHeaders;
+import io.prefstream.platform.deadletter.DeadLetterPublisher;
+import io.prefstream.platform.deadletter.RecordHandler;
+import io.prefstream.platform.deadletter.ResilientConsumerLoop;
+import io.prefstream.platform.lag.ConsumerLagReader;
+import io.prefstream.platform.lag.OffsetSample;
+import io.prefstream.platform.lag.PartitionLag;
 import io.prefstream.platform.testing.TestNames;
 import io.prefstream.platform.topics.CleanupPolicy;
 import io.prefstream.platform.topics.Topic;
@@ -17,30 +26,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.prefstream.platform.deadletter.DeadLetter;
-import io.prefstream.platform.deadletter.DeadLetterHeaders;
-import io.prefstream.platform.deadletter.DeadLetterPublisher;
-import io.prefstream.platform.deadletter.RecordHandler;
-import io.prefstream.platform.deadletter.ResilientConsumerLoop;
-import io.prefstream.platform.lag.ConsumerLagReader;
-import io.prefstream.platform.lag.OffsetSample;
-import io.prefstream.platform.lag.PartitionLag;
-import java.util.OptionalLong;
-import org.junit.jupiter.api.BeforeEach;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,19 +70,27 @@ abstract class BrokerContractTest {
     @Test
     void producedRecordsComeBackInOrderWithKeysAndOffsets() throws Exception {
         Topic topic = newTopic(1, CleanupPolicy.DELETE);
-        try (var admin = clients.admin(); var producer = clients.producer();
-             var consumer = clients.consumer(TestNames.unique("round-trip"))) {
+        try (var admin = clients.admin();
+                var producer = clients.producer();
+                var consumer = clients.consumer(TestNames.unique("round-trip"))) {
             TopicProvisioner.from(admin, clients.config()).ensure(topic);
             for (int i = 0; i < 10; i++) {
-                var meta = producer.send(new ProducerRecord<>(topic.name(), ("k" + i).getBytes(UTF_8),
-                        ("v" + i).getBytes(UTF_8))).get();
+                var meta = producer.send(new ProducerRecord<>(
+                                topic.name(), ("k" + i).getBytes(UTF_8), ("v" + i).getBytes(UTF_8)))
+                        .get();
                 assertEquals(i, meta.offset());
             }
             consumer.subscribe(List.of(topic.name()));
             var got = readN(consumer, 10);
-            assertEquals(Stream.iterate(0, i -> i + 1).limit(10).map(i -> "k" + i + "=v" + i + "@" + i).toList(),
-                    got.stream().map(r -> new String(r.key(), UTF_8) + "=" + new String(r.value(), UTF_8) + "@"
-                            + r.offset()).toList());
+            assertEquals(
+                    Stream.iterate(0, i -> i + 1)
+                            .limit(10)
+                            .map(i -> "k" + i + "=v" + i + "@" + i)
+                            .toList(),
+                    got.stream()
+                            .map(r ->
+                                    new String(r.key(), UTF_8) + "=" + new String(r.value(), UTF_8) + "@" + r.offset())
+                            .toList());
         }
     }
 
@@ -99,15 +107,20 @@ abstract class BrokerContractTest {
             assertEquals(List.of(), second.created());
             assertEquals(List.of(fixed.name(), configured.name()), second.existing());
 
-            var described = admin.describeTopics(List.of(fixed.name(), configured.name())).allTopicNames().get();
+            var described = admin.describeTopics(List.of(fixed.name(), configured.name()))
+                    .allTopicNames()
+                    .get();
             assertEquals(2, described.get(fixed.name()).partitions().size());
             assertEquals(4, described.get(configured.name()).partitions().size());
             var fixedRes = new ConfigResource(ConfigResource.Type.TOPIC, fixed.name());
             var configuredRes = new ConfigResource(ConfigResource.Type.TOPIC, configured.name());
-            var configs = admin.describeConfigs(List.of(fixedRes, configuredRes)).all().get();
+            var configs = admin.describeConfigs(List.of(fixedRes, configuredRes))
+                    .all()
+                    .get();
             assertEquals("delete", configs.get(fixedRes).get("cleanup.policy").value());
             assertEquals("3600000", configs.get(fixedRes).get("retention.ms").value());
-            assertEquals("compact", configs.get(configuredRes).get("cleanup.policy").value());
+            assertEquals(
+                    "compact", configs.get(configuredRes).get("cleanup.policy").value());
         }
     }
 
@@ -116,14 +129,19 @@ abstract class BrokerContractTest {
         try (var admin = clients.admin()) {
             var provisioner = TopicProvisioner.from(admin, clients.config());
             var first = provisioner.ensureAll();
-            assertEquals(Topics.all().size(), first.created().size() + first.existing().size());
+            assertEquals(
+                    Topics.all().size(),
+                    first.created().size() + first.existing().size());
             var second = provisioner.ensureAll();
             assertEquals(List.of(), second.created());
             assertEquals(Topics.all().stream().map(Topic::name).toList(), second.existing());
             var batches = admin.describeTopics(List.of(Topics.TRAINING_BATCHES.name(), Topics.POLICY_UPDATES.name()))
-                    .allTopicNames().get();
-            assertEquals(1, batches.get(Topics.TRAINING_BATCHES.name()).partitions().size());
-            assertEquals(1, batches.get(Topics.POLICY_UPDATES.name()).partitions().size());
+                    .allTopicNames()
+                    .get();
+            assertEquals(
+                    1, batches.get(Topics.TRAINING_BATCHES.name()).partitions().size());
+            assertEquals(
+                    1, batches.get(Topics.POLICY_UPDATES.name()).partitions().size());
         }
     }
 
@@ -131,12 +149,15 @@ abstract class BrokerContractTest {
     void existingTopicWithWrongCleanupPolicyIsReported() throws Exception {
         Topic declared = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin()) {
-            admin.createTopics(List.of(new NewTopic(declared.name(), 1, (short) 1)
-                    .configs(Map.of("cleanup.policy", "compact")))).all().get();
-            var e = assertThrows(TopicMismatchException.class,
+            admin.createTopics(List.of(
+                            new NewTopic(declared.name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+                    .all()
+                    .get();
+            var e = assertThrows(
+                    TopicMismatchException.class,
                     () -> TopicProvisioner.from(admin, clients.config()).ensure(declared));
-            assertEquals(List.of("topic " + declared.name() + " has cleanup.policy=compact, expected delete"),
-                    e.problems());
+            assertEquals(
+                    List.of("topic " + declared.name() + " has cleanup.policy=compact, expected delete"), e.problems());
             assertTrue(e.getMessage().contains(declared.name()), e.getMessage());
         }
     }
@@ -145,8 +166,11 @@ abstract class BrokerContractTest {
     void existingTopicWithWrongFixedPartitionCountIsReported() throws Exception {
         Topic declared = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin()) {
-            admin.createTopics(List.of(new NewTopic(declared.name(), 3, (short) 1))).all().get();
-            var e = assertThrows(TopicMismatchException.class,
+            admin.createTopics(List.of(new NewTopic(declared.name(), 3, (short) 1)))
+                    .all()
+                    .get();
+            var e = assertThrows(
+                    TopicMismatchException.class,
                     () -> TopicProvisioner.from(admin, clients.config()).ensure(declared));
             assertEquals(List.of("topic " + declared.name() + " has 3 partitions, expected exactly 1"), e.problems());
         }
@@ -156,8 +180,8 @@ abstract class BrokerContractTest {
     void transactionalProducerCommitsAndAbortsVisibleOnlyToReadCommitted() throws Exception {
         Topic topic = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin();
-             var producer = clients.transactionalProducer(TestNames.unique("tx"));
-             var consumer = clients.consumer(TestNames.unique("tx-reader"))) {
+                var producer = clients.transactionalProducer(TestNames.unique("tx"));
+                var consumer = clients.consumer(TestNames.unique("tx-reader"))) {
             TopicProvisioner.from(admin, clients.config()).ensure(topic);
             producer.initTransactions();
             producer.beginTransaction();
@@ -171,13 +195,23 @@ abstract class BrokerContractTest {
 
             consumer.subscribe(List.of(topic.name()));
             var got = readN(consumer, 2);
-            assertEquals(List.of("committed-1", "committed-2"),
+            assertEquals(
+                    List.of("committed-1", "committed-2"),
                     got.stream().map(r -> new String(r.value(), UTF_8)).toList());
             // Offsets 0 (aborted) and 1 (abort marker) are skipped; the commit marker sits at 4.
-            assertEquals(List.of(2L, 3L), got.stream().map(ConsumerRecord::offset).toList());
-            assertEquals(5L, admin.listOffsets(Map.of(new org.apache.kafka.common.TopicPartition(topic.name(), 0),
-                    org.apache.kafka.clients.admin.OffsetSpec.latest())).all().get().values().iterator().next()
-                    .offset());
+            assertEquals(
+                    List.of(2L, 3L), got.stream().map(ConsumerRecord::offset).toList());
+            assertEquals(
+                    5L,
+                    admin.listOffsets(Map.of(
+                                    new org.apache.kafka.common.TopicPartition(topic.name(), 0),
+                                    org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                            .all()
+                            .get()
+                            .values()
+                            .iterator()
+                            .next()
+                            .offset());
         }
     }
 
@@ -188,7 +222,8 @@ abstract class BrokerContractTest {
         Topic dlq = newTopic(1, CleanupPolicy.DELETE);
         String group = TestNames.unique("dlq-group");
         var registry = new SimpleMeterRegistry();
-        try (var admin = clients.admin(); var producer = clients.producer()) {
+        try (var admin = clients.admin();
+                var producer = clients.producer()) {
             TopicProvisioner.from(admin, clients.config()).ensure(input, output, dlq);
             for (int i = 0; i < 10; i++) {
                 String value = i == 4 ? "CORRUPT" : "r" + i;
@@ -201,12 +236,18 @@ abstract class BrokerContractTest {
                 if (value.startsWith("CORRUPT")) {
                     throw new IllegalArgumentException("cannot decode payload '" + value + "'");
                 }
-                return producer.send(new ProducerRecord<>(output.name(), r.key(), value.toUpperCase().getBytes(UTF_8)));
+                return producer.send(new ProducerRecord<>(
+                        output.name(), r.key(), value.toUpperCase().getBytes(UTF_8)));
             };
             var lag = new ConsumerLagReader(admin);
-            try (var loop = ResilientConsumerLoop.builder().consumer(clients.consumer(group)).topics(input.name())
-                    .handler(handler).deadLetters(new DeadLetterPublisher(producer, registry, dlq.name()))
-                    .service("test-service").registry(registry).start()) {
+            try (var loop = ResilientConsumerLoop.builder()
+                    .consumer(clients.consumer(group))
+                    .topics(input.name())
+                    .handler(handler)
+                    .deadLetters(new DeadLetterPublisher(producer, registry, dlq.name()))
+                    .service("test-service")
+                    .registry(registry)
+                    .start()) {
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 while (lag.totalLag(group, input.name()) > 0 && System.nanoTime() < deadline && loop.isRunning()) {
                     Thread.sleep(50);
@@ -215,8 +256,11 @@ abstract class BrokerContractTest {
             }
             try (var reader = clients.consumer(TestNames.unique("check"))) {
                 reader.subscribe(List.of(output.name()));
-                assertEquals(List.of("R0", "R1", "R2", "R3", "R5", "R6", "R7", "R8", "R9"),
-                        readN(reader, 9).stream().map(r -> new String(r.value(), UTF_8)).toList());
+                assertEquals(
+                        List.of("R0", "R1", "R2", "R3", "R5", "R6", "R7", "R8", "R9"),
+                        readN(reader, 9).stream()
+                                .map(r -> new String(r.value(), UTF_8))
+                                .toList());
             }
             try (var reader = clients.consumer(TestNames.unique("check-dlq"))) {
                 reader.subscribe(List.of(dlq.name()));
@@ -232,13 +276,29 @@ abstract class BrokerContractTest {
                 assertEquals(DeadLetterPublisher.REASON_EXCEPTION, letter.reason());
                 assertEquals("k4", new String(letter.key(), UTF_8));
                 assertEquals("CORRUPT", new String(letter.value(), UTF_8));
-                assertEquals("t4", new String(dead.get(0).headers().lastHeader("trace-id").value(), UTF_8));
-                assertEquals(String.valueOf(letter.sourceOffset()), new String(dead.get(0).headers()
-                        .lastHeader(DeadLetterHeaders.SOURCE_OFFSET).value(), UTF_8));
+                assertEquals(
+                        "t4",
+                        new String(dead.get(0).headers().lastHeader("trace-id").value(), UTF_8));
+                assertEquals(
+                        String.valueOf(letter.sourceOffset()),
+                        new String(
+                                dead.get(0)
+                                        .headers()
+                                        .lastHeader(DeadLetterHeaders.SOURCE_OFFSET)
+                                        .value(),
+                                UTF_8));
             }
-            assertEquals(1.0, registry.get(DeadLetterPublisher.COUNTER).tag("source_topic", input.name()).counter()
-                    .count());
-            assertEquals(9.0, registry.get(ResilientConsumerLoop.PROCESSED_COUNTER).counter().count());
+            assertEquals(
+                    1.0,
+                    registry.get(DeadLetterPublisher.COUNTER)
+                            .tag("source_topic", input.name())
+                            .counter()
+                            .count());
+            assertEquals(
+                    9.0,
+                    registry.get(ResilientConsumerLoop.PROCESSED_COUNTER)
+                            .counter()
+                            .count());
             var rows = lag.describe(List.of(group));
             assertEquals(1, rows.size());
             assertEquals(OptionalLong.of(10), rows.get(0).currentOffset());
@@ -254,13 +314,16 @@ abstract class BrokerContractTest {
         String idle = TestNames.unique("idle-group");
         var p0 = new TopicPartition(topic.name(), 0);
         var p1 = new TopicPartition(topic.name(), 1);
-        try (var admin = clients.admin(); var producer = clients.producer()) {
+        try (var admin = clients.admin();
+                var producer = clients.producer()) {
             TopicProvisioner.from(admin, clients.config()).ensure(topic);
             for (int i = 0; i < 7; i++) {
-                producer.send(new ProducerRecord<>(topic.name(), 0, null, new byte[] {(byte) i})).get();
+                producer.send(new ProducerRecord<>(topic.name(), 0, null, new byte[] {(byte) i}))
+                        .get();
             }
             for (int i = 0; i < 5; i++) {
-                producer.send(new ProducerRecord<>(topic.name(), 1, null, new byte[] {(byte) i})).get();
+                producer.send(new ProducerRecord<>(topic.name(), 1, null, new byte[] {(byte) i}))
+                        .get();
             }
             try (var consumer = clients.consumer(group)) {
                 consumer.assign(List.of(p0, p1));
@@ -268,9 +331,12 @@ abstract class BrokerContractTest {
             }
             var lag = new ConsumerLagReader(admin);
             var rows = lag.describe(List.of(group));
-            assertEquals(List.of(
-                    new PartitionLag(group, topic.name(), 0, OptionalLong.of(3), 7, OptionalLong.of(4), "-", "-", "-"),
-                    new PartitionLag(group, topic.name(), 1, OptionalLong.of(5), 5, OptionalLong.of(0), "-", "-", "-")),
+            assertEquals(
+                    List.of(
+                            new PartitionLag(
+                                    group, topic.name(), 0, OptionalLong.of(3), 7, OptionalLong.of(4), "-", "-", "-"),
+                            new PartitionLag(
+                                    group, topic.name(), 1, OptionalLong.of(5), 5, OptionalLong.of(0), "-", "-", "-")),
                     rows);
             assertTrue(lag.describeAll().containsAll(rows));
             assertEquals(4, lag.totalLag(group, topic.name()));
@@ -280,7 +346,8 @@ abstract class BrokerContractTest {
             OffsetSample before = lag.sample(List.of(topic.name()));
             assertEquals(Map.of(p0, 7L, p1, 5L), before.logEndOffsets());
             for (int i = 0; i < 6; i++) {
-                producer.send(new ProducerRecord<>(topic.name(), i % 2, null, new byte[] {(byte) i})).get();
+                producer.send(new ProducerRecord<>(topic.name(), i % 2, null, new byte[] {(byte) i}))
+                        .get();
             }
             OffsetSample after = lag.sample(List.of(topic.name()));
             assertEquals(Map.of(p0, 10L, p1, 8L), after.logEndOffsets());
@@ -294,7 +361,8 @@ abstract class BrokerContractTest {
     void kafkaStreamsRunsExactlyOnceV2() throws Exception {
         Topic input = newTopic(1, CleanupPolicy.DELETE);
         Topic output = newTopic(1, CleanupPolicy.DELETE);
-        try (var admin = clients.admin(); var producer = clients.producer()) {
+        try (var admin = clients.admin();
+                var producer = clients.producer()) {
             TopicProvisioner.from(admin, clients.config()).ensure(input, output);
             for (int i = 0; i < 5; i++) {
                 producer.send(new ProducerRecord<>(input.name(), ("k" + i).getBytes(UTF_8), ("v" + i).getBytes(UTF_8)))
@@ -307,11 +375,14 @@ abstract class BrokerContractTest {
             var props = clients.streamsProperties(TestNames.unique("eos-app"));
             assertEquals("exactly_once_v2", props.get("processing.guarantee"));
             try (var streams = new KafkaStreams(builder.build(), props);
-                 var reader = clients.consumer(TestNames.unique("eos-check"))) {
+                    var reader = clients.consumer(TestNames.unique("eos-check"))) {
                 streams.start();
                 reader.subscribe(List.of(output.name()));
-                assertEquals(List.of("V0", "V1", "V2", "V3", "V4"),
-                        readN(reader, 5).stream().map(r -> new String(r.value(), UTF_8)).toList());
+                assertEquals(
+                        List.of("V0", "V1", "V2", "V3", "V4"),
+                        readN(reader, 5).stream()
+                                .map(r -> new String(r.value(), UTF_8))
+                                .toList());
             }
         }
     }

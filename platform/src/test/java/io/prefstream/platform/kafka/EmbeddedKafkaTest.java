@@ -2,8 +2,8 @@ package io.prefstream.platform.kafka;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prefstream.platform.config.CommonConfig;
@@ -33,11 +33,17 @@ class EmbeddedKafkaTest {
         try (var kafka = EmbeddedKafka.builder().dataDir(dir).start()) {
             firstBootstrap = kafka.bootstrapServers();
             var clients = new KafkaClients(CommonConfig.local(kafka.bootstrapServers(), dir));
-            try (var admin = clients.admin(); var producer = clients.producer()) {
-                assertEquals(List.of("restart-test"), TopicProvisioner.from(admin, clients.config()).ensure(topic).created());
+            try (var admin = clients.admin();
+                    var producer = clients.producer()) {
+                assertEquals(
+                        List.of("restart-test"),
+                        TopicProvisioner.from(admin, clients.config())
+                                .ensure(topic)
+                                .created());
                 for (int i = 0; i < 5; i++) {
-                    producer.send(new ProducerRecord<>(topic.name(), 0, ("k" + i).getBytes(UTF_8),
-                            ("v" + i).getBytes(UTF_8))).get();
+                    producer.send(new ProducerRecord<>(
+                                    topic.name(), 0, ("k" + i).getBytes(UTF_8), ("v" + i).getBytes(UTF_8)))
+                            .get();
                 }
             }
         }
@@ -46,7 +52,8 @@ class EmbeddedKafkaTest {
         try (var kafka = EmbeddedKafka.builder().dataDir(dir).start()) {
             assertNotEquals("", kafka.bootstrapServers());
             var clients = new KafkaClients(CommonConfig.local(kafka.bootstrapServers(), dir));
-            try (var admin = clients.admin(); var consumer = clients.consumer("restart-reader")) {
+            try (var admin = clients.admin();
+                    var consumer = clients.consumer("restart-reader")) {
                 var result = TopicProvisioner.from(admin, clients.config()).ensure(topic);
                 assertEquals(List.of(), result.created());
                 assertEquals(List.of("restart-test"), result.existing());
@@ -78,7 +85,9 @@ class EmbeddedKafkaTest {
         // Threads finish asynchronously after shutdown returns; wait for them rather than time them.
         Set<String> lingering = Set.of();
         for (int i = 0; i < 100; i++) {
-            lingering = nonDaemonThreads().stream().filter(t -> !before.contains(t)).map(Thread::getName)
+            lingering = nonDaemonThreads().stream()
+                    .filter(t -> !before.contains(t))
+                    .map(Thread::getName)
                     .collect(Collectors.toSet());
             if (lingering.isEmpty()) {
                 break;
@@ -89,7 +98,8 @@ class EmbeddedKafkaTest {
     }
 
     private static Set<Thread> nonDaemonThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !t.isDaemon())
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && !t.isDaemon())
                 .collect(Collectors.toSet());
     }
 }

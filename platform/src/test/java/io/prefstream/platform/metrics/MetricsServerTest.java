@@ -19,20 +19,24 @@ class MetricsServerTest {
     private final HttpClient http = HttpClient.newHttpClient();
 
     private HttpResponse<String> get(MetricsServer server, String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(server.baseUri().resolve(path)).GET().build(),
+        return http.send(
+                HttpRequest.newBuilder(server.baseUri().resolve(path)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
     void metricsEndpointServesPrometheusText() throws Exception {
         var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Counter.builder("prefstream.test.records").tag("service", "unit").register(registry).increment(3);
+        Counter.builder("prefstream.test.records")
+                .tag("service", "unit")
+                .register(registry)
+                .increment(3);
         try (var server = MetricsServer.start(0, registry)) {
             var response = get(server, "/metrics");
             assertEquals(200, response.statusCode());
             assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
-            assertTrue(response.body().contains("prefstream_test_records_total{service=\"unit\"} 3.0"),
-                    response.body());
+            assertTrue(
+                    response.body().contains("prefstream_test_records_total{service=\"unit\"} 3.0"), response.body());
         }
     }
 
@@ -41,23 +45,30 @@ class MetricsServerTest {
     void healthIs200WhenAllChecksPassAnd503OtherwiseWithDetails() throws Exception {
         var kafkaUp = new AtomicBoolean(true);
         try (var server = MetricsServer.start(0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
-            server.addHealthCheck("kafka", () -> kafkaUp.get() ? HealthStatus.up("connected")
-                    : HealthStatus.down("no broker"));
+            server.addHealthCheck(
+                    "kafka", () -> kafkaUp.get() ? HealthStatus.up("connected") : HealthStatus.down("no broker"));
             server.addHealthCheck("model", () -> HealthStatus.up("v3"));
 
             var ok = get(server, "/health");
             assertEquals(200, ok.statusCode());
-            assertEquals(Map.of("status", "UP", "checks", Map.of(
-                    "kafka", Map.of("status", "UP", "detail", "connected"),
-                    "model", Map.of("status", "UP", "detail", "v3"))), new ObjectMapper().readValue(ok.body(), Map.class));
+            assertEquals(
+                    Map.of(
+                            "status",
+                            "UP",
+                            "checks",
+                            Map.of(
+                                    "kafka", Map.of("status", "UP", "detail", "connected"),
+                                    "model", Map.of("status", "UP", "detail", "v3"))),
+                    new ObjectMapper().readValue(ok.body(), Map.class));
 
             kafkaUp.set(false);
             var down = get(server, "/health");
             assertEquals(503, down.statusCode());
             Map<String, Object> body = new ObjectMapper().readValue(down.body(), Map.class);
             assertEquals("DOWN", body.get("status"));
-            assertEquals(Map.of("status", "DOWN", "detail", "no broker"), ((Map<String, Object>) body.get("checks"))
-                    .get("kafka"));
+            assertEquals(
+                    Map.of("status", "DOWN", "detail", "no broker"),
+                    ((Map<String, Object>) body.get("checks")).get("kafka"));
 
             server.addHealthCheck("broken", () -> {
                 throw new IllegalStateException("boom");

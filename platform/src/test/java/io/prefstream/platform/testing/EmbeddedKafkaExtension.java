@@ -59,7 +59,8 @@ public final class EmbeddedKafkaExtension implements BeforeAllCallback, AfterAll
         if (perClass) {
             kafka = EmbeddedKafka.start();
         } else {
-            kafka = context.getRoot().getStore(NAMESPACE)
+            kafka = context.getRoot()
+                    .getStore(NAMESPACE)
                     .getOrComputeIfAbsent("shared", key -> new SharedBroker(EmbeddedKafka.start()), SharedBroker.class)
                     .kafka();
         }

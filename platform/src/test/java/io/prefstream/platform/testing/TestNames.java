@@ -7,8 +7,7 @@ public final class TestNames {
 
     private static final AtomicInteger SEQ = new AtomicInteger();
 
-    private TestNames() {
-    }
+    private TestNames() {}
 
     /** {@code prefix-<n>-<random>}: unique within the JVM and across broker restarts. */
     public static String unique(String prefix) {

@@ -47,7 +47,8 @@ public enum CompatibilityLevel {
                 problems.addAll(describe(candidate, old, "new schema cannot read data written by version " + (i + 1)));
             }
             if (checksForward()) {
-                problems.addAll(describe(old, candidate, "version " + (i + 1) + " cannot read data written by the new schema"));
+                problems.addAll(
+                        describe(old, candidate, "version " + (i + 1) + " cannot read data written by the new schema"));
             }
         }
         return List.copyOf(problems);
@@ -58,8 +59,10 @@ public enum CompatibilityLevel {
         try {
             return valueOf(name.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new IllegalArgumentException("compatibility level: expected one of "
-                + java.util.Arrays.toString(values()) + ", found '" + name + "'", e);
+            throw new IllegalArgumentException(
+                    "compatibility level: expected one of " + java.util.Arrays.toString(values()) + ", found '" + name
+                            + "'",
+                    e);
         }
     }
 
@@ -82,8 +85,8 @@ public enum CompatibilityLevel {
         }
         var lines = new ArrayList<String>();
         for (var incompatibility : result.getResult().getIncompatibilities()) {
-            lines.add(direction + ": " + incompatibility.getType() + " at " + incompatibility.getLocation()
-                + ": " + incompatibility.getMessage());
+            lines.add(direction + ": " + incompatibility.getType() + " at " + incompatibility.getLocation() + ": "
+                    + incompatibility.getMessage());
         }
         if (lines.isEmpty()) {
             lines.add(direction + ": " + result.getDescription());

@@ -33,8 +33,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     private RegistryJournal journal;
 
     /** An empty, non-persistent registry with global compatibility BACKWARD. */
-    public InMemorySchemaRegistry() {
-    }
+    public InMemorySchemaRegistry() {}
 
     /** A registry persisted in {@code dataDir}, restored from its journal when one exists. */
     public static InMemorySchemaRegistry persistent(Path dataDir) {
@@ -55,10 +54,12 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
             }
         }
         var level = compatibility(subject);
-        var problems = level.violations(schema, existing.stream().map(SchemaVersion::schema).toList());
+        var problems = level.violations(
+                schema, existing.stream().map(SchemaVersion::schema).toList());
         if (!problems.isEmpty()) {
-            throw new IncompatibleSchemaException("Schema being registered is incompatible with an earlier schema for subject \""
-                + subject + "\" under compatibility " + level + ": " + String.join("; ", problems));
+            throw new IncompatibleSchemaException(
+                    "Schema being registered is incompatible with an earlier schema for subject \"" + subject
+                            + "\" under compatibility " + level + ": " + String.join("; ", problems));
         }
         int id = idsBySchemaText.getOrDefault(text, nextId);
         record(new RegistryEvent.Registered(subject, existing.size() + 1, id, text));
@@ -105,7 +106,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
         var versions = requireVersions(subject);
         if (version < 1 || version > versions.size()) {
             throw new VersionNotFoundException("Version " + version + " not found for subject \"" + subject
-                + "\" (versions 1.." + versions.size() + ")");
+                    + "\" (versions 1.." + versions.size() + ")");
         }
         return versions.get(version - 1);
     }
@@ -124,7 +125,8 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     public synchronized boolean isCompatible(String subject, Schema schema) {
         requireSubject(subject);
         var existing = versionsBySubject.getOrDefault(subject, List.of());
-        return compatibility(subject).accepts(schema, existing.stream().map(SchemaVersion::schema).toList());
+        return compatibility(subject)
+                .accepts(schema, existing.stream().map(SchemaVersion::schema).toList());
     }
 
     @Override
@@ -187,7 +189,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
             var versions = versionsBySubject.computeIfAbsent(r.subject(), s -> new ArrayList<>());
             if (r.version() != versions.size() + 1) {
                 throw new IllegalStateException("subject \"" + r.subject() + "\": expected version "
-                    + (versions.size() + 1) + ", found " + r.version());
+                        + (versions.size() + 1) + ", found " + r.version());
             }
             versions.add(new SchemaVersion(r.subject(), r.version(), r.id(), schema));
             nextId = Math.max(nextId, r.id() + 1);
@@ -211,8 +213,8 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
     private static void requireSubject(String subject) {
         if (subject == null || subject.isBlank()) {
-            throw new IllegalArgumentException("subject: expected a non-blank name such as '<topic>-value', found '"
-                + subject + "'");
+            throw new IllegalArgumentException(
+                    "subject: expected a non-blank name such as '<topic>-value', found '" + subject + "'");
         }
     }
 

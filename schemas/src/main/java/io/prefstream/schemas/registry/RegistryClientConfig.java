@@ -20,8 +20,13 @@ import java.util.Map;
  *   <li>{@value #REQUEST_TIMEOUT_MS} (default 10000): connect and per-request timeout.</li>
  * </ul>
  */
-public record RegistryClientConfig(List<URI> urls, String basicAuthUserInfo, int maxRetries,
-                                   Duration initialBackoff, Duration maxBackoff, Duration requestTimeout) {
+public record RegistryClientConfig(
+        List<URI> urls,
+        String basicAuthUserInfo,
+        int maxRetries,
+        Duration initialBackoff,
+        Duration maxBackoff,
+        Duration requestTimeout) {
     public static final String URL = "schema.registry.url";
     public static final String BASIC_AUTH_USER_INFO = "basic.auth.user.info";
     public static final String PREFIXED_BASIC_AUTH_USER_INFO = "schema.registry.basic.auth.user.info";
@@ -41,7 +46,8 @@ public record RegistryClientConfig(List<URI> urls, String basicAuthUserInfo, int
             }
         }
         if (basicAuthUserInfo != null && !basicAuthUserInfo.contains(":")) {
-            throw new IllegalArgumentException(BASIC_AUTH_USER_INFO + ": expected 'user:password', found a value without ':'");
+            throw new IllegalArgumentException(
+                    BASIC_AUTH_USER_INFO + ": expected 'user:password', found a value without ':'");
         }
         if (maxRetries < 0) {
             throw new IllegalArgumentException(MAX_RETRIES + ": expected >= 0, found " + maxRetries);
@@ -72,11 +78,13 @@ public record RegistryClientConfig(List<URI> urls, String basicAuthUserInfo, int
         if (userInfo == null) {
             userInfo = string(config, PREFIXED_BASIC_AUTH_USER_INFO);
         }
-        return new RegistryClientConfig(urls, userInfo,
-            (int) number(config, MAX_RETRIES, 3),
-            Duration.ofMillis(number(config, RETRY_BACKOFF_MS, 100)),
-            Duration.ofMillis(number(config, RETRY_BACKOFF_MAX_MS, 2000)),
-            Duration.ofMillis(number(config, REQUEST_TIMEOUT_MS, 10_000)));
+        return new RegistryClientConfig(
+                urls,
+                userInfo,
+                (int) number(config, MAX_RETRIES, 3),
+                Duration.ofMillis(number(config, RETRY_BACKOFF_MS, 100)),
+                Duration.ofMillis(number(config, RETRY_BACKOFF_MAX_MS, 2000)),
+                Duration.ofMillis(number(config, REQUEST_TIMEOUT_MS, 10_000)));
     }
 
     /** Backoff before retry round {@code round} (1-based): {@code min(max, initial * 2^(round-1))}. */

@@ -58,8 +58,10 @@ final class RegistryJournal implements AutoCloseable {
                 }
                 validLength = lineStart;
                 if (validLength < bytes.length) {
-                    log.warn("Schema registry journal {}: dropping {} bytes of an unfinished last line (crash during append)",
-                        file, bytes.length - validLength);
+                    log.warn(
+                            "Schema registry journal {}: dropping {} bytes of an unfinished last line (crash during append)",
+                            file,
+                            bytes.length - validLength);
                 }
             }
             var channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -82,7 +84,8 @@ final class RegistryJournal implements AutoCloseable {
             }
             channel.force(false);
         } catch (IOException e) {
-            throw new SchemaRegistryException(ErrorCodes.STORE_ERROR, "cannot append to schema registry journal " + file, e);
+            throw new SchemaRegistryException(
+                    ErrorCodes.STORE_ERROR, "cannot append to schema registry journal " + file, e);
         }
     }
 
@@ -98,10 +101,15 @@ final class RegistryJournal implements AutoCloseable {
     private static Object toJson(RegistryEvent event) {
         var node = JSON.createObjectNode();
         if (event instanceof RegistryEvent.Registered r) {
-            node.put("op", "register").put("subject", r.subject()).put("version", r.version())
-                .put("id", r.id()).put("schema", r.schema());
+            node.put("op", "register")
+                    .put("subject", r.subject())
+                    .put("version", r.version())
+                    .put("id", r.id())
+                    .put("schema", r.schema());
         } else if (event instanceof RegistryEvent.CompatibilitySet c) {
-            node.put("op", "compatibility").put("subject", c.subject()).put("level", c.level().name());
+            node.put("op", "compatibility")
+                    .put("subject", c.subject())
+                    .put("level", c.level().name());
         }
         return node;
     }
@@ -111,17 +119,29 @@ final class RegistryJournal implements AutoCloseable {
             JsonNode node = JSON.readTree(line);
             var op = node.path("op").asText();
             return switch (op) {
-                case "register" -> new RegistryEvent.Registered(required(node, "subject").asText(),
-                    required(node, "version").asInt(), required(node, "id").asInt(), required(node, "schema").asText());
-                case "compatibility" -> new RegistryEvent.CompatibilitySet(
-                    node.path("subject").isNull() || node.path("subject").isMissingNode() ? null : node.get("subject").asText(),
-                    CompatibilityLevel.parse(required(node, "level").asText()));
-                default -> throw new IllegalArgumentException("op: expected 'register' or 'compatibility', found '" + op + "'");
+                case "register" ->
+                    new RegistryEvent.Registered(
+                            required(node, "subject").asText(),
+                            required(node, "version").asInt(),
+                            required(node, "id").asInt(),
+                            required(node, "schema").asText());
+                case "compatibility" ->
+                    new RegistryEvent.CompatibilitySet(
+                            node.path("subject").isNull()
+                                            || node.path("subject").isMissingNode()
+                                    ? null
+                                    : node.get("subject").asText(),
+                            CompatibilityLevel.parse(required(node, "level").asText()));
+                default ->
+                    throw new IllegalArgumentException(
+                            "op: expected 'register' or 'compatibility', found '" + op + "'");
             };
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException("schema registry journal " + file + " line " + lineNumber
-                + " is corrupt: expected a JSON event, found '" + line + "' (" + e.getMessage()
-                + "); restore the file or remove the line", e);
+            throw new IllegalStateException(
+                    "schema registry journal " + file + " line " + lineNumber
+                            + " is corrupt: expected a JSON event, found '" + line + "' (" + e.getMessage()
+                            + "); restore the file or remove the line",
+                    e);
         }
     }
 

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
-    private static final String ACCEPT = CONTENT_TYPE
-        + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
+    private static final String ACCEPT =
+            CONTENT_TYPE + ", application/vnd.schemaregistry+json; qs=0.9, application/json; qs=0.5";
     private static final Logger log = LoggerFactory.getLogger(RestSchemaRegistryClient.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -44,9 +44,9 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     public RestSchemaRegistryClient(RegistryClientConfig config) {
         this.config = config;
         this.http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(config.requestTimeout())
-            .build();
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(config.requestTimeout())
+                .build();
     }
 
     /** A client for the keys documented on {@link RegistryClientConfig}. */
@@ -80,7 +80,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             return cached;
         }
         var response = send("POST", "/subjects/" + encode(subject) + "/versions", schemaBody(schemaText));
-        int id = requiredField(response, "id", "POST /subjects/" + subject + "/versions").asInt();
+        int id = requiredField(response, "id", "POST /subjects/" + subject + "/versions")
+                .asInt();
         cacheId(subject, schemaText, id);
         log.debug("Registered schema id {} under subject {}", id, subject);
         return id;
@@ -102,21 +103,26 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
             return cached;
         }
         var response = send("GET", "/schemas/ids/" + id, null);
-        var schema = InMemorySchemaRegistry.parse(requiredField(response, "schema", "GET /schemas/ids/" + id).asText());
+        var schema = InMemorySchemaRegistry.parse(
+                requiredField(response, "schema", "GET /schemas/ids/" + id).asText());
         var previous = schemasById.putIfAbsent(id, schema);
         return previous != null ? previous : schema;
     }
 
     @Override
     public SchemaVersion latest(String subject) {
-        return versionOf(subject, send("GET", "/subjects/" + encode(subject) + "/versions/latest", null),
-            "GET /subjects/" + subject + "/versions/latest");
+        return versionOf(
+                subject,
+                send("GET", "/subjects/" + encode(subject) + "/versions/latest", null),
+                "GET /subjects/" + subject + "/versions/latest");
     }
 
     @Override
     public SchemaVersion version(String subject, int version) {
-        return versionOf(subject, send("GET", "/subjects/" + encode(subject) + "/versions/" + version, null),
-            "GET /subjects/" + subject + "/versions/" + version);
+        return versionOf(
+                subject,
+                send("GET", "/subjects/" + encode(subject) + "/versions/" + version, null),
+                "GET /subjects/" + subject + "/versions/" + version);
     }
 
     @Override
@@ -141,10 +147,13 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     @Override
     public boolean isCompatible(String subject, Schema schema) {
         try {
-            var response = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
-                schemaBody(schema.toString()));
-            return requiredField(response, "is_compatible", "POST /compatibility/subjects/" + subject
-                + "/versions/latest").asBoolean();
+            var response = send(
+                    "POST",
+                    "/compatibility/subjects/" + encode(subject) + "/versions/latest",
+                    schemaBody(schema.toString()));
+            return requiredField(
+                            response, "is_compatible", "POST /compatibility/subjects/" + subject + "/versions/latest")
+                    .asBoolean();
         } catch (SubjectNotFoundException | VersionNotFoundException e) {
             return true; // nothing registered yet: any schema is compatible
         }
@@ -197,41 +206,63 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
                         throw error;
                     }
                     lastFailure = error;
-                    log.warn("Schema registry {} answered {} to {} {} (round {} of {}): {}", base, status, method,
-                        pathAndQuery, round + 1, config.maxRetries() + 1, error.getMessage());
+                    log.warn(
+                            "Schema registry {} answered {} to {} {} (round {} of {}): {}",
+                            base,
+                            status,
+                            method,
+                            pathAndQuery,
+                            round + 1,
+                            config.maxRetries() + 1,
+                            error.getMessage());
                 } catch (IOException e) {
                     lastFailure = new SchemaRegistryException(-1, "cannot reach " + base + ": " + e, e);
-                    log.warn("Schema registry {} unreachable for {} {} (round {} of {}): {}", base, method,
-                        pathAndQuery, round + 1, config.maxRetries() + 1, e.toString());
+                    log.warn(
+                            "Schema registry {} unreachable for {} {} (round {} of {}): {}",
+                            base,
+                            method,
+                            pathAndQuery,
+                            round + 1,
+                            config.maxRetries() + 1,
+                            e.toString());
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new SchemaRegistryUnavailableException(-1, "interrupted during " + method + " " + pathAndQuery, e);
+                    throw new SchemaRegistryUnavailableException(
+                            -1, "interrupted during " + method + " " + pathAndQuery, e);
                 }
             }
         }
-        throw new SchemaRegistryUnavailableException(lastFailure.errorCode(), "schema registry " + config.urls()
-            + " unavailable for " + method + " " + pathAndQuery + " after " + (config.maxRetries() + 1)
-            + " rounds; last failure: " + lastFailure.getMessage() + "; check that the registry is running",
-            lastFailure);
+        throw new SchemaRegistryUnavailableException(
+                lastFailure.errorCode(),
+                "schema registry " + config.urls()
+                        + " unavailable for " + method + " " + pathAndQuery + " after " + (config.maxRetries() + 1)
+                        + " rounds; last failure: " + lastFailure.getMessage() + "; check that the registry is running",
+                lastFailure);
     }
 
     private HttpRequest request(URI base, String method, String pathAndQuery, String body) {
-        var root = base.toString().endsWith("/") ? base.toString().substring(0, base.toString().length() - 1) : base.toString();
+        var root = base.toString().endsWith("/")
+                ? base.toString().substring(0, base.toString().length() - 1)
+                : base.toString();
         var userInfo = config.basicAuthUserInfo() != null ? config.basicAuthUserInfo() : base.getRawUserInfo();
         if (base.getRawUserInfo() != null) {
             root = root.replace(base.getRawUserInfo() + "@", "");
         }
         var builder = HttpRequest.newBuilder(URI.create(root + pathAndQuery))
-            .timeout(config.requestTimeout())
-            .header("Accept", ACCEPT)
-            .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+                .timeout(config.requestTimeout())
+                .header("Accept", ACCEPT)
+                .method(
+                        method,
+                        body == null
+                                ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
         if (body != null) {
             builder.header("Content-Type", CONTENT_TYPE);
         }
         if (userInfo != null) {
-            builder.header("Authorization", "Basic "
-                + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
+            builder.header(
+                    "Authorization",
+                    "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8)));
         }
         return builder.build();
     }
@@ -264,14 +295,18 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         int id = requiredField(response, "id", what).asInt();
         var schema = schemasById.computeIfAbsent(id, i -> InMemorySchemaRegistry.parse(text));
         cacheId(subject, text, id);
-        return new SchemaVersion(response.path("subject").asText(subject),
-            requiredField(response, "version", what).asInt(), id, schema);
+        return new SchemaVersion(
+                response.path("subject").asText(subject),
+                requiredField(response, "version", what).asInt(),
+                id,
+                schema);
     }
 
     private static CompatibilityLevel levelOf(JsonNode response) {
         // Confluent answers GET /config with "compatibilityLevel"; some servers echo "compatibility".
-        var level = response.hasNonNull("compatibilityLevel") ? response.get("compatibilityLevel")
-            : requiredField(response, "compatibility", "GET /config");
+        var level = response.hasNonNull("compatibilityLevel")
+                ? response.get("compatibilityLevel")
+                : requiredField(response, "compatibility", "GET /config");
         return CompatibilityLevel.parse(level.asText());
     }
 
@@ -282,8 +317,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
     private static JsonNode requiredField(JsonNode response, String field, String what) {
         var value = response == null ? null : response.get(field);
         if (value == null || value.isNull()) {
-            throw new SchemaRegistryException(-1, what + ": expected a JSON object with field '" + field
-                + "', found " + response);
+            throw new SchemaRegistryException(
+                    -1, what + ": expected a JSON object with field '" + field + "', found " + response);
         }
         return value;
     }
@@ -300,8 +335,8 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     static String encode(String subject) {
         if (subject == null || subject.isBlank()) {
-            throw new IllegalArgumentException("subject: expected a non-blank name such as '<topic>-value', found '"
-                + subject + "'");
+            throw new IllegalArgumentException(
+                    "subject: expected a non-blank name such as '<topic>-value', found '" + subject + "'");
         }
         return URLEncoder.encode(subject, StandardCharsets.UTF_8).replace("+", "%20");
     }

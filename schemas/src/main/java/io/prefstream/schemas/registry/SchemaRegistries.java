@@ -13,14 +13,13 @@ public final class SchemaRegistries {
     public static final String MOCK_SCHEME = "mock://";
     private static final Map<String, InMemorySchemaRegistry> MOCK_SCOPES = new ConcurrentHashMap<>();
 
-    private SchemaRegistries() {
-    }
+    private SchemaRegistries() {}
 
     /** The client for {@code url}; {@code config} supplies the other {@link RegistryClientConfig} keys. */
     public static SchemaRegistryClient forUrl(String url, Map<String, ?> config) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException(RegistryClientConfig.URL
-                + ": expected mock://<scope> or http(s)://host:port, found '" + url + "'");
+            throw new IllegalArgumentException(
+                    RegistryClientConfig.URL + ": expected mock://<scope> or http(s)://host:port, found '" + url + "'");
         }
         var trimmed = url.trim();
         if (trimmed.startsWith(MOCK_SCHEME)) {
@@ -40,8 +39,8 @@ public final class SchemaRegistries {
     /** The shared in-memory registry of {@code scope}, created on first use. */
     public static InMemorySchemaRegistry mockScope(String scope) {
         if (scope == null || scope.isBlank() || scope.contains(",")) {
-            throw new IllegalArgumentException("mock registry scope: expected a non-empty name without ',', found '"
-                + scope + "'");
+            throw new IllegalArgumentException(
+                    "mock registry scope: expected a non-empty name without ',', found '" + scope + "'");
         }
         return MOCK_SCOPES.computeIfAbsent(scope, s -> new InMemorySchemaRegistry());
     }

@@ -32,9 +32,11 @@ public class SchemaRegistryException extends RuntimeException {
             case ErrorCodes.SCHEMA_NOT_FOUND -> new SchemaNotFoundException(message);
             case ErrorCodes.INCOMPATIBLE_SCHEMA -> new IncompatibleSchemaException(message);
             case ErrorCodes.INVALID_SCHEMA -> new InvalidSchemaException(message);
-            default -> httpStatus == ErrorCodes.INCOMPATIBLE_SCHEMA
-                ? new IncompatibleSchemaException(message)
-                : new SchemaRegistryException(code, "schema registry error " + code + " (HTTP " + httpStatus + "): " + message);
+            default ->
+                httpStatus == ErrorCodes.INCOMPATIBLE_SCHEMA
+                        ? new IncompatibleSchemaException(message)
+                        : new SchemaRegistryException(
+                                code, "schema registry error " + code + " (HTTP " + httpStatus + "): " + message);
         };
     }
 }

@@ -105,7 +105,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
             throw new IllegalStateException("schema registry server not started: call start(port) first");
         }
         var address = server.getAddress();
-        var host = address.getAddress().isAnyLocalAddress() ? "127.0.0.1" : address.getAddress().getHostAddress();
+        var host = address.getAddress().isAnyLocalAddress()
+                ? "127.0.0.1"
+                : address.getAddress().getHostAddress();
         if (host.contains(":")) {
             host = "[" + host + "]";
         }
@@ -151,7 +153,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 status = statusOf(e);
                 body = error(e.errorCode(), e.getMessage());
             } catch (RuntimeException e) {
-                log.error("Schema registry request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+                log.error(
+                        "Schema registry request {} {} failed",
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI(),
+                        e);
                 status = 500;
                 body = error(ErrorCodes.STORE_ERROR, "Internal error: " + e);
             }
@@ -198,15 +204,19 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 if (n == 3 && segments.get(1).equals("ids")) {
                     requireMethod(method, "GET");
                     int id = parseInt(segments.get(2), ErrorCodes.SCHEMA_NOT_FOUND, 404, "schema id");
-                    return JSON.createObjectNode().put("schema", registry.schemaById(id).toString()).toString();
+                    return JSON.createObjectNode()
+                            .put("schema", registry.schemaById(id).toString())
+                            .toString();
                 }
             }
             case "compatibility" -> {
-                if (n == 5 && segments.get(1).equals("subjects") && segments.get(3).equals("versions")) {
+                if (n == 5
+                        && segments.get(1).equals("subjects")
+                        && segments.get(3).equals("versions")) {
                     requireMethod(method, "POST");
                     return JSON.createObjectNode()
-                        .put("is_compatible", compatible(segments.get(2), segments.get(4), schemaText(exchange)))
-                        .toString();
+                            .put("is_compatible", compatible(segments.get(2), segments.get(4), schemaText(exchange)))
+                            .toString();
                 }
             }
             case "config" -> {
@@ -215,24 +225,33 @@ public final class SchemaRegistryServer implements AutoCloseable {
                     if (method.equals("PUT")) {
                         var level = level(exchange);
                         registry.setCompatibility(subject, level);
-                        return JSON.createObjectNode().put("compatibility", level.name()).toString();
+                        return JSON.createObjectNode()
+                                .put("compatibility", level.name())
+                                .toString();
                     }
                     requireMethod(method, "GET");
                     var level = subject == null ? registry.compatibility(null) : registry.subjectCompatibility(subject);
                     if (level == null) {
                         if (query == null || !query.contains("defaultToGlobal=true")) {
-                            throw new HttpError(404, ErrorCodes.SUBJECT_COMPATIBILITY_NOT_CONFIGURED, "Subject '" + subject
-                                + "' does not have subject-level compatibility configured");
+                            throw new HttpError(
+                                    404,
+                                    ErrorCodes.SUBJECT_COMPATIBILITY_NOT_CONFIGURED,
+                                    "Subject '" + subject + "' does not have subject-level compatibility configured");
                         }
                         level = registry.compatibility(null);
                     }
-                    return JSON.createObjectNode().put("compatibilityLevel", level.name()).toString();
+                    return JSON.createObjectNode()
+                            .put("compatibilityLevel", level.name())
+                            .toString();
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
-        throw new HttpError(404, 404, "HTTP 404 Not Found: no route for " + method + " " + exchange.getRequestURI().getRawPath());
+        throw new HttpError(
+                404,
+                404,
+                "HTTP 404 Not Found: no route for " + method + " "
+                        + exchange.getRequestURI().getRawPath());
     }
 
     private SchemaVersion version(String subject, String version) {
@@ -253,23 +272,27 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     private static String versionJson(SchemaVersion version) {
         return JSON.createObjectNode()
-            .put("subject", version.subject())
-            .put("version", version.version())
-            .put("id", version.id())
-            .put("schema", version.schema().toString())
-            .toString();
+                .put("subject", version.subject())
+                .put("version", version.version())
+                .put("id", version.id())
+                .put("schema", version.schema().toString())
+                .toString();
     }
 
     private static String schemaText(HttpExchange exchange) throws IOException {
         var request = body(exchange);
         var type = request.path("schemaType").asText("AVRO");
         if (!type.equals("AVRO")) {
-            throw new HttpError(422, ErrorCodes.INVALID_SCHEMA, "Invalid schema: expected schemaType AVRO, found " + type);
+            throw new HttpError(
+                    422, ErrorCodes.INVALID_SCHEMA, "Invalid schema: expected schemaType AVRO, found " + type);
         }
         var schema = request.get("schema");
         if (schema == null || !schema.isTextual()) {
-            throw new HttpError(422, ErrorCodes.INVALID_SCHEMA,
-                "Invalid schema: expected a request body {\"schema\": \"<Avro schema JSON as a string>\"}, found " + request);
+            throw new HttpError(
+                    422,
+                    ErrorCodes.INVALID_SCHEMA,
+                    "Invalid schema: expected a request body {\"schema\": \"<Avro schema JSON as a string>\"}, found "
+                            + request);
         }
         if (request.hasNonNull("references") && request.get("references").size() > 0) {
             throw new HttpError(422, ErrorCodes.INVALID_SCHEMA, "Invalid schema: schema references are not supported");
@@ -282,7 +305,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try {
             return CompatibilityLevel.parse(value);
         } catch (IllegalArgumentException e) {
-            throw new HttpError(422, ErrorCodes.INVALID_COMPATIBILITY_LEVEL, "Invalid compatibility level: " + e.getMessage());
+            throw new HttpError(
+                    422, ErrorCodes.INVALID_COMPATIBILITY_LEVEL, "Invalid compatibility level: " + e.getMessage());
         }
     }
 
@@ -301,9 +325,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     private static List<String> segments(String rawPath) {
         return java.util.Arrays.stream(rawPath.split("/"))
-            .filter(s -> !s.isEmpty())
-            .map(s -> URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8))
-            .toList();
+                .filter(s -> !s.isEmpty())
+                .map(s -> URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8))
+                .toList();
     }
 
     private static void requireMethod(String method, String expected) {
@@ -330,7 +354,10 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     private static String error(int errorCode, String message) {
-        return JSON.createObjectNode().put("error_code", errorCode).put("message", message).toString();
+        return JSON.createObjectNode()
+                .put("error_code", errorCode)
+                .put("message", message)
+                .toString();
     }
 
     /** A request error with its HTTP status and Confluent error code. */

@@ -62,39 +62,70 @@ public final class AvroDecoder<T extends SpecificRecord> {
             return null;
         }
         if (data.length < WireFormat.HEADER_SIZE) {
-            throw new RecordDecodingException(topic, partition, offset, "truncated frame: expected at least "
-                + WireFormat.HEADER_SIZE + " bytes (magic byte 0 + 4-byte schema id), found " + data.length, null);
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    "truncated frame: expected at least " + WireFormat.HEADER_SIZE
+                            + " bytes (magic byte 0 + 4-byte schema id), found " + data.length,
+                    null);
         }
         if (data[0] != WireFormat.MAGIC_BYTE) {
-            throw new RecordDecodingException(topic, partition, offset, String.format(
-                "unknown magic byte: expected 0x00 (Confluent wire format), found 0x%02x", data[0] & 0xff), null);
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    String.format(
+                            "unknown magic byte: expected 0x00 (Confluent wire format), found 0x%02x", data[0] & 0xff),
+                    null);
         }
         int id = ByteBuffer.wrap(data, 1, 4).getInt();
         var reader = readersById.get(id);
         if (reader == null) {
             reader = readerFor(topic, partition, offset, id);
         }
-        var decoder = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER_SIZE,
-            data.length - WireFormat.HEADER_SIZE, null);
+        var decoder = DecoderFactory.get()
+                .binaryDecoder(data, WireFormat.HEADER_SIZE, data.length - WireFormat.HEADER_SIZE, null);
         try {
             T value = reader.read(null, decoder);
             if (!decoder.isEnd()) {
-                throw new RecordDecodingException(topic, partition, offset, "trailing bytes: the " + type.getSimpleName()
-                    + " payload of schema id " + id + " ended before the " + data.length + "-byte record did", null);
+                throw new RecordDecodingException(
+                        topic,
+                        partition,
+                        offset,
+                        "trailing bytes: the " + type.getSimpleName() + " payload of schema id " + id
+                                + " ended before the " + data.length + "-byte record did",
+                        null);
             }
             return value;
         } catch (EOFException e) {
-            throw new RecordDecodingException(topic, partition, offset, "truncated payload: " + data.length
-                + " bytes end inside the " + type.getSimpleName() + " encoded with schema id " + id, e);
-        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException
-                 | ClassCastException e) {
-            throw new RecordDecodingException(topic, partition, offset, "payload is not a valid "
-                + type.getSimpleName() + " encoded with schema id " + id + ": " + e, e);
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    "truncated payload: " + data.length + " bytes end inside the " + type.getSimpleName()
+                            + " encoded with schema id " + id,
+                    e);
+        } catch (IOException
+                | AvroRuntimeException
+                | IndexOutOfBoundsException
+                | NegativeArraySizeException
+                | ClassCastException e) {
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    "payload is not a valid " + type.getSimpleName() + " encoded with schema id " + id + ": " + e,
+                    e);
         } catch (OutOfMemoryError e) {
             // Garbage can decode to an array length near 2^31; the failed allocation is the whole
             // damage, so the record is reported as corrupt instead of taking the service down.
-            throw new RecordDecodingException(topic, partition, offset, "payload is not a valid "
-                + type.getSimpleName() + " encoded with schema id " + id + ": " + e, e);
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    "payload is not a valid " + type.getSimpleName() + " encoded with schema id " + id + ": " + e,
+                    e);
         }
     }
 
@@ -103,15 +134,25 @@ public final class AvroDecoder<T extends SpecificRecord> {
         try {
             writerSchema = registry.schemaById(id);
         } catch (SchemaNotFoundException e) {
-            throw new RecordDecodingException(topic, partition, offset, "unknown schema id " + id
-                + ": the registry has no such schema (" + e.getMessage() + ")", e);
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    "unknown schema id " + id + ": the registry has no such schema (" + e.getMessage() + ")",
+                    e);
         }
         var compatibility = SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
         if (compatibility.getType() != SchemaCompatibilityType.COMPATIBLE) {
-            throw new RecordDecodingException(topic, partition, offset, "writer schema id " + id + " ("
-                + writerSchema.getFullName() + ") cannot be read as " + type.getName() + ": "
-                + compatibility.getResult().getIncompatibilities().stream()
-                    .map(i -> i.getType() + " at " + i.getLocation() + ": " + i.getMessage()).toList(), null);
+            throw new RecordDecodingException(
+                    topic,
+                    partition,
+                    offset,
+                    "writer schema id " + id + " ("
+                            + writerSchema.getFullName() + ") cannot be read as " + type.getName() + ": "
+                            + compatibility.getResult().getIncompatibilities().stream()
+                                    .map(i -> i.getType() + " at " + i.getLocation() + ": " + i.getMessage())
+                                    .toList(),
+                    null);
         }
         var reader = new SpecificDatumReader<T>(writerSchema, readerSchema, SpecificData.getForSchema(readerSchema));
         var previous = readersById.putIfAbsent(id, reader);

@@ -21,8 +21,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     private AvroDecoder<T> decoder;
 
     /** For Kafka's config-driven instantiation; {@link #configure} must name the type. */
-    public AvroDeserializer() {
-    }
+    public AvroDeserializer() {}
 
     /** Takes its registry from {@link #configure}. */
     public AvroDeserializer(Class<T> type) {
@@ -56,7 +55,7 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
     public T deserialize(String topic, byte[] data) {
         if (decoder == null) {
             throw new IllegalStateException("AvroDeserializer not configured: call configure() with "
-                + AvroSerdeConfig.SCHEMA_REGISTRY_URL + " or construct it with a type and a SchemaRegistryClient");
+                    + AvroSerdeConfig.SCHEMA_REGISTRY_URL + " or construct it with a type and a SchemaRegistryClient");
         }
         return decoder.decode(topic, data);
     }
@@ -76,21 +75,26 @@ public final class AvroDeserializer<T extends SpecificRecord> implements Deseria
         }
         if (value == null || value.toString().isBlank()) {
             throw new IllegalArgumentException(key + ": expected the generated Avro class to decode into "
-                + "(e.g. io.prefstream.schemas.Rollout), found nothing");
+                    + "(e.g. io.prefstream.schemas.Rollout), found nothing");
         }
         try {
-            return (Class<T>) requireRecord(Class.forName(value.toString().trim(), true,
-                Thread.currentThread().getContextClassLoader()), key);
+            return (Class<T>) requireRecord(
+                    Class.forName(
+                            value.toString().trim(),
+                            true,
+                            Thread.currentThread().getContextClassLoader()),
+                    key);
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException(key + ": expected a generated Avro class on the classpath, found '"
-                + value + "'", e);
+            throw new IllegalArgumentException(
+                    key + ": expected a generated Avro class on the classpath, found '" + value + "'", e);
         }
     }
 
     @SuppressWarnings("unchecked")
     private static <T extends SpecificRecord> Class<T> requireRecord(Class<?> c, String key) {
         if (!SpecificRecord.class.isAssignableFrom(c)) {
-            throw new IllegalArgumentException(key + ": expected a class implementing SpecificRecord, found " + c.getName());
+            throw new IllegalArgumentException(
+                    key + ": expected a class implementing SpecificRecord, found " + c.getName());
         }
         return (Class<T>) c;
     }

@@ -55,8 +55,10 @@ public final class AvroEncoder<T extends SpecificRecord> {
             writer(schema).write(value, encoder);
             encoder.flush();
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("Cannot encode " + schema.getFullName() + " for topic " + topic
-                + " (schema id " + id + "): " + e.getMessage(), e);
+            throw new SerializationException(
+                    "Cannot encode " + schema.getFullName() + " for topic " + topic + " (schema id " + id + "): "
+                            + e.getMessage(),
+                    e);
         }
         return out.toByteArray();
     }
@@ -68,8 +70,10 @@ public final class AvroEncoder<T extends SpecificRecord> {
         try {
             return registry.lookup(subject, schema).id();
         } catch (RuntimeException e) {
-            throw new SerializationException("Schema " + schema.getFullName() + " is not registered under subject "
-                + subject + " and auto.register.schemas=false: register it first (" + e.getMessage() + ")", e);
+            throw new SerializationException(
+                    "Schema " + schema.getFullName() + " is not registered under subject " + subject
+                            + " and auto.register.schemas=false: register it first (" + e.getMessage() + ")",
+                    e);
         }
     }
 
@@ -77,6 +81,5 @@ public final class AvroEncoder<T extends SpecificRecord> {
         return writers.computeIfAbsent(schema, s -> new SpecificDatumWriter<>(s, SpecificData.getForSchema(s)));
     }
 
-    private record SubjectSchema(String subject, Schema schema) {
-    }
+    private record SubjectSchema(String subject, Schema schema) {}
 }

@@ -18,8 +18,7 @@ public final class AvroSerdeConfig {
     /** Fully-qualified generated class to decode keys into, for deserializers created by class name. */
     public static final String KEY_TYPE = "specific.avro.key.type";
 
-    private AvroSerdeConfig() {
-    }
+    private AvroSerdeConfig() {}
 
     static boolean autoRegister(Map<String, ?> configs) {
         var value = configs.get(AUTO_REGISTER_SCHEMAS);

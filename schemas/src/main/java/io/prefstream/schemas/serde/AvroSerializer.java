@@ -18,8 +18,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     private AvroEncoder<T> encoder;
 
     /** For Kafka's config-driven instantiation; {@link #configure} must be called. */
-    public AvroSerializer() {
-    }
+    public AvroSerializer() {}
 
     public AvroSerializer(SchemaRegistryClient registry) {
         this.registry = registry;
@@ -44,7 +43,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     public byte[] serialize(String topic, T data) {
         if (encoder == null) {
             throw new IllegalStateException("AvroSerializer not configured: call configure() with "
-                + AvroSerdeConfig.SCHEMA_REGISTRY_URL + " or construct it with a SchemaRegistryClient");
+                    + AvroSerdeConfig.SCHEMA_REGISTRY_URL + " or construct it with a SchemaRegistryClient");
         }
         return encoder.encode(topic, data);
     }

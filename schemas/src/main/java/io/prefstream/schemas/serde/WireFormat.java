@@ -8,8 +8,7 @@ public final class WireFormat {
     public static final byte MAGIC_BYTE = 0;
     public static final int HEADER_SIZE = 5;
 
-    private WireFormat() {
-    }
+    private WireFormat() {}
 
     /** The TopicNameStrategy subject for {@code topic}. */
     public static String subject(String topic, boolean isKey) {

@@ -28,8 +28,7 @@ import org.apache.avro.SchemaCompatibility;
 final class ConfluentApiStub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Request(String method, String path, String authorization) {
-    }
+    record Request(String method, String path, String authorization) {}
 
     private final HttpServer server;
     private final Map<Integer, String> schemasById = new HashMap<>();
@@ -68,8 +67,10 @@ final class ConfluentApiStub implements AutoCloseable {
     private synchronized void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             var path = exchange.getRequestURI().getRawPath();
-            requests.add(new Request(exchange.getRequestMethod(), path,
-                exchange.getRequestHeaders().getFirst("Authorization")));
+            requests.add(new Request(
+                    exchange.getRequestMethod(),
+                    path,
+                    exchange.getRequestHeaders().getFirst("Authorization")));
             var body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             int status = 200;
             String response;
@@ -78,7 +79,11 @@ final class ConfluentApiStub implements AutoCloseable {
                 response = error(50001, "injected failure");
             } else {
                 try {
-                    response = dispatch(exchange.getRequestMethod(), path, exchange.getRequestURI().getRawQuery(), body);
+                    response = dispatch(
+                            exchange.getRequestMethod(),
+                            path,
+                            exchange.getRequestURI().getRawQuery(),
+                            body);
                 } catch (StubError e) {
                     status = e.status;
                     response = error(e.code, e.getMessage());
@@ -101,7 +106,9 @@ final class ConfluentApiStub implements AutoCloseable {
             }
         }
         // Route on the raw (still percent-encoded) segments, so a subject containing '/' stays one segment.
-        var route = method + " " + String.join("/", raw.stream().map(s -> s.matches("\\d+") ? "N" : s).toList());
+        var route = method + " "
+                + String.join(
+                        "/", raw.stream().map(s -> s.matches("\\d+") ? "N" : s).toList());
         if (route.startsWith("GET subjects/") && route.endsWith("/versions/latest")) {
             route = "GET subjects/S/versions/latest";
         } else if (route.matches("(GET|POST) subjects/.+")) {
@@ -116,7 +123,8 @@ final class ConfluentApiStub implements AutoCloseable {
             case "POST subjects/S/versions" -> register(p.get(1), schemaOf(body));
             case "POST subjects/S" -> lookup(p.get(1), schemaOf(body));
             case "GET subjects/S/versions" -> JSON.writeValueAsString(versionsOf(p.get(1)));
-            case "GET subjects/S/versions/latest" -> versionJson(p.get(1), versionsOf(p.get(1)).size());
+            case "GET subjects/S/versions/latest" ->
+                versionJson(p.get(1), versionsOf(p.get(1)).size());
             case "GET subjects/S/versions/N" -> versionJson(p.get(1), Integer.parseInt(p.get(3)));
             case "GET schemas/ids/N" -> {
                 var schema = schemasById.get(Integer.parseInt(p.get(2)));
@@ -128,17 +136,22 @@ final class ConfluentApiStub implements AutoCloseable {
             case "POST compatibility/subjects/S/versions/latest" -> {
                 var versions = versionsOf(p.get(2));
                 var latest = new Schema.Parser().parse(schemasById.get(versions.get(versions.size() - 1)));
-                yield JSON.createObjectNode().put("is_compatible",
-                    compatible(levelOf(p.get(2)), parse(schemaOf(body)), latest)).toString();
+                yield JSON.createObjectNode()
+                        .put("is_compatible", compatible(levelOf(p.get(2)), parse(schemaOf(body)), latest))
+                        .toString();
             }
-            case "GET config" -> JSON.createObjectNode().put("compatibilityLevel", globalLevel).toString();
+            case "GET config" ->
+                JSON.createObjectNode().put("compatibilityLevel", globalLevel).toString();
             case "GET config/S" -> {
                 var level = config.get(p.get(1));
                 if (level == null && query != null && query.contains("defaultToGlobal=true")) {
                     level = globalLevel;
                 }
                 if (level == null) {
-                    throw new StubError(404, 40408, "Subject '" + p.get(1) + "' does not have subject-level compatibility configured");
+                    throw new StubError(
+                            404,
+                            40408,
+                            "Subject '" + p.get(1) + "' does not have subject-level compatibility configured");
                 }
                 yield JSON.createObjectNode().put("compatibilityLevel", level).toString();
             }
@@ -170,12 +183,18 @@ final class ConfluentApiStub implements AutoCloseable {
         if (!versions.isEmpty()) {
             var latest = new Schema.Parser().parse(schemasById.get(versions.get(versions.size() - 1)));
             if (!compatible(levelOf(subject), schema, latest)) {
-                throw new StubError(409, 409, "Schema being registered is incompatible with an earlier schema for subject \""
-                    + subject + "\"");
+                throw new StubError(
+                        409,
+                        409,
+                        "Schema being registered is incompatible with an earlier schema for subject \"" + subject
+                                + "\"");
             }
         }
-        int id = schemasById.entrySet().stream().filter(e -> e.getValue().equals(canonical))
-            .mapToInt(Map.Entry::getKey).findFirst().orElse(schemasById.size() + 1);
+        int id = schemasById.entrySet().stream()
+                .filter(e -> e.getValue().equals(canonical))
+                .mapToInt(Map.Entry::getKey)
+                .findFirst()
+                .orElse(schemasById.size() + 1);
         schemasById.put(id, canonical);
         subjects.computeIfAbsent(subject, s -> new ArrayList<>()).add(id);
         return JSON.createObjectNode().put("id", id).toString();
@@ -213,8 +232,12 @@ final class ConfluentApiStub implements AutoCloseable {
             throw new StubError(404, 40402, "Version " + version + " not found.");
         }
         int id = ids.get(version - 1);
-        return JSON.createObjectNode().put("subject", subject).put("version", version).put("id", id)
-            .put("schema", schemasById.get(id)).toString();
+        return JSON.createObjectNode()
+                .put("subject", subject)
+                .put("version", version)
+                .put("id", id)
+                .put("schema", schemasById.get(id))
+                .toString();
     }
 
     private String levelOf(String subject) {
@@ -222,10 +245,12 @@ final class ConfluentApiStub implements AutoCloseable {
     }
 
     private static boolean compatible(String level, Schema candidate, Schema latest) {
-        boolean backward = SchemaCompatibility.checkReaderWriterCompatibility(candidate, latest).getType()
-            == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
-        boolean forward = SchemaCompatibility.checkReaderWriterCompatibility(latest, candidate).getType()
-            == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
+        boolean backward = SchemaCompatibility.checkReaderWriterCompatibility(candidate, latest)
+                        .getType()
+                == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
+        boolean forward = SchemaCompatibility.checkReaderWriterCompatibility(latest, candidate)
+                        .getType()
+                == SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE;
         return switch (level) {
             case "NONE" -> true;
             case "BACKWARD" -> backward;
@@ -248,7 +273,10 @@ final class ConfluentApiStub implements AutoCloseable {
     }
 
     private static String error(int code, String message) {
-        return JSON.createObjectNode().put("error_code", code).put("message", message).toString();
+        return JSON.createObjectNode()
+                .put("error_code", code)
+                .put("message", message)
+                .toString();
     }
 
     private static final class StubError extends RuntimeException {

@@ -19,8 +19,10 @@ class InMemorySchemaRegistryTest {
     private static final Schema X_INT = record("{\"name\":\"x\",\"type\":\"int\"}");
     private static final Schema EMPTY = record("");
     private static final Schema X_STRING_DEFAULT = record("{\"name\":\"x\",\"type\":\"string\",\"default\":\"\"}");
-    private static final Schema X_INT_Y_DEFAULT = record("{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"y\",\"type\":\"int\",\"default\":0}");
-    private static final Schema X_INT_Y_REQUIRED = record("{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"y\",\"type\":\"int\"}");
+    private static final Schema X_INT_Y_DEFAULT =
+            record("{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"y\",\"type\":\"int\",\"default\":0}");
+    private static final Schema X_INT_Y_REQUIRED =
+            record("{\"name\":\"x\",\"type\":\"int\"},{\"name\":\"y\",\"type\":\"int\"}");
 
     @Test
     void levelsMatchTheirDefinitions() {
@@ -47,8 +49,11 @@ class InMemorySchemaRegistryTest {
         assertFalse(CompatibilityLevel.BACKWARD_TRANSITIVE.accepts(X_STRING_DEFAULT, history));
         var problems = CompatibilityLevel.BACKWARD_TRANSITIVE.violations(X_STRING_DEFAULT, history);
         assertEquals(1, problems.size());
-        assertTrue(problems.get(0).startsWith("new schema cannot read data written by version 1: TYPE_MISMATCH at /fields/0/type"),
-            problems.get(0));
+        assertTrue(
+                problems.get(0)
+                        .startsWith(
+                                "new schema cannot read data written by version 1: TYPE_MISMATCH at /fields/0/type"),
+                problems.get(0));
     }
 
     @Test
@@ -62,7 +67,8 @@ class InMemorySchemaRegistryTest {
             registry.setCompatibility("a-value", CompatibilityLevel.BACKWARD);
             assertEquals(3, registry.register("a-value", X_STRING_DEFAULT));
             assertEquals(List.of(1, 2, 3), registry.versions("a-value"));
-            assertEquals(1, registry.register("a-value", X_INT), "a schema the subject holds keeps its id, no new version");
+            assertEquals(
+                    1, registry.register("a-value", X_INT), "a schema the subject holds keeps its id, no new version");
             assertEquals(List.of(1, 2, 3), registry.versions("a-value"));
             assertSame(registry.schemaById(2), registry.version("a-value", 2).schema());
         }
@@ -86,9 +92,12 @@ class InMemorySchemaRegistryTest {
             var a = SchemaRegistries.forUrl("mock://scope-a", Map.of());
             a.register("t-value", X_INT);
             assertSame(a, SchemaRegistries.fromConfig(Map.of(RegistryClientConfig.URL, "mock://scope-a")));
-            assertEquals(List.of(), SchemaRegistries.forUrl("mock://scope-b", Map.of()).subjects());
+            assertEquals(
+                    List.of(),
+                    SchemaRegistries.forUrl("mock://scope-b", Map.of()).subjects());
             a.close();
-            assertEquals(List.of("t-value"), SchemaRegistries.mockScope("scope-a").subjects(), "closing a mock is harmless");
+            assertEquals(
+                    List.of("t-value"), SchemaRegistries.mockScope("scope-a").subjects(), "closing a mock is harmless");
             SchemaRegistries.dropScope("scope-a");
             assertEquals(List.of(), SchemaRegistries.mockScope("scope-a").subjects());
             assertTrue(SchemaRegistries.forUrl("http://127.0.0.1:1", Map.of()) instanceof RestSchemaRegistryClient);

@@ -24,16 +24,21 @@ import org.junit.jupiter.api.Test;
  * one and failing for the other is drift between our server and the Confluent API.
  */
 abstract class RegistryContractTest {
-    static final Schema V1 = new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}");
-    static final Schema V2 = new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"},"
-            + "{\"name\":\"y\",\"type\":\"int\",\"default\":0}]}");
+    static final Schema V1 = new Schema.Parser()
+            .parse(
+                    "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"}]}");
+    static final Schema V2 = new Schema.Parser()
+            .parse(
+                    "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"},"
+                            + "{\"name\":\"y\",\"type\":\"int\",\"default\":0}]}");
     /** Adds a field without a default: not BACKWARD compatible with V1 or V2. */
-    static final Schema V3_REQUIRED_FIELD = new Schema.Parser().parse(
-        "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"},"
-            + "{\"name\":\"z\",\"type\":\"int\"}]}");
-    static final Schema OTHER = new Schema.Parser().parse("{\"type\":\"enum\",\"name\":\"Colour\",\"symbols\":[\"RED\"]}");
+    static final Schema V3_REQUIRED_FIELD = new Schema.Parser()
+            .parse(
+                    "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"x\",\"type\":\"int\"},"
+                            + "{\"name\":\"z\",\"type\":\"int\"}]}");
+
+    static final Schema OTHER =
+            new Schema.Parser().parse("{\"type\":\"enum\",\"name\":\"Colour\",\"symbols\":[\"RED\"]}");
 
     protected RestSchemaRegistryClient client;
     private String url;
@@ -56,8 +61,13 @@ abstract class RegistryContractTest {
     }
 
     protected RestSchemaRegistryClient newClient() {
-        return RestSchemaRegistryClient.fromConfig(Map.of(RegistryClientConfig.URL, url,
-            RegistryClientConfig.MAX_RETRIES, 2, RegistryClientConfig.RETRY_BACKOFF_MS, 1));
+        return RestSchemaRegistryClient.fromConfig(Map.of(
+                RegistryClientConfig.URL,
+                url,
+                RegistryClientConfig.MAX_RETRIES,
+                2,
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                1));
     }
 
     protected String url() {
@@ -102,10 +112,19 @@ abstract class RegistryContractTest {
     @Test
     void unknownSubjectVersionAndIdAreTypedNotFoundErrors() {
         client.register("points-value", V1);
-        assertEquals(40401, assertThrows(SubjectNotFoundException.class, () -> client.latest("nobody-value")).errorCode());
+        assertEquals(
+                40401,
+                assertThrows(SubjectNotFoundException.class, () -> client.latest("nobody-value"))
+                        .errorCode());
         assertThrows(SubjectNotFoundException.class, () -> client.versions("nobody-value"));
-        assertEquals(40402, assertThrows(VersionNotFoundException.class, () -> client.version("points-value", 7)).errorCode());
-        assertEquals(40403, assertThrows(SchemaNotFoundException.class, () -> client.schemaById(9999)).errorCode());
+        assertEquals(
+                40402,
+                assertThrows(VersionNotFoundException.class, () -> client.version("points-value", 7))
+                        .errorCode());
+        assertEquals(
+                40403,
+                assertThrows(SchemaNotFoundException.class, () -> client.schemaById(9999))
+                        .errorCode());
     }
 
     @Test
@@ -113,7 +132,8 @@ abstract class RegistryContractTest {
         client.register("points-value", V1);
         assertTrue(client.isCompatible("points-value", V2));
         assertFalse(client.isCompatible("points-value", V3_REQUIRED_FIELD));
-        var error = assertThrows(IncompatibleSchemaException.class, () -> client.register("points-value", V3_REQUIRED_FIELD));
+        var error = assertThrows(
+                IncompatibleSchemaException.class, () -> client.register("points-value", V3_REQUIRED_FIELD));
         assertEquals(409, error.errorCode());
         assertEquals(List.of(1), client.versions("points-value"));
     }
@@ -125,14 +145,21 @@ abstract class RegistryContractTest {
 
     @Test
     void unparsableSchemaIsInvalidWith422() throws Exception {
-        var error = assertThrows(InvalidSchemaException.class, () -> client.register("points-value", "{\"type\":\"recrod\"}"));
+        var error = assertThrows(
+                InvalidSchemaException.class, () -> client.register("points-value", "{\"type\":\"recrod\"}"));
         assertEquals(42201, error.errorCode());
 
-        var raw = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/subjects/points-value/versions"))
-            .header("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE)
-            .POST(HttpRequest.BodyPublishers.ofString("{\"schema\":\"not json\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        var raw = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(url + "/subjects/points-value/versions"))
+                                .header("Content-Type", RestSchemaRegistryClient.CONTENT_TYPE)
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"schema\":\"not json\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(422, raw.statusCode());
-        assertEquals(RestSchemaRegistryClient.CONTENT_TYPE, raw.headers().firstValue("Content-Type").orElseThrow());
+        assertEquals(
+                RestSchemaRegistryClient.CONTENT_TYPE,
+                raw.headers().firstValue("Content-Type").orElseThrow());
         var body = new ObjectMapper().readTree(raw.body());
         assertEquals(42201, body.get("error_code").asInt());
         assertTrue(body.get("message").isTextual());
@@ -159,8 +186,9 @@ abstract class RegistryContractTest {
     void forwardLevelRejectsRemovingAFieldOldReadersNeed() {
         client.setCompatibility("points-value", CompatibilityLevel.FORWARD);
         client.register("points-value", V2);
-        var removed = new Schema.Parser().parse(
-            "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"y\",\"type\":\"int\",\"default\":0}]}");
+        var removed = new Schema.Parser()
+                .parse(
+                        "{\"type\":\"record\",\"name\":\"Point\",\"namespace\":\"t\",\"fields\":[{\"name\":\"y\",\"type\":\"int\",\"default\":0}]}");
         assertFalse(client.isCompatible("points-value", removed));
         assertThrows(IncompatibleSchemaException.class, () -> client.register("points-value", removed));
         assertTrue(client.isCompatible("points-value", V3_REQUIRED_FIELD), "old readers ignore the extra field z");

@@ -30,8 +30,13 @@ class RestSchemaRegistryClientTest {
     }
 
     private RestSchemaRegistryClient client(String urls, int maxRetries) {
-        return RestSchemaRegistryClient.fromConfig(Map.of(RegistryClientConfig.URL, urls,
-            RegistryClientConfig.MAX_RETRIES, maxRetries, RegistryClientConfig.RETRY_BACKOFF_MS, 1));
+        return RestSchemaRegistryClient.fromConfig(Map.of(
+                RegistryClientConfig.URL,
+                urls,
+                RegistryClientConfig.MAX_RETRIES,
+                maxRetries,
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                1));
     }
 
     @Test
@@ -86,12 +91,16 @@ class RestSchemaRegistryClientTest {
 
     @Test
     void basicAuthUserInfoIsSentOnEveryRequest() {
-        var client = RestSchemaRegistryClient.fromConfig(Map.of(RegistryClientConfig.URL, stub.url(),
-            RegistryClientConfig.BASIC_AUTH_USER_INFO, "svc:s3cret"));
+        var client = RestSchemaRegistryClient.fromConfig(
+                Map.of(RegistryClientConfig.URL, stub.url(), RegistryClientConfig.BASIC_AUTH_USER_INFO, "svc:s3cret"));
         client.register("points-value", RegistryContractTest.V1);
         client.versions("points-value");
         var expected = "Basic " + Base64.getEncoder().encodeToString("svc:s3cret".getBytes(StandardCharsets.UTF_8));
-        assertEquals(List.of(expected, expected), stub.requests().stream().map(ConfluentApiStub.Request::authorization).toList());
+        assertEquals(
+                List.of(expected, expected),
+                stub.requests().stream()
+                        .map(ConfluentApiStub.Request::authorization)
+                        .toList());
     }
 
     @Test
@@ -110,19 +119,28 @@ class RestSchemaRegistryClientTest {
     @Test
     void configIsValidatedWithTheKeyAndTheValueFound() {
         var noUrl = assertThrows(IllegalArgumentException.class, () -> RegistryClientConfig.from(Map.of()));
-        assertEquals("schema.registry.url: expected comma-separated http(s):// URLs, found nothing", noUrl.getMessage());
-        var badScheme = assertThrows(IllegalArgumentException.class,
-            () -> RegistryClientConfig.from(Map.of(RegistryClientConfig.URL, "ftp://x")));
+        assertEquals(
+                "schema.registry.url: expected comma-separated http(s):// URLs, found nothing", noUrl.getMessage());
+        var badScheme = assertThrows(
+                IllegalArgumentException.class,
+                () -> RegistryClientConfig.from(Map.of(RegistryClientConfig.URL, "ftp://x")));
         assertEquals("schema.registry.url: expected http:// or https://, found 'ftp://x'", badScheme.getMessage());
-        var badRetries = assertThrows(IllegalArgumentException.class, () -> RegistryClientConfig.from(
-            Map.of(RegistryClientConfig.URL, "http://x", RegistryClientConfig.MAX_RETRIES, "many")));
+        var badRetries = assertThrows(
+                IllegalArgumentException.class,
+                () -> RegistryClientConfig.from(
+                        Map.of(RegistryClientConfig.URL, "http://x", RegistryClientConfig.MAX_RETRIES, "many")));
         assertEquals("schema.registry.max.retries: expected an integer, found 'many'", badRetries.getMessage());
     }
 
     @Test
     void backoffDoublesUpToItsCap() {
-        var config = RegistryClientConfig.from(Map.of(RegistryClientConfig.URL, "http://a:1,http://b:2",
-            RegistryClientConfig.RETRY_BACKOFF_MS, "100", RegistryClientConfig.RETRY_BACKOFF_MAX_MS, 350));
+        var config = RegistryClientConfig.from(Map.of(
+                RegistryClientConfig.URL,
+                "http://a:1,http://b:2",
+                RegistryClientConfig.RETRY_BACKOFF_MS,
+                "100",
+                RegistryClientConfig.RETRY_BACKOFF_MAX_MS,
+                350));
         assertEquals(2, config.urls().size());
         assertEquals(Duration.ofMillis(100), config.backoff(1));
         assertEquals(Duration.ofMillis(200), config.backoff(2));

@@ -22,8 +22,8 @@ class SchemaRegistryServerTest {
     Path dataDir;
 
     private static RestSchemaRegistryClient clientFor(SchemaRegistryServer server) {
-        return RestSchemaRegistryClient.fromConfig(Map.of(RegistryClientConfig.URL, server.url(),
-            RegistryClientConfig.MAX_RETRIES, 0));
+        return RestSchemaRegistryClient.fromConfig(
+                Map.of(RegistryClientConfig.URL, server.url(), RegistryClientConfig.MAX_RETRIES, 0));
     }
 
     @Test
@@ -42,8 +42,11 @@ class SchemaRegistryServerTest {
         try (var server = SchemaRegistryServer.persistent(dataDir).start(0)) {
             var client = clientFor(server);
             assertEquals(List.of("colours-value", "points-value"), client.subjects());
-            assertEquals(new SchemaVersion("points-value", 1, v1, RegistryContractTest.V1), client.version("points-value", 1));
-            assertEquals(new SchemaVersion("points-value", 2, v2, RegistryContractTest.V2), client.latest("points-value"));
+            assertEquals(
+                    new SchemaVersion("points-value", 1, v1, RegistryContractTest.V1),
+                    client.version("points-value", 1));
+            assertEquals(
+                    new SchemaVersion("points-value", 2, v2, RegistryContractTest.V2), client.latest("points-value"));
             assertEquals(RegistryContractTest.OTHER, client.schemaById(other));
             assertEquals(CompatibilityLevel.FULL, client.compatibility("colours-value"));
             assertEquals(CompatibilityLevel.FORWARD, client.compatibility(null));
@@ -72,7 +75,9 @@ class SchemaRegistryServerTest {
 
     @Test
     void aCorruptCompleteLineFailsTheOpenNamingFileAndLine() throws Exception {
-        Files.writeString(dataDir.resolve(RegistryJournal.FILE_NAME), "{\"op\":\"compatibility\",\"level\":\"FULL\"}\nnot json\n");
+        Files.writeString(
+                dataDir.resolve(RegistryJournal.FILE_NAME),
+                "{\"op\":\"compatibility\",\"level\":\"FULL\"}\nnot json\n");
         var error = assertThrows(IllegalStateException.class, () -> InMemorySchemaRegistry.persistent(dataDir));
         assertTrue(error.getMessage().contains(RegistryJournal.FILE_NAME + " line 2 is corrupt"), error.getMessage());
     }
@@ -81,19 +86,25 @@ class SchemaRegistryServerTest {
     void unknownRoutesAndSubjectConfigAnswerLikeConfluent() throws Exception {
         try (var server = SchemaRegistryServer.inMemory().start(0)) {
             var http = HttpClient.newHttpClient();
-            var noRoute = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/nope")).build(),
-                HttpResponse.BodyHandlers.ofString());
+            var noRoute = http.send(
+                    HttpRequest.newBuilder(URI.create(server.url() + "/nope")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(404, noRoute.statusCode());
             assertTrue(noRoute.body().startsWith("{\"error_code\":404,"), noRoute.body());
 
-            var noSubjectConfig = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/config/points-value")).build(),
-                HttpResponse.BodyHandlers.ofString());
+            var noSubjectConfig = http.send(
+                    HttpRequest.newBuilder(URI.create(server.url() + "/config/points-value"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(404, noSubjectConfig.statusCode());
             assertTrue(noSubjectConfig.body().startsWith("{\"error_code\":40408,"), noSubjectConfig.body());
 
-            var badLevel = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/config"))
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"SIDEWAYS\"}", StandardCharsets.UTF_8)).build(),
-                HttpResponse.BodyHandlers.ofString());
+            var badLevel = http.send(
+                    HttpRequest.newBuilder(URI.create(server.url() + "/config"))
+                            .PUT(HttpRequest.BodyPublishers.ofString(
+                                    "{\"compatibility\":\"SIDEWAYS\"}", StandardCharsets.UTF_8))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertEquals(422, badLevel.statusCode());
             assertTrue(badLevel.body().startsWith("{\"error_code\":42203,"), badLevel.body());
         }

@@ -28,9 +28,16 @@ class AvroSerdeRoundTripTest {
     }
 
     static Stream<SpecificRecord> everyRecordType() {
-        return Stream.of(SampleRecords.prompt(), SampleRecords.rollout(), SampleRecords.labelRequest(),
-            SampleRecords.label(), SampleRecords.labeledRollout(), SampleRecords.preferencePair(),
-            SampleRecords.trainingBatch(), SampleRecords.policyUpdate(), SampleRecords.trainerMetrics());
+        return Stream.of(
+                SampleRecords.prompt(),
+                SampleRecords.rollout(),
+                SampleRecords.labelRequest(),
+                SampleRecords.label(),
+                SampleRecords.labeledRollout(),
+                SampleRecords.preferencePair(),
+                SampleRecords.trainingBatch(),
+                SampleRecords.policyUpdate(),
+                SampleRecords.trainerMetrics());
     }
 
     @ParameterizedTest
@@ -57,19 +64,42 @@ class AvroSerdeRoundTripTest {
         for (int i = 0; i < 257; i++) {
             registry.register("filler-" + i, org.apache.avro.Schema.createFixed("F" + i, null, "x", 1));
         }
-        var prompt = Prompt.newBuilder().setId("p1").setTask("a").setText("hi").setTokenIds(List.of(1, -1))
-            .setMetadata(Map.of("k", "v")).setCreatedAtMs(1000).build();
+        var prompt = Prompt.newBuilder()
+                .setId("p1")
+                .setTask("a")
+                .setText("hi")
+                .setTokenIds(List.of(1, -1))
+                .setMetadata(Map.of("k", "v"))
+                .setCreatedAtMs(1000)
+                .build();
         var bytes = new AvroSerde<>(Prompt.class, registry).serializer().serialize("prompts", prompt);
         byte[] expected = {
-            0x00,                         // magic byte
-            0x00, 0x00, 0x01, 0x02,       // schema id 258, big-endian
-            0x04, 'p', '1',               // id: zigzag length 2, "p1"
-            0x02, 'a',                    // task: length 1, "a"
-            0x04, 'h', 'i',               // text: length 2, "hi"
-            0x02,                         // token_ids: union branch 1 (array)
-            0x04, 0x02, 0x01, 0x00,       // block of 2 items: zigzag(1)=2, zigzag(-1)=1; end of array
-            0x02, 0x02, 'k', 0x02, 'v', 0x00, // metadata: block of 1 entry "k"->"v"; end of map
-            (byte) 0xD0, 0x0F             // created_at_ms: zigzag(1000)=2000 as varint 0xD0 0x0F
+            0x00, // magic byte
+            0x00,
+            0x00,
+            0x01,
+            0x02, // schema id 258, big-endian
+            0x04,
+            'p',
+            '1', // id: zigzag length 2, "p1"
+            0x02,
+            'a', // task: length 1, "a"
+            0x04,
+            'h',
+            'i', // text: length 2, "hi"
+            0x02, // token_ids: union branch 1 (array)
+            0x04,
+            0x02,
+            0x01,
+            0x00, // block of 2 items: zigzag(1)=2, zigzag(-1)=1; end of array
+            0x02,
+            0x02,
+            'k',
+            0x02,
+            'v',
+            0x00, // metadata: block of 1 entry "k"->"v"; end of map
+            (byte) 0xD0,
+            0x0F // created_at_ms: zigzag(1000)=2000 as varint 0xD0 0x0F
         };
         assertArrayEquals(expected, bytes);
         assertEquals(258, registry.latest("prompts-value").id());
@@ -90,12 +120,13 @@ class AvroSerdeRoundTripTest {
     @Test
     void withoutAutoRegistrationTheSchemaMustAlreadyBeRegistered() {
         var registry = SchemaRegistries.mockScope(SCOPE);
-        var config = Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + SCOPE,
-            AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false");
+        var config = Map.of(
+                AvroSerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + SCOPE, AvroSerdeConfig.AUTO_REGISTER_SCHEMAS, "false");
         try (var serde = new AvroSerde<>(Prompt.class)) {
             serde.configure(config, false);
-            var error = assertThrows(SerializationException.class,
-                () -> serde.serializer().serialize("prompts", SampleRecords.prompt()));
+            var error = assertThrows(
+                    SerializationException.class,
+                    () -> serde.serializer().serialize("prompts", SampleRecords.prompt()));
             assertEquals(true, error.getMessage().contains("auto.register.schemas=false"), error.getMessage());
             int id = registry.register("prompts-value", Prompt.getClassSchema());
             byte[] bytes = serde.serializer().serialize("prompts", SampleRecords.prompt());
@@ -105,16 +136,30 @@ class AvroSerdeRoundTripTest {
 
     @Test
     void deserializerCreatedByClassNameReadsTheTypeFromConfig() {
-        var bytes = new AvroSerializer<Prompt>(SchemaRegistries.mockScope(SCOPE)).serialize("prompts", SampleRecords.prompt());
+        var bytes = new AvroSerializer<Prompt>(SchemaRegistries.mockScope(SCOPE))
+                .serialize("prompts", SampleRecords.prompt());
         try (var deserializer = new AvroDeserializer<Prompt>()) {
-            deserializer.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + SCOPE,
-                AvroSerdeConfig.VALUE_TYPE, Prompt.class.getName()), false);
+            deserializer.configure(
+                    Map.of(
+                            AvroSerdeConfig.SCHEMA_REGISTRY_URL,
+                            "mock://" + SCOPE,
+                            AvroSerdeConfig.VALUE_TYPE,
+                            Prompt.class.getName()),
+                    false);
             assertEquals(SampleRecords.prompt(), deserializer.deserialize("prompts", bytes));
         }
-        var error = assertThrows(IllegalArgumentException.class, () -> new AvroDeserializer<Prompt>()
-            .configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, "mock://" + SCOPE,
-                AvroSerdeConfig.VALUE_TYPE, "java.lang.String"), false));
-        assertEquals("specific.avro.value.type: expected a class implementing SpecificRecord, found java.lang.String",
-            error.getMessage());
+        var error = assertThrows(
+                IllegalArgumentException.class,
+                () -> new AvroDeserializer<Prompt>()
+                        .configure(
+                                Map.of(
+                                        AvroSerdeConfig.SCHEMA_REGISTRY_URL,
+                                        "mock://" + SCOPE,
+                                        AvroSerdeConfig.VALUE_TYPE,
+                                        "java.lang.String"),
+                                false));
+        assertEquals(
+                "specific.avro.value.type: expected a class implementing SpecificRecord, found java.lang.String",
+                error.getMessage());
     }
 }

@@ -52,8 +52,9 @@ class RecordDecodingTest {
     @Test
     void frameShorterThanTheHeaderIsTruncated() {
         var error = decodeAt(1, 7L, new byte[] {0, 0, 0});
-        assertEquals("truncated frame: expected at least 5 bytes (magic byte 0 + 4-byte schema id), found 3",
-            error.reason());
+        assertEquals(
+                "truncated frame: expected at least 5 bytes (magic byte 0 + 4-byte schema id), found 3",
+                error.reason());
     }
 
     @Test
@@ -61,16 +62,19 @@ class RecordDecodingTest {
         var error = decodeAt(1, 8L, Arrays.copyOf(valid, valid.length - 10));
         assertEquals(1, error.partition());
         assertEquals(8L, error.offset());
-        assertEquals("truncated payload: " + (valid.length - 10) + " bytes end inside the Rollout encoded with schema id 1",
-            error.reason());
+        assertEquals(
+                "truncated payload: " + (valid.length - 10) + " bytes end inside the Rollout encoded with schema id 1",
+                error.reason());
     }
 
     @Test
     void trailingBytesAreRejected() {
         var bytes = Arrays.copyOf(valid, valid.length + 2);
         var error = decodeAt(0, 9L, bytes);
-        assertEquals("trailing bytes: the Rollout payload of schema id 1 ended before the " + bytes.length
-            + "-byte record did", error.reason());
+        assertEquals(
+                "trailing bytes: the Rollout payload of schema id 1 ended before the " + bytes.length
+                        + "-byte record did",
+                error.reason());
     }
 
     @Test
@@ -91,14 +95,19 @@ class RecordDecodingTest {
     void recordOfAnotherTypeIsADecodingErrorNamingBothSchemas() {
         var labelBytes = new AvroEncoder<Label>(registry).encode("labels", SampleRecords.label()); // then misrouted
         var error = decodeAt(0, 11L, labelBytes);
-        assertEquals(true, error.reason().startsWith(
-            "writer schema id 2 (io.prefstream.schemas.Label) cannot be read as io.prefstream.schemas.Rollout"), error.reason());
+        assertEquals(
+                true,
+                error.reason()
+                        .startsWith(
+                                "writer schema id 2 (io.prefstream.schemas.Label) cannot be read as io.prefstream.schemas.Rollout"),
+                error.reason());
     }
 
     @Test
     void kafkaDeserializerReportsUnknownPositionAsMinusOne() {
         var deserializer = new AvroDeserializer<>(Rollout.class, registry);
-        var error = assertThrows(RecordDecodingException.class, () -> deserializer.deserialize("rollouts", new byte[] {1}));
+        var error =
+                assertThrows(RecordDecodingException.class, () -> deserializer.deserialize("rollouts", new byte[] {1}));
         assertEquals("rollouts", error.topic());
         assertEquals(-1, error.partition());
         assertEquals(-1L, error.offset());

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.SampleRecords;
 import io.prefstream.schemas.registry.CompatibilityLevel;
-import io.prefstream.schemas.registry.IncompatibleSchemaException;
 import io.prefstream.schemas.registry.InMemorySchemaRegistry;
+import io.prefstream.schemas.registry.IncompatibleSchemaException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +47,8 @@ class SchemaEvolutionTest {
         encoder.flush();
         // Re-read the current record generically with the v1 schema as reader, then write it as v1.
         var reader = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(Rollout.getClassSchema(), v1);
-        GenericRecord asV1 = reader.read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        GenericRecord asV1 =
+                reader.read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
         assertNull(asV1.getSchema().getField("metadata"), "v1 has no metadata field");
         var framed = new ByteArrayOutputStream();
         framed.write(0);
@@ -67,7 +68,9 @@ class SchemaEvolutionTest {
 
         var decoded = new AvroDecoder<>(Rollout.class, registry).decode("rollouts", 0, 0L, bytes);
 
-        var expected = Rollout.newBuilder(SampleRecords.rollout()).setMetadata(Map.of()).build();
+        var expected = Rollout.newBuilder(SampleRecords.rollout())
+                .setMetadata(Map.of())
+                .build();
         assertEquals(expected, decoded);
         assertEquals(Map.of(), decoded.getMetadata());
         assertEquals(3L, decoded.getPolicyVersion());
@@ -107,7 +110,8 @@ class SchemaEvolutionTest {
         var newBytes = new AvroEncoder<Rollout>(registry).encode("rollouts", SampleRecords.rollout());
         assertEquals(2, ByteBuffer.wrap(newBytes, 1, 4).getInt());
         var decoder = new AvroDecoder<>(Rollout.class, registry);
-        assertEquals(Map.of("device", "cpu"), decoder.decode("rollouts", newBytes).getMetadata());
+        assertEquals(
+                Map.of("device", "cpu"), decoder.decode("rollouts", newBytes).getMetadata());
         assertEquals(Map.of(), decoder.decode("rollouts", oldBytes).getMetadata());
     }
 }

@@ -79,8 +79,13 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
     private OfflinePool pool;
     private OnlineBuffer buffer;
 
-    BatchAssembler(BatcherConfig config, SchemaRegistryClient registry, StreamsDeadLetters deadLetters,
-                   MeterRegistry meters, AtomicLong bufferedGauge, AtomicLong poolGauge) {
+    BatchAssembler(
+            BatcherConfig config,
+            SchemaRegistryClient registry,
+            StreamsDeadLetters deadLetters,
+            MeterRegistry meters,
+            AtomicLong bufferedGauge,
+            AtomicLong poolGauge) {
         this.config = config;
         this.gate = new StalenessGate(config.effectiveMaxStaleness());
         this.pairs = new AvroDecoder<>(PreferencePair.class, registry);
@@ -90,8 +95,10 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         this.batches = new AvroEncoder<>(registry);
         this.deadLetters = deadLetters;
         this.meters = meters;
-        this.emitted = Counter.builder("prefstream.batcher.batches").description("Training batches emitted")
-                .tag("policy", config.policyName()).register(meters);
+        this.emitted = Counter.builder("prefstream.batcher.batches")
+                .description("Training batches emitted")
+                .tag("policy", config.policyName())
+                .register(meters);
         this.bufferedGauge = bufferedGauge;
         this.poolGauge = poolGauge;
     }
@@ -100,8 +107,10 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
     public void init(ProcessorContext<Routed, byte[]> context) {
         this.context = context;
         this.meta = context.getStateStore(BatcherTopology.META_STORE);
-        this.pool = new OfflinePool(context.getStateStore(BatcherTopology.POOL_STORE),
-                context.getStateStore(BatcherTopology.POOL_INDEX_STORE), meta);
+        this.pool = new OfflinePool(
+                context.getStateStore(BatcherTopology.POOL_STORE),
+                context.getStateStore(BatcherTopology.POOL_INDEX_STORE),
+                meta);
         this.buffer = new OnlineBuffer(context.getStateStore(BatcherTopology.BUFFER_STORE), meta);
         bufferedGauge.set(buffer.size());
         poolGauge.set(pool.size());
@@ -112,9 +121,12 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         BatcherInput in = BatcherInput.decode(record.value());
         try {
             switch (in.kind()) {
-                case OFFLINE_PAIR -> pool.put(decode(pairs, in).getId(), in.source().value());
-                case OFFLINE_TOMBSTONE -> pool.remove(new String(in.source().key(), UTF_8),
-                        bytes -> pairs.decode(in.source().topic(), bytes).getId());
+                case OFFLINE_PAIR ->
+                    pool.put(decode(pairs, in).getId(), in.source().value());
+                case OFFLINE_TOMBSTONE ->
+                    pool.remove(
+                            new String(in.source().key(), UTF_8),
+                            bytes -> pairs.decode(in.source().topic(), bytes).getId());
                 case LABELED_ROLLOUT, UNLABELED_ROLLOUT -> admit(in);
                 case POLICY_UPDATE -> onPolicyUpdate(decode(updates, in));
                 default -> throw new IllegalStateException("unexpected input kind " + in.kind());
@@ -202,42 +214,68 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
             offlinePairs.add(pairs.decode(Topics.OFFLINE_PREFERENCES.name(), pool.get(ordinal)));
         }
         String id = config.policyName() + "-" + sequence;
-        var batch = TrainingBatch.newBuilder().setBatchId(id).setSequence(sequence).setOfflinePairs(offlinePairs)
-                .setOnlineLabeled(labeled).setOnlineUnlabeled(unlabeled).setMinPolicyVersion(minVersion)
-                .setMaxPolicyVersion(maxVersion).setCreatedAtMs(System.currentTimeMillis()).build();
+        var batch = TrainingBatch.newBuilder()
+                .setBatchId(id)
+                .setSequence(sequence)
+                .setOfflinePairs(offlinePairs)
+                .setOnlineLabeled(labeled)
+                .setOnlineUnlabeled(unlabeled)
+                .setMinPolicyVersion(minVersion)
+                .setMaxPolicyVersion(maxVersion)
+                .setCreatedAtMs(System.currentTimeMillis())
+                .build();
         byte[] bytes = batches.encode(Topics.TRAINING_BATCHES.name(), batch);
         context.forward(new Record<>(new Routed(Topics.TRAINING_BATCHES.name(), id.getBytes(UTF_8)), bytes, timestamp));
         emitted.increment();
-        log.debug("Emitted batch {}: {} offline pairs, {} labeled and {} unlabeled rollouts, versions [{}, {}]", id,
-                offlinePairs.size(), labeled.size(), unlabeled.size(), minVersion, maxVersion);
+        log.debug(
+                "Emitted batch {}: {} offline pairs, {} labeled and {} unlabeled rollouts, versions [{}, {}]",
+                id,
+                offlinePairs.size(),
+                labeled.size(),
+                unlabeled.size(),
+                minVersion,
+                maxVersion);
     }
 
     private void routeStale(BatcherInput in, long latest, String detectedAt) {
         var r = in.source();
         Headers headers = r.kafkaHeaders();
         headers.add(StaleHeaders.SOURCE_TOPIC, r.topic().getBytes(UTF_8));
-        headers.add(StaleHeaders.SOURCE_PARTITION, Integer.toString(r.partition()).getBytes(UTF_8));
+        headers.add(
+                StaleHeaders.SOURCE_PARTITION, Integer.toString(r.partition()).getBytes(UTF_8));
         headers.add(StaleHeaders.SOURCE_OFFSET, Long.toString(r.offset()).getBytes(UTF_8));
-        headers.add(StaleHeaders.POLICY_VERSION, Long.toString(in.policyVersion()).getBytes(UTF_8));
+        headers.add(
+                StaleHeaders.POLICY_VERSION, Long.toString(in.policyVersion()).getBytes(UTF_8));
         headers.add(StaleHeaders.LATEST_VERSION, Long.toString(latest).getBytes(UTF_8));
-        headers.add(StaleHeaders.MAX_STALENESS, Long.toString(config.effectiveMaxStaleness()).getBytes(UTF_8));
+        headers.add(
+                StaleHeaders.MAX_STALENESS,
+                Long.toString(config.effectiveMaxStaleness()).getBytes(UTF_8));
         headers.add(StaleHeaders.DETECTED_AT, detectedAt.getBytes(UTF_8));
-        Counter.builder("prefstream.batcher.stale").description("Online records beyond the staleness bound")
-                .tag("policy", config.policyName()).tag("source_topic", r.topic()).register(meters).increment();
-        log.info("Stale: {} from version {} while the latest is {} (max staleness {}), detected at {}", in,
-                in.policyVersion(), latest, config.maxStaleness(), detectedAt);
+        Counter.builder("prefstream.batcher.stale")
+                .description("Online records beyond the staleness bound")
+                .tag("policy", config.policyName())
+                .tag("source_topic", r.topic())
+                .register(meters)
+                .increment();
+        log.info(
+                "Stale: {} from version {} while the latest is {} (max staleness {}), detected at {}",
+                in,
+                in.policyVersion(),
+                latest,
+                config.maxStaleness(),
+                detectedAt);
         context.forward(new Record<>(new Routed(Topics.STALE.name(), r.key()), r.value(), r.timestamp(), headers));
     }
 
     private void deadLetter(BatcherInput in, String reason, Exception error) {
         var r = in.source();
         Headers headers = deadLetters.headers(r, reason, null, error, System.currentTimeMillis());
-        context.forward(new Record<>(new Routed(Topics.DEAD_LETTERS.name(), r.key()), r.value(), r.timestamp(),
-                headers));
+        context.forward(
+                new Record<>(new Routed(Topics.DEAD_LETTERS.name(), r.key()), r.value(), r.timestamp(), headers));
     }
 
-    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(AvroDecoder<T> decoder,
-                                                                               BatcherInput in) {
+    private static <T extends org.apache.avro.specific.SpecificRecord> T decode(
+            AvroDecoder<T> decoder, BatcherInput in) {
         var r = in.source();
         return decoder.decode(r.topic(), r.partition(), r.offset(), r.value());
     }

@@ -25,9 +25,17 @@ import java.util.Objects;
  *                       trains only on samples of the newest policy version, and the first batch of a
  *                       round waits for a version newer than the previous round's. 0 = streaming
  */
-public record BatcherConfig(CommonConfig common, String applicationId, String policyName, int batchSize,
-                            double onlineFraction, OnlineSource onlineSource, long maxStaleness, int maxAhead,
-                            long seed, int roundSteps) {
+public record BatcherConfig(
+        CommonConfig common,
+        String applicationId,
+        String policyName,
+        int batchSize,
+        double onlineFraction,
+        OnlineSource onlineSource,
+        long maxStaleness,
+        int maxAhead,
+        long seed,
+        int roundSteps) {
 
     public BatcherConfig {
         Objects.requireNonNull(common, "common");
@@ -41,12 +49,16 @@ public record BatcherConfig(CommonConfig common, String applicationId, String po
             throw ConfigException.invalid(TrainerSettings.ONLINE_FRACTION, onlineFraction, "a number in [0, 1]");
         }
         if (onlineSource == OnlineSource.AUTO) {
-            throw ConfigException.invalid(TrainerSettings.ONLINE_SOURCE, onlineSource,
+            throw ConfigException.invalid(
+                    TrainerSettings.ONLINE_SOURCE,
+                    onlineSource,
                     "preferences or rollouts (auto is resolved from the objective before the batcher is built)");
         }
         long online = Math.round(batchSize * onlineFraction);
         if (onlineFraction > 0 && onlineFraction < 1 && (online == 0 || online == batchSize)) {
-            throw ConfigException.invalid(TrainerSettings.ONLINE_FRACTION, onlineFraction,
+            throw ConfigException.invalid(
+                    TrainerSettings.ONLINE_FRACTION,
+                    onlineFraction,
                     "a fraction that leaves at least one online and one offline item in a batch of "
                             + batchSize + " (round(" + batchSize + "·" + onlineFraction + ") = " + online
                             + "); use 0 or 1, or change batcher.batch-size");

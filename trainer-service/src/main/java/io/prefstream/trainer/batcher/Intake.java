@@ -66,7 +66,10 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
                     PreferencePair pair = decode(pairs, where, record.value());
                     if (pair == null) {
                         if (record.key() == null) {
-                            log.debug("Ignoring a tombstone without key at {}-{}@{}", where.topic(), where.partition(),
+                            log.debug(
+                                    "Ignoring a tombstone without key at {}-{}@{}",
+                                    where.topic(),
+                                    where.partition(),
                                     where.offset());
                             return;
                         }
@@ -107,8 +110,10 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
             return;
         }
         var input = new BatcherInput(actual, version, source);
-        context.forward(new Record<>(new Routed(TO_ASSEMBLER, actual.name().getBytes(StandardCharsets.UTF_8)),
-                input.encode(), record.timestamp()));
+        context.forward(new Record<>(
+                new Routed(TO_ASSEMBLER, actual.name().getBytes(StandardCharsets.UTF_8)),
+                input.encode(),
+                record.timestamp()));
     }
 
     private static <T extends SpecificRecord> T decode(AvroDecoder<T> decoder, RecordMetadata where, byte[] value) {
@@ -118,7 +123,8 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
     private static void requireCompletions(Rollout rollout, int atLeast) {
         int k = rollout.getCompletions().size();
         if (k < atLeast) {
-            throw new UnusableRecordException(atLeast == 1 ? "empty-rollout" : "group-too-small",
+            throw new UnusableRecordException(
+                    atLeast == 1 ? "empty-rollout" : "group-too-small",
                     "rollout " + rollout.getId() + " has " + k + " completions; expected at least " + atLeast
                             + (atLeast > 1 ? " (unlabeled groups feed RLOO baselines, which need k >= 2)" : ""));
         }
@@ -126,8 +132,8 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
 
     private void deadLetter(SourcedRecord source, String reason, Exception error) {
         var headers = deadLetters.headers(source, reason, null, error, System.currentTimeMillis());
-        context.forward(new Record<>(new Routed(Topics.DEAD_LETTERS.name(), source.key()), source.value(),
-                source.timestamp(), headers));
+        context.forward(new Record<>(
+                new Routed(Topics.DEAD_LETTERS.name(), source.key()), source.value(), source.timestamp(), headers));
     }
 
     /** A record that decodes but cannot be trained on. */

@@ -22,7 +22,8 @@ final class OfflinePool {
     private final KeyValueStore<String, Long> index;
     private final KeyValueStore<String, Long> meta;
 
-    OfflinePool(KeyValueStore<Long, byte[]> pairs, KeyValueStore<String, Long> index, KeyValueStore<String, Long> meta) {
+    OfflinePool(
+            KeyValueStore<Long, byte[]> pairs, KeyValueStore<String, Long> index, KeyValueStore<String, Long> meta) {
         this.pairs = pairs;
         this.index = index;
         this.meta = meta;

@@ -6,5 +6,4 @@ package io.prefstream.trainer.batcher;
  * @param topic destination topic
  * @param key   key bytes to write (may be null)
  */
-record Routed(String topic, byte[] key) {
-}
+record Routed(String topic, byte[] key) {}

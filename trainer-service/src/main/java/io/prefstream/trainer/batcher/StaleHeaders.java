@@ -6,8 +6,7 @@ package io.prefstream.trainer.batcher;
  */
 public final class StaleHeaders {
 
-    private StaleHeaders() {
-    }
+    private StaleHeaders() {}
 
     /** Topic the record was read from. */
     public static final String SOURCE_TOPIC = "stale.source.topic";

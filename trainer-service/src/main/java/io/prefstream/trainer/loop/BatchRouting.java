@@ -21,7 +21,8 @@ public record BatchRouting(PreferenceObjective objective, DataKind labeledAs) {
     public static BatchRouting of(PreferenceObjective objective) {
         Set<DataKind> accepted = objective.requirements().accepted();
         DataKind labeledAs = !accepted.contains(DataKind.ONLINE_PAIRS) && accepted.contains(DataKind.LABELED_GROUPS)
-                ? DataKind.LABELED_GROUPS : DataKind.ONLINE_PAIRS;
+                ? DataKind.LABELED_GROUPS
+                : DataKind.ONLINE_PAIRS;
         return new BatchRouting(objective, labeledAs);
     }
 
@@ -29,7 +30,8 @@ public record BatchRouting(PreferenceObjective objective, DataKind labeledAs) {
     public OnlineSource preferredSource() {
         Set<DataKind> accepted = objective.requirements().accepted();
         boolean usesLabels = accepted.contains(DataKind.ONLINE_PAIRS) || accepted.contains(DataKind.LABELED_GROUPS);
-        return accepted.contains(DataKind.UNLABELED_GROUPS) && !usesLabels ? OnlineSource.ROLLOUTS
+        return accepted.contains(DataKind.UNLABELED_GROUPS) && !usesLabels
+                ? OnlineSource.ROLLOUTS
                 : OnlineSource.PREFERENCES;
     }
 

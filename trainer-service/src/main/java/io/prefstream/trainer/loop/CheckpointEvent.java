@@ -11,5 +11,4 @@ import java.nio.file.Path;
  * @param state     the trainer state stored in it
  * @param published whether it was published as {@code state().policyVersion()}
  */
-public record CheckpointEvent(Path dir, TrainerState state, boolean published) {
-}
+public record CheckpointEvent(Path dir, TrainerState state, boolean published) {}

@@ -30,8 +30,7 @@ public final class CheckpointStore {
     private static final Pattern NAME = Pattern.compile("step-(\\d{12})");
 
     /** A checkpoint on disk with its trainer state. */
-    public record Entry(Path dir, CheckpointManifest manifest, TrainerState state) {
-    }
+    public record Entry(Path dir, CheckpointManifest manifest, TrainerState state) {}
 
     private final Path root;
     private final int retention;
@@ -103,7 +102,8 @@ public final class CheckpointStore {
         try (Stream<Path> list = Files.list(root)) {
             return list.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
                     .filter(p -> Files.isRegularFile(p.resolve(Checkpoints.MANIFEST)))
-                    .sorted(Comparator.comparingLong(CheckpointStore::stepOf)).toList();
+                    .sorted(Comparator.comparingLong(CheckpointStore::stepOf))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list checkpoints in " + root, e);
         }

@@ -1,9 +1,9 @@
 package io.prefstream.trainer.loop;
 
-import io.prefstream.model.reward.RewardModel;
 import io.prefstream.model.eval.EvalReport;
 import io.prefstream.model.eval.PolicyEvaluator;
 import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.reward.RewardModel;
 import io.prefstream.tasks.Task;
 import java.util.LinkedHashMap;
 import java.util.Map;

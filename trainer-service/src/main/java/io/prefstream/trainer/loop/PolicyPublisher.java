@@ -61,27 +61,45 @@ final class PolicyPublisher {
      */
     PolicyUpdate publish(CheckpointStore.Entry entry, long version, Map<String, Double> trainMetrics) {
         var values = new TreeMap<>(trainMetrics);
-        values.put(BatcherTopology.CONSUMED_SEQUENCE_METRIC, (double) entry.state().batchSequence());
+        values.put(
+                BatcherTopology.CONSUMED_SEQUENCE_METRIC, (double) entry.state().batchSequence());
         long bytes;
         try {
             bytes = Files.size(entry.dir().resolve(io.prefstream.model.checkpoint.Checkpoints.WEIGHTS));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot stat checkpoint " + entry.dir(), e);
         }
-        var update = PolicyUpdate.newBuilder().setPolicy(policy).setVersion(version)
-                .setCheckpointUri(entry.dir().toUri().toString()).setSha256(entry.manifest().weightsSha256())
-                .setBytes(bytes).setTrainerStep(entry.state().step()).setMetrics(values)
-                .setCreatedAtMs(System.currentTimeMillis()).build();
+        var update = PolicyUpdate.newBuilder()
+                .setPolicy(policy)
+                .setVersion(version)
+                .setCheckpointUri(entry.dir().toUri().toString())
+                .setSha256(entry.manifest().weightsSha256())
+                .setBytes(bytes)
+                .setTrainerStep(entry.state().step())
+                .setMetrics(values)
+                .setCreatedAtMs(System.currentTimeMillis())
+                .build();
         send(Topics.POLICY_UPDATES.name(), updates.encode(Topics.POLICY_UPDATES.name(), update), true);
-        log.info("Published policy {} version {} (step {}, {}, sha256 {})", policy, version, entry.state().step(),
-                entry.dir(), entry.manifest().weightsSha256());
+        log.info(
+                "Published policy {} version {} (step {}, {}, sha256 {})",
+                policy,
+                version,
+                entry.state().step(),
+                entry.dir(),
+                entry.manifest().weightsSha256());
         return update;
     }
 
     /** Sends one metrics record; does not wait. */
     void metrics(MetricsKind kind, long step, long version, Map<String, Double> values) {
-        var record = TrainerMetrics.newBuilder().setPolicy(policy).setStep(step).setPolicyVersion(version)
-                .setKind(kind).setMetrics(new TreeMap<>(values)).setCreatedAtMs(System.currentTimeMillis()).build();
+        var record = TrainerMetrics.newBuilder()
+                .setPolicy(policy)
+                .setStep(step)
+                .setPolicyVersion(version)
+                .setKind(kind)
+                .setMetrics(new TreeMap<>(values))
+                .setCreatedAtMs(System.currentTimeMillis())
+                .build();
         send(Topics.METRICS.name(), metrics.encode(Topics.METRICS.name(), record), false);
     }
 
@@ -98,7 +116,8 @@ final class PolicyPublisher {
         try {
             future.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw new KafkaException("cannot publish to " + topic + ": " + e.getCause().getMessage(), e.getCause());
+            throw new KafkaException(
+                    "cannot publish to " + topic + ": " + e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new KafkaException("no ack from " + topic + " within " + SEND_TIMEOUT.toSeconds() + " s", e);
         } catch (InterruptedException e) {
@@ -133,8 +152,12 @@ final class PolicyPublisher {
                     try {
                         u = decoder.decode(r);
                     } catch (RecordDecodingException e) {
-                        log.warn("Skipping an undecodable policy update at {}-{}@{}: {}", r.topic(), r.partition(),
-                                r.offset(), e.reason());
+                        log.warn(
+                                "Skipping an undecodable policy update at {}-{}@{}: {}",
+                                r.topic(),
+                                r.partition(),
+                                r.offset(),
+                                e.reason());
                         continue;
                     }
                     if (!found || u.getVersion() > latest) {

@@ -64,8 +64,8 @@ final class ReferenceScorer {
                 prompts.add(sequences.get(i).prompt());
                 responses.add(sequences.get(i).response());
             }
-            double[] logProbs = LogProbs.sequenceNoGrad(reference, ScoringBatch.of(prompts, responses, pad),
-                    entry.getKey());
+            double[] logProbs =
+                    LogProbs.sequenceNoGrad(reference, ScoringBatch.of(prompts, responses, pad), entry.getKey());
             for (int j = 0; j < logProbs.length; j++) {
                 int i = entry.getValue().get(j);
                 out[i] = (float) logProbs[j];

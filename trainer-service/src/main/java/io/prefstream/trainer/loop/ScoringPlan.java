@@ -63,16 +63,13 @@ public final class ScoringPlan {
      * @param key         sha256 of (temperature, prompt, response): the reference cache key
      * @param cachedRef   a π_ref log-prob supplied with the data, or null
      */
-    public record Sequence(int[] prompt, int[] response, double temperature, String key, Double cachedRef) {
-    }
+    public record Sequence(int[] prompt, int[] response, double temperature, String key, Double cachedRef) {}
 
     /** A pair of sequence indices; behaviour log-probs are NaN for offline pairs. */
-    record Pair(int chosen, int rejected, double behaviourChosen, double behaviourRejected) {
-    }
+    record Pair(int chosen, int rejected, double behaviourChosen, double behaviourRejected) {}
 
     /** A group of sequence indices with optional rewards and recorded behaviour log-probs. */
-    record Group(int[] members, double[] rewards, double[] behaviour) {
-    }
+    record Group(int[] members, double[] rewards, double[] behaviour) {}
 
     /**
      * What a plan needs to know besides the batch.
@@ -85,9 +82,14 @@ public final class ScoringPlan {
      * @param offlineTemperature temperature of offline log-probs
      * @param trustCachedRef     whether π_ref log-probs carried by offline pairs may be used
      */
-    public record Options(Tokenizer tokenizer, int maxSeqLen, BatchRouting routing, PairSelector selector,
-                          List<LabelKind> rewardKinds, double offlineTemperature, boolean trustCachedRef) {
-    }
+    public record Options(
+            Tokenizer tokenizer,
+            int maxSeqLen,
+            BatchRouting routing,
+            PairSelector selector,
+            List<LabelKind> rewardKinds,
+            double offlineTemperature,
+            boolean trustCachedRef) {}
 
     private final List<Sequence> sequences = new ArrayList<>();
     private final Map<String, Integer> index = new HashMap<>();
@@ -158,13 +160,21 @@ public final class ScoringPlan {
     private void addOffline(PreferencePair p) {
         int[] prompt = prompt(p.getPromptTokenIds(), p.getPromptText(), "offline pair " + p.getId());
         int[] chosen = response(p.getChosenTokenIds(), p.getChosenText(), "offline pair " + p.getId() + " chosen");
-        int[] rejected = response(p.getRejectedTokenIds(), p.getRejectedText(),
-                "offline pair " + p.getId() + " rejected");
-        boolean cached = options.trustCachedRef() && p.getChosenRefLogprob() != null
-                && p.getRejectedRefLogprob() != null;
-        int c = add(prompt, chosen, options.offlineTemperature(), cached ? p.getChosenRefLogprob() : null,
+        int[] rejected =
+                response(p.getRejectedTokenIds(), p.getRejectedText(), "offline pair " + p.getId() + " rejected");
+        boolean cached =
+                options.trustCachedRef() && p.getChosenRefLogprob() != null && p.getRejectedRefLogprob() != null;
+        int c = add(
+                prompt,
+                chosen,
+                options.offlineTemperature(),
+                cached ? p.getChosenRefLogprob() : null,
                 "offline pair " + p.getId());
-        int r = add(prompt, rejected, options.offlineTemperature(), cached ? p.getRejectedRefLogprob() : null,
+        int r = add(
+                prompt,
+                rejected,
+                options.offlineTemperature(),
+                cached ? p.getRejectedRefLogprob() : null,
                 "offline pair " + p.getId());
         offlinePairs.add(new Pair(c, r, Double.NaN, Double.NaN));
     }
@@ -218,7 +228,8 @@ public final class ScoringPlan {
                 count("group_too_small");
                 return;
             }
-            PairChoice choice = options.selector().select(rewards, rollout.getId().hashCode());
+            PairChoice choice =
+                    options.selector().select(rewards, rollout.getId().hashCode());
             if (!choice.isPair()) {
                 count("pair_" + choice.dropped().orElseThrow().name().toLowerCase(java.util.Locale.ROOT));
                 return;
@@ -269,8 +280,8 @@ public final class ScoringPlan {
     }
 
     private int[] addCompletions(Rollout rollout) {
-        int[] prompt = prompt(rollout.getPrompt().getTokenIds(), rollout.getPrompt().getText(),
-                "rollout " + rollout.getId());
+        int[] prompt =
+                prompt(rollout.getPrompt().getTokenIds(), rollout.getPrompt().getText(), "rollout " + rollout.getId());
         double temperature = rollout.getSampling().getTemperature();
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw invalid("rollout " + rollout.getId() + " was sampled at temperature " + temperature
@@ -302,7 +313,9 @@ public final class ScoringPlan {
     }
 
     private static double[] behaviour(Rollout rollout) {
-        return rollout.getCompletions().stream().mapToDouble(Completion::getLogprob).toArray();
+        return rollout.getCompletions().stream()
+                .mapToDouble(Completion::getLogprob)
+                .toArray();
     }
 
     private int add(int[] prompt, int[] response, double temperature, Double cachedRef, String what) {
@@ -349,8 +362,8 @@ public final class ScoringPlan {
 
     private int[] response(List<Integer> ids, String text, String what) {
         Tokenizer tk = options.tokenizer();
-        int[] response = ids != null ? ids(ids, what) : encode(() -> tk.encodeResponse(text), what + " text '"
-                + text + "'");
+        int[] response =
+                ids != null ? ids(ids, what) : encode(() -> tk.encodeResponse(text), what + " text '" + text + "'");
         if (response.length == 0) {
             throw invalid(what + " has no tokens; expected at least EOS");
         }
@@ -463,8 +476,12 @@ public final class ScoringPlan {
         }
         // Index tensors are saved by autograd for backward: native copies, not Java-backed from_blob
         // views whose buffer the GC may free before backward runs (see objective.NativeTensors).
-        var tensors = PairTensors.of(policy.get(m.create(chosen).duplicate()),                      // (B)
-                policy.get(m.create(rejected).duplicate()), m.create(refW), m.create(refL), m.create(lenW),
+        var tensors = PairTensors.of(
+                policy.get(m.create(chosen).duplicate()), // (B)
+                policy.get(m.create(rejected).duplicate()),
+                m.create(refW),
+                m.create(refL),
+                m.create(lenW),
                 m.create(lenL));
         return behaviour ? tensors.withBehaviour(m.create(muW), m.create(muL)) : tensors;
     }
@@ -502,10 +519,14 @@ public final class ScoringPlan {
             }
         }
         var shape = new Shape(g, k);
-        NDArray pol = policy.get(m.create(idx).duplicate()).reshape(shape);  // (G, K); native index, saved for backward
-        var tensors = new GroupTensors(pol, m.create(refs, shape), java.util.Optional.of(m.create(mu, shape)),
+        NDArray pol = policy.get(m.create(idx).duplicate()).reshape(shape); // (G, K); native index, saved for backward
+        var tensors = new GroupTensors(
+                pol,
+                m.create(refs, shape),
+                java.util.Optional.of(m.create(mu, shape)),
                 hasRewards ? java.util.Optional.of(m.create(rewards, shape)) : java.util.Optional.empty(),
-                m.create(lengths, shape), java.util.Optional.empty());
+                m.create(lengths, shape),
+                java.util.Optional.empty());
         return padded ? tensors.withMask(m.create(mask, shape)) : tensors;
     }
 
@@ -522,7 +543,8 @@ public final class ScoringPlan {
         m.put("online_pairs", (double) onlinePairs.size());
         m.put("groups", (double) groupCount());
         m.put("sequences", (double) sequences.size());
-        m.put("dropped", (double) dropped.values().stream().mapToInt(Integer::intValue).sum());
+        m.put("dropped", (double)
+                dropped.values().stream().mapToInt(Integer::intValue).sum());
         m.put("online_rollouts", (double) onlineRollouts);
         m.put("online_labels", (double) onlineLabels);
         if (labelRewardCount > 0) {

@@ -27,12 +27,18 @@ final class TrainerMeters {
     private long cumulativeItems;
 
     TrainerMeters(MeterRegistry registry, String policy) {
-        steps = Counter.builder("prefstream.trainer.steps").description("Optimisation steps applied")
-                .tag("policy", policy).register(registry);
-        items = Counter.builder("prefstream.trainer.items").description("Batch items (pairs and rollouts) trained on")
-                .tag("policy", policy).register(registry);
-        stepTime = Timer.builder("prefstream.trainer.step.duration").description("Time of one optimisation step")
-                .tag("policy", policy).register(registry);
+        steps = Counter.builder("prefstream.trainer.steps")
+                .description("Optimisation steps applied")
+                .tag("policy", policy)
+                .register(registry);
+        items = Counter.builder("prefstream.trainer.items")
+                .description("Batch items (pairs and rollouts) trained on")
+                .tag("policy", policy)
+                .register(registry);
+        stepTime = Timer.builder("prefstream.trainer.step.duration")
+                .description("Time of one optimisation step")
+                .tag("policy", policy)
+                .register(registry);
         gauge(registry, policy, "prefstream.trainer.step", "step", "Current optimisation step");
         gauge(registry, policy, "prefstream.trainer.policy.version", "policy_version", "Last published policy version");
         gauge(registry, policy, "prefstream.trainer.loss", "loss", "Loss of the last step");
@@ -42,13 +48,25 @@ final class TrainerMeters {
         gauge(registry, policy, "prefstream.trainer.steps.per.second", "steps_per_s", "Recent steps per second");
         gauge(registry, policy, "prefstream.trainer.pairs.per.second", "pairs_per_s", "Recent items per second");
         gauge(registry, policy, "prefstream.trainer.input.lag", "input_lag", "Training batches not yet consumed");
-        gauge(registry, policy, "prefstream.trainer.eval.gold.reward", "eval_gold_reward", "Last evaluation's gold reward");
-        gauge(registry, policy, "prefstream.trainer.eval.win.rate", "eval_win_rate", "Last evaluation's win rate vs pi_ref");
+        gauge(
+                registry,
+                policy,
+                "prefstream.trainer.eval.gold.reward",
+                "eval_gold_reward",
+                "Last evaluation's gold reward");
+        gauge(
+                registry,
+                policy,
+                "prefstream.trainer.eval.win.rate",
+                "eval_win_rate",
+                "Last evaluation's win rate vs pi_ref");
     }
 
     private void gauge(MeterRegistry registry, String policy, String name, String key, String doc) {
         values.put(key, Double.NaN);
-        Gauge.builder(name, values, v -> v.getOrDefault(key, Double.NaN)).description(doc).tag("policy", policy)
+        Gauge.builder(name, values, v -> v.getOrDefault(key, Double.NaN))
+                .description(doc)
+                .tag("policy", policy)
                 .register(registry);
     }
 

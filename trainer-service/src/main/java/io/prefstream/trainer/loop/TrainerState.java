@@ -24,8 +24,16 @@ import java.util.Map;
  * @param segment              sequences trained since the previous checkpoint, in order
  * @param deadLettered         sequences dead-lettered since the previous checkpoint (−1 when undecodable)
  */
-public record TrainerState(long step, long policyVersion, long publishedStep, long batchOffset, long batchSequence, long referenceStep,
-                           String referenceSha256, List<Long> segment, List<Long> deadLettered) {
+public record TrainerState(
+        long step,
+        long policyVersion,
+        long publishedStep,
+        long batchOffset,
+        long batchSequence,
+        long referenceStep,
+        String referenceSha256,
+        List<Long> segment,
+        List<Long> deadLettered) {
 
     public TrainerState {
         segment = List.copyOf(segment);
@@ -53,11 +61,15 @@ public record TrainerState(long step, long policyVersion, long publishedStep, lo
 
     static TrainerState fromMetadata(Map<String, String> m, String where) {
         try {
-            return new TrainerState(Long.parseLong(get(m, "step", where)),
-                    Long.parseLong(get(m, "policy_version", where)), Long.parseLong(get(m, "published_step", where)),
+            return new TrainerState(
+                    Long.parseLong(get(m, "step", where)),
+                    Long.parseLong(get(m, "policy_version", where)),
+                    Long.parseLong(get(m, "published_step", where)),
                     Long.parseLong(get(m, "batch_offset", where)),
-                    Long.parseLong(get(m, "batch_sequence", where)), Long.parseLong(get(m, "reference_step", where)),
-                    get(m, "reference_sha256", where), split(m.getOrDefault("segment", "")),
+                    Long.parseLong(get(m, "batch_sequence", where)),
+                    Long.parseLong(get(m, "reference_step", where)),
+                    get(m, "reference_sha256", where),
+                    split(m.getOrDefault("segment", "")),
                     split(m.getOrDefault("dead_lettered", "")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("checkpoint " + where + " has malformed trainer metadata " + m, e);
@@ -78,7 +90,11 @@ public record TrainerState(long step, long policyVersion, long publishedStep, lo
     }
 
     private static List<Long> split(String text) {
-        return text.isBlank() ? List.of() : Arrays.stream(text.split(",")).map(String::trim).map(Long::valueOf)
-                .toList();
+        return text.isBlank()
+                ? List.of()
+                : Arrays.stream(text.split(","))
+                        .map(String::trim)
+                        .map(Long::valueOf)
+                        .toList();
     }
 }

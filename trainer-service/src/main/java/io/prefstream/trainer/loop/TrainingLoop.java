@@ -117,12 +117,13 @@ public final class TrainingLoop implements AutoCloseable {
     private Map<String, Double> lastTrain = Map.of();
     private Map<String, Double> lastEval = Map.of();
 
-    public TrainingLoop(TrainerConfig config, KafkaClients clients, SchemaRegistryClient registry,
-                        MeterRegistry meterRegistry) {
+    public TrainingLoop(
+            TrainerConfig config, KafkaClients clients, SchemaRegistryClient registry, MeterRegistry meterRegistry) {
         this.config = config;
         this.clients = clients;
         this.registry = registry;
-        this.store = new CheckpointStore(config.checkpointDir(), config.checkpointRetention(), config.exportHuggingFace());
+        this.store =
+                new CheckpointStore(config.checkpointDir(), config.checkpointRetention(), config.exportHuggingFace());
         this.producer = clients.producer();
         this.publisher = new PolicyPublisher(producer, registry, config.policyName());
         this.deadLetters = new DeadLetterPublisher(producer, meterRegistry);
@@ -130,8 +131,11 @@ public final class TrainingLoop implements AutoCloseable {
         this.decoder = new AvroDecoder<>(TrainingBatch.class, registry);
         this.objective = config.createObjective();
         this.schedule = config.lrSchedule() == TrainerSettings.LrSchedule.COSINE
-                ? new WarmupCosine(config.lr(), config.warmupSteps(), (int) Math.min(Integer.MAX_VALUE,
-                        config.maxSteps()), config.minLrRatio())
+                ? new WarmupCosine(
+                        config.lr(),
+                        config.warmupSteps(),
+                        (int) Math.min(Integer.MAX_VALUE, config.maxSteps()),
+                        config.minLrRatio())
                 : new WarmupCosine(config.lr(), config.warmupSteps(), config.warmupSteps() + 1, 1.0);
         this.status = snapshot(TrainerStatus.Phase.STARTING, "");
     }
@@ -169,16 +173,31 @@ public final class TrainingLoop implements AutoCloseable {
             reference = new ReferenceScorer(referenceFrom(initialReference), config.refCacheSize());
             store.save(policy, optimizer, TrainerState.initial(referenceSha));
             lastCheckpointStep = 0;
-            log.info("No checkpoint in {}: policy {} starts from pi_ref {} (sha256 {})", store.root(),
-                    config.policyName(), config.referenceDir(), referenceSha);
+            log.info(
+                    "No checkpoint in {}: policy {} starts from pi_ref {} (sha256 {})",
+                    store.root(),
+                    config.policyName(),
+                    config.referenceDir(),
+                    referenceSha);
         }
         policy.setTrainable(true);
-        var plan = new ScoringPlan.Options(policy.tokenizer(), policy.config().maxSeqLen(), BatchRouting.of(objective),
-                PairSelector.of(config.objectiveParams()), config.rewardKinds(), config.temperature(),
+        var plan = new ScoringPlan.Options(
+                policy.tokenizer(),
+                policy.config().maxSeqLen(),
+                BatchRouting.of(objective),
+                PairSelector.of(config.objectiveParams()),
+                config.rewardKinds(),
+                config.temperature(),
                 config.objectiveParams().reference() == ReferenceMode.FIXED && config.temperature() == 1.0);
         trainingStep = new TrainingStep(policy, reference, optimizer, objective, plan);
-        evaluation = new Evaluation(config.createTask(), initialReference, config.evalPrompts(),
-                config.evalTemperature(), config.evalSeed(), config.evalRewardModel() == null ? null
+        evaluation = new Evaluation(
+                config.createTask(),
+                initialReference,
+                config.evalPrompts(),
+                config.evalTemperature(),
+                config.evalSeed(),
+                config.evalRewardModel() == null
+                        ? null
                         : io.prefstream.model.checkpoint.Checkpoints.loadReward(config.evalRewardModel(), device));
         ensurePublished();
         meters.set("step", step);
@@ -208,7 +227,8 @@ public final class TrainingLoop implements AutoCloseable {
         policy = Checkpoints.loadPolicy(entry.dir(), device, null, initialReference.config());
         optimizer = new AdamW(policy.parameters(), adamW());
         Checkpoints.loadOptimizer(entry.dir(), optimizer);
-        CausalLm ref = s.referenceStep() < 0 ? referenceFrom(initialReference)
+        CausalLm ref = s.referenceStep() < 0
+                ? referenceFrom(initialReference)
                 : Checkpoints.loadPolicy(store.dirOf(s.referenceStep()), device);
         reference = new ReferenceScorer(ref, config.refCacheSize());
         step = s.step();
@@ -218,8 +238,14 @@ public final class TrainingLoop implements AutoCloseable {
         lastSequence = s.batchSequence();
         referenceStep = s.referenceStep();
         lastCheckpointStep = step;
-        log.info("Resuming policy {} from {}: step {}, version {}, after batch offset {} (sequence {})",
-                config.policyName(), entry.dir(), step, version, lastOffset, lastSequence);
+        log.info(
+                "Resuming policy {} from {}: step {}, version {}, after batch offset {} (sequence {})",
+                config.policyName(),
+                entry.dir(),
+                step,
+                version,
+                lastOffset,
+                lastSequence);
     }
 
     /** Publishes the checkpoint of the current version when policy-updates lacks it (first start, or a crash in between). */
@@ -235,8 +261,8 @@ public final class TrainingLoop implements AutoCloseable {
         if (published.isEmpty() || published.getAsLong() < version) {
             Path dir = store.dirOf(publishedStep);
             var manifest = Checkpoints.readManifest(dir);
-            var entry = new CheckpointStore.Entry(dir, manifest, TrainerState.fromMetadata(manifest.metadata(),
-                    dir.toString()));
+            var entry = new CheckpointStore.Entry(
+                    dir, manifest, TrainerState.fromMetadata(manifest.metadata(), dir.toString()));
             publisher.publish(entry, version, Map.of());
         }
     }
@@ -248,8 +274,11 @@ public final class TrainingLoop implements AutoCloseable {
         }
         OffsetAndMetadata committed = consumer.committed(Set.of(partition)).get(partition);
         if (committed != null) {
-            log.warn("No batch consumed in checkpoints of {}; continuing at the committed offset {} of group {}",
-                    store.root(), committed.offset(), config.groupId());
+            log.warn(
+                    "No batch consumed in checkpoints of {}; continuing at the committed offset {} of group {}",
+                    store.root(),
+                    committed.offset(),
+                    config.groupId());
             consumer.seek(partition, committed.offset());
         } else {
             consumer.seekToBeginning(List.of(partition));
@@ -311,8 +340,12 @@ public final class TrainingLoop implements AutoCloseable {
             return;
         }
         if (lastSequence >= 0 && batch.getSequence() != lastSequence + 1) {
-            log.warn("Batch sequence {} at offset {} follows {}: the batcher's output has a {}", batch.getSequence(),
-                    record.offset(), lastSequence, batch.getSequence() > lastSequence ? "gap" : "replay");
+            log.warn(
+                    "Batch sequence {} at offset {} follows {}: the batcher's output has a {}",
+                    batch.getSequence(),
+                    record.offset(),
+                    lastSequence,
+                    batch.getSequence() > lastSequence ? "gap" : "replay");
         }
         long started = System.nanoTime();
         TrainingStep.Outcome outcome;
@@ -346,11 +379,16 @@ public final class TrainingLoop implements AutoCloseable {
         if (step % config.metricsEvery() == 0) {
             publisher.metrics(MetricsKind.TRAIN, step, version, metrics);
         }
-        log.debug("Step {} on batch {} (offset {}): loss {}", step, batch.getBatchId(), record.offset(),
+        log.debug(
+                "Step {} on batch {} (offset {}): loss {}",
+                step,
+                batch.getBatchId(),
+                record.offset(),
                 metrics.get("loss"));
         boolean boundary = config.mode() == TrainerSettings.Mode.ITERATIVE && step % config.stepsPerIteration() == 0;
         if (step % config.checkpointEvery() == 0 || boundary) {
-            checkpoint(config.mode() == TrainerSettings.Mode.STREAMING || boundary,
+            checkpoint(
+                    config.mode() == TrainerSettings.Mode.STREAMING || boundary,
                     boundary && config.objectiveParams().reference() == ReferenceMode.REFRESH);
         }
         if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
@@ -362,10 +400,14 @@ public final class TrainingLoop implements AutoCloseable {
     private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Exception error, long sequence)
             throws InterruptedException {
         try {
-            deadLetters.send(record, config.common().serviceId() + "-trainer", reason, error).get();
+            deadLetters
+                    .send(record, config.common().serviceId() + "-trainer", reason, error)
+                    .get();
         } catch (ExecutionException e) {
-            throw new KafkaException("cannot dead-letter training batch at offset " + record.offset() + ": "
-                    + e.getCause().getMessage(), e.getCause());
+            throw new KafkaException(
+                    "cannot dead-letter training batch at offset " + record.offset() + ": "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         }
         synchronized (progress) {
             lastOffset = record.offset();
@@ -382,8 +424,16 @@ public final class TrainingLoop implements AutoCloseable {
         long newVersion = publish ? version + 1 : version;
         long newPublishedStep = publish ? step : publishedStep;
         long newReferenceStep = refreshReference ? step : referenceStep;
-        var state = new TrainerState(step, newVersion, newPublishedStep, lastOffset, lastSequence, newReferenceStep,
-                referenceSha, segment, deadLettered);
+        var state = new TrainerState(
+                step,
+                newVersion,
+                newPublishedStep,
+                lastOffset,
+                lastSequence,
+                newReferenceStep,
+                referenceSha,
+                segment,
+                deadLettered);
         CheckpointStore.Entry entry = store.save(policy, optimizer, state);
         if (publish) {
             publisher.publish(entry, newVersion, lastTrain);
@@ -424,9 +474,17 @@ public final class TrainingLoop implements AutoCloseable {
         meters.set("eval_gold_reward", m.get("gold_reward"));
         meters.set("eval_win_rate", m.get("win_rate"));
         publisher.metrics(MetricsKind.EVAL, step, version, m);
-        log.info("Eval of policy {} at step {} (version {}): gold reward {}, accuracy {}, win rate {}, KL seq {}, "
-                        + "KL token {}, mean length {}", config.policyName(), step, version, fmt(m.get("gold_reward")),
-                fmt(m.get("accuracy")), fmt(m.get("win_rate")), fmt(m.get("kl_seq")), fmt(m.get("kl_token")),
+        log.info(
+                "Eval of policy {} at step {} (version {}): gold reward {}, accuracy {}, win rate {}, KL seq {}, "
+                        + "KL token {}, mean length {}",
+                config.policyName(),
+                step,
+                version,
+                fmt(m.get("gold_reward")),
+                fmt(m.get("accuracy")),
+                fmt(m.get("win_rate")),
+                fmt(m.get("kl_seq")),
+                fmt(m.get("kl_token")),
                 fmt(m.get("mean_length")));
     }
 
@@ -440,7 +498,10 @@ public final class TrainingLoop implements AutoCloseable {
         }
         publisher.flush();
         setStatus(TrainerStatus.Phase.DONE, "");
-        log.info("Policy {} reached trainer.max-steps={} at version {}", config.policyName(), config.maxSteps(),
+        log.info(
+                "Policy {} reached trainer.max-steps={} at version {}",
+                config.policyName(),
+                config.maxSteps(),
                 version);
         done.complete(status);
     }
@@ -457,8 +518,16 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     private TrainerStatus snapshot(TrainerStatus.Phase phase, String failure) {
-        return new TrainerStatus(phase, step, version, lastSequence, lastTrain.getOrDefault("steps_per_s", Double.NaN),
-                lastTrain.getOrDefault("pairs_per_s", Double.NaN), lastTrain, lastEval, failure);
+        return new TrainerStatus(
+                phase,
+                step,
+                version,
+                lastSequence,
+                lastTrain.getOrDefault("steps_per_s", Double.NaN),
+                lastTrain.getOrDefault("pairs_per_s", Double.NaN),
+                lastTrain,
+                lastEval,
+                failure);
     }
 
     public TrainerStatus status() {
@@ -487,8 +556,8 @@ public final class TrainingLoop implements AutoCloseable {
 
     /** Whether the loop thread is alive and has not failed. */
     public boolean healthy() {
-        return status.phase() != TrainerStatus.Phase.FAILED && (thread == null || thread.isAlive()
-                || done.isDone() && !done.isCompletedExceptionally());
+        return status.phase() != TrainerStatus.Phase.FAILED
+                && (thread == null || thread.isAlive() || done.isDone() && !done.isCompletedExceptionally());
     }
 
     /** Stops the loop (without a checkpoint: work since the last one is redone after a restart) and frees everything. */

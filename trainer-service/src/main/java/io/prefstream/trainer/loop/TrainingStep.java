@@ -49,8 +49,12 @@ public final class TrainingStep {
      * @param objective   the loss
      * @param planOptions how batches are turned into objective inputs
      */
-    TrainingStep(CausalLm policy, ReferenceScorer reference, AdamW optimizer, PreferenceObjective objective,
-                 ScoringPlan.Options planOptions) {
+    TrainingStep(
+            CausalLm policy,
+            ReferenceScorer reference,
+            AdamW optimizer,
+            PreferenceObjective objective,
+            ScoringPlan.Options planOptions) {
         this.policy = policy;
         this.reference = reference;
         this.optimizer = optimizer;
@@ -59,8 +63,7 @@ public final class TrainingStep {
     }
 
     /** What a step did. */
-    public record Outcome(Map<String, Double> metrics, int items) {
-    }
+    public record Outcome(Map<String, Double> metrics, int items) {}
 
     /**
      * Trains on {@code batch} at learning rate {@code lr}.
@@ -73,31 +76,39 @@ public final class TrainingStep {
     public Outcome run(TrainingBatch batch, double lr) {
         ScoringPlan plan = ScoringPlan.of(batch, planOptions);
         if (plan.sequences().isEmpty()) {
-            throw new BatchRejectedException(BatchRejectedException.INVALID, "batch " + batch.getBatchId()
-                    + " yields nothing to train on (dropped: " + plan.dropped() + "); objective " + objective.name()
-                    + " needs " + objective.requirements().describe());
+            throw new BatchRejectedException(
+                    BatchRejectedException.INVALID,
+                    "batch " + batch.getBatchId()
+                            + " yields nothing to train on (dropped: " + plan.dropped() + "); objective "
+                            + objective.name()
+                            + " needs " + objective.requirements().describe());
         }
         float[] ref = reference.score(plan);
         var metrics = new TreeMap<String, Double>();
         float[] policyValues;
         try (NDManager scope = NDManager.newBaseManager(policy.device(), "PyTorch");
                 GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-            NDArray all = policyLogProbs(scope, plan);                                              // (N)
+            NDArray all = policyLogProbs(scope, plan); // (N)
             policyValues = all.toFloatArray();
             try (ObjectiveResult result = objective.compute(plan.input(scope, all, ref))) {
                 double loss = result.lossValue();
                 if (!Double.isFinite(loss)) {
-                    throw new BatchRejectedException(BatchRejectedException.NON_FINITE_LOSS, "objective "
-                            + objective.name() + " gave loss " + loss + " on batch " + batch.getBatchId()
-                            + "; the weights were not touched");
+                    throw new BatchRejectedException(
+                            BatchRejectedException.NON_FINITE_LOSS,
+                            "objective "
+                                    + objective.name() + " gave loss " + loss + " on batch " + batch.getBatchId()
+                                    + "; the weights were not touched");
                 }
                 gc.backward(result.loss());
                 result.metrics().forEach((k, v) -> metrics.put(RENAMED.getOrDefault(k, k), v));
             }
         } catch (IllegalArgumentException e) {
             optimizer.zeroGradients();
-            throw new BatchRejectedException(BatchRejectedException.INVALID, "batch " + batch.getBatchId()
-                    + " is not a valid input of objective " + objective.name() + ": " + e.getMessage(), e);
+            throw new BatchRejectedException(
+                    BatchRejectedException.INVALID,
+                    "batch " + batch.getBatchId() + " is not a valid input of objective " + objective.name() + ": "
+                            + e.getMessage(),
+                    e);
         } catch (BatchRejectedException e) {
             optimizer.zeroGradients();
             throw e;
@@ -105,8 +116,9 @@ public final class TrainingStep {
         double norm = gradientNorm();
         if (!Double.isFinite(norm)) {
             optimizer.zeroGradients();
-            throw new BatchRejectedException(BatchRejectedException.NON_FINITE_GRADIENT, "gradient norm " + norm
-                    + " on batch " + batch.getBatchId() + "; the weights were not touched");
+            throw new BatchRejectedException(
+                    BatchRejectedException.NON_FINITE_GRADIENT,
+                    "gradient norm " + norm + " on batch " + batch.getBatchId() + "; the weights were not touched");
         }
         optimizer.step(lr);
         metrics.put("grad_norm", norm);
@@ -120,7 +132,8 @@ public final class TrainingStep {
             }
             metrics.put(ObjectiveResult.KL, kl / plan.onlineSequences().size());
         }
-        int items = batch.getOfflinePairs().size() + batch.getOnlineLabeled().size()
+        int items = batch.getOfflinePairs().size()
+                + batch.getOnlineLabeled().size()
                 + batch.getOnlineUnlabeled().size();
         return new Outcome(metrics, items);
     }
@@ -130,7 +143,9 @@ public final class TrainingStep {
         var byTemperature = new LinkedHashMap<Double, List<Integer>>();
         List<ScoringPlan.Sequence> sequences = plan.sequences();
         for (int i = 0; i < sequences.size(); i++) {
-            byTemperature.computeIfAbsent(sequences.get(i).temperature(), t -> new ArrayList<>()).add(i);
+            byTemperature
+                    .computeIfAbsent(sequences.get(i).temperature(), t -> new ArrayList<>())
+                    .add(i);
         }
         int pad = policy.tokenizer().pad();
         var parts = new NDList();
@@ -147,18 +162,19 @@ public final class TrainingStep {
             parts.add(LogProbs.sequence(scope, policy, ScoringBatch.of(prompts, responses, pad), entry.getKey()));
         }
         if (parts.size() == 1) {
-            return parts.get(0);                                                                   // (N)
+            return parts.get(0); // (N)
         }
         // A native copy of the index: autograd keeps it for backward, after the Java buffer may be gone.
-        return NDArrays.concat(parts).get(scope.create(position).duplicate());                     // (N)
+        return NDArrays.concat(parts).get(scope.create(position).duplicate()); // (N)
     }
 
     private double gradientNorm() {
         double squares = 0;
-        try (NoGrad ignored = NoGrad.enter(); NDManager tmp = NDManager.newBaseManager(policy.device(), "PyTorch")) {
+        try (NoGrad ignored = NoGrad.enter();
+                NDManager tmp = NDManager.newBaseManager(policy.device(), "PyTorch")) {
             for (NDArray p : policy.parameters().arrays()) {
                 NDArray g = p.getGradient();
-                g.attach(tmp);    // g and the temporaries below are freed with tmp
+                g.attach(tmp); // g and the temporaries below are freed with tmp
                 squares += g.square().sum().getFloat();
             }
         }

@@ -20,45 +20,46 @@ import java.util.Map;
  */
 final class AisObjective extends PairObjective {
 
-  /** Which direct-alignment loss ℓ is importance-weighted. */
-  enum Base { DPO, IPO }
-
-  private final Base base;
-  private final double beta;
-  private final AisAlpha alpha;
-  private final double clip;
-
-  AisObjective(String name, Requirements requirements, Base base, double beta, AisAlpha alpha,
-      double clip) {
-    super(name, requirements);
-    this.base = base;
-    this.beta = beta;
-    this.alpha = alpha;
-    this.clip = clip;
-  }
-
-  @Override
-  double marginScale() {
-    return beta;
-  }
-
-  @Override
-  NDArray loss(PairBatch batch, Map<String, Double> metrics) {
-    NDArray[] proposal = batch.proposal(name());
-    NDArray hw = batch.policyChosen().stopGradient().sub(proposal[0]); // (B)
-    NDArray hl = batch.policyRejected().stopGradient().sub(proposal[1]); // (B)
-    NDArray logW = alpha.adaptive()
-        ? hw.div(batch.lengthChosen()).add(hl.div(batch.lengthRejected())) // (B)
-        : hw.add(hl).mul(alpha.fixed()); // (B)
-    NDArray w = logW.exp(); // (B)
-    if (Double.isFinite(clip)) {
-      w = w.minimum(clip);
+    /** Which direct-alignment loss ℓ is importance-weighted. */
+    enum Base {
+        DPO,
+        IPO
     }
-    ImportanceWeights.of(TensorChecks.values(w)).putInto(metrics);
-    NDArray delta = batch.delta(); // (B)
-    NDArray perPair = base == Base.DPO
-        ? DpoObjective.perPair(delta, beta, 0)
-        : IpoObjective.perPair(delta, beta); // (B)
-    return perPair.mul(w).mean();
-  }
+
+    private final Base base;
+    private final double beta;
+    private final AisAlpha alpha;
+    private final double clip;
+
+    AisObjective(String name, Requirements requirements, Base base, double beta, AisAlpha alpha, double clip) {
+        super(name, requirements);
+        this.base = base;
+        this.beta = beta;
+        this.alpha = alpha;
+        this.clip = clip;
+    }
+
+    @Override
+    double marginScale() {
+        return beta;
+    }
+
+    @Override
+    NDArray loss(PairBatch batch, Map<String, Double> metrics) {
+        NDArray[] proposal = batch.proposal(name());
+        NDArray hw = batch.policyChosen().stopGradient().sub(proposal[0]); // (B)
+        NDArray hl = batch.policyRejected().stopGradient().sub(proposal[1]); // (B)
+        NDArray logW = alpha.adaptive()
+                ? hw.div(batch.lengthChosen()).add(hl.div(batch.lengthRejected())) // (B)
+                : hw.add(hl).mul(alpha.fixed()); // (B)
+        NDArray w = logW.exp(); // (B)
+        if (Double.isFinite(clip)) {
+            w = w.minimum(clip);
+        }
+        ImportanceWeights.of(TensorChecks.values(w)).putInto(metrics);
+        NDArray delta = batch.delta(); // (B)
+        NDArray perPair =
+                base == Base.DPO ? DpoObjective.perPair(delta, beta, 0) : IpoObjective.perPair(delta, beta); // (B)
+        return perPair.mul(w).mean();
+    }
 }

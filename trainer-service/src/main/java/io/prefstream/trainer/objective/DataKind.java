@@ -14,19 +14,19 @@ package io.prefstream.trainer.objective;
  * </ul>
  */
 public enum DataKind {
-  OFFLINE_PAIRS("offline pairs"),
-  ONLINE_PAIRS("online pairs"),
-  LABELED_GROUPS("labeled groups"),
-  UNLABELED_GROUPS("unlabeled groups");
+    OFFLINE_PAIRS("offline pairs"),
+    ONLINE_PAIRS("online pairs"),
+    LABELED_GROUPS("labeled groups"),
+    UNLABELED_GROUPS("unlabeled groups");
 
-  private final String label;
+    private final String label;
 
-  DataKind(String label) {
-    this.label = label;
-  }
+    DataKind(String label) {
+        this.label = label;
+    }
 
-  /** Human-readable name used in error messages, e.g. "offline pairs". */
-  public String label() {
-    return label;
-  }
+    /** Human-readable name used in error messages, e.g. "offline pairs". */
+    public String label() {
+        return label;
+    }
 }

@@ -17,33 +17,33 @@ import java.util.Map;
  */
 final class DpoObjective extends PairObjective {
 
-  private final double beta;
-  private final double epsilon;
+    private final double beta;
+    private final double epsilon;
 
-  DpoObjective(String name, Requirements requirements, double beta, double epsilon) {
-    super(name, requirements);
-    this.beta = beta;
-    this.epsilon = epsilon;
-  }
-
-  @Override
-  double marginScale() {
-    return beta;
-  }
-
-  @Override
-  NDArray loss(PairBatch batch, Map<String, Double> metrics) {
-    return perPair(batch.delta(), beta, epsilon).mean();
-  }
-
-  /** −(1−ε)·log σ(βΔ) − ε·log σ(−βΔ) = (1−ε)·softplus(−βΔ) + ε·softplus(βΔ). */
-  static NDArray perPair(NDArray delta, double beta, double epsilon) {
-    NDArray logits = delta.mul(NativeTensors.scalar(delta, beta)); // (B)
-    NDArray loss = Activation.softPlus(logits.neg()); // (B)
-    if (epsilon == 0) {
-      return loss;
+    DpoObjective(String name, Requirements requirements, double beta, double epsilon) {
+        super(name, requirements);
+        this.beta = beta;
+        this.epsilon = epsilon;
     }
-    return loss.mul(NativeTensors.scalar(loss, 1 - epsilon))
-        .add(Activation.softPlus(logits).mul(NativeTensors.scalar(loss, epsilon))); // (B)
-  }
+
+    @Override
+    double marginScale() {
+        return beta;
+    }
+
+    @Override
+    NDArray loss(PairBatch batch, Map<String, Double> metrics) {
+        return perPair(batch.delta(), beta, epsilon).mean();
+    }
+
+    /** −(1−ε)·log σ(βΔ) − ε·log σ(−βΔ) = (1−ε)·softplus(−βΔ) + ε·softplus(βΔ). */
+    static NDArray perPair(NDArray delta, double beta, double epsilon) {
+        NDArray logits = delta.mul(NativeTensors.scalar(delta, beta)); // (B)
+        NDArray loss = Activation.softPlus(logits.neg()); // (B)
+        if (epsilon == 0) {
+            return loss;
+        }
+        return loss.mul(NativeTensors.scalar(loss, 1 - epsilon))
+                .add(Activation.softPlus(logits).mul(NativeTensors.scalar(loss, epsilon))); // (B)
+    }
 }

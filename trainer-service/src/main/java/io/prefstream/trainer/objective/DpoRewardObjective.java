@@ -13,12 +13,12 @@ import ai.djl.ndarray.NDArray;
  */
 final class DpoRewardObjective extends GroupObjective {
 
-  DpoRewardObjective(String name, double betaPi, double betaR) {
-    super(name, betaPi, betaR);
-  }
+    DpoRewardObjective(String name, double betaPi, double betaR) {
+        super(name, betaPi, betaR);
+    }
 
-  @Override
-  NDArray perGroup(GroupSoftmax dist) {
-    return dist.pr().mul(dist.logPf()).sum(new int[] {1}).neg(); // (G)
-  }
+    @Override
+    NDArray perGroup(GroupSoftmax dist) {
+        return dist.pr().mul(dist.logPf()).sum(new int[] {1}).neg(); // (G)
+    }
 }

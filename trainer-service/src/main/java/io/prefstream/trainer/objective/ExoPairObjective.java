@@ -19,33 +19,33 @@ import java.util.Map;
  */
 final class ExoPairObjective extends PairObjective {
 
-  private final double betaPi;
-  private final double epsilon;
+    private final double betaPi;
+    private final double epsilon;
 
-  ExoPairObjective(String name, Requirements requirements, double betaPi, double epsilon) {
-    super(name, requirements);
-    this.betaPi = betaPi;
-    this.epsilon = epsilon;
-  }
+    ExoPairObjective(String name, Requirements requirements, double betaPi, double epsilon) {
+        super(name, requirements);
+        this.betaPi = betaPi;
+        this.epsilon = epsilon;
+    }
 
-  @Override
-  double marginScale() {
-    return betaPi;
-  }
+    @Override
+    double marginScale() {
+        return betaPi;
+    }
 
-  @Override
-  NDArray loss(PairBatch batch, Map<String, Double> metrics) {
-    NDArray[] proposal = batch.proposal(name());
-    NDArray correction = batch.refChosen().sub(proposal[0])
-        .sub(batch.refRejected().sub(proposal[1])); // (B), 0 when q = π_ref
-    NDArray delta = batch.delta(); // (B)
-    NDArray a = delta.mul(NativeTensors.scalar(delta, betaPi)).add(correction); // (B)
-    NDArray t = correction.add(Math.log((1 - epsilon) / epsilon)); // (B)
-    NDArray pw = Activation.sigmoid(a); // (B)
-    NDArray pl = Activation.sigmoid(a.neg()); // (B)
-    // log σ(x) = −softplus(−x), log σ(−x) = −softplus(x)
-    NDArray chosenTerm = pw.mul(Activation.softPlus(t.neg()).sub(Activation.softPlus(a.neg())));
-    NDArray rejectedTerm = pl.mul(Activation.softPlus(t).sub(Activation.softPlus(a)));
-    return chosenTerm.add(rejectedTerm).mean(); // (B) → ()
-  }
+    @Override
+    NDArray loss(PairBatch batch, Map<String, Double> metrics) {
+        NDArray[] proposal = batch.proposal(name());
+        NDArray correction =
+                batch.refChosen().sub(proposal[0]).sub(batch.refRejected().sub(proposal[1])); // (B), 0 when q = π_ref
+        NDArray delta = batch.delta(); // (B)
+        NDArray a = delta.mul(NativeTensors.scalar(delta, betaPi)).add(correction); // (B)
+        NDArray t = correction.add(Math.log((1 - epsilon) / epsilon)); // (B)
+        NDArray pw = Activation.sigmoid(a); // (B)
+        NDArray pl = Activation.sigmoid(a.neg()); // (B)
+        // log σ(x) = −softplus(−x), log σ(−x) = −softplus(x)
+        NDArray chosenTerm = pw.mul(Activation.softPlus(t.neg()).sub(Activation.softPlus(a.neg())));
+        NDArray rejectedTerm = pl.mul(Activation.softPlus(t).sub(Activation.softPlus(a)));
+        return chosenTerm.add(rejectedTerm).mean(); // (B) → ()
+    }
 }

@@ -13,12 +13,12 @@ import ai.djl.ndarray.NDArray;
  */
 final class ExoRewardObjective extends GroupObjective {
 
-  ExoRewardObjective(String name, double betaPi, double betaR) {
-    super(name, betaPi, betaR);
-  }
+    ExoRewardObjective(String name, double betaPi, double betaR) {
+        super(name, betaPi, betaR);
+    }
 
-  @Override
-  NDArray perGroup(GroupSoftmax dist) {
-    return dist.pf().mul(dist.logPf().sub(dist.logPr())).sum(new int[] {1}); // (G)
-  }
+    @Override
+    NDArray perGroup(GroupSoftmax dist) {
+        return dist.pf().mul(dist.logPf().sub(dist.logPr())).sum(new int[] {1}); // (G)
+    }
 }

@@ -8,24 +8,24 @@ import java.util.Map;
  */
 record ImportanceWeights(double mean, double max, double ess, double essFraction) {
 
-  static ImportanceWeights of(double[] weights) {
-    double sum = 0;
-    double sumSq = 0;
-    double max = Double.NEGATIVE_INFINITY;
-    for (double w : weights) {
-      sum += w;
-      sumSq += w * w;
-      max = Math.max(max, w);
+    static ImportanceWeights of(double[] weights) {
+        double sum = 0;
+        double sumSq = 0;
+        double max = Double.NEGATIVE_INFINITY;
+        for (double w : weights) {
+            sum += w;
+            sumSq += w * w;
+            max = Math.max(max, w);
+        }
+        int n = weights.length;
+        double ess = sumSq > 0 ? sum * sum / sumSq : 0;
+        return new ImportanceWeights(sum / n, max, ess, ess / n);
     }
-    int n = weights.length;
-    double ess = sumSq > 0 ? sum * sum / sumSq : 0;
-    return new ImportanceWeights(sum / n, max, ess, ess / n);
-  }
 
-  void putInto(Map<String, Double> metrics) {
-    metrics.put(ObjectiveResult.WEIGHT_MEAN, mean);
-    metrics.put(ObjectiveResult.WEIGHT_MAX, max);
-    metrics.put(ObjectiveResult.ESS, ess);
-    metrics.put(ObjectiveResult.ESS_FRACTION, essFraction);
-  }
+    void putInto(Map<String, Double> metrics) {
+        metrics.put(ObjectiveResult.WEIGHT_MEAN, mean);
+        metrics.put(ObjectiveResult.WEIGHT_MAX, max);
+        metrics.put(ObjectiveResult.ESS, ess);
+        metrics.put(ObjectiveResult.ESS_FRACTION, essFraction);
+    }
 }

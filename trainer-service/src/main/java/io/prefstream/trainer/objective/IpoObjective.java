@@ -12,25 +12,25 @@ import java.util.Map;
  */
 final class IpoObjective extends PairObjective {
 
-  private final double beta;
+    private final double beta;
 
-  IpoObjective(String name, Requirements requirements, double beta) {
-    super(name, requirements);
-    this.beta = beta;
-  }
+    IpoObjective(String name, Requirements requirements, double beta) {
+        super(name, requirements);
+        this.beta = beta;
+    }
 
-  @Override
-  double marginScale() {
-    return beta;
-  }
+    @Override
+    double marginScale() {
+        return beta;
+    }
 
-  @Override
-  NDArray loss(PairBatch batch, Map<String, Double> metrics) {
-    return perPair(batch.delta(), beta).mean();
-  }
+    @Override
+    NDArray loss(PairBatch batch, Map<String, Double> metrics) {
+        return perPair(batch.delta(), beta).mean();
+    }
 
-  /** (Δ − 1/(2β))². */
-  static NDArray perPair(NDArray delta, double beta) {
-    return delta.sub(1 / (2 * beta)).square(); // (B)
-  }
+    /** (Δ − 1/(2β))². */
+    static NDArray perPair(NDArray delta, double beta) {
+        return delta.sub(1 / (2 * beta)).square(); // (B)
+    }
 }

@@ -15,19 +15,19 @@ import ai.djl.ndarray.NDArray;
  */
 final class NativeTensors {
 
-  private NativeTensors() {}
+    private NativeTensors() {}
 
-  /** A native 0-d constant with {@code like}'s dtype and manager. */
-  static NDArray scalar(NDArray like, double value) {
-    try (NDArray javaBacked = like.getManager().create(value)) {
-      return javaBacked.toType(like.getDataType(), true).duplicate(); // () native clone
+    /** A native 0-d constant with {@code like}'s dtype and manager. */
+    static NDArray scalar(NDArray like, double value) {
+        try (NDArray javaBacked = like.getManager().create(value)) {
+            return javaBacked.toType(like.getDataType(), true).duplicate(); // () native clone
+        }
     }
-  }
 
-  /** A detached native copy of {@code array}, whatever owns the original's memory. */
-  static NDArray detachedCopy(NDArray array) {
-    try (NDArray view = array.stopGradient()) {
-      return view.duplicate();
+    /** A detached native copy of {@code array}, whatever owns the original's memory. */
+    static NDArray detachedCopy(NDArray array) {
+        try (NDArray view = array.stopGradient()) {
+            return view.duplicate();
+        }
     }
-  }
 }

@@ -21,47 +21,47 @@ import java.util.Map;
  */
 public record ObjectiveResult(NDArray loss, Map<String, Double> metrics) implements AutoCloseable {
 
-  public static final String LOSS = "loss";
-  public static final String REWARD_MARGIN = "reward_margin";
-  public static final String ACCURACY = "accuracy";
-  public static final String REWARD_CHOSEN = "reward_chosen";
-  public static final String REWARD_REJECTED = "reward_rejected";
-  public static final String LOGP_CHOSEN = "logp_chosen";
-  public static final String LOGP_REJECTED = "logp_rejected";
-  public static final String LOGRATIO_MEAN = "logratio_mean";
-  public static final String KL = "kl";
-  public static final String WEIGHT_MEAN = "weight_mean";
-  public static final String WEIGHT_MAX = "weight_max";
-  public static final String ESS = "ess";
-  public static final String ESS_FRACTION = "ess_fraction";
-  public static final String PAIRS = "pairs";
-  public static final String GROUPS = "groups";
+    public static final String LOSS = "loss";
+    public static final String REWARD_MARGIN = "reward_margin";
+    public static final String ACCURACY = "accuracy";
+    public static final String REWARD_CHOSEN = "reward_chosen";
+    public static final String REWARD_REJECTED = "reward_rejected";
+    public static final String LOGP_CHOSEN = "logp_chosen";
+    public static final String LOGP_REJECTED = "logp_rejected";
+    public static final String LOGRATIO_MEAN = "logratio_mean";
+    public static final String KL = "kl";
+    public static final String WEIGHT_MEAN = "weight_mean";
+    public static final String WEIGHT_MAX = "weight_max";
+    public static final String ESS = "ess";
+    public static final String ESS_FRACTION = "ess_fraction";
+    public static final String PAIRS = "pairs";
+    public static final String GROUPS = "groups";
 
-  public ObjectiveResult {
-    if (loss == null || !loss.getShape().isScalar()) {
-      throw new IllegalArgumentException("ObjectiveResult.loss: expected a scalar NDArray but found "
-          + (loss == null ? "null" : loss.getShape()));
+    public ObjectiveResult {
+        if (loss == null || !loss.getShape().isScalar()) {
+            throw new IllegalArgumentException("ObjectiveResult.loss: expected a scalar NDArray but found "
+                    + (loss == null ? "null" : loss.getShape()));
+        }
+        metrics = Map.copyOf(metrics);
     }
-    metrics = Map.copyOf(metrics);
-  }
 
-  /** The loss value on the host. */
-  public double lossValue() {
-    return metrics.get(LOSS);
-  }
-
-  /** A metric by key. @throws IllegalArgumentException listing the keys present when absent */
-  public double metric(String key) {
-    Double value = metrics.get(key);
-    if (value == null) {
-      throw new IllegalArgumentException("no metric '" + key + "'; present: "
-          + new java.util.TreeSet<>(metrics.keySet()));
+    /** The loss value on the host. */
+    public double lossValue() {
+        return metrics.get(LOSS);
     }
-    return value;
-  }
 
-  @Override
-  public void close() {
-    loss.close();
-  }
+    /** A metric by key. @throws IllegalArgumentException listing the keys present when absent */
+    public double metric(String key) {
+        Double value = metrics.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException(
+                    "no metric '" + key + "'; present: " + new java.util.TreeSet<>(metrics.keySet()));
+        }
+        return value;
+    }
+
+    @Override
+    public void close() {
+        loss.close();
+    }
 }

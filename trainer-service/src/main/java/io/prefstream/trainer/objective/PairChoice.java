@@ -13,32 +13,32 @@ import java.util.Optional;
  */
 public record PairChoice(int chosen, int rejected, double rewardMargin, Optional<DropReason> dropped) {
 
-  /** Why a labeled group produced no pair. Counted by the trainer, never silent. */
-  public enum DropReason {
-    /** best-vs-worst: best and worst rewards are equal; random: the two drawn rewards are equal. */
-    REWARD_TIE,
-    /** The human judged the two completions equally good. */
-    HUMAN_TIE,
-    /** The human judged both completions bad. */
-    HUMAN_BOTH_BAD
-  }
-
-  public PairChoice {
-    if (dropped == null) {
-      throw new IllegalArgumentException("PairChoice.dropped: expected Optional, found null");
+    /** Why a labeled group produced no pair. Counted by the trainer, never silent. */
+    public enum DropReason {
+        /** best-vs-worst: best and worst rewards are equal; random: the two drawn rewards are equal. */
+        REWARD_TIE,
+        /** The human judged the two completions equally good. */
+        HUMAN_TIE,
+        /** The human judged both completions bad. */
+        HUMAN_BOTH_BAD
     }
-  }
 
-  static PairChoice pair(int chosen, int rejected, double rewardMargin) {
-    return new PairChoice(chosen, rejected, rewardMargin, Optional.empty());
-  }
+    public PairChoice {
+        if (dropped == null) {
+            throw new IllegalArgumentException("PairChoice.dropped: expected Optional, found null");
+        }
+    }
 
-  static PairChoice drop(DropReason reason) {
-    return new PairChoice(-1, -1, Double.NaN, Optional.of(reason));
-  }
+    static PairChoice pair(int chosen, int rejected, double rewardMargin) {
+        return new PairChoice(chosen, rejected, rewardMargin, Optional.empty());
+    }
 
-  /** Whether a pair was made. */
-  public boolean isPair() {
-    return dropped.isEmpty();
-  }
+    static PairChoice drop(DropReason reason) {
+        return new PairChoice(-1, -1, Double.NaN, Optional.of(reason));
+    }
+
+    /** Whether a pair was made. */
+    public boolean isPair() {
+        return dropped.isEmpty();
+    }
 }

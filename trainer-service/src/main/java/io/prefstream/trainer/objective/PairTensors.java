@@ -24,67 +24,86 @@ import java.util.Optional;
  * @param lengthRejected |y_l| in response tokens incl. EOS, > 0 // (B)
  */
 public record PairTensors(
-    NDArray policyChosen,
-    NDArray policyRejected,
-    NDArray refChosen,
-    NDArray refRejected,
-    Optional<NDArray> behaviourChosen,
-    Optional<NDArray> behaviourRejected,
-    NDArray lengthChosen,
-    NDArray lengthRejected) {
+        NDArray policyChosen,
+        NDArray policyRejected,
+        NDArray refChosen,
+        NDArray refRejected,
+        Optional<NDArray> behaviourChosen,
+        Optional<NDArray> behaviourRejected,
+        NDArray lengthChosen,
+        NDArray lengthRejected) {
 
-  private static final String NAME = "PairTensors";
+    private static final String NAME = "PairTensors";
 
-  public PairTensors {
-    if (policyChosen == null) {
-      throw new IllegalArgumentException(NAME + ".policyChosen is required but was null");
+    public PairTensors {
+        if (policyChosen == null) {
+            throw new IllegalArgumentException(NAME + ".policyChosen is required but was null");
+        }
+        Shape shape = policyChosen.getShape();
+        if (shape.dimension() != 1 || shape.get(0) < 1) {
+            throw new IllegalArgumentException(
+                    NAME + ".policyChosen: expected shape (B) with B >= 1 but found " + shape);
+        }
+        DataType type = policyChosen.getDataType();
+        TensorChecks.check(NAME, "policyChosen", policyChosen, shape, type);
+        TensorChecks.check(NAME, "policyRejected", policyRejected, shape, type);
+        TensorChecks.check(NAME, "refChosen", refChosen, shape, type);
+        TensorChecks.check(NAME, "refRejected", refRejected, shape, type);
+        if (behaviourChosen == null || behaviourRejected == null) {
+            throw new IllegalArgumentException(NAME + ": behaviour log-probs must be Optional, not null");
+        }
+        if (behaviourChosen.isPresent() != behaviourRejected.isPresent()) {
+            throw new IllegalArgumentException(NAME + ": behaviour log-probs must be given for both sides or "
+                    + "neither, but found behaviourChosen " + (behaviourChosen.isPresent() ? "present" : "absent")
+                    + " and behaviourRejected " + (behaviourRejected.isPresent() ? "present" : "absent"));
+        }
+        behaviourChosen.ifPresent(a -> TensorChecks.check(NAME, "behaviourChosen", a, shape, type));
+        behaviourRejected.ifPresent(a -> TensorChecks.check(NAME, "behaviourRejected", a, shape, type));
+        TensorChecks.positive(
+                NAME, "lengthChosen", TensorChecks.check(NAME, "lengthChosen", lengthChosen, shape, type));
+        TensorChecks.positive(
+                NAME, "lengthRejected", TensorChecks.check(NAME, "lengthRejected", lengthRejected, shape, type));
     }
-    Shape shape = policyChosen.getShape();
-    if (shape.dimension() != 1 || shape.get(0) < 1) {
-      throw new IllegalArgumentException(NAME + ".policyChosen: expected shape (B) with B >= 1 but found "
-          + shape);
+
+    /** Pairs without behaviour log-probs (offline data, μ = π_ref). */
+    public static PairTensors of(
+            NDArray policyChosen,
+            NDArray policyRejected,
+            NDArray refChosen,
+            NDArray refRejected,
+            NDArray lengthChosen,
+            NDArray lengthRejected) {
+        return new PairTensors(
+                policyChosen,
+                policyRejected,
+                refChosen,
+                refRejected,
+                Optional.empty(),
+                Optional.empty(),
+                lengthChosen,
+                lengthRejected);
     }
-    DataType type = policyChosen.getDataType();
-    TensorChecks.check(NAME, "policyChosen", policyChosen, shape, type);
-    TensorChecks.check(NAME, "policyRejected", policyRejected, shape, type);
-    TensorChecks.check(NAME, "refChosen", refChosen, shape, type);
-    TensorChecks.check(NAME, "refRejected", refRejected, shape, type);
-    if (behaviourChosen == null || behaviourRejected == null) {
-      throw new IllegalArgumentException(NAME + ": behaviour log-probs must be Optional, not null");
+
+    /** The same pairs with the generator's behaviour log-probs log μ(y|x) attached. */
+    public PairTensors withBehaviour(NDArray chosen, NDArray rejected) {
+        return new PairTensors(
+                policyChosen,
+                policyRejected,
+                refChosen,
+                refRejected,
+                Optional.of(chosen),
+                Optional.of(rejected),
+                lengthChosen,
+                lengthRejected);
     }
-    if (behaviourChosen.isPresent() != behaviourRejected.isPresent()) {
-      throw new IllegalArgumentException(NAME + ": behaviour log-probs must be given for both sides or "
-          + "neither, but found behaviourChosen " + (behaviourChosen.isPresent() ? "present" : "absent")
-          + " and behaviourRejected " + (behaviourRejected.isPresent() ? "present" : "absent"));
+
+    /** Number of pairs B. */
+    public int size() {
+        return Math.toIntExact(policyChosen.getShape().get(0));
     }
-    behaviourChosen.ifPresent(a -> TensorChecks.check(NAME, "behaviourChosen", a, shape, type));
-    behaviourRejected.ifPresent(a -> TensorChecks.check(NAME, "behaviourRejected", a, shape, type));
-    TensorChecks.positive(NAME, "lengthChosen",
-        TensorChecks.check(NAME, "lengthChosen", lengthChosen, shape, type));
-    TensorChecks.positive(NAME, "lengthRejected",
-        TensorChecks.check(NAME, "lengthRejected", lengthRejected, shape, type));
-  }
 
-  /** Pairs without behaviour log-probs (offline data, μ = π_ref). */
-  public static PairTensors of(NDArray policyChosen, NDArray policyRejected, NDArray refChosen,
-      NDArray refRejected, NDArray lengthChosen, NDArray lengthRejected) {
-    return new PairTensors(policyChosen, policyRejected, refChosen, refRejected, Optional.empty(),
-        Optional.empty(), lengthChosen, lengthRejected);
-  }
-
-  /** The same pairs with the generator's behaviour log-probs log μ(y|x) attached. */
-  public PairTensors withBehaviour(NDArray chosen, NDArray rejected) {
-    return new PairTensors(policyChosen, policyRejected, refChosen, refRejected, Optional.of(chosen),
-        Optional.of(rejected), lengthChosen, lengthRejected);
-  }
-
-  /** Number of pairs B. */
-  public int size() {
-    return Math.toIntExact(policyChosen.getShape().get(0));
-  }
-
-  /** Whether behaviour log-probs were recorded. */
-  public boolean hasBehaviour() {
-    return behaviourChosen.isPresent();
-  }
+    /** Whether behaviour log-probs were recorded. */
+    public boolean hasBehaviour() {
+        return behaviourChosen.isPresent();
+    }
 }

@@ -7,17 +7,17 @@ package io.prefstream.trainer.objective;
  */
 public interface PreferenceObjective {
 
-  /** Canonical name, as in {@link Objectives#names()}. */
-  String name();
+    /** Canonical name, as in {@link Objectives#names()}. */
+    String name();
 
-  /** Which inputs {@link #compute} needs and accepts. */
-  Requirements requirements();
+    /** Which inputs {@link #compute} needs and accepts. */
+    Requirements requirements();
 
-  /**
-   * Computes the loss and metrics for one step. Temporaries are closed before returning; the loss
-   * is attached to the policy log-probs' manager.
-   *
-   * @throws IllegalArgumentException when inputs are missing, unused or malformed
-   */
-  ObjectiveResult compute(ObjectiveInput input);
+    /**
+     * Computes the loss and metrics for one step. Temporaries are closed before returning; the loss
+     * is attached to the policy log-probs' manager.
+     *
+     * @throws IllegalArgumentException when inputs are missing, unused or malformed
+     */
+    ObjectiveResult compute(ObjectiveInput input);
 }

@@ -7,31 +7,30 @@ import java.util.Locale;
  * where they come from.
  */
 public enum ReferenceMode {
-  /** π_ref = π_0, the frozen initial (SFT) policy, for the whole run (GSHF theory and default). */
-  FIXED("fixed"),
-  /** π_ref := current policy at each iteration boundary (policy-version budget reached). */
-  REFRESH("refresh");
+    /** π_ref = π_0, the frozen initial (SFT) policy, for the whole run (GSHF theory and default). */
+    FIXED("fixed"),
+    /** π_ref := current policy at each iteration boundary (policy-version budget reached). */
+    REFRESH("refresh");
 
-  private final String id;
+    private final String id;
 
-  ReferenceMode(String id) {
-    this.id = id;
-  }
-
-  /** Config spelling. */
-  public String id() {
-    return id;
-  }
-
-  /** Parses "fixed" or "refresh". @throws IllegalArgumentException naming the allowed values */
-  public static ReferenceMode parse(String text) {
-    String wanted = text.trim().toLowerCase(Locale.ROOT);
-    for (ReferenceMode m : values()) {
-      if (m.id.equals(wanted)) {
-        return m;
-      }
+    ReferenceMode(String id) {
+        this.id = id;
     }
-    throw new IllegalArgumentException(
-        "reference: expected 'fixed' or 'refresh' but found '" + text + "'");
-  }
+
+    /** Config spelling. */
+    public String id() {
+        return id;
+    }
+
+    /** Parses "fixed" or "refresh". @throws IllegalArgumentException naming the allowed values */
+    public static ReferenceMode parse(String text) {
+        String wanted = text.trim().toLowerCase(Locale.ROOT);
+        for (ReferenceMode m : values()) {
+            if (m.id.equals(wanted)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("reference: expected 'fixed' or 'refresh' but found '" + text + "'");
+    }
 }

@@ -37,8 +37,17 @@ class BatcherInputTest {
         out.write(7);
         byte[] psb1 = bytes.toByteArray();
 
-        var input = new BatcherInput(InputKind.UNLABELED_ROLLOUT, 5L, new SourcedRecord("prefstream.rollouts", 2, 40L,
-                1_000L, "p1".getBytes(UTF_8), null, List.of(new RecordHeader("h", new byte[] {7}))));
+        var input = new BatcherInput(
+                InputKind.UNLABELED_ROLLOUT,
+                5L,
+                new SourcedRecord(
+                        "prefstream.rollouts",
+                        2,
+                        40L,
+                        1_000L,
+                        "p1".getBytes(UTF_8),
+                        null,
+                        List.of(new RecordHeader("h", new byte[] {7}))));
         assertArrayEquals(psb1, input.encode());
 
         var read = BatcherInput.decode(psb1);

@@ -83,9 +83,13 @@ class BatcherTopologyTest {
             assertEquals(2, batch.getOnlineLabeled().size());
             assertEquals(2, batch.getOfflinePairs().size());
             assertEquals(0, batch.getOnlineUnlabeled().size());
-            assertEquals("r" + 2 * b, batch.getOnlineLabeled().get(0).getRollout().getId(), "online data is FIFO");
-            assertEquals("r" + (2 * b + 1), batch.getOnlineLabeled().get(1).getRollout().getId());
-            var ids = batch.getOfflinePairs().stream().map(PreferencePair::getId).toList();
+            assertEquals(
+                    "r" + 2 * b, batch.getOnlineLabeled().get(0).getRollout().getId(), "online data is FIFO");
+            assertEquals(
+                    "r" + (2 * b + 1),
+                    batch.getOnlineLabeled().get(1).getRollout().getId());
+            var ids =
+                    batch.getOfflinePairs().stream().map(PreferencePair::getId).toList();
             assertEquals(2, new HashSet<>(ids).size(), "offline pairs within a batch are distinct: " + ids);
             assertEquals(0L, batch.getMinPolicyVersion());
             assertEquals(0L, batch.getMaxPolicyVersion());
@@ -94,8 +98,11 @@ class BatcherTopologyTest {
         List<TrainingBatch> more = t.batches();
         assertEquals(1, more.size());
         assertEquals(2, more.get(0).getSequence());
-        assertEquals(List.of("r4", "r5"), more.get(0).getOnlineLabeled().stream()
-                .map(l -> l.getRollout().getId()).toList());
+        assertEquals(
+                List.of("r4", "r5"),
+                more.get(0).getOnlineLabeled().stream()
+                        .map(l -> l.getRollout().getId())
+                        .toList());
     }
 
     @Test
@@ -112,7 +119,9 @@ class BatcherTopologyTest {
             assertEquals(1000, batches.size(), "max-ahead bounds the batches emitted before the trainer reports");
             for (int b = 0; b < batches.size(); b++) {
                 assertEquals(b, batches.get(b).getSequence());
-                var ids = batches.get(b).getOfflinePairs().stream().map(PreferencePair::getId).toList();
+                var ids = batches.get(b).getOfflinePairs().stream()
+                        .map(PreferencePair::getId)
+                        .toList();
                 assertEquals(2, new HashSet<>(ids).size());
                 if (run == 0) {
                     first.add(ids);
@@ -169,8 +178,11 @@ class BatcherTopologyTest {
         t.labeled(labeled("v4b", 4));
         List<TrainingBatch> batches = t.batches();
         assertEquals(1, batches.size());
-        assertEquals(List.of("v3", "v5", "v4a", "v4b"), batches.get(0).getOnlineLabeled().stream()
-                .map(l -> l.getRollout().getId()).toList());
+        assertEquals(
+                List.of("v3", "v5", "v4a", "v4b"),
+                batches.get(0).getOnlineLabeled().stream()
+                        .map(l -> l.getRollout().getId())
+                        .toList());
         assertEquals(3L, batches.get(0).getMinPolicyVersion());
         assertEquals(5L, batches.get(0).getMaxPolicyVersion());
         assertEquals(0, batches.get(0).getOfflinePairs().size());
@@ -197,15 +209,17 @@ class BatcherTopologyTest {
 
         List<TrainingBatch> batches = t.batches();
         assertEquals(1, batches.size(), "the good groups still make a batch");
-        assertEquals(List.of("g1", "g2"), batches.get(0).getOnlineUnlabeled().stream().map(Rollout::getId).toList());
+        assertEquals(
+                List.of("g1", "g2"),
+                batches.get(0).getOnlineUnlabeled().stream().map(Rollout::getId).toList());
     }
 
     @Test
     void updatesOfOtherPoliciesAreIgnored() {
         var t = driver(config(1, 0.0, OnlineSource.PREFERENCES, 2, 100));
         t.offline(TestRecords.pair("pair-0", "1+1=", "2", "3"));
-        t.updates.pipeInput("other".getBytes(UTF_8), t.encode(Topics.POLICY_UPDATES.name(),
-                TestRecords.update("other", 7, null)));
+        t.updates.pipeInput(
+                "other".getBytes(UTF_8), t.encode(Topics.POLICY_UPDATES.name(), TestRecords.update("other", 7, null)));
         assertEquals(0, t.batches().size(), "another policy's version says nothing about ours");
     }
 
@@ -220,8 +234,8 @@ class BatcherTopologyTest {
     }
 
     private static LabeledRollout labeled(String id, long version) {
-        return TestRecords.labeled(TestRecords.rollout(id, "1+1=", version, 1.0, List.of(sample("2"), sample("3"))),
-                1.0, 0.0);
+        return TestRecords.labeled(
+                TestRecords.rollout(id, "1+1=", version, 1.0, List.of(sample("2"), sample("3"))), 1.0, 0.0);
     }
 
     private static String header(TestRecord<byte[], byte[]> record, String name) {
@@ -233,12 +247,21 @@ class BatcherTopologyTest {
         return config(size, fraction, source, staleness, maxAhead, 0);
     }
 
-    private BatcherConfig config(int size, double fraction, OnlineSource source, long staleness, int maxAhead,
-                                 int roundSteps) {
-        var common = new CommonConfig("localhost:9", "mock://" + scope, "test", 0, stateDir, 1, (short) 1, -1,
-                Map.of());
-        return new BatcherConfig(common, TestNames.unique("batcher-app"), POLICY, size, fraction, source, staleness,
-                maxAhead, 42L, roundSteps);
+    private BatcherConfig config(
+            int size, double fraction, OnlineSource source, long staleness, int maxAhead, int roundSteps) {
+        var common =
+                new CommonConfig("localhost:9", "mock://" + scope, "test", 0, stateDir, 1, (short) 1, -1, Map.of());
+        return new BatcherConfig(
+                common,
+                TestNames.unique("batcher-app"),
+                POLICY,
+                size,
+                fraction,
+                source,
+                staleness,
+                maxAhead,
+                42L,
+                roundSteps);
     }
 
     private Driver driver(BatcherConfig config) {
@@ -262,11 +285,17 @@ class BatcherTopologyTest {
         }
         List<TrainingBatch> first = t.batches();
         assertEquals(List.of(0L, 1L), sequences(first), "round 0 is 2 batches; batch 2 waits for version 1");
-        assertEquals(List.of("v0a", "v0b", "v0c", "v0d"), first.stream().flatMap(b -> b.getOnlineLabeled().stream())
-                .map(l -> l.getRollout().getId()).toList());
-        t.update(5, 1L);    // the round's policy: every v0 sample left is stale now, S = 0 within rounds
+        assertEquals(
+                List.of("v0a", "v0b", "v0c", "v0d"),
+                first.stream()
+                        .flatMap(b -> b.getOnlineLabeled().stream())
+                        .map(l -> l.getRollout().getId())
+                        .toList());
+        t.update(5, 1L); // the round's policy: every v0 sample left is stale now, S = 0 within rounds
         List<TestRecord<byte[], byte[]>> stale = t.stale.readRecordsToList();
-        assertEquals(List.of("v0e", "v0f"), stale.stream().map(r -> new String(r.key(), UTF_8)).toList());
+        assertEquals(
+                List.of("v0e", "v0f"),
+                stale.stream().map(r -> new String(r.key(), UTF_8)).toList());
         assertEquals("0", header(stale.get(0), StaleHeaders.MAX_STALENESS));
         t.labeled(labeled("late-v0", 0));
         assertEquals("arrival", header(t.stale.readRecordsToList().get(0), StaleHeaders.DETECTED_AT));
@@ -280,7 +309,7 @@ class BatcherTopologyTest {
         t.labeled(labeled("v5e", 5));
         t.labeled(labeled("v5f", 5));
         assertEquals(List.of(3L), sequences(t.batches()), "batch 4 starts round 2 and waits for a version after 5");
-        t.update(5, 3L);    // progress without a new version does not open the round
+        t.update(5, 3L); // progress without a new version does not open the round
         assertEquals(List.of(), sequences(t.batches()));
     }
 
@@ -330,12 +359,14 @@ class BatcherTopologyTest {
         }
 
         void update(long version, Long consumed) {
-            updates.pipeInput(POLICY.getBytes(UTF_8), encode(Topics.POLICY_UPDATES.name(),
-                    TestRecords.update(POLICY, version, consumed)));
+            updates.pipeInput(
+                    POLICY.getBytes(UTF_8),
+                    encode(Topics.POLICY_UPDATES.name(), TestRecords.update(POLICY, version, consumed)));
         }
 
         List<TrainingBatch> batches() {
-            return batches.readValuesToList().stream().map(v -> decoder.decode(Topics.TRAINING_BATCHES.name(), v))
+            return batches.readValuesToList().stream()
+                    .map(v -> decoder.decode(Topics.TRAINING_BATCHES.name(), v))
                     .toList();
         }
 
@@ -343,8 +374,18 @@ class BatcherTopologyTest {
             var out = new ArrayList<DeadLetter>();
             for (TestRecord<byte[], byte[]> r : dead.readRecordsToList()) {
                 var headers = new RecordHeaders(r.headers().toArray());
-                out.add(DeadLetter.from(new ConsumerRecord<>(Topics.DEAD_LETTERS.name(), 0, 0, 0L,
-                        TimestampType.CREATE_TIME, -1, -1, r.key(), r.value(), headers, Optional.empty())));
+                out.add(DeadLetter.from(new ConsumerRecord<>(
+                        Topics.DEAD_LETTERS.name(),
+                        0,
+                        0,
+                        0L,
+                        TimestampType.CREATE_TIME,
+                        -1,
+                        -1,
+                        r.key(),
+                        r.value(),
+                        headers,
+                        Optional.empty())));
             }
             return out;
         }

@@ -16,8 +16,8 @@ import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.PreferencePair;
 import io.prefstream.schemas.TrainingBatch;
 import io.prefstream.trainer.TestRecords;
-import io.prefstream.trainer.TrainerTestSupport;
 import io.prefstream.trainer.TestRecords.Sample;
+import io.prefstream.trainer.TrainerTestSupport;
 import io.prefstream.trainer.objective.ObjectiveParams;
 import io.prefstream.trainer.objective.Objectives;
 import io.prefstream.trainer.objective.PairSelector;
@@ -54,8 +54,14 @@ class TrainingStepTest {
 
     private TrainingStep step(String objectiveName) {
         PreferenceObjective objective = Objectives.create(objectiveName, ObjectiveParams.defaults());
-        var options = new ScoringPlan.Options(TK, policy.config().maxSeqLen(), BatchRouting.of(objective),
-                PairSelector.of(ObjectiveParams.defaults()), List.of(LabelKind.RULE), 1.0, true);
+        var options = new ScoringPlan.Options(
+                TK,
+                policy.config().maxSeqLen(),
+                BatchRouting.of(objective),
+                PairSelector.of(ObjectiveParams.defaults()),
+                List.of(LabelKind.RULE),
+                1.0,
+                true);
         return new TrainingStep(policy, new ReferenceScorer(reference, 1000), optimizer, objective, options);
     }
 
@@ -73,8 +79,14 @@ class TrainingStepTest {
     }
 
     private static TrainingBatch batch(long sequence, List<PreferencePair> pairs) {
-        return TrainingBatch.newBuilder().setBatchId("b" + sequence).setSequence(sequence).setOfflinePairs(pairs)
-                .setOnlineLabeled(List.of()).setOnlineUnlabeled(List.of()).setCreatedAtMs(0L).build();
+        return TrainingBatch.newBuilder()
+                .setBatchId("b" + sequence)
+                .setSequence(sequence)
+                .setOfflinePairs(pairs)
+                .setOnlineLabeled(List.of())
+                .setOnlineUnlabeled(List.of())
+                .setCreatedAtMs(0L)
+                .build();
     }
 
     private double implicitRewardAccuracy(List<PreferencePair> pairs) {
@@ -115,7 +127,9 @@ class TrainingStepTest {
         long optimizerStep = optimizer.stepCount();
         // finite cached π_ref log-probs whose difference overflows float32: Δ = −inf
         var poisoned = PreferencePair.newBuilder(TestRecords.pair("bad", "1+2=", "3", "4"))
-                .setChosenRefLogprob(3e38).setRejectedRefLogprob(-3e38).build();
+                .setChosenRefLogprob(3e38)
+                .setRejectedRefLogprob(-3e38)
+                .build();
         var e = assertThrows(BatchRejectedException.class, () -> step.run(batch(1, List.of(poisoned)), 1e-3));
         assertEquals(BatchRejectedException.NON_FINITE_LOSS, e.reason());
         assertArrayEquals(before, policy.parameters().get("head.w").toFloatArray());
@@ -134,25 +148,42 @@ class TrainingStepTest {
         assertTrue(e.getMessage().contains("offline pair x chosen"), e.getMessage());
 
         var online = step("online-dpo");
-        var tied = TestRecords.labeled(TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(
-                new Sample("3", new int[] {3, TK.eos()}, -1.0, true),
-                new Sample("4", new int[] {4, TK.eos()}, -1.0, true))), 1.0, 1.0);
-        var onlyTies = TrainingBatch.newBuilder(batch(1, List.of())).setOnlineLabeled(List.of(tied)).build();
+        var tied = TestRecords.labeled(
+                TestRecords.rollout(
+                        "r",
+                        "1+2=",
+                        0,
+                        1.0,
+                        List.of(
+                                new Sample("3", new int[] {3, TK.eos()}, -1.0, true),
+                                new Sample("4", new int[] {4, TK.eos()}, -1.0, true))),
+                1.0,
+                1.0);
+        var onlyTies = TrainingBatch.newBuilder(batch(1, List.of()))
+                .setOnlineLabeled(List.of(tied))
+                .build();
         var e2 = assertThrows(BatchRejectedException.class, () -> online.run(onlyTies, 1e-3));
         assertEquals(BatchRejectedException.INVALID, e2.reason());
-        assertTrue(e2.getMessage().contains("pair_reward_tie=1") && e2.getMessage().contains("online pairs"),
+        assertTrue(
+                e2.getMessage().contains("pair_reward_tie=1") && e2.getMessage().contains("online pairs"),
                 e2.getMessage());
     }
 
     @Test
     void onlineDpoUsesTheRewardsToPickBestVersusWorst() {
         var step = step("online-dpo");
-        var rollout = TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(
-                new Sample("4", new int[] {4, TK.eos()}, -2.0, true),
-                new Sample("3", new int[] {3, TK.eos()}, -1.5, true),
-                new Sample("33", new int[] {3, 3, TK.eos()}, -3.0, true)));
+        var rollout = TestRecords.rollout(
+                "r",
+                "1+2=",
+                0,
+                1.0,
+                List.of(
+                        new Sample("4", new int[] {4, TK.eos()}, -2.0, true),
+                        new Sample("3", new int[] {3, TK.eos()}, -1.5, true),
+                        new Sample("33", new int[] {3, 3, TK.eos()}, -3.0, true)));
         var b = TrainingBatch.newBuilder(batch(0, List.of()))
-                .setOnlineLabeled(List.of(TestRecords.labeled(rollout, 0.0, 1.0, -0.2))).build();
+                .setOnlineLabeled(List.of(TestRecords.labeled(rollout, 0.0, 1.0, -0.2)))
+                .build();
         var outcome = step.run(b, 1e-3);
         assertEquals(1.0, outcome.metrics().get("online_pairs"));
         assertEquals(3.0, outcome.metrics().get("sequences"));
@@ -172,9 +203,12 @@ class TrainingStepTest {
     void hypoTrainsOnOfflinePairsAndPaddedUnlabeledGroups() {
         var step = step("hypo");
         var pairs = List.of(TestRecords.pair("a", "1+2=", "3", "4"), TestRecords.pair("b", "2+2=", "4", "5"));
-        var groups = List.of(TestRecords.rollout("g1", "3+4=", 0, 1.0, List.of(s("7"), s("8"), s("71"))),
+        var groups = List.of(
+                TestRecords.rollout("g1", "3+4=", 0, 1.0, List.of(s("7"), s("8"), s("71"))),
                 TestRecords.rollout("g2", "5+5=", 0, 1.0, List.of(s("10"), s("11"))));
-        var b = TrainingBatch.newBuilder(batch(0, pairs)).setOnlineUnlabeled(groups).build();
+        var b = TrainingBatch.newBuilder(batch(0, pairs))
+                .setOnlineUnlabeled(groups)
+                .build();
         var m = step.run(b, 1e-3).metrics();
         assertEquals(2.0, m.get("offline_pairs"));
         assertEquals(2.0, m.get("groups"));
@@ -190,13 +224,19 @@ class TrainingStepTest {
     @Test
     void rewardWeightedObjectivesTakeLabeledRolloutsAsGroupsAndCountThoseWithoutRewards() {
         var step = step("exo-rw");
-        var scored = TestRecords.labeled(TestRecords.rollout("r1", "1+2=", 0, 1.0, List.of(s("3"), s("4"), s("33"))),
-                1.0, 0.25, -0.1);
+        var scored = TestRecords.labeled(
+                TestRecords.rollout("r1", "1+2=", 0, 1.0, List.of(s("3"), s("4"), s("33"))), 1.0, 0.25, -0.1);
         var unscored = io.prefstream.schemas.LabeledRollout.newBuilder(scored)
                 .setRollout(TestRecords.rollout("r2", "2+2=", 0, 1.0, List.of(s("4"), s("5"))))
-                .setSummary(io.prefstream.schemas.LabelSummary.newBuilder().setScores(List.of()).setVotes(List.of())
-                        .setLabelIds(List.of()).build()).build();
-        var b = TrainingBatch.newBuilder(batch(0, List.of())).setOnlineLabeled(List.of(scored, unscored)).build();
+                .setSummary(io.prefstream.schemas.LabelSummary.newBuilder()
+                        .setScores(List.of())
+                        .setVotes(List.of())
+                        .setLabelIds(List.of())
+                        .build())
+                .build();
+        var b = TrainingBatch.newBuilder(batch(0, List.of()))
+                .setOnlineLabeled(List.of(scored, unscored))
+                .build();
         var m = step.run(b, 1e-3).metrics();
         assertEquals(1.0, m.get("groups"));
         assertEquals(1.0, m.get("dropped_rollout_without_rewards"));
@@ -220,7 +260,9 @@ class TrainingStepTest {
     void labeledRolloutsWithScoresOfTheWrongSizeAreInvalid() {
         var step = step("online-dpo");
         var bad = TestRecords.labeled(TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(s("3"), s("4"))), 1.0);
-        var b = TrainingBatch.newBuilder(batch(0, List.of())).setOnlineLabeled(List.of(bad)).build();
+        var b = TrainingBatch.newBuilder(batch(0, List.of()))
+                .setOnlineLabeled(List.of(bad))
+                .build();
         var e = assertThrows(BatchRejectedException.class, () -> step.run(b, 1e-3));
         assertTrue(e.getMessage().contains("1 RULE scores for 2 completions"), e.getMessage());
     }
