@@ -1,116 +1,91 @@
 package io.prefstream.generator;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.prefstream.generator.PendingPrompts.Entry;
 import io.prefstream.generator.StalenessGate.Admission;
-import io.prefstream.platform.deadletter.DeadLetterPublisher;
+import io.prefstream.platform.consumer.CommitPolicy;
+import io.prefstream.platform.consumer.ConsumerLoop;
+import io.prefstream.platform.consumer.LoopControl;
+import io.prefstream.platform.consumer.RecordProcessor;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.schemas.Rollout;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
-import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.TopicCodec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
-import org.apache.kafka.clients.consumer.CommitFailedException;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.RebalanceInProgressException;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The generator's thread: poll prompts, gather a micro-batch, swap policy, sample, produce, commit.
+ * The generator's work on its {@link ConsumerLoop}: gather prompts into a micro-batch, swap
+ * policy, sample, produce.
  *
- * <p>Each turn: (1) take a pending {@link PolicyEvent}: a loaded version is swapped in (and the old
- * one closed), so a micro-batch is always sampled by one version; (2) ask the {@link StalenessGate};
- * closed pauses the consumer's assignment, open resumes it (transitions logged once); (3) commit
- * every partition's completed prefix (at most every {@code generator.commit-interval-ms}); (4) sample {@code min(B, quota)} waiting prompts when that
- * many are waiting or the oldest has waited {@code T}; else poll (at most until the oldest waiting
- * prompt's deadline). Rollouts are sent asynchronously (idempotent producer) and their offsets
- * committed (asynchronously; synchronously on revocation and close) once acknowledged (see
- * {@link PendingPrompts}), so broker round trips overlap the next micro-batch's sampling. Undecodable or unsampleable prompts go to the dead-letter topic with
- * the reason; the loop goes on.
+ * <p>Each turn, before polling: (1) take a pending {@link PolicyEvent}: a loaded version is swapped
+ * in (and the old one closed), so a micro-batch is always sampled by one version; (2) ask the
+ * {@link StalenessGate}; closed pauses the consumer's assignment, open resumes it (transitions
+ * logged once); (3) sample {@code min(B, quota)} waiting prompts when that many are waiting or the
+ * oldest has waited {@code T} (and skip this turn's poll); else poll, at most until the oldest
+ * waiting prompt's deadline. Rollouts are sent asynchronously (idempotent producer); a prompt's
+ * offset is committed once its rollout is acknowledged (asynchronously every
+ * {@code generator.commit-interval-ms}; synchronously on revocation and close), so broker round
+ * trips overlap the next micro-batch's sampling. Undecodable or unsampleable prompts go to the
+ * dead-letter topic with the reason; the loop goes on.
  */
-final class GenerationLoop implements AutoCloseable {
+final class GenerationLoop implements AutoCloseable, RecordProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(GenerationLoop.class);
-    static final String OUTPUT_SEND_FAILED = "output-send-failed";
-    /** Final commits tried when close() wake-ups land in them (one per close() call). */
-    private static final int MAX_COMMIT_ATTEMPTS = 3;
 
     private final GeneratorConfig config;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Producer<byte[], byte[]> producer;
-    private final AvroDecoder<Prompt> decoder;
-    private final AvroEncoder<Rollout> encoder;
-    private final DeadLetterPublisher deadLetters;
+    private final TopicProducer producer;
+    private final TopicCodec<Prompt> prompts;
     private final PolicyFollower follower;
     private final LongSupplier trainerBacklog;
     private final StalenessGate gate;
     private final RolloutSampler sampler;
     private final GeneratorMetrics metrics;
     private final PendingPrompts pending = new PendingPrompts();
-    /** Offsets of acknowledged prompts not yet committed (committed with the next interval, revocation or close). */
-    private final Map<TopicPartition, OffsetAndMetadata> acknowledged = new HashMap<>();
-
-    private long lastCommitNanos = System.nanoTime();
-    private final String service;
-    private final Thread thread;
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final CountDownLatch subscribed = new CountDownLatch(1);
+    private final ConsumerLoop loop;
 
     private volatile ServingPolicy serving;
     private volatile long produced;
     private volatile Admission admission;
-    private volatile boolean paused;
-    private volatile boolean loopStarted;
-    private volatile int assigned;
-    private volatile int held;
-    private volatile long inputLag;
-    private volatile Throwable failure;
 
+    /**
+     * @param source the loop's consumer (in {@code generator.group-id}) and dead-letter publisher
+     * @param producer idempotent producer for rollouts, owned by the caller
+     */
     GenerationLoop(
             GeneratorConfig config,
-            KafkaConsumer<byte[], byte[]> consumer,
-            Producer<byte[], byte[]> producer,
-            AvroDecoder<Prompt> decoder,
-            AvroEncoder<Rollout> encoder,
-            DeadLetterPublisher deadLetters,
+            ConsumerLoop.Builder source,
+            TopicProducer producer,
             PolicyFollower follower,
             LongSupplier trainerBacklog,
             GeneratorMetrics metrics,
             ServingPolicy initial) {
         this.config = config;
-        this.consumer = consumer;
         this.producer = producer;
-        this.decoder = decoder;
-        this.encoder = encoder;
-        this.deadLetters = deadLetters;
+        this.prompts = producer.codec(config.topics().prompts());
         this.follower = follower;
         this.trainerBacklog = trainerBacklog;
         this.gate = StalenessGate.of(config);
         this.sampler = RolloutSampler.of(config);
         this.metrics = metrics;
-        this.service = config.common().serviceId();
         this.serving = initial;
         this.admission = gate.admit(servingVersion(), 0, 0);
-        this.thread = new Thread(this::run, "prefstream-generator-" + config.generatorId());
+        this.loop = source.topics(config.topics().prompts().name())
+                .processor(this)
+                .service(config.common().serviceId())
+                .threadName("prefstream-generator-" + config.generatorId())
+                .pollTimeout(config.pollTimeout())
+                .commitPolicy(CommitPolicy.every(config.commitInterval()))
+                .pauseWhen(() -> !admission.open())
+                .registry(metrics.registry())
+                .build();
         metrics.gauge(
                 "prefstream.generator.policy.version",
                 "Policy version being served, -1 before the first",
@@ -120,7 +95,7 @@ final class GenerationLoop implements AutoCloseable {
                 "prefstream.generator.paused",
                 "1 while the generator is paused (admission control)",
                 this,
-                l -> l.paused ? 1 : 0);
+                l -> l.paused() ? 1 : 0);
         metrics.gauge(
                 "prefstream.generator.produced.this.version",
                 "Rollouts since the last version event (P)",
@@ -135,23 +110,29 @@ final class GenerationLoop implements AutoCloseable {
                 "prefstream.generator.input.lag",
                 "Prompt records of its partitions not yet fetched",
                 this,
-                l -> l.inputLag);
+                l -> l.inputLag());
         metrics.gateState(() -> admission.code());
         metrics.gauge(
-                "prefstream.generator.buffered", "Prompt records held between poll and commit", this, l -> l.held);
+                "prefstream.generator.buffered", "Prompt records held between poll and commit", this, l -> l.held());
     }
 
-    /** Starts the thread and returns once the consumer is subscribed. */
+    /** Starts the loop and returns once the consumer is subscribed. */
     void start() {
-        if (!running.compareAndSet(false, true)) {
-            throw new IllegalStateException("generator loop already started");
-        }
-        thread.start();
-        try {
-            subscribed.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while starting the generator loop", e);
+        loop.start();
+        log.info(
+                "Generator {} consuming {} in group {} (mode {}, B={}, T={} ms, K={}, budget {}/version)",
+                config.generatorId(),
+                config.topics().prompts(),
+                config.groupId(),
+                config.mode(),
+                config.batchSize(),
+                config.maxWait().toMillis(),
+                config.samplesPerPrompt(),
+                config.budgetPerVersion() == 0 ? "unlimited" : config.budgetPerVersion());
+        Admission a = admission;
+        log.info("Generator {} {}: {}", config.generatorId(), a.open() ? "running" : "paused", a.reason());
+        if (!a.open()) {
+            metrics.pauseTransition(a.code());
         }
     }
 
@@ -169,121 +150,63 @@ final class GenerationLoop implements AutoCloseable {
     }
 
     boolean paused() {
-        return paused;
+        return loop.isPaused();
     }
 
     boolean started() {
-        return loopStarted;
+        return loop.started();
     }
 
     boolean isRunning() {
-        return running.get() && thread.isAlive();
+        return loop.isRunning();
     }
 
     Throwable failure() {
-        return failure;
+        return loop.failure().orElse(null);
     }
 
     int assignedPartitions() {
-        return assigned;
+        return loop.assignedPartitions();
     }
 
     int held() {
-        return held;
+        return loop.held();
     }
 
     long inputLag() {
-        return inputLag;
+        return loop.inputLag();
     }
 
-    private void run() {
-        try {
-            consumer.subscribe(List.of(config.topics().prompts()), new Rebalance());
-            loopStarted = true;
-            subscribed.countDown();
-            log.info(
-                    "Generator {} consuming {} in group {} (mode {}, B={}, T={} ms, K={}, budget {}/version)",
-                    config.generatorId(),
-                    config.topics().prompts(),
-                    config.groupId(),
-                    config.mode(),
-                    config.batchSize(),
-                    config.maxWait().toMillis(),
-                    config.samplesPerPrompt(),
-                    config.budgetPerVersion() == 0 ? "unlimited" : config.budgetPerVersion());
-            log.info(
-                    "Generator {} {}: {}",
-                    config.generatorId(),
-                    admission.open() ? "running" : "paused",
-                    admission.reason());
-            if (!admission.open()) {
-                metrics.pauseTransition(admission.code());
-            }
-            while (running.get()) {
-                turn();
-            }
-            drain();
-        } catch (WakeupException e) {
-            if (running.get()) {
-                failure = e;
-                log.error("Generator {} woken up unexpectedly", config.generatorId(), e);
-            } else {
-                drain();
-            }
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            log.error(
-                    "Generator {} stopped: {}; uncommitted prompts will be re-read on restart",
-                    config.generatorId(),
-                    e.toString(),
-                    e);
-        } finally {
-            running.set(false);
-            subscribed.countDown();
-            try {
-                consumer.close();
-            } catch (RuntimeException e) {
-                log.warn("Closing the prompts consumer failed: {}", e.toString());
-            }
-            ServingPolicy last = serving;
-            if (last != null) {
-                last.close();
-            }
-            log.info("Generator {} stopped after {} rollouts", config.generatorId(), metrics.rollouts());
-        }
-    }
-
-    private void turn() {
+    @Override
+    public Duration beforePoll(Duration pollTimeout, LoopControl control) {
         applyPolicyEvent();
         Admission a = gate.admit(servingVersion(), produced, trainerBacklog.getAsLong());
         admit(a);
-        acknowledged.putAll(pending.completed(this::deadLetterFailedOutput));
-        if (!acknowledged.isEmpty()
-                && System.nanoTime() - lastCommitNanos
-                        >= config.commitInterval().toNanos()) {
-            commitAsync(Map.copyOf(acknowledged));
-            acknowledged.clear();
-            lastCommitNanos = System.nanoTime();
-        }
         int want = (int) Math.min(config.batchSize(), a.quota());
-        Duration timeout = config.pollTimeout();
+        Duration timeout = pollTimeout;
         int waiting = pending.waitingCount();
         if (want > 0 && waiting > 0) {
             long waitedNanos = System.nanoTime() - pending.oldestWaitingNanos();
             long leftNanos = config.maxWait().toNanos() - waitedNanos;
             if (waiting >= want || leftNanos <= 0) {
                 sampleBatch(want);
-                return;
+                return Duration.ZERO;
             }
             timeout = Duration.ofNanos(Math.min(timeout.toNanos(), leftNanos));
         }
-        accept(consumer.poll(timeout));
-        held = pending.size();
-        long lag = 0;
-        for (TopicPartition tp : consumer.assignment()) {
-            lag += consumer.currentLag(tp).orElse(0);
+        return timeout;
+    }
+
+    /** Holds the prompt for the next micro-batch; its offset waits until its rollout is acknowledged. */
+    @Override
+    public CompletableFuture<?> process(ConsumerRecord<byte[], byte[]> record, LoopControl control)
+            throws InvalidPromptException {
+        Prompt prompt = prompts.decode(record);
+        if (prompt == null) {
+            throw new InvalidPromptException(
+                    InvalidPromptException.UNDECODABLE, "null value (tombstone): expected a Prompt");
         }
-        inputLag = lag;
+        return pending.add(record, prompt, System.nanoTime()).done;
     }
 
     private void applyPolicyEvent() {
@@ -316,7 +239,7 @@ final class GenerationLoop implements AutoCloseable {
         }
     }
 
-    /** Applies the gate's answer to the consumer; logs and counts state transitions only. */
+    /** Records the gate's answer (the loop pauses while it is closed); logs and counts state transitions only. */
     private void admit(Admission a) {
         Admission previous = admission;
         admission = a;
@@ -326,31 +249,6 @@ final class GenerationLoop implements AutoCloseable {
             } else {
                 log.info("Generator {} paused: {}", config.generatorId(), a.reason());
                 metrics.pauseTransition(a.code());
-            }
-        }
-        if (!a.open() && !paused) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-        } else if (a.open() && paused) {
-            consumer.resume(consumer.paused());
-            paused = false;
-        }
-    }
-
-    private void accept(ConsumerRecords<byte[], byte[]> records) {
-        long now = System.nanoTime();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            try {
-                Prompt prompt = decoder.decode(record);
-                if (prompt == null) {
-                    throw new InvalidPromptException(
-                            InvalidPromptException.UNDECODABLE, "null value (tombstone): expected a Prompt");
-                }
-                pending.addPrompt(record, prompt, now);
-            } catch (RecordDecodingException e) {
-                pending.addDeadLettered(record, deadLetter(record, InvalidPromptException.UNDECODABLE, e));
-            } catch (InvalidPromptException e) {
-                pending.addDeadLettered(record, deadLetter(record, e.reason(), e));
             }
         }
     }
@@ -367,7 +265,7 @@ final class GenerationLoop implements AutoCloseable {
                 inputs.add(new RolloutSampler.Input(e.prompt, tokens, e.receivedNanos));
                 entries.add(e);
             } catch (InvalidPromptException ex) {
-                e.completeWith(deadLetter(e.record, ex.reason(), ex), true);
+                e.fail(ex);
             }
         }
         if (inputs.isEmpty()) {
@@ -393,18 +291,11 @@ final class GenerationLoop implements AutoCloseable {
                 try {
                     single = sampler.sample(policy, List.of(inputs.get(i)));
                 } catch (RuntimeException ex) {
-                    e.completeWith(
-                            deadLetter(
-                                    e.record,
-                                    InvalidPromptException.SAMPLING_FAILED,
-                                    new InvalidPromptException(
-                                            InvalidPromptException.SAMPLING_FAILED,
-                                            "sampling prompt "
-                                                    + e.prompt.getId() + " with policy version " + policy.version()
-                                                    + " failed: "
-                                                    + ex.getMessage(),
-                                            ex)),
-                            true);
+                    e.fail(new InvalidPromptException(
+                            InvalidPromptException.SAMPLING_FAILED,
+                            "sampling prompt " + e.prompt.getId() + " with policy version " + policy.version()
+                                    + " failed: " + ex.getMessage(),
+                            ex));
                     continue;
                 }
                 send(List.of(e), single);
@@ -418,10 +309,9 @@ final class GenerationLoop implements AutoCloseable {
         long tokens = 0;
         for (int i = 0; i < rollouts.size(); i++) {
             Rollout rollout = rollouts.get(i);
-            byte[] value = encoder.encode(config.topics().rollouts(), rollout);
-            byte[] key = rollout.getPrompt().getId().getBytes(UTF_8);
-            Future<?> ack = producer.send(new ProducerRecord<>(config.topics().rollouts(), key, value));
-            entries.get(i).completeWith(ack, false);
+            entries.get(i)
+                    .completeWith(producer.send(
+                            config.topics().rollouts(), rollout.getPrompt().getId(), rollout));
             completions += rollout.getCompletions().size();
             for (var c : rollout.getCompletions()) {
                 tokens += c.getLength();
@@ -431,167 +321,38 @@ final class GenerationLoop implements AutoCloseable {
         metrics.produced(rollouts.size(), completions, tokens);
     }
 
-    private Future<?> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
+    @Override
+    public void deadLettered(ConsumerRecord<byte[], byte[]> record, String reason) {
         metrics.deadLettered();
-        return deadLetters.send(record, service, reason, error);
     }
 
-    private Future<?> deadLetterFailedOutput(Entry entry, Throwable cause) {
-        log.warn(
-                "Rollout for {} (prompt {}) was not acknowledged: {}",
-                entry.coordinates(),
-                entry.prompt.getId(),
-                cause.toString());
-        return deadLetter(entry.record, OUTPUT_SEND_FAILED, cause);
+    /** Rollouts in flight are acknowledged (or fail) before the final commit. */
+    @Override
+    public void draining() {
+        producer.flush();
     }
 
-    /**
-     * Commits asynchronously, so the broker round trip does not stall sampling; commits of one
-     * consumer are applied in order, and a failed one's offsets go back into {@code acknowledged}
-     * for the next commit (periodic, or the synchronous one on revocation and close).
-     */
-    private void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (offsets.isEmpty()) {
-            return;
-        }
-        consumer.commitAsync(offsets, (committed, error) -> {
-            if (error != null) {
-                // Runs on this loop's thread (inside poll or a commit). Put the offsets back so the next
-                // commit, or the one on revocation or close, carries them, unless a later one already
-                // does or the partition is no longer ours (its new owner re-reads those prompts).
-                var owned = consumer.assignment();
-                offsets.forEach((tp, offset) -> {
-                    if (owned.contains(tp)) {
-                        acknowledged.merge(
-                                tp, offset, (later, failed) -> later.offset() >= failed.offset() ? later : failed);
-                    }
-                });
-                log.warn(
-                        "Generator {} could not commit {} ({}); retrying with the next commit",
-                        config.generatorId(),
-                        offsets,
-                        error.toString());
-            }
-        });
+    @Override
+    public void released(Collection<TopicPartition> partitions) {
+        int released = pending.release(partitions);
+        log.info(
+                "Generator {} released {} waiting prompts of {} uncommitted",
+                config.generatorId(),
+                released,
+                partitions);
     }
 
-    private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (offsets.isEmpty()) {
-            return;
+    @Override
+    public void stopped() {
+        ServingPolicy last = serving;
+        if (last != null) {
+            last.close();
         }
-        try {
-            consumer.commitSync(offsets);
-        } catch (CommitFailedException | RebalanceInProgressException e) {
-            // The group rebalanced under us; the new owner re-reads these prompts and the
-            // deterministic rollout ids make the repeats recognisable downstream.
-            log.warn(
-                    "Generator {} could not commit {} ({}); those prompts will be redelivered",
-                    config.generatorId(),
-                    offsets,
-                    e.toString());
-        }
-    }
-
-    /** Waits for every output in flight and commits the completed prefixes. */
-    private void commitEverythingAcknowledged() {
-        for (int round = 0; round < 2; round++) { // a failed output is dead-lettered in round 0, settled in round 1
-            producer.flush();
-            acknowledged.putAll(pending.completed(this::deadLetterFailedOutput));
-        }
-        // Twice at most: an asynchronous commit that fails while this one flushes it puts its offsets back.
-        for (int pass = 0; pass < 2 && !acknowledged.isEmpty(); pass++) {
-            var offsets = Map.copyOf(acknowledged);
-            commitSyncDespiteWakeups(offsets);
-            acknowledged
-                    .entrySet()
-                    .removeIf(e -> offsets.containsKey(e.getKey())
-                            && offsets.get(e.getKey()).offset() >= e.getValue().offset());
-        }
-        lastCommitNanos = System.nanoTime();
-    }
-
-    private void commitSyncDespiteWakeups(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                commitSync(offsets); // also flushes earlier asynchronous commits
-                return;
-            } catch (WakeupException e) {
-                // close() woke the consumer while this thread was not blocked in it (e.g. sampling); each
-                // wake-up fires once, at the next blocking call, which was this commit: make it again.
-                if (running.get() || attempt == MAX_COMMIT_ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private void drain() {
-        try {
-            commitEverythingAcknowledged();
-        } catch (RuntimeException e) {
-            log.warn(
-                    "Generator {} could not commit its last outputs ({}); they will be re-sampled on restart",
-                    config.generatorId(),
-                    e.toString());
-        }
+        log.info("Generator {} stopped after {} rollouts", config.generatorId(), metrics.rollouts());
     }
 
     @Override
     public void close() {
-        running.set(false);
-        consumer.wakeup();
-        if (thread.isAlive() && Thread.currentThread() != thread) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else if (thread.getState() == Thread.State.NEW) {
-            consumer.close();
-            ServingPolicy last = serving;
-            if (last != null) {
-                last.close();
-            }
-        }
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
-                return;
-            }
-            int released;
-            try {
-                commitEverythingAcknowledged();
-            } finally {
-                released = pending.release(partitions);
-                assigned = consumer.assignment().size() - partitions.size();
-            }
-            log.info(
-                    "Generator {} gave up {} ({} waiting prompts released uncommitted)",
-                    config.generatorId(),
-                    partitions,
-                    released);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            if (paused) {
-                consumer.pause(partitions); // newly assigned partitions wait too
-            }
-            assigned = consumer.assignment().size();
-            if (!partitions.isEmpty()) {
-                log.info("Generator {} assigned {}", config.generatorId(), partitions);
-            }
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            acknowledged.keySet().removeAll(partitions); // no longer ours to commit; the new owner re-reads them
-            int released = pending.release(partitions);
-            assigned = consumer.assignment().size();
-            log.warn("Generator {} lost {} ({} waiting prompts released)", config.generatorId(), partitions, released);
-        }
+        loop.close();
     }
 }

@@ -169,6 +169,10 @@ final class GeneratorMetrics implements AutoCloseable {
         checkpointsRejected.increment();
     }
 
+    MeterRegistry registry() {
+        return registry;
+    }
+
     void deadLettered() {
         deadLetters.increment();
     }

@@ -8,32 +8,24 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prefstream.generator.GeneratorStatus.State;
 import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.platform.lag.ConsumerLagReader;
 import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.metrics.MetricsServer;
-import io.prefstream.platform.topics.Topic;
 import io.prefstream.platform.topics.TopicProvisioner;
-import io.prefstream.platform.topics.Topics;
-import io.prefstream.schemas.PolicyUpdate;
-import io.prefstream.schemas.Prompt;
-import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,9 +128,9 @@ public final class GeneratorService implements AutoCloseable {
         resources.push(schemaRegistry);
         Admin admin = clients.admin();
         resources.push(admin);
-        TopicProvisioner.from(admin, config.common()).ensure(topics());
+        TopicProvisioner.from(admin, config.common()).ensure(config.topics().all());
 
-        KafkaProducer<byte[], byte[]> producer = clients.producer();
+        TopicProducer producer = clients.topicProducer(schemaRegistry);
         resources.push(producer);
         var deadLetters =
                 new DeadLetterPublisher(producer, registry, config.topics().deadLetters());
@@ -152,8 +144,7 @@ public final class GeneratorService implements AutoCloseable {
             resources.push(initial); // until the loop owns it
         }
 
-        follower = new PolicyFollower(
-                clients, new AvroDecoder<>(PolicyUpdate.class, schemaRegistry), deadLetters, config, device, initial);
+        follower = new PolicyFollower(clients, schemaRegistry, deadLetters, config, device, initial);
         resources.push(follower);
         if (config.mode() == GeneratorMode.STREAMING && config.maxTrainerLag() > 0) {
             backlog = new TrainerBacklog(
@@ -163,22 +154,16 @@ public final class GeneratorService implements AutoCloseable {
                     config.lagCheckInterval());
             resources.push(backlog);
         }
-        var props = clients.consumerProperties(config.groupId());
         // several micro-batches per poll, so consecutive batches are sampled without a poll in between
-        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.batchSize());
-        var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        var source = ConsumerLoop.builder()
+                .group(
+                        clients,
+                        config.groupId(),
+                        Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.batchSize()))
+                .deadLetters(deadLetters);
         TrainerBacklog monitor = backlog;
         loop = new GenerationLoop(
-                config,
-                consumer,
-                producer,
-                new AvroDecoder<>(Prompt.class, schemaRegistry),
-                new AvroEncoder<Rollout>(schemaRegistry),
-                deadLetters,
-                follower,
-                monitor == null ? () -> 0L : monitor::current,
-                metrics,
-                initial);
+                config, source, producer, follower, monitor == null ? () -> 0L : monitor::current, metrics, initial);
         resources.push(loop); // closed before the follower, producer and admin it uses
         if (initial != null) {
             resources.remove(initial);
@@ -225,22 +210,6 @@ public final class GeneratorService implements AutoCloseable {
                 model,
                 sha,
                 dir.toAbsolutePath().toUri().toString());
-    }
-
-    /** The catalogue topics the generator uses, under this config's names. */
-    private List<Topic> topics() {
-        var names = config.topics();
-        return List.of(
-                renamed(Topics.PROMPTS, names.prompts()),
-                renamed(Topics.ROLLOUTS, names.rollouts()),
-                renamed(Topics.POLICY_UPDATES, names.policyUpdates()),
-                renamed(Topics.DEAD_LETTERS, names.deadLetters()));
-    }
-
-    private static Topic renamed(Topic t, String name) {
-        return name.equals(t.name())
-                ? t
-                : new Topic(name, t.keyType(), t.valueType(), t.partitions(), t.cleanupPolicy(), t.configs());
     }
 
     /** Port of {@code /metrics} and {@code /health}, when served. */

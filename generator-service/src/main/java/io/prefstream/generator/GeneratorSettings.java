@@ -4,7 +4,7 @@ import io.prefstream.model.DeviceSetting;
 import io.prefstream.platform.config.CommonSettings;
 import io.prefstream.platform.config.Setting;
 import io.prefstream.platform.config.SettingSet;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.topics.Topics;
 import java.util.List;
 
 /**

@@ -1,18 +1,24 @@
 package io.prefstream.generator;
 
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.PolicyUpdate;
+import io.prefstream.schemas.Prompt;
+import io.prefstream.schemas.Rollout;
+import io.prefstream.schemas.topics.RawTopic;
+import io.prefstream.schemas.topics.Topic;
+import io.prefstream.schemas.topics.Topics;
 import java.util.Objects;
 
 /**
  * The topics a generator reads and writes. Deployments use {@link #standard()}, the catalogue's
- * names; tests and benchmarks sharing one broker give each generator its own.
+ * topics; tests and benchmarks sharing one broker give each generator its own copies.
  *
- * @param prompts       input prompts ({@code Prompt})
- * @param rollouts      output rollouts ({@code Rollout}), keyed by prompt id
- * @param policyUpdates compacted policy announcements ({@code PolicyUpdate})
+ * @param prompts       input prompts
+ * @param rollouts      output rollouts, keyed by prompt id
+ * @param policyUpdates compacted policy announcements
  * @param deadLetters   where records the generator cannot process go
  */
-public record GeneratorTopics(String prompts, String rollouts, String policyUpdates, String deadLetters) {
+public record GeneratorTopics(
+        Topic<Prompt> prompts, Topic<Rollout> rollouts, Topic<PolicyUpdate> policyUpdates, RawTopic deadLetters) {
 
     public GeneratorTopics {
         Objects.requireNonNull(prompts, "prompts");
@@ -23,17 +29,20 @@ public record GeneratorTopics(String prompts, String rollouts, String policyUpda
 
     /** The catalogue topics of {@link Topics}. */
     public static GeneratorTopics standard() {
-        return new GeneratorTopics(
-                Topics.PROMPTS.name(),
-                Topics.ROLLOUTS.name(),
-                Topics.POLICY_UPDATES.name(),
-                Topics.DEAD_LETTERS.name());
+        return new GeneratorTopics(Topics.PROMPTS, Topics.ROLLOUTS, Topics.POLICY_UPDATES, Topics.DEAD_LETTERS);
     }
 
-    /** Names with {@code suffix} appended to each catalogue name, e.g. for a test's private topics. */
+    /** The catalogue topics with {@code suffix} appended to each name, e.g. for a test's private topics. */
     public static GeneratorTopics suffixed(String suffix) {
-        var s = standard();
         return new GeneratorTopics(
-                s.prompts + suffix, s.rollouts + suffix, s.policyUpdates + suffix, s.deadLetters + suffix);
+                Topics.PROMPTS.named(Topics.PROMPTS.name() + suffix),
+                Topics.ROLLOUTS.named(Topics.ROLLOUTS.name() + suffix),
+                Topics.POLICY_UPDATES.named(Topics.POLICY_UPDATES.name() + suffix),
+                Topics.DEAD_LETTERS.named(Topics.DEAD_LETTERS.name() + suffix));
+    }
+
+    /** Every topic, for the provisioner. */
+    public java.util.List<io.prefstream.schemas.topics.TopicSpec> all() {
+        return java.util.List.of(prompts, rollouts, policyUpdates, deadLetters);
     }
 }

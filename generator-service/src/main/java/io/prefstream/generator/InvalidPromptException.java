@@ -1,12 +1,13 @@
 package io.prefstream.generator;
 
+import io.prefstream.platform.consumer.Rejection;
 import java.util.Objects;
 
 /**
  * A prompt record the generator cannot sample: its {@link #reason()} is the short code written to
  * the {@code dlq.reason} header, the message says what was expected and what was found.
  */
-public final class InvalidPromptException extends Exception {
+public final class InvalidPromptException extends Exception implements Rejection {
 
     /** The record's bytes are not a {@code Prompt} (or the value is null). */
     public static final String UNDECODABLE = "undecodable";
@@ -35,6 +36,7 @@ public final class InvalidPromptException extends Exception {
     }
 
     /** Short machine-readable reason, one of the constants of this class. */
+    @Override
     public String reason() {
         return reason;
     }

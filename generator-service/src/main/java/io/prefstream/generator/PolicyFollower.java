@@ -5,30 +5,27 @@ import io.prefstream.model.LmConfig;
 import io.prefstream.model.checkpoint.CheckpointException;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
+import io.prefstream.platform.consumer.ConsumerLoop;
+import io.prefstream.platform.consumer.LoopControl;
+import io.prefstream.platform.consumer.RecordProcessor;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.schemas.PolicyUpdate;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.topics.TopicCodec;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the compacted policy-updates topic from the beginning, without a consumer group, on its
- * own thread. For each newer version of the followed policy (versions must increase; older or
+ * Follows the compacted policy-updates topic from the beginning, without a consumer group, on a
+ * {@link ConsumerLoop} of its own. For each newer version of the followed policy (versions must increase; older or
  * equal ones are ignored) it loads the {@code file:} checkpoint, verifies the published sha256, the
  * kind, the tensor layout and, once a policy is loaded, that the shape and tokenizer are unchanged,
  * then hands the result to the generator as a {@link PolicyEvent}: {@code Loaded}, or
@@ -38,70 +35,55 @@ import org.slf4j.LoggerFactory;
  * <p>Hand-over: one slot; a newer event replaces an untaken one (a replaced loaded policy is
  * closed here, since the generator never saw it).
  */
-final class PolicyFollower implements AutoCloseable {
+final class PolicyFollower implements AutoCloseable, RecordProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(PolicyFollower.class);
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final AvroDecoder<PolicyUpdate> decoder;
-    private final DeadLetterPublisher deadLetters;
-    private final String topic;
+    private final TopicCodec<PolicyUpdate> updates;
     private final String policyName;
-    private final String service;
     private final Device device;
-    private final Duration pollTimeout;
     private final int maxNewTokens;
     private final AtomicReference<PolicyEvent> slot = new AtomicReference<>();
     private final AtomicLong publishedVersion = new AtomicLong(-1);
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final Thread thread;
+    private final ConsumerLoop loop;
     private volatile LmConfig expectedConfig;
     private volatile String expectedTokenizer;
-    private volatile Throwable failure;
+    /** The newest update of the followed policy read since the last turn, and its record. */
+    private ConsumerRecord<byte[], byte[]> newest;
+
+    private PolicyUpdate newestUpdate;
 
     /** @param initial the policy served before any update (its version counts as seen), or null */
     PolicyFollower(
             KafkaClients clients,
-            AvroDecoder<PolicyUpdate> decoder,
+            SchemaRegistryClient registry,
             DeadLetterPublisher deadLetters,
             GeneratorConfig config,
             Device device,
             ServingPolicy initial) {
-        var props = clients.consumerProperties("unused");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG); // assigned, read from the beginning, never committed
-        this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        this.decoder = decoder;
-        this.deadLetters = deadLetters;
-        this.topic = config.topics().policyUpdates();
+        this.updates = config.topics().policyUpdates().codec(registry);
         this.policyName = config.policy();
-        this.service = config.common().serviceId();
         this.device = device;
-        this.pollTimeout = config.pollTimeout().multipliedBy(2);
         this.maxNewTokens = config.maxNewTokens();
         if (initial != null) {
             publishedVersion.set(initial.version());
             expectedConfig = initial.model().config();
             expectedTokenizer = initial.model().tokenizer().id();
         }
-        this.thread = new Thread(this::run, "prefstream-generator-policy-follower");
-        thread.setDaemon(true);
+        this.loop = ConsumerLoop.builder()
+                .readFromBeginning(clients, config.topics().policyUpdates().name())
+                .processor(this)
+                .deadLetters(deadLetters)
+                .service(config.common().serviceId())
+                .threadName("prefstream-generator-policy-follower")
+                .pollTimeout(config.pollTimeout().multipliedBy(2))
+                .build();
     }
 
+    /** Starts following; returns once the topic's partitions are assigned. */
     void start() {
-        var partitions = consumer.partitionsFor(topic).stream()
-                .map(p -> new TopicPartition(topic, p.partition()))
-                .toList();
-        if (partitions.isEmpty()) {
-            throw new IllegalStateException("Topic " + topic + " has no partitions; provision it before starting");
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        running.set(true);
-        thread.start();
-    }
-
-    private boolean started() {
-        return thread.getState() != Thread.State.NEW;
+        loop.start();
+        log.info("Following policy '{}' on {} from the beginning", policyName, updates.topic());
     }
 
     /** The newest version seen on the topic for the followed policy (loaded or not), -1 when none. */
@@ -115,77 +97,43 @@ final class PolicyFollower implements AutoCloseable {
     }
 
     boolean isRunning() {
-        return running.get() && thread.isAlive();
+        return loop.isRunning();
     }
 
     Throwable failure() {
-        return failure;
+        return loop.failure().orElse(null);
     }
 
-    private void run() {
-        try {
-            log.info("Following policy '{}' on {} from the beginning", policyName, topic);
-            while (running.get()) {
-                ConsumerRecord<byte[], byte[]> newest = null;
-                PolicyUpdate newestUpdate = null;
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(pollTimeout)) {
-                    PolicyUpdate update = decode(record);
-                    if (update == null || !update.getPolicy().equals(policyName)) {
-                        continue;
-                    }
-                    if (newestUpdate == null || update.getVersion() > newestUpdate.getVersion()) {
-                        newest = record;
-                        newestUpdate = update;
-                    }
-                }
-                if (newestUpdate != null) {
-                    consider(newest, newestUpdate);
-                }
-            }
-        } catch (WakeupException e) {
-            if (running.get()) {
-                failure = e;
-                log.error("Policy follower woken up unexpectedly", e);
-            }
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            log.error("Policy follower stopped: {}; the generator keeps its current policy", e.toString(), e);
-        } finally {
-            running.set(false);
-            consumer.close();
-            PolicyEvent left = slot.getAndSet(null);
-            if (left instanceof PolicyEvent.Loaded loaded) {
-                loaded.policy().close();
-            }
+    /** Keeps the newest update of the followed policy; of several read in one poll only that one is loaded. */
+    @Override
+    public CompletableFuture<?> process(ConsumerRecord<byte[], byte[]> record, LoopControl control) {
+        PolicyUpdate update = updates.decode(record);
+        if (update == null) {
+            log.debug("Tombstone at {}-{}@{} ignored", record.topic(), record.partition(), record.offset());
+        } else if (update.getPolicy().equals(policyName)
+                && (newestUpdate == null || update.getVersion() > newestUpdate.getVersion())) {
+            newest = record;
+            newestUpdate = update;
         }
+        return CompletableFuture.completedFuture(null);
     }
 
-    private PolicyUpdate decode(ConsumerRecord<byte[], byte[]> record) {
-        try {
-            PolicyUpdate update = decoder.decode(record);
-            if (update == null) {
-                log.debug("Tombstone at {}-{}@{} ignored", record.topic(), record.partition(), record.offset());
-            }
-            return update;
-        } catch (RecordDecodingException e) {
-            awaitDeadLetter(record, e);
-            return null;
+    @Override
+    public Duration beforePoll(Duration pollTimeout, LoopControl control) {
+        if (newestUpdate != null) {
+            consider(newest, newestUpdate);
+            newest = null;
+            newestUpdate = null;
         }
+        return pollTimeout;
     }
 
-    private void awaitDeadLetter(ConsumerRecord<byte[], byte[]> record, Exception error) {
-        try {
-            deadLetters
-                    .send(record, service, InvalidPromptException.UNDECODABLE, error)
-                    .get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(
-                    "Cannot write dead letter for " + record.topic() + "-" + record.partition() + "@" + record.offset()
-                            + ": " + e.getCause(),
-                    e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while dead-lettering a policy update", e);
+    /** A loaded policy the generator never took is closed here. */
+    @Override
+    public void stopped() {
+        PolicyEvent left = slot.getAndSet(null);
+        if (left instanceof PolicyEvent.Loaded loaded) {
+            loaded.policy().close();
         }
     }
 
@@ -281,18 +229,6 @@ final class PolicyFollower implements AutoCloseable {
 
     @Override
     public void close() {
-        running.set(false);
-        if (!started()) {
-            consumer.close();
-            return;
-        }
-        consumer.wakeup();
-        if (thread.isAlive() && Thread.currentThread() != thread) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.close();
     }
 }

@@ -1,14 +1,13 @@
 package io.prefstream.generator;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.kafka.KafkaClients;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroEncoder;
+import io.prefstream.schemas.topics.Topic;
+import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,9 +15,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 
@@ -36,34 +32,31 @@ import org.apache.kafka.common.KafkaException;
  */
 public final class PromptProducer implements AutoCloseable {
 
-    private final Producer<byte[], byte[]> producer;
-    private final AvroEncoder<Prompt> encoder;
-    private final String topic;
+    private final TopicProducer producer;
+    private final Topic<Prompt> topic;
     private final AutoCloseable[] owned;
 
     /** Sends through {@code producer} (not closed here) to {@code topic}. */
-    public PromptProducer(Producer<byte[], byte[]> producer, SchemaRegistryClient registry, String topic) {
-        this(producer, registry, topic, new AutoCloseable[0]);
+    public PromptProducer(TopicProducer producer, Topic<Prompt> topic) {
+        this(producer, topic, new AutoCloseable[0]);
     }
 
-    private PromptProducer(
-            Producer<byte[], byte[]> producer, SchemaRegistryClient registry, String topic, AutoCloseable[] owned) {
+    private PromptProducer(TopicProducer producer, Topic<Prompt> topic, AutoCloseable[] owned) {
         this.producer = Objects.requireNonNull(producer, "producer");
-        this.encoder = new AvroEncoder<>(Objects.requireNonNull(registry, "registry"));
         this.topic = Objects.requireNonNull(topic, "topic");
         this.owned = owned;
     }
 
     /** An idempotent producer and registry client of its own, writing to {@code prefstream.prompts}. */
     public static PromptProducer create(CommonConfig config) {
-        return create(config, Topics.PROMPTS.name());
+        return create(config, Topics.PROMPTS);
     }
 
     /** An idempotent producer and registry client of its own, writing to {@code topic}. */
-    public static PromptProducer create(CommonConfig config, String topic) {
+    public static PromptProducer create(CommonConfig config, Topic<Prompt> topic) {
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl(), config.kafkaProperties());
-        KafkaProducer<byte[], byte[]> producer = new KafkaClients(config).producer();
-        return new PromptProducer(producer, registry, topic, new AutoCloseable[] {producer, registry});
+        TopicProducer producer = new KafkaClients(config).topicProducer(registry);
+        return new PromptProducer(producer, topic, new AutoCloseable[] {producer, registry});
     }
 
     /**
@@ -100,7 +93,7 @@ public final class PromptProducer implements AutoCloseable {
     public int send(List<Prompt> prompts) {
         var acks = new ArrayList<Future<RecordMetadata>>(prompts.size());
         for (Prompt p : prompts) {
-            acks.add(producer.send(new ProducerRecord<>(topic, p.getId().getBytes(UTF_8), encoder.encode(topic, p))));
+            acks.add(producer.send(topic, p.getId(), p));
         }
         producer.flush();
         for (int i = 0; i < acks.size(); i++) {
@@ -120,7 +113,7 @@ public final class PromptProducer implements AutoCloseable {
     }
 
     public String topic() {
-        return topic;
+        return topic.name();
     }
 
     @Override

@@ -397,7 +397,7 @@ class GeneratorServiceTest {
                     6, six.stream().map(r -> r.getPrompt().getId()).distinct().count(), "nothing re-sampled");
         }
         // a crash before the commit = redelivery: rewind the group and sample everything again
-        var partition = new TopicPartition(topics.prompts(), 0);
+        var partition = new TopicPartition(topics.prompts().name(), 0);
         kit.admin
                 .alterConsumerGroupOffsets(config.groupId(), Map.of(partition, new OffsetAndMetadata(0)))
                 .all()
@@ -450,7 +450,7 @@ class GeneratorServiceTest {
         settings.put("generator.initial-policy", policyA.dir().toString());
         var config = config(settings, topics);
         try (var generator = new GeneratorService(config).start()) {
-            kit.send(topics.prompts(), "garbage", "not avro".getBytes(StandardCharsets.UTF_8));
+            kit.send(topics.prompts().name(), "garbage", "not avro".getBytes(StandardCharsets.UTF_8));
             kit.sendPrompts(
                     topics,
                     List.of(
@@ -459,14 +459,14 @@ class GeneratorServiceTest {
                             prompt("empty", ""),
                             prompt("letters", "two+two="),
                             prompt("ok-2", "40+2=")));
-            kit.send(topics.prompts(), "tombstone", null);
+            kit.send(topics.prompts().name(), "tombstone", null);
             kit.sendPrompts(topics, List.of(prompt("ok-3", "7+7=")));
 
             List<DeadLetter> letters = kit.deadLetters(topics, 5);
             assertEquals(5, letters.size());
             Map<Long, String> reasonByOffset = new TreeMap<>();
             for (DeadLetter d : letters) {
-                assertEquals(topics.prompts(), d.sourceTopic());
+                assertEquals(topics.prompts().name(), d.sourceTopic());
                 assertEquals(0, d.sourcePartition());
                 reasonByOffset.put(d.sourceOffset(), d.reason());
             }

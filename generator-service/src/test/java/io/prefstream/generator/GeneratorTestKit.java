@@ -14,6 +14,7 @@ import io.prefstream.model.tokenizer.CharTokenizer;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.deadletter.DeadLetter;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.platform.testing.TestNames;
 import io.prefstream.schemas.PolicyUpdate;
 import io.prefstream.schemas.Prompt;
@@ -123,9 +124,10 @@ final class GeneratorTestKit implements AutoCloseable {
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();
         send(
-                topics.policyUpdates(),
+                topics.policyUpdates().name(),
                 "policy",
-                new AvroEncoder<PolicyUpdate>(registry).encode(topics.policyUpdates(), update));
+                new AvroEncoder<PolicyUpdate>(registry)
+                        .encode(topics.policyUpdates().name(), update));
     }
 
     void publish(GeneratorTopics topics, long version, Checkpoint checkpoint) {
@@ -153,7 +155,7 @@ final class GeneratorTestKit implements AutoCloseable {
     }
 
     void sendPrompts(GeneratorTopics topics, List<Prompt> prompts) {
-        new PromptProducer(producer, registry, topics.prompts()).send(prompts);
+        new PromptProducer(new TopicProducer(producer, registry), topics.prompts()).send(prompts);
     }
 
     void send(String topic, String key, byte[] value) {
@@ -187,7 +189,7 @@ final class GeneratorTestKit implements AutoCloseable {
 
     List<Rollout> rollouts(GeneratorTopics topics, int expected, Duration timeout) {
         var decoder = new AvroDecoder<>(Rollout.class, registry);
-        return readRaw(topics.rollouts(), expected, timeout).stream()
+        return readRaw(topics.rollouts().name(), expected, timeout).stream()
                 .map(decoder::decode)
                 .toList();
     }
@@ -203,7 +205,7 @@ final class GeneratorTestKit implements AutoCloseable {
     }
 
     List<DeadLetter> deadLetters(GeneratorTopics topics, int expected) {
-        return readRaw(topics.deadLetters(), expected, Duration.ofSeconds(60)).stream()
+        return readRaw(topics.deadLetters().name(), expected, Duration.ofSeconds(60)).stream()
                 .map(DeadLetter::from)
                 .toList();
     }

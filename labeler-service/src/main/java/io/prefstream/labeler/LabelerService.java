@@ -16,15 +16,17 @@ import io.prefstream.labeler.machine.MachineLabelingLoop;
 import io.prefstream.labeler.machine.RemoteRewardModelLabeler;
 import io.prefstream.labeler.machine.RewardModelLabeler;
 import io.prefstream.labeler.machine.RuleLabeler;
+import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.platform.metrics.HealthCheck;
 import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.topics.TopicProvisioner;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.topics.Topics;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.time.Duration;
@@ -39,9 +41,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
@@ -75,7 +74,7 @@ public final class LabelerService implements AutoCloseable {
     private final Map<String, HealthCheck> health = new ConcurrentHashMap<>();
     private final List<MachineLabelingLoop> machines = new ArrayList<>();
     private SchemaRegistryClient registry;
-    private KafkaProducer<byte[], byte[]> producer;
+    private TopicProducer producer;
     private JoinMetrics joinMetrics;
     private KafkaStreams streams;
     private RequestQueue queue;
@@ -144,23 +143,24 @@ public final class LabelerService implements AutoCloseable {
                             Topics.PREFERENCES,
                             Topics.DEAD_LETTERS);
         }
-        producer = clients.producer();
+        producer = clients.topicProducer(registry);
         var deadLetters = new DeadLetterPublisher(producer, meters);
 
         for (MachineKind kind : config.machine().kinds()) {
-            var props = clients.consumerProperties(kind.consumerGroup());
-            props.put(
-                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                    Integer.toString(4 * config.machine().batchSize()));
-            var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            var source = ConsumerLoop.builder()
+                    .group(
+                            clients,
+                            kind.consumerGroup(),
+                            Map.of(
+                                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                                    4 * config.machine().batchSize()))
+                    .deadLetters(deadLetters);
             var loop = new MachineLabelingLoop(
                     labeler(kind),
                     config.machine().batchSize(),
                     config.machine().batchLinger(),
-                    consumer,
+                    source,
                     producer,
-                    deadLetters,
-                    registry,
                     meters);
             machines.add(loop.start());
             health.put("machine-" + kind.id(), loop::health);
@@ -178,7 +178,14 @@ public final class LabelerService implements AutoCloseable {
                 config.human().maxPending(),
                 System::currentTimeMillis,
                 meters);
-        feed = new LabelRequestFeed(clients.consumer(LabelRequestFeed.GROUP), queue, deadLetters, registry).start();
+        feed = new LabelRequestFeed(
+                        ConsumerLoop.builder()
+                                .group(clients, LabelRequestFeed.GROUP)
+                                .deadLetters(deadLetters)
+                                .registry(meters),
+                        queue,
+                        registry)
+                .start();
         health.put("request-feed", feed::health);
 
         vertx = Vertx.vertx();
@@ -188,7 +195,7 @@ public final class LabelerService implements AutoCloseable {
                 config.human().httpHost(),
                 config.human().httpPort(),
                 queue,
-                new HumanLabelWriter(producer, registry, LABEL_ACK_TIMEOUT, meters),
+                new HumanLabelWriter(producer, LABEL_ACK_TIMEOUT, meters),
                 tokens,
                 config.human().labelsPerStep(),
                 scrape,

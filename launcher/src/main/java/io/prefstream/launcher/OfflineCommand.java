@@ -2,8 +2,8 @@ package io.prefstream.launcher;
 
 import io.prefstream.launcher.load.OfflinePairsFile;
 import io.prefstream.launcher.load.TopicWriter;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.PreferencePair;
+import io.prefstream.schemas.topics.Topics;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.platform.testing.EmbeddedKafkaExtension;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.PreferencePair;
+import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Tasks;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

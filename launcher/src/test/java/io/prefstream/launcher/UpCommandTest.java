@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.LabeledRollout;
+import io.prefstream.schemas.topics.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -5,18 +5,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefstream.labeler.machine.MachineLabelingLoop;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.LabelKind;
-import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroEncoder;
+import io.prefstream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Turns a human's answer into a HUMAN {@link Label} and writes it to {@code prefstream.labels},
@@ -29,18 +26,12 @@ public final class HumanLabelWriter {
     /** Version written into human labels: the labeling API's revision. */
     public static final String VERSION = "prefstream-labeling-api/1";
 
-    private final Producer<byte[], byte[]> producer;
-    private final AvroEncoder<Label> encoder;
+    private final TopicProducer producer;
     private final Duration ackTimeout;
     private final Counter written;
 
-    public HumanLabelWriter(
-            Producer<byte[], byte[]> producer,
-            SchemaRegistryClient registry,
-            Duration ackTimeout,
-            MeterRegistry meters) {
+    public HumanLabelWriter(TopicProducer producer, Duration ackTimeout, MeterRegistry meters) {
         this.producer = producer;
-        this.encoder = new AvroEncoder<>(registry);
         this.ackTimeout = ackTimeout;
         this.written = Counter.builder(MachineLabelingLoop.LABELS_COUNTER)
                 .description("Labels written to prefstream.labels")
@@ -77,11 +68,8 @@ public final class HumanLabelWriter {
      * @throws LabelWriteException when the broker did not acknowledge it within the timeout
      */
     public void write(Label label) {
-        byte[] value = encoder.encode(Topics.LABELS.name(), label);
-        var record =
-                new ProducerRecord<>(Topics.LABELS.name(), label.getRolloutId().getBytes(UTF_8), value);
         try {
-            producer.send(record).get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            producer.send(Topics.LABELS, label.getRolloutId(), label).get(ackTimeout.toMillis(), TimeUnit.MILLISECONDS);
             written.increment();
         } catch (ExecutionException e) {
             throw new LabelWriteException(

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 
@@ -62,8 +63,6 @@ public final class RequestQueue {
             return size() > COMPLETED_MEMORY;
         }
     };
-    private final Map<TopicPartition, TreeMap<Long, String>> openOffsets = new HashMap<>();
-    private final Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     private final Counter leaseExpiries;
     private final Counter expiredRequests;
     private long agreeingPairs;
@@ -125,48 +124,31 @@ public final class RequestQueue {
     // ---- feed side ----------------------------------------------------------------------------
 
     /**
-     * Adds {@code request}, read at {@code offset} of {@code partition}. A request id already pending
-     * or recently completed, or one past its deadline, is not added; its offset still counts as seen.
+     * Adds {@code request}, read from {@code partition}. A request id already pending or recently
+     * completed, or one past its deadline, is not added.
      *
-     * @return whether the request was added
+     * @return completes when the request is closed (answered, or dropped at its deadline); already
+     *     completed when the request was not added
      */
-    public synchronized boolean offer(LabelRequest request, TopicPartition partition, long offset) {
-        seen(partition, offset);
+    public synchronized CompletableFuture<Void> offer(LabelRequest request, TopicPartition partition) {
         String id = request.getRequestId();
         if (pending.containsKey(id) || completed.containsKey(id)) {
-            return false;
+            return CompletableFuture.completedFuture(null);
         }
         if (request.getDeadlineMs() <= clockMs.getAsLong()) {
             expiredRequests.increment();
-            return false;
+            return CompletableFuture.completedFuture(null);
         }
-        pending.put(id, new Entry(request, partition, offset));
-        openOffsets.computeIfAbsent(partition, p -> new TreeMap<>()).put(offset, id);
-        return true;
+        var entry = new Entry(request, partition);
+        pending.put(id, entry);
+        return entry.closed;
     }
 
-    /** Records that {@code offset} was read and needs nothing (skipped or dead-lettered). */
-    public synchronized void seen(TopicPartition partition, long offset) {
-        nextOffsets.merge(partition, offset + 1, Math::max);
-    }
-
-    /** Forgets the requests of partitions this instance no longer owns. */
+    /** Forgets the requests of partitions this instance no longer owns (their new owner reads them again). */
     public synchronized void drop(Iterable<TopicPartition> partitions) {
         for (TopicPartition p : partitions) {
             pending.values().removeIf(e -> e.partition.equals(p));
-            openOffsets.remove(p);
-            nextOffsets.remove(p);
         }
-    }
-
-    /** Per partition, the offset up to which everything is done. */
-    public synchronized Map<TopicPartition, Long> committableOffsets() {
-        var out = new HashMap<TopicPartition, Long>();
-        nextOffsets.forEach((p, next) -> {
-            var open = openOffsets.get(p);
-            out.put(p, open == null || open.isEmpty() ? next : open.firstKey());
-        });
-        return out;
     }
 
     public synchronized int depth() {
@@ -372,10 +354,7 @@ public final class RequestQueue {
 
     private void close(Entry e) {
         completed.put(e.request.getRequestId(), Set.copyOf(e.voted));
-        var open = openOffsets.get(e.partition);
-        if (open != null) {
-            open.remove(e.offset);
-        }
+        e.closed.complete(null);
     }
 
     private int[] randomOrder(LabelRequest request) {
@@ -390,7 +369,7 @@ public final class RequestQueue {
     private final class Entry {
         final LabelRequest request;
         final TopicPartition partition;
-        final long offset;
+        final CompletableFuture<Void> closed = new CompletableFuture<>();
         final Map<String, LeaseSlot> leases = new HashMap<>();
         final Map<String, int[]> shown = new HashMap<>();
         final Map<String, Long> shownAt = new HashMap<>();
@@ -398,10 +377,9 @@ public final class RequestQueue {
         final Set<String> voted = new HashSet<>();
         final Map<String, String> outcomes = new LinkedHashMap<>();
 
-        Entry(LabelRequest request, TopicPartition partition, long offset) {
+        Entry(LabelRequest request, TopicPartition partition) {
             this.request = request;
             this.partition = partition;
-            this.offset = offset;
         }
 
         boolean canTake(String labelerId) {

@@ -4,10 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.prefstream.platform.deadletter.SourcedRecord;
 import io.prefstream.platform.deadletter.StreamsDeadLetters;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.Topics;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;

@@ -1,30 +1,27 @@
 package io.prefstream.labeler.join;
 
 import io.prefstream.platform.deadletter.SourcedRecord;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.LabelRequest;
 import io.prefstream.schemas.LabeledRollout;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.Topics;
 
-/** The Avro codecs of the join's inputs and outputs, sharing one registry client (thread-safe). */
+/** The codecs of the join's input and output topics, sharing one registry client (thread-safe). */
 final class JoinCodecs {
 
-    private final AvroDecoder<Rollout> rollouts;
-    private final AvroDecoder<Label> labels;
-    private final AvroEncoder<LabeledRollout> preferences;
-    private final AvroEncoder<LabelRequest> requests;
-    private final AvroEncoder<Label> labelEncoder;
+    private final TopicCodec<Rollout> rollouts;
+    private final TopicCodec<Label> labels;
+    private final TopicCodec<LabeledRollout> preferences;
+    private final TopicCodec<LabelRequest> requests;
 
     JoinCodecs(SchemaRegistryClient registry) {
-        this.rollouts = new AvroDecoder<>(Rollout.class, registry);
-        this.labels = new AvroDecoder<>(Label.class, registry);
-        this.preferences = new AvroEncoder<>(registry);
-        this.requests = new AvroEncoder<>(registry);
-        this.labelEncoder = new AvroEncoder<>(registry);
+        this.rollouts = Topics.ROLLOUTS.codec(registry);
+        this.labels = Topics.LABELS.codec(registry);
+        this.preferences = Topics.PREFERENCES.codec(registry);
+        this.requests = Topics.LABEL_REQUESTS.codec(registry);
     }
 
     Rollout rollout(SourcedRecord input) {
@@ -36,14 +33,14 @@ final class JoinCodecs {
     }
 
     byte[] encode(LabeledRollout value) {
-        return preferences.encode(Topics.PREFERENCES.name(), value);
+        return preferences.encode(value);
     }
 
     byte[] encode(Label value) {
-        return labelEncoder.encode(Topics.LABELS.name(), value);
+        return labels.encode(value);
     }
 
     byte[] encode(LabelRequest value) {
-        return requests.encode(Topics.LABEL_REQUESTS.name(), value);
+        return requests.encode(value);
     }
 }

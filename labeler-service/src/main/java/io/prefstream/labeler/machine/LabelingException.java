@@ -1,10 +1,12 @@
 package io.prefstream.labeler.machine;
 
+import io.prefstream.platform.consumer.Rejection;
+
 /**
  * A rollout could not be labeled. {@link #reason()} is the short dead-letter reason
  * ({@code dlq.reason}); the message says what was expected and what was found.
  */
-public final class LabelingException extends RuntimeException {
+public final class LabelingException extends RuntimeException implements Rejection {
 
     /** The rollout's task is not a built-in one, so the rule labeler has no gold reward. */
     public static final String UNKNOWN_TASK = "unknown-task";

@@ -4,29 +4,21 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.prefstream.platform.deadletter.DeadLetterPublisher;
-import io.prefstream.platform.deadletter.ResilientConsumerLoop;
+import io.prefstream.platform.consumer.ConsumerLoop;
+import io.prefstream.platform.consumer.LoopControl;
+import io.prefstream.platform.consumer.RecordProcessor;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.platform.metrics.HealthStatus;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.Label;
 import io.prefstream.schemas.Rollout;
-import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * One machine labeler at work: consumes {@code prefstream.rollouts} in group
@@ -37,53 +29,44 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  * duplicate the join ignores). An undecodable rollout goes to the dead-letter topic as
  * {@code undecodable}, a rollout that cannot be scored with its {@link LabelingException#reason()}.
  * While the labeler is {@linkplain MachineLabeler#unavailable() unavailable} (open circuit
- * breaker) consumption pauses instead of dead-lettering everything.
+ * breaker) consumption pauses instead of dead-lettering everything. Polling, commits and dead
+ * letters are the platform's {@link ConsumerLoop} ({@link io.prefstream.platform.consumer.CommitPolicy#AFTER_EACH_POLL}).
  */
-public final class MachineLabelingLoop implements AutoCloseable {
+public final class MachineLabelingLoop implements AutoCloseable, RecordProcessor {
 
     /** Counter of labels written, tag {@code kind} (Prometheus {@code prefstream_labeler_labels_total}). */
     public static final String LABELS_COUNTER = "prefstream.labeler.labels";
 
     private final MachineLabeler labeler;
     private final BatchScorer scorer;
-    private final Producer<byte[], byte[]> producer;
-    private final DeadLetterPublisher deadLetters;
-    private final AvroDecoder<Rollout> decoder;
-    private final AvroEncoder<Label> encoder;
+    private final TopicProducer producer;
+    private final TopicCodec<Rollout> rollouts;
     private final Counter labelsWritten;
-    private final String service;
-    private final ResilientConsumerLoop loop;
+    private final ConsumerLoop loop;
 
     /**
-     * @param consumer   a consumer in the labeler's group, owned by the loop from now on
+     * @param source     the loop's consumer and dead-letter publisher ({@link ConsumerLoop#builder()}); the
+     *                   labeler sets the topic, service name, processor and back-pressure
      * @param producer   idempotent producer for labels, owned by the caller
      */
     public MachineLabelingLoop(
             MachineLabeler labeler,
             int batchSize,
             Duration linger,
-            Consumer<byte[], byte[]> consumer,
-            Producer<byte[], byte[]> producer,
-            DeadLetterPublisher deadLetters,
-            SchemaRegistryClient registry,
+            ConsumerLoop.Builder source,
+            TopicProducer producer,
             MeterRegistry meters) {
         this.labeler = labeler;
         this.scorer = new BatchScorer(labeler, batchSize, linger);
         this.producer = producer;
-        this.deadLetters = deadLetters;
-        this.decoder = new AvroDecoder<>(Rollout.class, registry);
-        this.encoder = new AvroEncoder<>(registry);
+        this.rollouts = producer.codec(Topics.ROLLOUTS);
         this.labelsWritten = Counter.builder(LABELS_COUNTER)
                 .description("Labels written to prefstream.labels")
                 .tag("kind", labeler.kind().labelKind().name())
                 .register(meters);
-        this.service = labeler.kind().consumerGroup();
-        this.loop = ResilientConsumerLoop.builder()
-                .consumer(consumer)
-                .topics(Topics.ROLLOUTS.name())
-                .handler(this::handle)
-                .deadLetters(deadLetters)
-                .service(service)
+        this.loop = source.topics(Topics.ROLLOUTS.name())
+                .processor(this)
+                .service(labeler.kind().consumerGroup())
                 .pauseWhen(labeler::unavailable)
                 .registry(meters)
                 .build();
@@ -106,8 +89,9 @@ public final class MachineLabelingLoop implements AutoCloseable {
                 : status;
     }
 
-    public long committedBatches() {
-        return loop.committedBatches();
+    /** Commits made so far: one per polled batch whose labels (or dead letters) were all acknowledged. */
+    public long commits() {
+        return loop.commits();
     }
 
     /** The label for {@code rollout}; its id is stable across redeliveries. */
@@ -132,91 +116,22 @@ public final class MachineLabelingLoop implements AutoCloseable {
                 nowMs);
     }
 
-    private Future<?> handle(ConsumerRecord<byte[], byte[]> record) {
-        Rollout rollout;
-        try {
-            rollout = decoder.decode(record);
-        } catch (RecordDecodingException e) {
-            return deadLetters.send(record, service, "undecodable", e);
-        }
+    /** Scores the rollout (batched) and writes its label; a scoring failure dead-letters it with its reason. */
+    @Override
+    public CompletableFuture<?> process(ConsumerRecord<byte[], byte[]> record, LoopControl control) {
+        Rollout rollout = rollouts.decode(record);
         if (rollout == null) {
-            return deadLetters.send(
-                    record,
-                    service,
-                    "undecodable",
-                    new RecordDecodingException(
-                            record.topic(),
-                            record.partition(),
-                            record.offset(),
-                            "null value (tombstone) where a Rollout was expected",
-                            null));
+            throw new RecordDecodingException(
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    "null value (tombstone) where a Rollout was expected",
+                    null);
         }
-        CompletableFuture<Future<RecordMetadata>> sent = scorer.submit(rollout).thenApply(scores -> {
+        return scorer.submit(rollout).thenCompose(scores -> {
             var label = label(labeler, rollout, scores, System.currentTimeMillis());
-            byte[] value = encoder.encode(Topics.LABELS.name(), label);
-            return producer.send(
-                    new ProducerRecord<>(Topics.LABELS.name(), rollout.getId().getBytes(UTF_8), value),
-                    (metadata, error) -> {
-                        if (error == null) {
-                            labelsWritten.increment();
-                        }
-                    });
+            return producer.send(Topics.LABELS, rollout.getId(), label).thenRun(labelsWritten::increment);
         });
-        return new Outcome(record, sent);
-    }
-
-    /**
-     * Completes when the label is acknowledged; a scoring failure is turned into a dead letter on the
-     * consumer thread (inside {@link #get()}), so the batch commit waits for it too.
-     */
-    private final class Outcome implements Future<Object> {
-        private final ConsumerRecord<byte[], byte[]> record;
-        private final CompletableFuture<Future<RecordMetadata>> sent;
-
-        Outcome(ConsumerRecord<byte[], byte[]> record, CompletableFuture<Future<RecordMetadata>> sent) {
-            this.record = record;
-            this.sent = sent;
-        }
-
-        @Override
-        public Object get() throws InterruptedException, ExecutionException {
-            Future<RecordMetadata> ack;
-            try {
-                ack = sent.get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof LabelingException failure) {
-                    return deadLetters
-                            .send(record, service, failure.reason(), failure)
-                            .get();
-                }
-                throw e;
-            }
-            return ack.get();
-        }
-
-        @Override
-        public Object get(long timeout, TimeUnit unit)
-                throws InterruptedException, ExecutionException, TimeoutException {
-            sent.get(timeout, unit); // bounds the wait for scoring; the sends below are bounded by the producer
-            return get();
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterrupt) {
-            return false;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public boolean isDone() {
-            return sent.isDone()
-                    && !sent.isCompletedExceptionally()
-                    && sent.join().isDone();
-        }
     }
 
     @Override

@@ -48,7 +48,7 @@ class RequestQueueTest {
     @Test
     void aLeaseIsKeptByItsHolderAndReissuedToAnotherLabelerWhenItExpires() {
         var q = queue(1);
-        q.offer(request("r1", 100_000), P0, 0);
+        q.offer(request("r1", 100_000), P0);
         var alice = q.next("alice").orElseThrow();
         assertEquals("r1", alice.request().getRequestId());
         assertEquals(11_000, alice.expiresAtMs());
@@ -83,8 +83,8 @@ class RequestQueueTest {
     @Test
     void aViewedRequestIsHeldBrieflyAndTheFirstInteractionHoldsItForTheFullLease() {
         var q = new RequestQueue(1, Duration.ofMillis(1_000), Duration.ofMillis(100), 100, clock::get, meters);
-        q.offer(request("r1", 100_000), P0, 0);
-        q.offer(request("r2", 100_000), P0, 1);
+        q.offer(request("r1", 100_000), P0);
+        q.offer(request("r2", 100_000), P0);
         assertEquals(10_100, q.next("alice").orElseThrow().expiresAtMs(), "a page load holds r1 for 100 ms");
         clock.addAndGet(150); // alice left the page open and walked away
         assertEquals("r1", q.next("bob").orElseThrow().request().getRequestId(), "bob gets r1 after 150 ms");
@@ -105,7 +105,7 @@ class RequestQueueTest {
     void theTeamsProgressCountsLabelsPerLabelerWithAgreementAndExportsThem() {
         var q = queue(2);
         for (String id : List.of("r1", "r2", "r3")) {
-            q.offer(request(id, 100_000), P0, Long.parseLong(id.substring(1)));
+            q.offer(request(id, 100_000), P0);
         }
         for (String id : List.of("r1", "r2")) { // alice and bob agree on r1 and disagree on r2
             var a = q.next("alice").orElseThrow();
@@ -137,8 +137,8 @@ class RequestQueueTest {
     @Test
     void severalVotesPerRequestFromDistinctLabelersAndTheirAgreement() {
         var q = queue(2);
-        q.offer(request("r1", 100_000), P0, 0);
-        q.offer(request("r2", 100_000), P0, 1);
+        q.offer(request("r1", 100_000), P0);
+        q.offer(request("r2", 100_000), P0);
         var a1 = q.next("alice").orElseThrow();
         var b1 = q.next("bob").orElseThrow();
         assertEquals("r1", b1.request().getRequestId(), "two votes: bob gets r1 too");
@@ -162,7 +162,7 @@ class RequestQueueTest {
     @Test
     void aFailedWriteFreesTheSlotAndAConcurrentSecondLabelIsRefused() {
         var q = queue(1);
-        q.offer(request("r1", 100_000), P0, 0);
+        q.offer(request("r1", 100_000), P0);
         q.next("alice");
         var reservation = q.reserve("r1", "alice");
         assertThrows(LabelingConflict.class, () -> q.reserve("r1", "alice"), "a label is being written");
@@ -172,33 +172,37 @@ class RequestQueueTest {
     }
 
     @Test
-    void committableOffsetStopsAtTheOldestOpenRequest() {
+    void aRequestIsDoneOnlyOnceItIsAnswered() {
         var q = queue(1);
-        assertTrue(q.offer(request("r0", 100_000), P0, 0));
-        assertTrue(q.offer(request("r1", 100_000), P0, 1));
-        assertFalse(q.offer(request("r1", 100_000), P0, 2), "a redelivered request id is not queued twice");
-        q.seen(P0, 3);
-        assertEquals(Map.of(P0, 0L), q.committableOffsets());
+        var r0 = q.offer(request("r0", 100_000), P0);
+        var r1 = q.offer(request("r1", 100_000), P0);
+        assertFalse(r0.isDone());
+        assertFalse(r1.isDone());
+        assertTrue(q.offer(request("r1", 100_000), P0).isDone(), "a redelivered request id is not queued twice");
         q.next("alice");
         q.commit(q.reserve("r0", "alice"), Choice.A);
-        assertEquals(Map.of(P0, 1L), q.committableOffsets());
+        assertTrue(r0.isDone());
+        assertFalse(r1.isDone());
         q.next("alice");
         q.commit(q.reserve("r1", "alice"), Choice.A);
-        assertEquals(Map.of(P0, 4L), q.committableOffsets());
+        assertTrue(r1.isDone());
+        var r2 = q.offer(request("r2", 100_000), P0);
         q.drop(List.of(P0));
-        assertEquals(Map.of(), q.committableOffsets());
+        assertEquals(0, q.depth(), "a dropped partition's requests leave the queue");
+        assertFalse(r2.isDone(), "and stay open: the partition's new owner answers them");
     }
 
     @Test
     void requestsPastTheirDeadlineAreDropped() {
         var q = queue(1);
-        assertFalse(q.offer(request("late", 9_000), P0, 0), "already past its deadline");
-        assertTrue(q.offer(request("soon", 12_000), P0, 1));
+        assertTrue(q.offer(request("late", 9_000), P0).isDone(), "already past its deadline");
+        var soon = q.offer(request("soon", 12_000), P0);
+        assertFalse(soon.isDone());
         assertEquals(1, q.depth());
         clock.set(12_000);
         assertEquals(Optional.empty(), q.next("alice"));
         assertEquals(0, q.depth());
         assertEquals(2.0, meters.get(RequestQueue.EXPIRED_REQUESTS).counter().count());
-        assertEquals(Map.of(P0, 2L), q.committableOffsets());
+        assertTrue(soon.isDone(), "a request dropped at its deadline is done");
     }
 }

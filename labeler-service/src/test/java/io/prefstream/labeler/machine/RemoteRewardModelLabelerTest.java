@@ -9,12 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.labeler.LabelerConfig;
+import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.deadletter.DeadLetterHeaders;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.registry.SchemaRegistries;
-import io.prefstream.schemas.serde.AvroEncoder;
+import io.prefstream.schemas.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -148,8 +149,7 @@ class RemoteRewardModelLabelerTest {
         var registry = SchemaRegistries.mockScope(scope);
         var tp = new TopicPartition(Topics.ROLLOUTS.name(), 0);
         var consumer = new MockConsumer<byte[], byte[]>("earliest");
-        byte[] value =
-                new AvroEncoder<Rollout>(registry).encode(Topics.ROLLOUTS.name(), rollout("r1", "2+2=", "4", "5"));
+        byte[] value = Topics.ROLLOUTS.codec(registry).encode(rollout("r1", "2+2=", "4", "5"));
         consumer.schedulePollTask(() -> {
             consumer.updateBeginningOffsets(Map.of(tp, 0L));
             consumer.rebalance(List.of(tp));
@@ -162,17 +162,15 @@ class RemoteRewardModelLabelerTest {
                 new RemoteRewardModelLabeler(config(2, 10, 1_000)),
                 8,
                 Duration.ofMillis(5),
-                consumer,
-                labels,
-                new DeadLetterPublisher(dlq, meters),
-                registry,
+                ConsumerLoop.builder().consumer(consumer).deadLetters(new DeadLetterPublisher(dlq, meters)),
+                new TopicProducer(labels, registry),
                 meters)) {
             loop.start();
             long deadline = System.currentTimeMillis() + 10_000;
-            while (loop.committedBatches() < 1 && System.currentTimeMillis() < deadline) {
+            while (loop.commits() < 1 && System.currentTimeMillis() < deadline) {
                 Thread.sleep(20);
             }
-            assertEquals(1, loop.committedBatches(), "the batch is committed once its dead letter is acknowledged");
+            assertEquals(1, loop.commits(), "the batch is committed once its dead letter is acknowledged");
         }
         assertEquals(2, stub.requests().size());
         assertEquals(List.of(), labels.history(), "no label, in particular no zero scores");

@@ -1,8 +1,8 @@
 package io.prefstream.launcher.load;
 
 import io.prefstream.platform.kafka.KafkaClients;
-import io.prefstream.platform.topics.Topic;
 import io.prefstream.schemas.serde.AvroSerializer;
+import io.prefstream.schemas.topics.Topic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package io.prefstream.launcher.progress;
 
 import io.prefstream.platform.kafka.KafkaClients;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.TrainerMetrics;
 import io.prefstream.schemas.serde.AvroDeserializer;
+import io.prefstream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;

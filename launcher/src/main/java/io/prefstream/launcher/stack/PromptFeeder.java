@@ -3,7 +3,7 @@ package io.prefstream.launcher.stack;
 import io.prefstream.generator.PromptProducer;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.lag.ConsumerLagReader;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;

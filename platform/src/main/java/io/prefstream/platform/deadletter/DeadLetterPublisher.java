@@ -2,9 +2,9 @@ package io.prefstream.platform.deadletter;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.topics.Topics;
 import java.util.Objects;
-import java.util.concurrent.Future;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -37,6 +37,19 @@ public final class DeadLetterPublisher {
         this(producer, registry, Topics.DEAD_LETTERS.name());
     }
 
+    /** Publishes to {@link Topics#DEAD_LETTERS} through {@code producer}. */
+    public DeadLetterPublisher(io.prefstream.platform.kafka.TopicProducer producer, MeterRegistry registry) {
+        this(producer.kafkaProducer(), registry);
+    }
+
+    /** Publishes to {@code topic} through {@code producer}. */
+    public DeadLetterPublisher(
+            io.prefstream.platform.kafka.TopicProducer producer,
+            MeterRegistry registry,
+            io.prefstream.schemas.topics.RawTopic topic) {
+        this(producer.kafkaProducer(), registry, topic.name());
+    }
+
     /** Publishes to {@code topic} (tests, or a service-specific dead-letter topic). */
     public DeadLetterPublisher(Producer<byte[], byte[]> producer, MeterRegistry registry, String topic) {
         this.producer = Objects.requireNonNull(producer, "producer");
@@ -45,12 +58,14 @@ public final class DeadLetterPublisher {
     }
 
     /** Dead-letters {@code original} because processing threw {@code error}. */
-    public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> original, String service, Throwable error) {
+    public CompletableFuture<RecordMetadata> send(
+            ConsumerRecord<byte[], byte[]> original, String service, Throwable error) {
         return send(original, service, REASON_EXCEPTION, Objects.requireNonNull(error, "error"));
     }
 
     /** Dead-letters {@code original} for {@code reason} (no exception, e.g. a failed validation). */
-    public Future<RecordMetadata> send(ConsumerRecord<byte[], byte[]> original, String service, String reason) {
+    public CompletableFuture<RecordMetadata> send(
+            ConsumerRecord<byte[], byte[]> original, String service, String reason) {
         return send(original, service, reason, null);
     }
 
@@ -59,13 +74,27 @@ public final class DeadLetterPublisher {
      *
      * @return the send's future; the caller must see it complete before committing the original's offset
      */
-    public Future<RecordMetadata> send(
+    public CompletableFuture<RecordMetadata> send(
             ConsumerRecord<byte[], byte[]> original, String service, String reason, Throwable error) {
         Objects.requireNonNull(original, "original");
         var source = SourcedRecord.of(original);
         var headers = DeadLetterHeaders.of(source, service, reason, "", error, System.currentTimeMillis());
         logAndCount(registry, source, service, reason, error == null ? "-" : error.toString());
-        return producer.send(new ProducerRecord<>(topic, null, null, original.key(), original.value(), headers));
+        var acked = new CompletableFuture<RecordMetadata>();
+        try {
+            producer.send(
+                    new ProducerRecord<>(topic, null, null, original.key(), original.value(), headers),
+                    (metadata, failure) -> {
+                        if (failure == null) {
+                            acked.complete(metadata);
+                        } else {
+                            acked.completeExceptionally(failure);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            acked.completeExceptionally(e);
+        }
+        return acked;
     }
 
     /** Logs a dead letter of {@code source} with its coordinates and counts it in {@value #COUNTER}. */

@@ -55,6 +55,11 @@ public final class KafkaClients {
         return consumer(groupId, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** An idempotent producer of typed values to catalogue topics (see {@link TopicProducer}). */
+    public TopicProducer topicProducer(io.prefstream.schemas.registry.SchemaRegistryClient registry) {
+        return new TopicProducer(producer(), registry);
+    }
+
     /** A typed consumer in {@code groupId}: manual commit, {@code read_committed}, earliest reset. */
     public <K, V> KafkaConsumer<K, V> consumer(String groupId, Deserializer<K> keys, Deserializer<V> values) {
         return new KafkaConsumer<>(consumerProperties(groupId), keys, values);

@@ -1,6 +1,9 @@
 package io.prefstream.platform.topics;
 
 import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.schemas.topics.CleanupPolicy;
+import io.prefstream.schemas.topics.TopicSpec;
+import io.prefstream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,7 +83,7 @@ public final class TopicProvisioner {
     }
 
     /** Ensures {@code topics} exist as declared. */
-    public Result ensure(Topic... topics) {
+    public Result ensure(TopicSpec... topics) {
         return ensure(Arrays.asList(topics));
     }
 
@@ -90,19 +93,19 @@ public final class TopicProvisioner {
      * @throws TopicMismatchException when an existing topic contradicts its declaration
      * @throws KafkaException         when the cluster cannot be reached or refuses a creation
      */
-    public Result ensure(Collection<Topic> topics) {
+    public Result ensure(Collection<? extends TopicSpec> topics) {
         Set<String> present = await(admin.listTopics().names(), "list topics");
         var created = new ArrayList<String>();
-        var existing = new ArrayList<Topic>();
-        var toCreate = new ArrayList<Topic>();
-        for (Topic t : topics) {
+        var existing = new ArrayList<TopicSpec>();
+        var toCreate = new ArrayList<TopicSpec>();
+        for (TopicSpec t : topics) {
             (present.contains(t.name()) ? existing : toCreate).add(t);
         }
         if (!toCreate.isEmpty()) {
             var results = admin.createTopics(
                             toCreate.stream().map(this::newTopic).toList())
                     .values();
-            for (Topic t : toCreate) {
+            for (TopicSpec t : toCreate) {
                 try {
                     results.get(t.name()).get();
                     created.add(t.name());
@@ -127,10 +130,10 @@ public final class TopicProvisioner {
         }
         awaitLeaders(created);
         verify(existing);
-        return new Result(created, existing.stream().map(Topic::name).toList());
+        return new Result(created, existing.stream().map(TopicSpec::name).toList());
     }
 
-    private NewTopic newTopic(Topic t) {
+    private NewTopic newTopic(TopicSpec t) {
         var configs = new HashMap<>(t.configs());
         configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, t.cleanupPolicy().configValue());
         if (t.cleanupPolicy() == CleanupPolicy.DELETE) {
@@ -186,11 +189,11 @@ public final class TopicProvisioner {
         }
     }
 
-    private void verify(List<Topic> topics) {
+    private void verify(List<TopicSpec> topics) {
         if (topics.isEmpty()) {
             return;
         }
-        List<String> names = topics.stream().map(Topic::name).toList();
+        List<String> names = topics.stream().map(TopicSpec::name).toList();
         Map<String, TopicDescription> descriptions =
                 await(admin.describeTopics(names).allTopicNames(), "describe topics " + names);
         Map<ConfigResource, Config> configs = await(
@@ -200,7 +203,7 @@ public final class TopicProvisioner {
                         .all(),
                 "describe configs " + names);
         var problems = new ArrayList<String>();
-        for (Topic t : topics) {
+        for (TopicSpec t : topics) {
             ConfigEntry policy = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()))
                     .get(TopicConfig.CLEANUP_POLICY_CONFIG);
             Set<String> found = policy == null
@@ -213,7 +216,7 @@ public final class TopicProvisioner {
                         + t.cleanupPolicy().configValue());
             }
             int partitions = descriptions.get(t.name()).partitions().size();
-            if (t.partitions() != Topic.CONFIGURED_PARTITIONS && partitions != t.partitions()) {
+            if (t.partitions() != TopicSpec.CONFIGURED_PARTITIONS && partitions != t.partitions()) {
                 problems.add(
                         "topic " + t.name() + " has " + partitions + " partitions, expected exactly " + t.partitions());
             } else if (partitions != t.partitions(defaultPartitions)) {

@@ -7,20 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.consumer.ConsumerLoop;
+import io.prefstream.platform.consumer.RecordProcessor;
 import io.prefstream.platform.deadletter.DeadLetter;
 import io.prefstream.platform.deadletter.DeadLetterHeaders;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
-import io.prefstream.platform.deadletter.RecordHandler;
-import io.prefstream.platform.deadletter.ResilientConsumerLoop;
 import io.prefstream.platform.lag.ConsumerLagReader;
 import io.prefstream.platform.lag.OffsetSample;
 import io.prefstream.platform.lag.PartitionLag;
 import io.prefstream.platform.testing.TestNames;
-import io.prefstream.platform.topics.CleanupPolicy;
-import io.prefstream.platform.topics.Topic;
 import io.prefstream.platform.topics.TopicMismatchException;
 import io.prefstream.platform.topics.TopicProvisioner;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.schemas.topics.CleanupPolicy;
+import io.prefstream.schemas.topics.RawTopic;
+import io.prefstream.schemas.topics.TopicSpec;
+import io.prefstream.schemas.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,13 +64,13 @@ abstract class BrokerContractTest {
         clients = new KafkaClients(CommonConfig.local(bootstrapServers(), dataDir));
     }
 
-    protected Topic newTopic(int partitions, CleanupPolicy policy) {
-        return new Topic(TestNames.unique("contract"), "id (string)", "bytes", partitions, policy, Map.of());
+    protected RawTopic newTopic(int partitions, CleanupPolicy policy) {
+        return new RawTopic(TestNames.unique("contract"), "id (string)", partitions, policy, Map.of());
     }
 
     @Test
     void producedRecordsComeBackInOrderWithKeysAndOffsets() throws Exception {
-        Topic topic = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic topic = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin();
                 var producer = clients.producer();
                 var consumer = clients.consumer(TestNames.unique("round-trip"))) {
@@ -96,8 +97,8 @@ abstract class BrokerContractTest {
 
     @Test
     void provisioningTwiceCreatesOnceWithDeclaredLayout() throws Exception {
-        Topic fixed = newTopic(2, CleanupPolicy.DELETE);
-        Topic configured = newTopic(Topic.CONFIGURED_PARTITIONS, CleanupPolicy.COMPACT);
+        RawTopic fixed = newTopic(2, CleanupPolicy.DELETE);
+        RawTopic configured = newTopic(TopicSpec.CONFIGURED_PARTITIONS, CleanupPolicy.COMPACT);
         try (var admin = clients.admin()) {
             var provisioner = new TopicProvisioner(admin, 4, (short) 1, 3_600_000L);
             var first = provisioner.ensure(fixed, configured);
@@ -134,7 +135,7 @@ abstract class BrokerContractTest {
                     first.created().size() + first.existing().size());
             var second = provisioner.ensureAll();
             assertEquals(List.of(), second.created());
-            assertEquals(Topics.all().stream().map(Topic::name).toList(), second.existing());
+            assertEquals(Topics.all().stream().map(TopicSpec::name).toList(), second.existing());
             var batches = admin.describeTopics(List.of(Topics.TRAINING_BATCHES.name(), Topics.POLICY_UPDATES.name()))
                     .allTopicNames()
                     .get();
@@ -147,7 +148,7 @@ abstract class BrokerContractTest {
 
     @Test
     void existingTopicWithWrongCleanupPolicyIsReported() throws Exception {
-        Topic declared = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic declared = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin()) {
             admin.createTopics(List.of(
                             new NewTopic(declared.name(), 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
@@ -164,7 +165,7 @@ abstract class BrokerContractTest {
 
     @Test
     void existingTopicWithWrongFixedPartitionCountIsReported() throws Exception {
-        Topic declared = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic declared = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin()) {
             admin.createTopics(List.of(new NewTopic(declared.name(), 3, (short) 1)))
                     .all()
@@ -178,7 +179,7 @@ abstract class BrokerContractTest {
 
     @Test
     void transactionalProducerCommitsAndAbortsVisibleOnlyToReadCommitted() throws Exception {
-        Topic topic = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic topic = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin();
                 var producer = clients.transactionalProducer(TestNames.unique("tx"));
                 var consumer = clients.consumer(TestNames.unique("tx-reader"))) {
@@ -217,9 +218,9 @@ abstract class BrokerContractTest {
 
     @Test
     void corruptRecordIsDeadLetteredWithHeadersAndLaterRecordsAreProcessed() throws Exception {
-        Topic input = newTopic(1, CleanupPolicy.DELETE);
-        Topic output = newTopic(1, CleanupPolicy.DELETE);
-        Topic dlq = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic input = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic output = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic dlq = newTopic(1, CleanupPolicy.DELETE);
         String group = TestNames.unique("dlq-group");
         var registry = new SimpleMeterRegistry();
         try (var admin = clients.admin();
@@ -231,19 +232,20 @@ abstract class BrokerContractTest {
                 record.headers().add("trace-id", ("t" + i).getBytes(UTF_8));
                 producer.send(record).get();
             }
-            RecordHandler handler = r -> {
+            var sender = new TopicProducer(producer, new io.prefstream.schemas.registry.InMemorySchemaRegistry());
+            RecordProcessor handler = (r, l) -> {
                 String value = new String(r.value(), UTF_8);
                 if (value.startsWith("CORRUPT")) {
                     throw new IllegalArgumentException("cannot decode payload '" + value + "'");
                 }
-                return producer.send(new ProducerRecord<>(
+                return sender.send(new ProducerRecord<>(
                         output.name(), r.key(), value.toUpperCase().getBytes(UTF_8)));
             };
             var lag = new ConsumerLagReader(admin);
-            try (var loop = ResilientConsumerLoop.builder()
+            try (var loop = ConsumerLoop.builder()
                     .consumer(clients.consumer(group))
                     .topics(input.name())
-                    .handler(handler)
+                    .processor(handler)
                     .deadLetters(new DeadLetterPublisher(producer, registry, dlq.name()))
                     .service("test-service")
                     .registry(registry)
@@ -295,10 +297,7 @@ abstract class BrokerContractTest {
                             .counter()
                             .count());
             assertEquals(
-                    9.0,
-                    registry.get(ResilientConsumerLoop.PROCESSED_COUNTER)
-                            .counter()
-                            .count());
+                    9.0, registry.get(ConsumerLoop.PROCESSED_COUNTER).counter().count());
             var rows = lag.describe(List.of(group));
             assertEquals(1, rows.size());
             assertEquals(OptionalLong.of(10), rows.get(0).currentOffset());
@@ -309,7 +308,7 @@ abstract class BrokerContractTest {
 
     @Test
     void lagReaderMatchesProducedAndCommittedOffsets() throws Exception {
-        Topic topic = newTopic(2, CleanupPolicy.DELETE);
+        RawTopic topic = newTopic(2, CleanupPolicy.DELETE);
         String group = TestNames.unique("lag-group");
         String idle = TestNames.unique("idle-group");
         var p0 = new TopicPartition(topic.name(), 0);
@@ -359,8 +358,8 @@ abstract class BrokerContractTest {
 
     @Test
     void kafkaStreamsRunsExactlyOnceV2() throws Exception {
-        Topic input = newTopic(1, CleanupPolicy.DELETE);
-        Topic output = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic input = newTopic(1, CleanupPolicy.DELETE);
+        RawTopic output = newTopic(1, CleanupPolicy.DELETE);
         try (var admin = clients.admin();
                 var producer = clients.producer()) {
             TopicProvisioner.from(admin, clients.config()).ensure(input, output);

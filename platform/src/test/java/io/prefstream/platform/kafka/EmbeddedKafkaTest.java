@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.prefstream.platform.config.CommonConfig;
-import io.prefstream.platform.topics.CleanupPolicy;
-import io.prefstream.platform.topics.Topic;
 import io.prefstream.platform.topics.TopicProvisioner;
+import io.prefstream.schemas.topics.CleanupPolicy;
+import io.prefstream.schemas.topics.RawTopic;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,7 @@ class EmbeddedKafkaTest {
 
     @Test
     void restartWithSameDataDirKeepsTopicsAndRecords(@TempDir Path dir) throws Exception {
-        var topic = new Topic("restart-test", "id (string)", "bytes", 2, CleanupPolicy.DELETE, Map.of());
+        var topic = new RawTopic("restart-test", "id (string)", 2, CleanupPolicy.DELETE, Map.of());
         String firstBootstrap;
         try (var kafka = EmbeddedKafka.builder().dataDir(dir).start()) {
             firstBootstrap = kafka.bootstrapServers();

@@ -1,5 +1,7 @@
 package io.prefstream.schemas.serde;
 
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 
 /**
@@ -14,13 +16,37 @@ public class RecordDecodingException extends SerializationException {
     private final int partition;
     private final long offset;
     private final String reason;
+    private final transient ConsumerRecord<byte[], byte[]> source;
 
     public RecordDecodingException(String topic, int partition, long offset, String reason, Throwable cause) {
+        this(topic, partition, offset, reason, cause, null);
+    }
+
+    private RecordDecodingException(
+            String topic,
+            int partition,
+            long offset,
+            String reason,
+            Throwable cause,
+            ConsumerRecord<byte[], byte[]> source) {
         super("Cannot decode record at " + topic + "-" + partition + "@" + offset + ": " + reason, cause);
         this.topic = topic;
         this.partition = partition;
         this.offset = offset;
         this.reason = reason;
+        this.source = source;
+    }
+
+    /** This failure with the record it was raised for, so the original bytes can be dead-lettered. */
+    public RecordDecodingException withSource(ConsumerRecord<byte[], byte[]> record) {
+        var e = new RecordDecodingException(topic, partition, offset, reason, getCause(), record);
+        e.setStackTrace(getStackTrace());
+        return e;
+    }
+
+    /** The undecodable record as it was read, when the decoder was given one. */
+    public Optional<ConsumerRecord<byte[], byte[]>> source() {
+        return Optional.ofNullable(source);
     }
 
     public String topic() {

@@ -5,16 +5,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.prefstream.platform.deadletter.StreamsDeadLetters;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.LabeledRollout;
 import io.prefstream.schemas.PolicyUpdate;
 import io.prefstream.schemas.PreferencePair;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.TrainingBatch;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -64,11 +63,11 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
 
     private final BatcherConfig config;
     private final StalenessGate gate;
-    private final AvroDecoder<PreferencePair> pairs;
-    private final AvroDecoder<LabeledRollout> labeledRollouts;
-    private final AvroDecoder<Rollout> rollouts;
-    private final AvroDecoder<PolicyUpdate> updates;
-    private final AvroEncoder<TrainingBatch> batches;
+    private final TopicCodec<PreferencePair> pairs;
+    private final TopicCodec<LabeledRollout> labeledRollouts;
+    private final TopicCodec<Rollout> rollouts;
+    private final TopicCodec<PolicyUpdate> updates;
+    private final TopicCodec<TrainingBatch> batches;
     private final StreamsDeadLetters deadLetters;
     private final Counter emitted;
     private final MeterRegistry meters;
@@ -88,11 +87,11 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
             AtomicLong poolGauge) {
         this.config = config;
         this.gate = new StalenessGate(config.effectiveMaxStaleness());
-        this.pairs = new AvroDecoder<>(PreferencePair.class, registry);
-        this.labeledRollouts = new AvroDecoder<>(LabeledRollout.class, registry);
-        this.rollouts = new AvroDecoder<>(Rollout.class, registry);
-        this.updates = new AvroDecoder<>(PolicyUpdate.class, registry);
-        this.batches = new AvroEncoder<>(registry);
+        this.pairs = Topics.OFFLINE_PREFERENCES.codec(registry);
+        this.labeledRollouts = Topics.PREFERENCES.codec(registry);
+        this.rollouts = Topics.ROLLOUTS.codec(registry);
+        this.updates = Topics.POLICY_UPDATES.codec(registry);
+        this.batches = Topics.TRAINING_BATCHES.codec(registry);
         this.deadLetters = deadLetters;
         this.meters = meters;
         this.emitted = Counter.builder("prefstream.batcher.batches")
@@ -126,7 +125,8 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
                 case OFFLINE_TOMBSTONE ->
                     pool.remove(
                             new String(in.source().key(), UTF_8),
-                            bytes -> pairs.decode(in.source().topic(), bytes).getId());
+                            bytes -> pairs.decode(in.source().topic(), -1, -1, bytes)
+                                    .getId());
                 case LABELED_ROLLOUT, UNLABELED_ROLLOUT -> admit(in);
                 case POLICY_UPDATE -> onPolicyUpdate(decode(updates, in));
                 default -> throw new IllegalStateException("unexpected input kind " + in.kind());
@@ -211,7 +211,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         }
         var offlinePairs = new ArrayList<PreferencePair>(offline);
         for (long ordinal : pool.sample(offline, new SplittableRandom(mix(config.seed(), sequence)))) {
-            offlinePairs.add(pairs.decode(Topics.OFFLINE_PREFERENCES.name(), pool.get(ordinal)));
+            offlinePairs.add(pairs.decode(pool.get(ordinal)));
         }
         String id = config.policyName() + "-" + sequence;
         var batch = TrainingBatch.newBuilder()
@@ -224,7 +224,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
                 .setMaxPolicyVersion(maxVersion)
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();
-        byte[] bytes = batches.encode(Topics.TRAINING_BATCHES.name(), batch);
+        byte[] bytes = batches.encode(batch);
         context.forward(new Record<>(new Routed(Topics.TRAINING_BATCHES.name(), id.getBytes(UTF_8)), bytes, timestamp));
         emitted.increment();
         log.debug(
@@ -275,7 +275,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> T decode(
-            AvroDecoder<T> decoder, BatcherInput in) {
+            TopicCodec<T> decoder, BatcherInput in) {
         var r = in.source();
         return decoder.decode(r.topic(), r.partition(), r.offset(), r.value());
     }

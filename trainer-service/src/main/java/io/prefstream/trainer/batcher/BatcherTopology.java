@@ -4,10 +4,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.prefstream.platform.deadletter.StreamsDeadLetters;
-import io.prefstream.platform.topics.Topic;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.topics.Topic;
+import io.prefstream.schemas.topics.TopicSpec;
+import io.prefstream.schemas.topics.Topics;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -140,7 +141,7 @@ public final class BatcherTopology {
 
     private static KStream<Routed, byte[]> intake(
             StreamsBuilder builder,
-            Topic topic,
+            Topic<?> topic,
             InputKind kind,
             BatcherConfig config,
             SchemaRegistryClient registry,
@@ -152,7 +153,7 @@ public final class BatcherTopology {
                         Named.as(topic.name() + "-intake"));
     }
 
-    private static void route(KStream<Routed, byte[]> stream, Topic topic, String name) {
+    private static void route(KStream<Routed, byte[]> stream, TopicSpec topic, String name) {
         var bytes = Serdes.ByteArray();
         stream.selectKey((k, v) -> k.key(), Named.as(name + "-rekey"))
                 .to(topic.name(), Produced.with(bytes, bytes).withName(name + "-sink"));

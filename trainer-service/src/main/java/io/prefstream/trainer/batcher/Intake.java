@@ -2,14 +2,14 @@ package io.prefstream.trainer.batcher;
 
 import io.prefstream.platform.deadletter.SourcedRecord;
 import io.prefstream.platform.deadletter.StreamsDeadLetters;
-import io.prefstream.platform.topics.Topics;
 import io.prefstream.schemas.LabeledRollout;
 import io.prefstream.schemas.PolicyUpdate;
 import io.prefstream.schemas.PreferencePair;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -32,20 +32,20 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
 
     private final InputKind kind;
     private final String policyName;
-    private final AvroDecoder<PreferencePair> pairs;
-    private final AvroDecoder<LabeledRollout> labeledRollouts;
-    private final AvroDecoder<Rollout> rollouts;
-    private final AvroDecoder<PolicyUpdate> updates;
+    private final TopicCodec<PreferencePair> pairs;
+    private final TopicCodec<LabeledRollout> labeledRollouts;
+    private final TopicCodec<Rollout> rollouts;
+    private final TopicCodec<PolicyUpdate> updates;
     private final StreamsDeadLetters deadLetters;
     private ProcessorContext<Routed, byte[]> context;
 
     Intake(InputKind kind, String policyName, SchemaRegistryClient registry, StreamsDeadLetters deadLetters) {
         this.kind = kind;
         this.policyName = policyName;
-        this.pairs = new AvroDecoder<>(PreferencePair.class, registry);
-        this.labeledRollouts = new AvroDecoder<>(LabeledRollout.class, registry);
-        this.rollouts = new AvroDecoder<>(Rollout.class, registry);
-        this.updates = new AvroDecoder<>(PolicyUpdate.class, registry);
+        this.pairs = Topics.OFFLINE_PREFERENCES.codec(registry);
+        this.labeledRollouts = Topics.PREFERENCES.codec(registry);
+        this.rollouts = Topics.ROLLOUTS.codec(registry);
+        this.updates = Topics.POLICY_UPDATES.codec(registry);
         this.deadLetters = deadLetters;
     }
 
@@ -116,7 +116,7 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
                 record.timestamp()));
     }
 
-    private static <T extends SpecificRecord> T decode(AvroDecoder<T> decoder, RecordMetadata where, byte[] value) {
+    private static <T extends SpecificRecord> T decode(TopicCodec<T> decoder, RecordMetadata where, byte[] value) {
         return decoder.decode(where.topic(), where.partition(), where.offset(), value);
     }
 

@@ -3,29 +3,26 @@ package io.prefstream.trainer.loop;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import io.prefstream.platform.kafka.KafkaClients;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.platform.kafka.TopicProducer;
+import io.prefstream.platform.kafka.TopicReader;
 import io.prefstream.schemas.MetricsKind;
 import io.prefstream.schemas.PolicyUpdate;
 import io.prefstream.schemas.TrainerMetrics;
-import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.Topic;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.Topics;
 import io.prefstream.trainer.batcher.BatcherTopology;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,18 +37,14 @@ final class PolicyPublisher {
     private static final Logger log = LoggerFactory.getLogger(PolicyPublisher.class);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
 
-    private final Producer<byte[], byte[]> producer;
+    private final TopicProducer producer;
     private final String policy;
-    private final AvroEncoder<PolicyUpdate> updates;
-    private final AvroEncoder<TrainerMetrics> metrics;
-    private final AvroDecoder<PolicyUpdate> decoder;
+    private final TopicCodec<PolicyUpdate> updates;
 
-    PolicyPublisher(Producer<byte[], byte[]> producer, SchemaRegistryClient registry, String policy) {
+    PolicyPublisher(TopicProducer producer, String policy) {
         this.producer = producer;
         this.policy = policy;
-        this.updates = new AvroEncoder<>(registry);
-        this.metrics = new AvroEncoder<>(registry);
-        this.decoder = new AvroDecoder<>(PolicyUpdate.class, registry);
+        this.updates = producer.codec(Topics.POLICY_UPDATES);
     }
 
     /**
@@ -79,7 +72,7 @@ final class PolicyPublisher {
                 .setMetrics(values)
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();
-        send(Topics.POLICY_UPDATES.name(), updates.encode(Topics.POLICY_UPDATES.name(), update), true);
+        await(Topics.POLICY_UPDATES, producer.send(Topics.POLICY_UPDATES, policy, update));
         log.info(
                 "Published policy {} version {} (step {}, {}, sha256 {})",
                 policy,
@@ -100,7 +93,7 @@ final class PolicyPublisher {
                 .setMetrics(new TreeMap<>(values))
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();
-        send(Topics.METRICS.name(), metrics.encode(Topics.METRICS.name(), record), false);
+        producer.send(Topics.METRICS, policy, record);
     }
 
     /** Waits until every record sent so far is acknowledged. */
@@ -108,11 +101,7 @@ final class PolicyPublisher {
         producer.flush();
     }
 
-    private void send(String topic, byte[] value, boolean await) {
-        var future = producer.send(new ProducerRecord<>(topic, policy.getBytes(UTF_8), value));
-        if (!await) {
-            return;
-        }
+    private static void await(Topic<?> topic, Future<?> future) {
         try {
             future.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -130,43 +119,25 @@ final class PolicyPublisher {
      * The newest version of this policy on the policy-updates topic, read from its beginning to its
      * end (the topic is compacted, so this is short), or empty when none was ever published.
      */
-    OptionalLong latestPublished(KafkaClients clients, String groupId) {
-        var tp = new TopicPartition(Topics.POLICY_UPDATES.name(), 0);
-        long latest = -1;
-        boolean found = false;
-        try (var consumer = clients.consumer(groupId + "-policy-reader")) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + SEND_TIMEOUT.toNanos();
-            while (consumer.position(tp) < end) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException("could not read " + tp + " to its end offset " + end + " within "
-                            + SEND_TIMEOUT.toSeconds() + " s");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.key() == null || !policy.equals(new String(r.key(), UTF_8)) || r.value() == null) {
-                        continue;
-                    }
-                    PolicyUpdate u;
-                    try {
-                        u = decoder.decode(r);
-                    } catch (RecordDecodingException e) {
-                        log.warn(
-                                "Skipping an undecodable policy update at {}-{}@{}: {}",
-                                r.topic(),
-                                r.partition(),
-                                r.offset(),
-                                e.reason());
-                        continue;
-                    }
-                    if (!found || u.getVersion() > latest) {
-                        latest = u.getVersion();
-                        found = true;
-                    }
-                }
+    OptionalLong latestPublished(KafkaClients clients) {
+        var latest = new long[] {-1};
+        TopicReader.readToEnd(clients, Topics.POLICY_UPDATES.name(), SEND_TIMEOUT, r -> {
+            if (r.key() == null || !policy.equals(new String(r.key(), UTF_8)) || r.value() == null) {
+                return;
             }
-        }
-        return found ? OptionalLong.of(latest) : OptionalLong.empty();
+            try {
+                latest[0] = Math.max(latest[0], updates.decode(r).getVersion());
+            } catch (RecordDecodingException e) {
+                log.warn(
+                        "Skipping an undecodable policy update at {}-{}@{}: {}",
+                        r.topic(),
+                        r.partition(),
+                        r.offset(),
+                        e.reason());
+            }
+        });
+        boolean found = latest[0] >= 0;
+        long newest = latest[0];
+        return found ? OptionalLong.of(newest) : OptionalLong.empty();
     }
 }

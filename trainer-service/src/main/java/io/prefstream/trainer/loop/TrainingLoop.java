@@ -9,14 +9,20 @@ import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.train.AdamW;
 import io.prefstream.model.train.AdamWOptions;
 import io.prefstream.model.train.WarmupCosine;
+import io.prefstream.platform.consumer.CommitPolicy;
+import io.prefstream.platform.consumer.ConsumerLoop;
+import io.prefstream.platform.consumer.FatalProcessingException;
+import io.prefstream.platform.consumer.LoopControl;
+import io.prefstream.platform.consumer.RecordProcessor;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
-import io.prefstream.platform.topics.Topics;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.schemas.MetricsKind;
 import io.prefstream.schemas.TrainingBatch;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
-import io.prefstream.schemas.serde.AvroDecoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.Topics;
 import io.prefstream.trainer.TrainerConfig;
 import io.prefstream.trainer.TrainerSettings;
 import io.prefstream.trainer.TrainerStatus;
@@ -35,16 +41,13 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint is published; in iterative mode only iteration boundaries are (with
  * {@code reference=refresh}, π_ref becomes the policy there).
  */
-public final class TrainingLoop implements AutoCloseable {
+public final class TrainingLoop implements AutoCloseable, RecordProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(TrainingLoop.class);
     private static final Duration POLL = Duration.ofMillis(200);
@@ -79,18 +82,18 @@ public final class TrainingLoop implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final TopicPartition partition = new TopicPartition(Topics.TRAINING_BATCHES.name(), 0);
     private final CheckpointStore store;
-    private final KafkaProducer<byte[], byte[]> producer;
+    private final TopicProducer producer;
     private final PolicyPublisher publisher;
     private final DeadLetterPublisher deadLetters;
     private final TrainerMeters meters;
-    private final AvroDecoder<TrainingBatch> decoder;
+    private final TopicCodec<TrainingBatch> batches;
     private final PreferenceObjective objective;
     private final WarmupCosine schedule;
     private final List<Consumer<CheckpointEvent>> listeners = new CopyOnWriteArrayList<>();
     private final CompletableFuture<TrainerStatus> done = new CompletableFuture<>();
     private final Object progress = new Object();
 
-    private KafkaConsumer<byte[], byte[]> consumer;
+    private ConsumerLoop loop;
     private CausalLm policy;
     private CausalLm initialReference;
     private ReferenceScorer reference;
@@ -98,8 +101,7 @@ public final class TrainingLoop implements AutoCloseable {
     private TrainingStep trainingStep;
     private Evaluation evaluation;
     private boolean freshStart;
-    private Thread thread;
-    private volatile boolean stopping;
+    private boolean firstTurn = true;
 
     // position and progress, written by the loop thread only
     private long step;
@@ -124,11 +126,11 @@ public final class TrainingLoop implements AutoCloseable {
         this.registry = registry;
         this.store =
                 new CheckpointStore(config.checkpointDir(), config.checkpointRetention(), config.exportHuggingFace());
-        this.producer = clients.producer();
-        this.publisher = new PolicyPublisher(producer, registry, config.policyName());
+        this.producer = clients.topicProducer(registry);
+        this.publisher = new PolicyPublisher(producer, config.policyName());
         this.deadLetters = new DeadLetterPublisher(producer, meterRegistry);
         this.meters = new TrainerMeters(meterRegistry, config.policyName());
-        this.decoder = new AvroDecoder<>(TrainingBatch.class, registry);
+        this.batches = producer.codec(Topics.TRAINING_BATCHES);
         this.objective = config.createObjective();
         this.schedule = config.lrSchedule() == TrainerSettings.LrSchedule.COSINE
                 ? new WarmupCosine(
@@ -202,9 +204,16 @@ public final class TrainingLoop implements AutoCloseable {
         ensurePublished();
         meters.set("step", step);
         meters.set("policy_version", version);
-        consumer = clients.consumer(config.groupId());
-        consumer.assign(List.of(partition));
-        seek();
+        loop = ConsumerLoop.builder()
+                .group(clients, config.groupId())
+                .assign(List.of(partition), this::seek)
+                .commitPolicy(CommitPolicy.ON_REQUEST) // the position lives in the checkpoints
+                .processor(this)
+                .deadLetters(deadLetters)
+                .service(config.common().serviceId() + "-trainer")
+                .threadName("prefstream-trainer-" + config.policyName())
+                .pollTimeout(POLL)
+                .build();
     }
 
     /** π_ref itself when it stays fixed; a copy when refreshes will overwrite it (evaluation keeps π_0). */
@@ -250,7 +259,7 @@ public final class TrainingLoop implements AutoCloseable {
 
     /** Publishes the checkpoint of the current version when policy-updates lacks it (first start, or a crash in between). */
     private void ensurePublished() {
-        OptionalLong published = publisher.latestPublished(clients, config.groupId());
+        OptionalLong published = publisher.latestPublished(clients);
         if (published.isPresent() && published.getAsLong() > version) {
             throw new IllegalStateException("policy-updates already holds version " + published.getAsLong()
                     + " of policy '" + config.policyName() + "' but the checkpoints in " + store.root()
@@ -267,7 +276,7 @@ public final class TrainingLoop implements AutoCloseable {
         }
     }
 
-    private void seek() {
+    private void seek(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
         if (lastOffset >= 0) {
             consumer.seek(partition, lastOffset + 1);
             return;
@@ -287,43 +296,68 @@ public final class TrainingLoop implements AutoCloseable {
 
     /** Starts the loop thread; {@link #initialise()} must have run. */
     public synchronized void start() {
-        if (consumer == null) {
+        if (loop == null) {
             throw new IllegalStateException("initialise() the training loop before starting it");
         }
-        thread = new Thread(this::run, "prefstream-trainer-" + config.policyName());
-        thread.start();
+        loop.start();
         status = snapshot(TrainerStatus.Phase.RUNNING, "");
     }
 
-    private void run() {
-        try {
+    /** The first turn evaluates π_ref (a fresh start); every turn records the input lag. A failure here stops the trainer. */
+    @Override
+    public Duration beforePoll(Duration pollTimeout, LoopControl control) {
+        if (firstTurn) {
+            firstTurn = false;
             if (freshStart && config.evalEvery() > 0) {
                 evaluate();
             }
-            while (!stopping && !maxStepsReached()) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    handle(record);
-                    if (stopping || maxStepsReached()) {
-                        break;
-                    }
-                }
-                consumer.currentLag(partition).ifPresent(lag -> meters.set("input_lag", lag));
+        }
+        meters.set("input_lag", control.inputLag());
+        if (maxStepsReached()) { // resumed at trainer.max-steps: nothing left to train
+            finish(control);
+            control.stop();
+            return Duration.ZERO;
+        }
+        return pollTimeout;
+    }
+
+    /**
+     * One optimisation step on the batch (or its dead letter); at {@code trainer.max-steps} the final
+     * checkpoint and evaluation, then the loop stops. Anything but a bad batch stops the trainer.
+     */
+    @Override
+    public CompletableFuture<?> process(ConsumerRecord<byte[], byte[]> record, LoopControl control) {
+        try {
+            handle(record, control);
+            if (maxStepsReached()) {
+                finish(control);
+                control.stop();
             }
-            if (maxStepsReached() && !stopping) {
-                finish();
-            } else {
-                setStatus(TrainerStatus.Phase.STOPPED, "");
-                done.complete(status);
-            }
-        } catch (WakeupException e) {
+        } catch (RuntimeException e) {
+            throw new FatalProcessingException(e);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The loop ended: stopped (closed), or failed. */
+    @Override
+    public void stopped() {
+        Throwable failure = loop.failure().orElse(null);
+        if (failure != null) {
+            Throwable cause = failure instanceof FatalProcessingException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+            log.error(
+                    "Training loop of policy {} failed at step {}: {}",
+                    config.policyName(),
+                    step,
+                    cause.toString(),
+                    cause);
+            setStatus(TrainerStatus.Phase.FAILED, cause.toString());
+            done.completeExceptionally(cause);
+        } else if (!done.isDone()) {
             setStatus(TrainerStatus.Phase.STOPPED, "");
             done.complete(status);
-        } catch (Throwable t) {
-            log.error("Training loop of policy {} failed at step {}: {}", config.policyName(), step, t.toString(), t);
-            setStatus(TrainerStatus.Phase.FAILED, t.toString());
-            done.completeExceptionally(t);
-        } finally {
-            consumer.close();
         }
     }
 
@@ -331,12 +365,12 @@ public final class TrainingLoop implements AutoCloseable {
         return config.maxSteps() > 0 && step >= config.maxSteps();
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
+    private void handle(ConsumerRecord<byte[], byte[]> record, LoopControl control) {
         TrainingBatch batch;
         try {
-            batch = decoder.decode(record);
+            batch = batches.decode(record);
         } catch (RecordDecodingException e) {
-            deadLetter(record, "undecodable", e, -1);
+            deadLetter(record, ConsumerLoop.UNDECODABLE, e, -1, control);
             return;
         }
         if (lastSequence >= 0 && batch.getSequence() != lastSequence + 1) {
@@ -352,7 +386,7 @@ public final class TrainingLoop implements AutoCloseable {
         try {
             outcome = trainingStep.run(batch, schedule.lr(step));
         } catch (BatchRejectedException e) {
-            deadLetter(record, e.reason(), e, batch.getSequence());
+            deadLetter(record, e.reason(), e, batch.getSequence(), control);
             return;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -389,7 +423,8 @@ public final class TrainingLoop implements AutoCloseable {
         if (step % config.checkpointEvery() == 0 || boundary) {
             checkpoint(
                     config.mode() == TrainerSettings.Mode.STREAMING || boundary,
-                    boundary && config.objectiveParams().reference() == ReferenceMode.REFRESH);
+                    boundary && config.objectiveParams().reference() == ReferenceMode.REFRESH,
+                    control);
         }
         if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
             evaluate();
@@ -397,13 +432,12 @@ public final class TrainingLoop implements AutoCloseable {
         setStatus(TrainerStatus.Phase.RUNNING, "");
     }
 
-    private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Exception error, long sequence)
-            throws InterruptedException {
+    /** Dead-letters a batch and waits for the ack: the next checkpoint records the position past it. */
+    private void deadLetter(
+            ConsumerRecord<byte[], byte[]> record, String reason, Exception error, long sequence, LoopControl control) {
         try {
-            deadLetters
-                    .send(record, config.common().serviceId() + "-trainer", reason, error)
-                    .get();
-        } catch (ExecutionException e) {
+            control.deadLetter(record, reason, error).join();
+        } catch (CompletionException e) {
             throw new KafkaException(
                     "cannot dead-letter training batch at offset " + record.offset() + ": "
                             + e.getCause().getMessage(),
@@ -420,7 +454,7 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     /** Writes a checkpoint, publishes it when asked, commits the position, prunes, notifies listeners. */
-    private void checkpoint(boolean publish, boolean refreshReference) {
+    private void checkpoint(boolean publish, boolean refreshReference, LoopControl control) {
         long newVersion = publish ? version + 1 : version;
         long newPublishedStep = publish ? step : publishedStep;
         long newReferenceStep = refreshReference ? step : referenceStep;
@@ -452,7 +486,7 @@ public final class TrainingLoop implements AutoCloseable {
             log.info("pi_ref refreshed to the policy at step {}", step);
         }
         if (lastOffset >= 0) {
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(lastOffset + 1, "step " + step)));
+            control.commit(Map.of(partition, new OffsetAndMetadata(lastOffset + 1, "step " + step)));
         }
         Set<Long> keep = new HashSet<>(Set.of(publishedStep));
         if (referenceStep >= 0) {
@@ -489,9 +523,9 @@ public final class TrainingLoop implements AutoCloseable {
     }
 
     /** max-steps reached: final checkpoint and publication, final evaluation, done. */
-    private void finish() {
+    private void finish(LoopControl control) {
         if (lastCheckpointStep != step || publishedStep != step) {
-            checkpoint(true, false);
+            checkpoint(true, false, control);
         }
         if (lastEvalStep != step) {
             evaluate();
@@ -557,31 +591,17 @@ public final class TrainingLoop implements AutoCloseable {
     /** Whether the loop thread is alive and has not failed. */
     public boolean healthy() {
         return status.phase() != TrainerStatus.Phase.FAILED
-                && (thread == null || thread.isAlive() || done.isDone() && !done.isCompletedExceptionally());
+                && (loop == null
+                        || !loop.started()
+                        || loop.isRunning()
+                        || done.isDone() && !done.isCompletedExceptionally());
     }
 
     /** Stops the loop (without a checkpoint: work since the last one is redone after a restart) and frees everything. */
     @Override
     public void close() {
-        stopping = true;
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        if (t != null) {
-            if (consumer != null) {
-                consumer.wakeup();
-            }
-            try {
-                t.join(Duration.ofMinutes(2).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (t.isAlive()) {
-                log.warn("Training loop of policy {} did not stop within 2 minutes", config.policyName());
-            }
-        } else if (consumer != null) {
-            consumer.close();
+        if (loop != null) {
+            loop.close();
         }
         producer.close(Duration.ofSeconds(10));
         if (optimizer != null) {

@@ -1,4 +1,4 @@
-package io.prefstream.platform.topics;
+package io.prefstream.schemas.topics;
 
 import java.util.Locale;
 

@@ -1,8 +1,9 @@
-package io.prefstream.platform.topics;
+package io.prefstream.schemas.topics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.prefstream.schemas.Prompt;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class TopicsTest {
                         "prefstream.metrics",
                         "prefstream.stale",
                         "prefstream.dead-letters"),
-                Topics.all().stream().map(Topic::name).toList());
+                Topics.all().stream().map(TopicSpec::name).toList());
         assertEquals(
                 List.of(
                         "io.prefstream.schemas.Prompt",
@@ -38,7 +39,7 @@ class TopicsTest {
                         "io.prefstream.schemas.TrainerMetrics",
                         "bytes",
                         "bytes"),
-                Topics.all().stream().map(Topic::valueType).toList());
+                Topics.all().stream().map(TopicSpec::valueTypeName).toList());
     }
 
     @Test
@@ -51,7 +52,7 @@ class TopicsTest {
         assertEquals(
                 List.of(Topics.TRAINING_BATCHES, Topics.POLICY_UPDATES),
                 Topics.all().stream()
-                        .filter(t -> t.partitions() != Topic.CONFIGURED_PARTITIONS)
+                        .filter(t -> t.partitions() != TopicSpec.CONFIGURED_PARTITIONS)
                         .toList());
         assertEquals(1, Topics.TRAINING_BATCHES.partitions(6));
         assertEquals(6, Topics.ROLLOUTS.partitions(6));
@@ -64,11 +65,12 @@ class TopicsTest {
                 "Topic name 'a b' must be 1-249 characters of [a-zA-Z0-9._-]",
                 assertThrows(
                                 IllegalArgumentException.class,
-                                () -> new Topic("a b", "k", "v", 1, CleanupPolicy.DELETE, Map.of()))
+                                () -> new Topic<>("a b", "k", Prompt.class, 1, CleanupPolicy.DELETE, Map.of()))
                         .getMessage());
-        assertThrows(IllegalArgumentException.class, () -> new Topic("t", "k", "v", 0, CleanupPolicy.DELETE, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> new RawTopic("t", "k", 0, CleanupPolicy.DELETE, Map.of()));
         assertThrows(
                 IllegalArgumentException.class,
-                () -> new Topic("t", "k", "v", 1, CleanupPolicy.DELETE, Map.of("cleanup.policy", "compact")));
+                () -> new Topic<>(
+                        "t", "k", Prompt.class, 1, CleanupPolicy.DELETE, Map.of("cleanup.policy", "compact")));
     }
 }

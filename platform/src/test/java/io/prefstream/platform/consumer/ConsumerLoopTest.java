@@ -1,4 +1,4 @@
-package io.prefstream.platform.deadletter;
+package io.prefstream.platform.consumer;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.prefstream.platform.deadletter.DeadLetterHeaders;
+import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /** The loop's commit, dead-letter and back-pressure rules, on Kafka's mock clients. */
-class ResilientConsumerLoopTest {
+class ConsumerLoopTest {
 
     private static final String TOPIC = "in";
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
@@ -47,15 +49,15 @@ class ResilientConsumerLoopTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final List<String> handled = new CopyOnWriteArrayList<>();
 
-    private ResilientConsumerLoop.Builder loop(RecordHandler handler) {
+    private ConsumerLoop.Builder loop(RecordProcessor handler) {
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
         });
-        return ResilientConsumerLoop.builder()
+        return ConsumerLoop.builder()
                 .consumer(consumer)
                 .topics(TOPIC)
-                .handler(handler)
+                .processor(handler)
                 .deadLetters(new DeadLetterPublisher(dlqProducer, registry, "dlq"))
                 .service("svc")
                 .registry(registry)
@@ -92,13 +94,13 @@ class ResilientConsumerLoopTest {
 
     @Test
     void failingRecordIsDeadLetteredAndTheRestCommitted() throws Exception {
-        try (var loop = loop(r -> {
+        try (var loop = loop((r, l) -> {
                     String v = new String(r.value(), UTF_8);
                     if (v.equals("bad")) {
                         throw new IllegalStateException("rejected " + r.offset());
                     }
                     handled.add(v);
-                    return RecordHandler.DONE;
+                    return CompletableFuture.completedFuture(null);
                 })
                 .start()) {
             awaitPolls(1);
@@ -128,10 +130,7 @@ class ResilientConsumerLoopTest {
                                     .value(),
                             UTF_8));
             assertEquals(
-                    2.0,
-                    registry.get(ResilientConsumerLoop.PROCESSED_COUNTER)
-                            .counter()
-                            .count());
+                    2.0, registry.get(ConsumerLoop.PROCESSED_COUNTER).counter().count());
             assertTrue(loop.health().healthy());
         }
         assertTrue(consumer.closed(), "loop closes its consumer");
@@ -141,7 +140,7 @@ class ResilientConsumerLoopTest {
     @Test
     void offsetIsNotCommittedBeforeTheHandlersOutputIsAcknowledged() throws Exception {
         var output = new CompletableFuture<Void>();
-        try (var loop = loop(r -> output).start()) {
+        try (var loop = loop((r, l) -> output).start()) {
             awaitPolls(1);
             consumer.schedulePollTask(() -> consumer.addRecord(record(0, "x")));
             await(
@@ -162,7 +161,7 @@ class ResilientConsumerLoopTest {
 
     @Test
     void failedOutputSendIsDeadLetteredWithItsCause() throws Exception {
-        try (var loop = loop(r -> CompletableFuture.failedFuture(new RecordTooLargeException("too big")))
+        try (var loop = loop((r, l) -> CompletableFuture.failedFuture(new RecordTooLargeException("too big")))
                 .start()) {
             awaitPolls(1);
             consumer.schedulePollTask(() -> consumer.addRecord(record(0, "huge")));
@@ -185,9 +184,9 @@ class ResilientConsumerLoopTest {
     @Test
     void pausedLoopReadsNothingUntilResumed() throws Exception {
         var backPressure = new AtomicBoolean(false);
-        try (var loop = loop(r -> {
+        try (var loop = loop((r, l) -> {
                     handled.add(new String(r.value(), UTF_8));
-                    return RecordHandler.DONE;
+                    return CompletableFuture.completedFuture(null);
                 })
                 .pauseWhen(backPressure::get)
                 .start()) {
@@ -214,7 +213,7 @@ class ResilientConsumerLoopTest {
 
     @Test
     void closeStopsTheThreadAndReportsStopped() throws Exception {
-        var loop = loop(r -> RecordHandler.DONE).start();
+        var loop = loop((r, l) -> CompletableFuture.completedFuture(null)).start();
         awaitPolls(1);
         assertTrue(loop.isRunning());
         loop.close();
@@ -231,10 +230,10 @@ class ResilientConsumerLoopTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
         });
-        try (var loop = ResilientConsumerLoop.builder()
+        try (var loop = ConsumerLoop.builder()
                 .consumer(consumer)
                 .topics(TOPIC)
-                .handler(r -> {
+                .processor((r, l) -> {
                     throw new IllegalArgumentException("undecodable");
                 })
                 .deadLetters(new DeadLetterPublisher(failing, registry, "dlq"))
