@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prefstream.generator.GeneratorStatus.State;
 import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.lag.ConsumerLagReader;
@@ -155,7 +156,7 @@ public final class GeneratorService implements AutoCloseable {
         follower = new PolicyFollower(
                 clients, new AvroDecoder<>(PolicyUpdate.class, schemaRegistry), deadLetters, config, device, initial);
         resources.push(follower);
-        if (config.mode() == GeneratorMode.STREAMING && config.maxTrainerLag() > 0) {
+        if (config.mode() == LoopMode.STREAMING && config.maxTrainerLag() > 0) {
             backlog = new TrainerBacklog(
                     new ConsumerLagReader(admin),
                     config.trainerGroup(),

@@ -2,6 +2,7 @@ package io.prefstream.launcher.stack;
 
 import io.prefstream.generator.GeneratorSettings;
 import io.prefstream.launcher.RunProfile;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.Setting;
 import io.prefstream.trainer.TrainerSettings;
@@ -53,7 +54,7 @@ public final class RunSettings {
     public static Map<String, String> derive(Map<String, String> base, Path file, Map<String, String> overrides) {
         ResolvedConfig first = ServiceStack.settings(base, file, overrides);
         var derived = new LinkedHashMap<>(base);
-        boolean iterative = first.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE;
+        boolean iterative = first.get(TrainerSettings.MODE) == LoopMode.ITERATIVE;
         int stepsPerVersion = iterative
                 ? first.get(TrainerSettings.STEPS_PER_ITERATION)
                 : first.get(TrainerSettings.CHECKPOINT_EVERY);

@@ -9,6 +9,7 @@ import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.train.AdamW;
 import io.prefstream.model.train.AdamWOptions;
 import io.prefstream.model.train.WarmupCosine;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.topics.Topics;
@@ -129,7 +130,7 @@ public final class TrainingLoop implements AutoCloseable {
         this.deadLetters = new DeadLetterPublisher(producer, meterRegistry);
         this.meters = new TrainerMeters(meterRegistry, config.policyName());
         this.decoder = new AvroDecoder<>(TrainingBatch.class, registry);
-        this.objective = config.createObjective();
+        this.objective = config.preferenceObjective();
         this.schedule = config.lrSchedule() == TrainerSettings.LrSchedule.COSINE
                 ? new WarmupCosine(
                         config.lr(),
@@ -385,10 +386,10 @@ public final class TrainingLoop implements AutoCloseable {
                 batch.getBatchId(),
                 record.offset(),
                 metrics.get("loss"));
-        boolean boundary = config.mode() == TrainerSettings.Mode.ITERATIVE && step % config.stepsPerIteration() == 0;
+        boolean boundary = config.mode() == LoopMode.ITERATIVE && step % config.stepsPerIteration() == 0;
         if (step % config.checkpointEvery() == 0 || boundary) {
             checkpoint(
-                    config.mode() == TrainerSettings.Mode.STREAMING || boundary,
+                    config.mode() == LoopMode.STREAMING || boundary,
                     boundary && config.objectiveParams().reference() == ReferenceMode.REFRESH);
         }
         if (config.evalEvery() > 0 && step % config.evalEvery() == 0) {
