@@ -2,6 +2,7 @@ package io.prefstream.launcher.load;
 
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.topics.Topic;
+import io.prefstream.schemas.serde.AvroSerdeConfig;
 import io.prefstream.schemas.serde.AvroSerializer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
         requireExists(clients, topic);
         var config = clients.config();
         var serializer = new AvroSerializer<T>();
-        serializer.configure(Map.of("schema.registry.url", config.schemaRegistryUrl()), false);
+        serializer.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl()), false);
         var props = clients.producerProperties();
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
