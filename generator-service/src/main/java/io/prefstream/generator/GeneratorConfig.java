@@ -5,6 +5,7 @@ import io.prefstream.model.lm.SamplingOptions;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.config.ConfigException;
 import io.prefstream.platform.config.ConfigLoader;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -54,7 +55,7 @@ public record GeneratorConfig(
         GeneratorTopics topics,
         String groupId,
         String policy,
-        GeneratorMode mode,
+        LoopMode mode,
         int batchSize,
         Duration maxWait,
         int samplesPerPrompt,
@@ -105,7 +106,7 @@ public record GeneratorConfig(
             throw ConfigException.invalid(
                     GeneratorSettings.BUDGET_PER_VERSION, budgetPerVersion, "0 (unlimited) or more");
         }
-        if (mode == GeneratorMode.ITERATIVE && budgetPerVersion == 0) {
+        if (mode == LoopMode.ITERATIVE && budgetPerVersion == 0) {
             throw ConfigException.invalid(
                     GeneratorSettings.BUDGET_PER_VERSION,
                     budgetPerVersion,

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prefstream.generator.GeneratorStatus.State;
 import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
@@ -146,7 +147,7 @@ public final class GeneratorService implements AutoCloseable {
 
         follower = new PolicyFollower(clients, schemaRegistry, deadLetters, config, device, initial);
         resources.push(follower);
-        if (config.mode() == GeneratorMode.STREAMING && config.maxTrainerLag() > 0) {
+        if (config.mode() == LoopMode.STREAMING && config.maxTrainerLag() > 0) {
             backlog = new TrainerBacklog(
                     new ConsumerLagReader(admin),
                     config.trainerGroup(),

@@ -2,6 +2,7 @@ package io.prefstream.generator;
 
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.platform.config.CommonSettings;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.Setting;
 import io.prefstream.platform.config.SettingSet;
 import io.prefstream.schemas.topics.Topics;
@@ -26,10 +27,10 @@ public final class GeneratorSettings {
             "Consumer group of the prompts consumer; generator instances in one group share the prompt partitions");
     public static final Setting<String> POLICY = Setting.string(
             "generator.policy", "policy", "Policy name to follow on the policy-updates topic (its record key)");
-    public static final Setting<GeneratorMode> MODE = Setting.enumValue(
+    public static final Setting<LoopMode> MODE = Setting.enumValue(
             "generator.mode",
-            GeneratorMode.class,
-            GeneratorMode.STREAMING,
+            LoopMode.class,
+            LoopMode.STREAMING,
             "iterative: stop at the per-version budget and wait for the next version; "
                     + "streaming: keep going within max-staleness and max-trainer-lag");
     public static final Setting<Integer> BATCH_SIZE = Setting.integer(

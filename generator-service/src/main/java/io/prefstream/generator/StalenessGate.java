@@ -1,5 +1,6 @@
 package io.prefstream.generator;
 
+import io.prefstream.platform.config.LoopMode;
 import java.util.Objects;
 
 /**
@@ -17,9 +18,9 @@ import java.util.Objects;
  *
  * <ul>
  *   <li>No policy loaded: closed, {@link Code#NO_POLICY} ("no policy yet").</li>
- *   <li>{@link GeneratorMode#ITERATIVE}: open while {@code P < B} with quota {@code B − P}; at
+ *   <li>{@link LoopMode#ITERATIVE}: open while {@code P < B} with quota {@code B − P}; at
  *       {@code P = B} closed ({@link Code#BUDGET_SPENT}) until the next version event.</li>
- *   <li>{@link GeneratorMode#STREAMING}: open while {@code a ≤ S} ({@code S} =
+ *   <li>{@link LoopMode#STREAMING}: open while {@code a ≤ S} ({@code S} =
  *       {@code generator.max-staleness}), i.e. {@code P < (S + 1)·B}, with quota
  *       {@code (S + 1)·B − P}; closed ({@link Code#AHEAD_OF_TRAINER}) beyond. With {@code B = 0}
  *       there is no version bound. Also closed ({@link Code#TRAINER_BACKLOG}) while the trainer
@@ -34,7 +35,7 @@ import java.util.Objects;
  * @param maxStaleness   S
  * @param maxTrainerLag  backlog bound, 0 = none
  */
-public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, long maxTrainerLag) {
+public record StalenessGate(LoopMode mode, long budget, int maxStaleness, long maxTrainerLag) {
 
     /** Why the gate is open or closed; the metric tag and log key of a state. */
     public enum Code {
@@ -73,7 +74,7 @@ public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, l
             throw new IllegalArgumentException("budget, max staleness and max trainer lag must be >= 0, found " + budget
                     + ", " + maxStaleness + ", " + maxTrainerLag);
         }
-        if (mode == GeneratorMode.ITERATIVE && budget == 0) {
+        if (mode == LoopMode.ITERATIVE && budget == 0) {
             throw new IllegalArgumentException("iterative mode needs a positive budget per version, found 0");
         }
     }
@@ -97,7 +98,7 @@ public record StalenessGate(GeneratorMode mode, long budget, int maxStaleness, l
         if (version < 0) {
             return new Admission(Code.NO_POLICY, 0, "no policy yet");
         }
-        if (mode == GeneratorMode.ITERATIVE) {
+        if (mode == LoopMode.ITERATIVE) {
             if (produced >= budget) {
                 return new Admission(
                         Code.BUDGET_SPENT,

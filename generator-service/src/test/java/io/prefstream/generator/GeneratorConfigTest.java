@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.platform.config.ConfigException;
 import io.prefstream.platform.config.ConfigLoader;
+import io.prefstream.platform.config.LoopMode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -21,7 +22,7 @@ class GeneratorConfigTest {
         var c = GeneratorConfig.fromValues(Map.of("service.id", "gen"));
         assertEquals("prefstream-generator", c.groupId());
         assertEquals("policy", c.policy());
-        assertEquals(GeneratorMode.STREAMING, c.mode());
+        assertEquals(LoopMode.STREAMING, c.mode());
         assertEquals(16, c.batchSize());
         assertEquals(Duration.ofMillis(50), c.maxWait());
         assertEquals(4, c.samplesPerPrompt());
@@ -46,7 +47,7 @@ class GeneratorConfigTest {
                 .load();
         var c = GeneratorConfig.from(resolved);
         assertEquals(32, c.batchSize());
-        assertEquals(GeneratorMode.ITERATIVE, c.mode());
+        assertEquals(LoopMode.ITERATIVE, c.mode());
         assertEquals(Optional.of(Path.of("/ckpt/v0")), c.initialPolicy());
         assertEquals("g1", c.generatorId());
     }
@@ -80,6 +81,6 @@ class GeneratorConfigTest {
                         + "(0, 1].",
                 p.getMessage());
         var m = assertThrows(ConfigException.class, () -> GeneratorConfig.fromValues(Map.of("generator.mode", "fast")));
-        assertTrue(m.getMessage().contains("expected one of iterative, streaming"), m.getMessage());
+        assertTrue(m.getMessage().contains("expected one of streaming, iterative"), m.getMessage());
     }
 }

@@ -1,5 +1,7 @@
 package io.prefstream.launcher;
 
+import io.prefstream.labeler.LabelerSettings;
+import io.prefstream.trainer.TrainerSettings;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,26 +54,28 @@ public enum Labeling {
         var m = new LinkedHashMap<String, String>();
         switch (this) {
             case RULE -> {
-                m.put("labeler.machine", "rule");
-                m.put("labeler.human.route", "none");
-                m.put("join.required-kinds", "RULE");
+                m.put(LabelerSettings.MACHINE.key(), "rule");
+                m.put(LabelerSettings.HUMAN_ROUTE.key(), "none");
+                m.put(LabelerSettings.JOIN_REQUIRED_KINDS.key(), "RULE");
             }
             case REWARD_MODEL -> {
-                m.put("labeler.machine", "reward-model");
+                m.put(LabelerSettings.MACHINE.key(), "reward-model");
                 m.put(
-                        "labeler.reward-model.checkpoint",
+                        LabelerSettings.REWARD_MODEL_CHECKPOINT.key(),
                         rewardModel.toAbsolutePath().toString());
                 // the trainer's evaluations score their samples with the same proxy: proxy up, gold down
-                m.put("trainer.eval-reward-model", rewardModel.toAbsolutePath().toString());
-                m.put("labeler.human.route", "none");
-                m.put("join.required-kinds", "REWARD_MODEL");
+                m.put(
+                        TrainerSettings.EVAL_REWARD_MODEL.key(),
+                        rewardModel.toAbsolutePath().toString());
+                m.put(LabelerSettings.HUMAN_ROUTE.key(), "none");
+                m.put(LabelerSettings.JOIN_REQUIRED_KINDS.key(), "REWARD_MODEL");
             }
             case HUMAN -> {
-                m.put("labeler.machine", "none");
-                m.put("labeler.human.route", "all");
-                m.put("join.required-kinds", "HUMAN");
-                m.put("join.timeout-ms", HUMAN_TIMEOUT_MS);
-                m.put("labeler.tokens", LOCAL_LABELER + ":" + humanToken);
+                m.put(LabelerSettings.MACHINE.key(), "none");
+                m.put(LabelerSettings.HUMAN_ROUTE.key(), "all");
+                m.put(LabelerSettings.JOIN_REQUIRED_KINDS.key(), "HUMAN");
+                m.put(LabelerSettings.JOIN_TIMEOUT_MS.key(), HUMAN_TIMEOUT_MS);
+                m.put(LabelerSettings.TOKENS.key(), LOCAL_LABELER + ":" + humanToken);
             }
         }
         return m;

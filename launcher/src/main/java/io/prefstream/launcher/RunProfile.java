@@ -1,11 +1,15 @@
 package io.prefstream.launcher;
 
+import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.launcher.reference.OfflinePreferenceSet;
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.reward.RewardModelTraining;
 import io.prefstream.model.train.AdamWOptions;
 import io.prefstream.model.train.SftOptions;
-import java.util.LinkedHashMap;
+import io.prefstream.platform.config.SettingValues;
+import io.prefstream.trainer.TrainerSettings;
+import io.prefstream.trainer.objective.ObjectiveSettings;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -90,7 +94,7 @@ public record RunProfile(
      * VADER reward (best vs worst).
      */
     static RunProfile sentiment() {
-        var services = trainer("5e-5", 10, 25, 128, true);
+        var services = trainer(5e-5, 10, 25, 128, true);
         services.putAll(pacing(16, 1.0, 8));
         return new RunProfile(
                 "default",
@@ -103,12 +107,12 @@ public record RunProfile(
                 256,
                 200,
                 128,
-                services);
+                services.asText());
     }
 
     /** Tests: the sentiment task with a 2-layer width-64 Llama and a short SFT. */
     static RunProfile sentimentTiny() {
-        var services = trainer("1e-4", 2, 10, 32, true);
+        var services = trainer(1e-4, 2, 10, 32, true);
         services.putAll(pacing(8, 1.0, 4));
         return new RunProfile(
                 "tiny",
@@ -121,7 +125,7 @@ public record RunProfile(
                 64,
                 30,
                 32,
-                services);
+                services.asText());
     }
 
     private static LmConfig sentimentModel(int vocab) {
@@ -138,7 +142,7 @@ public record RunProfile(
      * than pure online data.
      */
     static RunProfile standard() {
-        var services = trainer("1e-4", 10, 50, 128, false);
+        var services = trainer(1e-4, 10, 50, 128, false);
         services.putAll(pacing(32, 1.0, 8));
         return new RunProfile(
                 "default",
@@ -151,7 +155,7 @@ public record RunProfile(
                 500,
                 800,
                 256,
-                services);
+                services.asText());
     }
 
     /**
@@ -160,7 +164,7 @@ public record RunProfile(
      * the outcome was within noise and the test flaked.
      */
     static RunProfile tiny() {
-        var services = trainer("1e-4", 2, 20, 64, false);
+        var services = trainer(1e-4, 2, 20, 64, false);
         services.putAll(pacing(16, 1.0, 8));
         return new RunProfile(
                 "tiny",
@@ -173,7 +177,7 @@ public record RunProfile(
                 256,
                 150,
                 64,
-                services);
+                services.asText());
     }
 
     /**
@@ -181,22 +185,21 @@ public record RunProfile(
      * (and policy version) every 5 steps, periodic evaluation; {@code exportHf} writes each
      * checkpoint of a Hugging Face policy as a Hugging Face folder.
      */
-    private static Map<String, String> trainer(
-            String lr, int warmupSteps, int evalEvery, int evalPrompts, boolean exportHf) {
-        var m = new LinkedHashMap<String, String>();
-        m.put("trainer.beta", "0.1");
+    private static SettingValues trainer(double lr, int warmupSteps, int evalEvery, int evalPrompts, boolean exportHf) {
+        var m = new SettingValues();
+        m.put(ObjectiveSettings.BETA, 0.1);
         // HyPO's λ: the service default 1e-4 is the paper's (1B models, sequence KLs in the tens); at the
         // KLs of these tasks (≤ 2 nats) it does nothing. 0.05 had the highest gold reward of the
         // hypo experiment's λ grid {0.01, 0.05, 0.5} (README, Reproducing the papers)
-        m.put("trainer.lambda", "0.05");
-        m.put("trainer.lr", lr);
-        m.put("trainer.lr-schedule", "cosine");
-        m.put("trainer.warmup-steps", Integer.toString(warmupSteps));
-        m.put("trainer.checkpoint-every", "5");
-        m.put("trainer.eval-every", Integer.toString(evalEvery));
-        m.put("trainer.eval-prompts", Integer.toString(evalPrompts));
+        m.put(ObjectiveSettings.LAMBDA, 0.05);
+        m.put(TrainerSettings.LR, lr);
+        m.put(TrainerSettings.LR_SCHEDULE, TrainerSettings.LrSchedule.COSINE);
+        m.put(TrainerSettings.WARMUP_STEPS, warmupSteps);
+        m.put(TrainerSettings.CHECKPOINT_EVERY, 5);
+        m.put(TrainerSettings.EVAL_EVERY, evalEvery);
+        m.put(TrainerSettings.EVAL_PROMPTS, evalPrompts);
         if (exportHf) {
-            m.put("trainer.export-hf", "true");
+            m.put(TrainerSettings.EXPORT_HF, true);
         }
         return m;
     }
@@ -210,17 +213,16 @@ public record RunProfile(
      * {@link io.prefstream.launcher.stack.RunSettings#resolve}). Without these bounds the
      * generator outruns the trainer and it trains on data tens of versions old.
      */
-    private static Map<String, String> pacing(int batch, double onlineFraction, int k) {
-        var m = new LinkedHashMap<String, String>();
-        m.put("batcher.batch-size", Integer.toString(batch));
-        m.put("batcher.online-fraction", Double.toString(onlineFraction));
-        m.put("batcher.max-ahead", "6");
-        m.put("batcher.max-staleness", "2");
-        m.put("generator.samples-per-prompt", Integer.toString(k));
-        m.put("generator.batch-size", "32");
-        m.put("generator.max-staleness", "1");
-        m.put("generator.max-trainer-lag", "64");
-        m.put("join.timeout-ms", "30000");
-        return m;
+    private static SettingValues pacing(int batch, double onlineFraction, int k) {
+        return new SettingValues()
+                .put(TrainerSettings.BATCH_SIZE, batch)
+                .put(TrainerSettings.ONLINE_FRACTION, onlineFraction)
+                .put(TrainerSettings.MAX_AHEAD, 6)
+                .put(TrainerSettings.MAX_STALENESS, 2L)
+                .put(GeneratorSettings.SAMPLES_PER_PROMPT, k)
+                .put(GeneratorSettings.BATCH_SIZE, 32)
+                .put(GeneratorSettings.MAX_STALENESS, 1)
+                .put(GeneratorSettings.MAX_TRAINER_LAG, 64L)
+                .put(LabelerSettings.JOIN_TIMEOUT_MS, 30_000L);
     }
 }

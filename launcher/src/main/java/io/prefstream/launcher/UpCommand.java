@@ -9,6 +9,7 @@ import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.RunSettings;
 import io.prefstream.launcher.stack.ServiceStack;
 import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.tasks.Task;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -125,7 +126,7 @@ public final class UpCommand implements Callable<Integer> {
         var profile = checked.profile();
         Task task = checked.task();
         String objective = checked.objective();
-        RunSettings.Mode runMode = checked.mode();
+        LoopMode runMode = checked.mode();
         Device device = checked.device();
         Thread hook = new Thread(
                 () -> {
@@ -157,7 +158,7 @@ public final class UpCommand implements Callable<Integer> {
     }
 
     /** What {@link #preflight} checked. */
-    private record Preflight(RunProfile profile, Task task, String objective, RunSettings.Mode mode, Device device) {}
+    private record Preflight(RunProfile profile, Task task, String objective, LoopMode mode, Device device) {}
 
     /**
      * Checks every option, builds every service's config and checks the ports before anything
@@ -168,24 +169,22 @@ public final class UpCommand implements Callable<Integer> {
         Task task = FlagValues.task(stack.task);
         String objective = stack.objective();
         stack.validate();
-        RunSettings.Mode runMode = DemoCommand.parseMode(mode);
+        LoopMode runMode = DemoCommand.parseMode(mode).loopMode();
         Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
         Path rewardPlaceholder =
                 stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model") : null;
         var settings = RunSettings.resolve(
-                RunSettings.base(
-                        profile,
-                        task.name(),
-                        objective,
-                        0,
-                        null,
-                        runMode,
-                        stack.seed,
-                        referencePlaceholder,
-                        stack.device,
-                        stack.labeling.settings(rewardPlaceholder, "preflight"),
-                        httpPort,
-                        task.maxResponseTokens()),
+                RunSettings.run(profile)
+                        .task(task.name())
+                        .objective(objective)
+                        .mode(runMode)
+                        .seed(stack.seed)
+                        .reference(referencePlaceholder)
+                        .device(stack.device)
+                        .labeling(stack.labeling.settings(rewardPlaceholder, "preflight"))
+                        .httpPort(httpPort)
+                        .maxResponseTokens(task.maxResponseTokens())
+                        .base(),
                 stack.configFile,
                 stack.overrides);
         ServiceStack.configs(settings, CommonConfig.local("127.0.0.1:" + kafkaPort, dataDir));
@@ -209,7 +208,7 @@ public final class UpCommand implements Callable<Integer> {
             RunProfile profile,
             Task task,
             String objective,
-            RunSettings.Mode runMode,
+            LoopMode runMode,
             Device device,
             PrintWriter out,
             RunLog runLog)
@@ -246,19 +245,17 @@ public final class UpCommand implements Callable<Integer> {
                     : null;
             String humanToken = stack.labeling == Labeling.HUMAN ? Labeling.newToken() : null;
             var settings = RunSettings.resolve(
-                    RunSettings.base(
-                            profile,
-                            task.name(),
-                            objective,
-                            0,
-                            null,
-                            runMode,
-                            stack.seed,
-                            prepared.reference().checkpoint(),
-                            stack.device,
-                            stack.labeling.settings(rewardModel, humanToken),
-                            httpPort,
-                            task.maxResponseTokens()),
+                    RunSettings.run(profile)
+                            .task(task.name())
+                            .objective(objective)
+                            .mode(runMode)
+                            .seed(stack.seed)
+                            .reference(prepared.reference().checkpoint())
+                            .device(stack.device)
+                            .labeling(stack.labeling.settings(rewardModel, humanToken))
+                            .httpPort(httpPort)
+                            .maxResponseTokens(task.maxResponseTokens())
+                            .base(),
                     stack.configFile,
                     stack.overrides);
             try (ServiceStack services = ServiceStack.start(settings, infra.config(), metricsPort)) {

@@ -3,12 +3,12 @@ package io.prefstream.trainer;
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.config.ConfigException;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.schemas.LabelKind;
 import io.prefstream.tasks.Task;
 import io.prefstream.tasks.Tasks;
 import io.prefstream.trainer.TrainerSettings.LrSchedule;
-import io.prefstream.trainer.TrainerSettings.Mode;
 import io.prefstream.trainer.batcher.BatcherConfig;
 import io.prefstream.trainer.batcher.OnlineSource;
 import io.prefstream.trainer.loop.BatchRouting;
@@ -16,7 +16,6 @@ import io.prefstream.trainer.objective.ObjectiveParams;
 import io.prefstream.trainer.objective.Objectives;
 import io.prefstream.trainer.objective.PreferenceObjective;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -44,7 +43,7 @@ import java.util.Objects;
  * @param checkpointRetention checkpoints kept
  * @param groupId            consumer group of the training loop
  * @param device             where to train
- * @param objective          canonical objective name
+ * @param preferenceObjective the objective, created once from its name and parameters; {@link #objective()} is its name
  * @param objectiveParams    objective hyper-parameters
  * @param rewardKinds        label kinds whose scores are rewards, by preference
  * @param temperature        temperature of offline log-probs
@@ -78,7 +77,7 @@ public record TrainerConfig(
         int checkpointRetention,
         String groupId,
         DeviceSetting device,
-        String objective,
+        PreferenceObjective preferenceObjective,
         ObjectiveParams objectiveParams,
         List<LabelKind> rewardKinds,
         double temperature,
@@ -89,7 +88,7 @@ public record TrainerConfig(
         double weightDecay,
         double maxGradNorm,
         long maxSteps,
-        Mode mode,
+        LoopMode mode,
         int stepsPerIteration,
         int checkpointEvery,
         int refCacheSize,
@@ -106,6 +105,7 @@ public record TrainerConfig(
     public TrainerConfig {
         Objects.requireNonNull(common, "common");
         Objects.requireNonNull(policyName, "policyName");
+        Objects.requireNonNull(preferenceObjective, "preferenceObjective");
         Objects.requireNonNull(objectiveParams, "objectiveParams");
         Objects.requireNonNull(batcher, "batcher");
         referenceDir = referenceDir.toAbsolutePath().normalize();
@@ -123,13 +123,6 @@ public record TrainerConfig(
                     evalPrompts,
                     "at most " + t.evalPromptCount() + " (the held-out prompts of task " + task + ")");
         }
-        PreferenceObjective created;
-        try {
-            created = Objectives.create(objective, objectiveParams);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.invalid(TrainerSettings.OBJECTIVE, objective, "one of " + Objectives.names());
-        }
-        objective = created.name();
         if (lrSchedule == LrSchedule.COSINE && maxSteps == 0) {
             throw ConfigException.invalid(
                     TrainerSettings.LR_SCHEDULE,
@@ -148,15 +141,17 @@ public record TrainerConfig(
                     batcher.maxAhead(),
                     "more than the "
                             + publishEvery + " steps between two policy publications ("
-                            + (mode == Mode.STREAMING ? "trainer.checkpoint-every" : "trainer.steps-per-iteration")
+                            + (mode == LoopMode.STREAMING
+                                    ? TrainerSettings.CHECKPOINT_EVERY.key()
+                                    : TrainerSettings.STEPS_PER_ITERATION.key())
                             + "): the batcher learns the trainer's progress from its policy updates and would wait forever");
         }
         try {
-            BatchRouting.of(created).requireProducible(batcher);
+            BatchRouting.of(preferenceObjective).requireProducible(batcher);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(
                     TrainerSettings.OBJECTIVE.key(),
-                    "Objective '" + objective
+                    "Objective '" + preferenceObjective.name()
                             + "' cannot train on what the batcher is configured to produce: " + e.getMessage()
                             + ". Change batcher.online-fraction (now " + batcher.onlineFraction() + ") or "
                             + "batcher.online-source (now "
@@ -175,12 +170,10 @@ public record TrainerConfig(
      * this service's id). Relative paths are resolved against {@code common.dataDir()}.
      */
     public static TrainerConfig from(ResolvedConfig config, CommonConfig common) {
-        var values = new LinkedHashMap<String, String>();
-        TrainerSettings.OBJECTIVE_PARAMS.forEach((param, setting) -> values.put(param, config.get(setting)));
-        ObjectiveParams params = ObjectiveParams.parse(values);
-        String objective = config.get(TrainerSettings.OBJECTIVE);
+        ObjectiveParams params = ObjectiveParams.from(config::get);
+        PreferenceObjective objective = createObjective(config.get(TrainerSettings.OBJECTIVE), params);
         String policy = config.get(TrainerSettings.POLICY_NAME);
-        OnlineSource source = resolveSource(config.get(TrainerSettings.ONLINE_SOURCE), objective, params);
+        OnlineSource source = resolveSource(config.get(TrainerSettings.ONLINE_SOURCE), objective);
         int maxAhead = config.get(TrainerSettings.MAX_AHEAD);
         if (maxAhead == 0) {
             maxAhead = 2
@@ -199,7 +192,7 @@ public record TrainerConfig(
                 config.get(TrainerSettings.MAX_STALENESS),
                 maxAhead,
                 config.get(TrainerSettings.BATCHER_SEED),
-                config.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE
+                config.get(TrainerSettings.MODE) == LoopMode.ITERATIVE
                         ? config.get(TrainerSettings.STEPS_PER_ITERATION)
                         : 0);
         List<LabelKind> kinds = config.get(TrainerSettings.REWARD_KINDS).stream()
@@ -245,20 +238,25 @@ public record TrainerConfig(
                                 .normalize());
     }
 
-    /** {@code auto}: unlabeled rollouts when the objective uses only unlabeled groups online (HyPO), else preferences. */
-    static OnlineSource resolveSource(OnlineSource configured, String objective, ObjectiveParams params) {
-        if (configured != OnlineSource.AUTO) {
-            return configured;
-        }
+    /** The objective {@code name} with {@code params}; an unknown name fails naming {@code trainer.objective}. */
+    private static PreferenceObjective createObjective(String name, ObjectiveParams params) {
         try {
-            return BatchRouting.of(Objectives.create(objective, params)).preferredSource();
+            return Objectives.create(name, params);
         } catch (IllegalArgumentException e) {
-            return OnlineSource.PREFERENCES; // unknown objective: the constructor reports it
+            throw ConfigException.invalid(TrainerSettings.OBJECTIVE, name, "one of " + Objectives.names());
         }
     }
 
-    private static int publishInterval(Mode mode, int checkpointEvery, int stepsPerIteration) {
-        return mode == Mode.STREAMING ? checkpointEvery : stepsPerIteration;
+    /** {@code auto}: unlabeled rollouts when the objective uses only unlabeled groups online (HyPO), else preferences. */
+    static OnlineSource resolveSource(OnlineSource configured, PreferenceObjective objective) {
+        if (configured != OnlineSource.AUTO) {
+            return configured;
+        }
+        return BatchRouting.of(objective).preferredSource();
+    }
+
+    private static int publishInterval(LoopMode mode, int checkpointEvery, int stepsPerIteration) {
+        return mode == LoopMode.STREAMING ? checkpointEvery : stepsPerIteration;
     }
 
     /** Steps between two policy publications: every checkpoint when streaming, every iteration when iterative. */
@@ -266,9 +264,9 @@ public record TrainerConfig(
         return publishInterval(mode, checkpointEvery, stepsPerIteration);
     }
 
-    /** The objective this config names. */
-    public PreferenceObjective createObjective() {
-        return Objectives.create(objective, objectiveParams);
+    /** The canonical name of the objective (e.g. {@code online-dpo} for the alias {@code iterative-dpo}). */
+    public String objective() {
+        return preferenceObjective.name();
     }
 
     /** The task this config names. */

@@ -2,10 +2,11 @@ package io.prefstream.trainer;
 
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.platform.config.CommonSettings;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.Setting;
 import io.prefstream.platform.config.SettingSet;
 import io.prefstream.trainer.batcher.OnlineSource;
-import io.prefstream.trainer.objective.ObjectiveParams;
+import io.prefstream.trainer.objective.ObjectiveSettings;
 import io.prefstream.trainer.objective.Objectives;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,21 +15,13 @@ import java.util.Map;
 
 /**
  * The trainer service's settings: {@code trainer.*} for the training loop and {@code batcher.*}
- * for the batcher topology. Relative paths are resolved against {@code data.dir}. Objective
- * hyper-parameters ({@code trainer.beta}, ...) are validated by {@link ObjectiveParams} itself, so
- * the config and the objective can never disagree on what is allowed.
+ * for the batcher topology. Relative paths are resolved against {@code data.dir}. The objective
+ * hyper-parameters ({@code trainer.beta}, ...) are declared by {@link ObjectiveSettings}, whose
+ * validators the objectives' {@code ObjectiveParams} also use.
  */
 public final class TrainerSettings {
 
     private TrainerSettings() {}
-
-    /** How the trainer publishes policies. */
-    public enum Mode {
-        /** Publish every checkpoint: asynchronous streaming with bounded staleness. */
-        STREAMING,
-        /** Publish at iteration boundaries only (every {@code trainer.steps-per-iteration} steps). */
-        ITERATIVE
-    }
 
     /** Learning-rate schedule after the warm-up. */
     public enum LrSchedule {
@@ -87,23 +80,6 @@ public final class TrainerSettings {
                     TrainerSettings::isObjective,
                     "one of " + Objectives.names() + " or "
                             + Objectives.aliases().keySet());
-    public static final Setting<String> BETA = objectiveParam("beta", "β of DPO, cDPO, IPO, AIS, HyPO, online DPO");
-    public static final Setting<String> LABEL_SMOOTHING = objectiveParam("label-smoothing", "cDPO label-flip rate ε");
-    public static final Setting<String> LAMBDA = objectiveParam("lambda", "HyPO reverse-KL coefficient λ");
-    public static final Setting<String> GAMMA = objectiveParam("gamma", "HyPO per-token length penalty γ");
-    public static final Setting<String> TRUNCATION =
-            objectiveParam("truncation", "HyPO cap c on the stale-sample importance weight (Infinity = none)");
-    public static final Setting<String> CLIP = objectiveParam("clip", "AIS upper clip on the weight (Infinity = none)");
-    public static final Setting<String> ALPHA = objectiveParam("alpha", "AIS exponent: 'length' (1/|y|) or a number");
-    public static final Setting<String> BETA_PI = objectiveParam("beta-pi", "EXO β_π on log π/π_ref");
-    public static final Setting<String> BETA_R = objectiveParam("beta-r", "EXO reward temperature β_r");
-    public static final Setting<String> EXO_EPSILON = objectiveParam("exo-epsilon", "exo-pair target smoothing ε");
-    public static final Setting<String> PAIR_STRATEGY = objectiveParam(
-            "pair-strategy",
-            "How online pairs are made from a labeled group: best-vs-worst, random or human (the label join's pairs)");
-    public static final Setting<String> REFERENCE = objectiveParam(
-            "reference", "pi_ref: fixed (the SFT policy) or refresh (the policy at each iteration boundary)");
-    public static final Setting<String> OBJECTIVE_SEED = objectiveParam("seed", "Seed of the random pair strategy");
     public static final Setting<List<String>> REWARD_KINDS = Setting.list(
                     "trainer.reward-kinds",
                     List.of("RULE", "REWARD_MODEL", "REMOTE_RM", "AI_JUDGE", "HUMAN"),
@@ -146,10 +122,10 @@ public final class TrainerSettings {
             0,
             Long.MAX_VALUE,
             "Stop after this many optimisation steps (final checkpoint, publish, eval); 0 = run forever");
-    public static final Setting<Mode> MODE = Setting.enumValue(
+    public static final Setting<LoopMode> MODE = Setting.enumValue(
             "trainer.mode",
-            Mode.class,
-            Mode.STREAMING,
+            LoopMode.class,
+            LoopMode.STREAMING,
             "streaming: publish every checkpoint; iterative: publish at iteration boundaries only, and each "
                     + "iteration trains only on samples of the policy it published last (lock-step rounds)");
     public static final Setting<Integer> STEPS_PER_ITERATION = Setting.integer(
@@ -254,19 +230,19 @@ public final class TrainerSettings {
             GROUP_ID,
             DEVICE,
             OBJECTIVE,
-            BETA,
-            LABEL_SMOOTHING,
-            LAMBDA,
-            GAMMA,
-            TRUNCATION,
-            CLIP,
-            ALPHA,
-            BETA_PI,
-            BETA_R,
-            EXO_EPSILON,
-            PAIR_STRATEGY,
-            REFERENCE,
-            OBJECTIVE_SEED,
+            ObjectiveSettings.BETA,
+            ObjectiveSettings.LABEL_SMOOTHING,
+            ObjectiveSettings.LAMBDA,
+            ObjectiveSettings.GAMMA,
+            ObjectiveSettings.TRUNCATION,
+            ObjectiveSettings.CLIP,
+            ObjectiveSettings.ALPHA,
+            ObjectiveSettings.BETA_PI,
+            ObjectiveSettings.BETA_R,
+            ObjectiveSettings.EXO_EPSILON,
+            ObjectiveSettings.PAIR_STRATEGY,
+            ObjectiveSettings.REFERENCE,
+            ObjectiveSettings.SEED,
             REWARD_KINDS,
             TEMPERATURE,
             LR,
@@ -295,22 +271,6 @@ public final class TrainerSettings {
             MAX_AHEAD,
             BATCHER_SEED);
 
-    /** The trainer's objective-parameter settings, keyed by {@link ObjectiveParams#parse} key. */
-    static final Map<String, Setting<String>> OBJECTIVE_PARAMS = Map.ofEntries(
-            Map.entry("beta", BETA),
-            Map.entry("label-smoothing", LABEL_SMOOTHING),
-            Map.entry("lambda", LAMBDA),
-            Map.entry("gamma", GAMMA),
-            Map.entry("truncation", TRUNCATION),
-            Map.entry("clip", CLIP),
-            Map.entry("alpha", ALPHA),
-            Map.entry("beta-pi", BETA_PI),
-            Map.entry("beta-r", BETA_R),
-            Map.entry("exo-epsilon", EXO_EPSILON),
-            Map.entry("pair-strategy", PAIR_STRATEGY),
-            Map.entry("reference", REFERENCE),
-            Map.entry("seed", OBJECTIVE_SEED));
-
     /** Common settings plus the trainer's: what a standalone trainer process loads. */
     public static final SettingSet ALL = SettingSet.union(CommonSettings.ALL, OWN);
 
@@ -329,38 +289,6 @@ public final class TrainerSettings {
                 "32",
                 WARMUP_STEPS.key(),
                 "2");
-    }
-
-    private static Setting<String> objectiveParam(String param, String doc) {
-        String key = "trainer." + param;
-        String allowed = switch (param) {
-            case "alpha" -> "'length' or a number in [0, 1]";
-            case "pair-strategy" -> "best-vs-worst, random or human";
-            case "reference" -> "fixed or refresh";
-            case "seed" -> "an integer";
-            case "label-smoothing" -> "a number in [0, 0.5)";
-            case "exo-epsilon" -> "a number in (0, 0.5)";
-            case "truncation", "clip" -> "a number > 0 or Infinity";
-            case "lambda", "gamma" -> "a finite number >= 0";
-            default -> "a finite number > 0";
-        };
-        return new Setting<>(
-                key,
-                "objective parameter",
-                s -> s,
-                ObjectiveParams.defaults().asMap().get(param),
-                doc,
-                value -> isValidParam(param, value),
-                allowed);
-    }
-
-    private static boolean isValidParam(String param, String value) {
-        try {
-            ObjectiveParams.parse(Map.of(param, value));
-            return true;
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 
     private static boolean isObjective(String name) {

@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import io.micrometer.core.instrument.Timer;
 import io.prefstream.generator.GeneratorConfig;
 import io.prefstream.generator.GeneratorService;
+import io.prefstream.generator.GeneratorSettings;
 import io.prefstream.generator.GeneratorStatus;
 import io.prefstream.generator.PromptProducer;
 import io.prefstream.generator.PromptTokens;
@@ -15,6 +16,8 @@ import io.prefstream.model.LmConfig;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.tokenizer.Tokenizers;
+import io.prefstream.platform.config.CommonSettings;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.kafka.EmbeddedKafka;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.schemas.Prompt;
@@ -380,20 +383,20 @@ public final class GeneratorBenchmark {
 
     private static Map<String, String> settings(Options options, String bootstrap, Path checkpoint) {
         var m = new HashMap<String, String>();
-        m.put("bootstrap.servers", bootstrap);
-        m.put("schema.registry.url", "mock://bench-generator");
-        m.put("topics.partitions", "1");
-        m.put("generator.id", "bench");
-        m.put("generator.batch-size", Integer.toString(options.batchSize()));
-        m.put("generator.max-wait-ms", "10");
-        m.put("generator.samples-per-prompt", Integer.toString(options.samplesPerPrompt()));
-        m.put("generator.max-new-tokens", Integer.toString(options.maxNewTokens()));
-        m.put("generator.seed", Long.toString(options.seed()));
-        m.put("generator.mode", "streaming");
-        m.put("generator.budget-per-version", "0");
-        m.put("generator.max-trainer-lag", "0");
-        m.put("generator.initial-policy", checkpoint.toString());
-        m.put("generator.device", options.device().toString());
+        m.put(CommonSettings.BOOTSTRAP_SERVERS.key(), bootstrap);
+        m.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), "mock://bench-generator");
+        m.put(CommonSettings.TOPIC_PARTITIONS.key(), "1");
+        m.put(GeneratorSettings.GENERATOR_ID.key(), "bench");
+        m.put(GeneratorSettings.BATCH_SIZE.key(), Integer.toString(options.batchSize()));
+        m.put(GeneratorSettings.MAX_WAIT_MS.key(), "10");
+        m.put(GeneratorSettings.SAMPLES_PER_PROMPT.key(), Integer.toString(options.samplesPerPrompt()));
+        m.put(GeneratorSettings.MAX_NEW_TOKENS.key(), Integer.toString(options.maxNewTokens()));
+        m.put(GeneratorSettings.SEED.key(), Long.toString(options.seed()));
+        m.put(GeneratorSettings.MODE.key(), GeneratorSettings.MODE.format(LoopMode.STREAMING));
+        m.put(GeneratorSettings.BUDGET_PER_VERSION.key(), "0");
+        m.put(GeneratorSettings.MAX_TRAINER_LAG.key(), "0");
+        m.put(GeneratorSettings.INITIAL_POLICY.key(), checkpoint.toString());
+        m.put(GeneratorSettings.DEVICE.key(), options.device().toString());
         return m;
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.prefstream.labeler.LabelerConfig;
+import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.labeler.MachineKind;
 import io.prefstream.schemas.Completion;
 import io.prefstream.schemas.Rollout;
@@ -52,7 +53,7 @@ public final class RemoteRewardModelLabeler implements MachineLabeler {
     /** With an injected clock for the circuit breaker (tests). */
     public RemoteRewardModelLabeler(LabelerConfig.Remote config, LongSupplier clockMs) {
         this.config = Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(config.url(), "labeler.remote.url");
+        Objects.requireNonNull(config.url(), LabelerSettings.REMOTE_URL.key());
         this.http = HttpClient.newBuilder()
                 .connectTimeout(config.timeout())
                 .version(HttpClient.Version.HTTP_1_1)

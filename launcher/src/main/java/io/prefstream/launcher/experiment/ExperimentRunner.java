@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.launcher.progress.StatusLine;
+import io.prefstream.launcher.report.ReportWriter;
 import io.prefstream.launcher.stack.GeneratorProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -239,7 +240,7 @@ public final class ExperimentRunner {
     }
 
     private RunResult load(Planned p, ObjectNode summary) throws IOException {
-        Path metrics = p.dir().resolve("report").resolve("metrics.json");
+        Path metrics = p.dir().resolve("report").resolve(ReportWriter.METRICS_JSON);
         ArrayNode m =
                 Files.isRegularFile(metrics) ? (ArrayNode) JSON.readTree(metrics.toFile()) : JSON.createArrayNode();
         return new RunResult(p.arm().name(), p.seed(), p.dir(), summary, m);

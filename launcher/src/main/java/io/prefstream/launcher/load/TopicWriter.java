@@ -1,6 +1,7 @@
 package io.prefstream.launcher.load;
 
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.schemas.serde.AvroSerdeConfig;
 import io.prefstream.schemas.serde.AvroSerializer;
 import io.prefstream.schemas.topics.Topic;
 import java.time.Duration;
@@ -48,7 +49,7 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
         requireExists(clients, topic);
         var config = clients.config();
         var serializer = new AvroSerializer<T>();
-        serializer.configure(Map.of("schema.registry.url", config.schemaRegistryUrl()), false);
+        serializer.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl()), false);
         var props = clients.producerProperties();
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");

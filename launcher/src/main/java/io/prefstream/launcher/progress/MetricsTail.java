@@ -3,6 +3,7 @@ package io.prefstream.launcher.progress;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.schemas.TrainerMetrics;
 import io.prefstream.schemas.serde.AvroDeserializer;
+import io.prefstream.schemas.serde.AvroSerdeConfig;
 import io.prefstream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.Map;
@@ -65,7 +66,8 @@ public final class MetricsTail implements AutoCloseable {
             }
         });
         var decoder = new AvroDeserializer<>(TrainerMetrics.class);
-        decoder.configure(Map.of("schema.registry.url", clients.config().schemaRegistryUrl()), false);
+        decoder.configure(
+                Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, clients.config().schemaRegistryUrl()), false);
         var tail = new MetricsTail(consumer, decoder, into);
         tail.thread.start();
         return tail;

@@ -1,18 +1,24 @@
 package io.prefstream.launcher.stack;
 
 import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.labeler.HumanRoute;
+import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.launcher.RunProfile;
+import io.prefstream.model.DeviceSetting;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.Setting;
+import io.prefstream.platform.config.SettingValues;
 import io.prefstream.trainer.TrainerSettings;
 import io.prefstream.trainer.objective.DataKind;
 import io.prefstream.trainer.objective.ObjectiveParams;
+import io.prefstream.trainer.objective.ObjectiveSettings;
 import io.prefstream.trainer.objective.Objectives;
 import io.prefstream.trainer.objective.Requirements;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The service settings an all-in-one run starts from, before any {@code --config} file,
@@ -53,7 +59,7 @@ public final class RunSettings {
     public static Map<String, String> derive(Map<String, String> base, Path file, Map<String, String> overrides) {
         ResolvedConfig first = ServiceStack.settings(base, file, overrides);
         var derived = new LinkedHashMap<>(base);
-        boolean iterative = first.get(TrainerSettings.MODE) == TrainerSettings.Mode.ITERATIVE;
+        boolean iterative = first.get(TrainerSettings.MODE) == LoopMode.ITERATIVE;
         int stepsPerVersion = iterative
                 ? first.get(TrainerSettings.STEPS_PER_ITERATION)
                 : first.get(TrainerSettings.CHECKPOINT_EVERY);
@@ -92,19 +98,177 @@ public final class RunSettings {
         return online ? 0.5 : 0.0;
     }
 
-    /** Streaming (bounded staleness) or iterative (synchronous rounds, the iterative-DPO protocol). */
-    public enum Mode {
-        STREAMING,
-        ITERATIVE
+    /**
+     * What an all-in-one command decides on top of its profile, named rather than positional:
+     * {@code RunSettings.run(profile).task("arithmetic").objective("online-dpo").reference(dir).base()}.
+     * Unset values: {@code steps} 0 (run until stopped), {@code onlineFraction} the profile's,
+     * {@code mode} streaming, {@code seed} 0, {@code device} auto, no labeling settings,
+     * {@code httpPort} 0 (any free port), {@code maxResponseTokens} the generator's default.
+     */
+    public static Run run(RunProfile profile) {
+        return new Run(profile);
+    }
+
+    /** The builder of {@link #run}; {@link #base()} gives the settings the run starts from. */
+    public static final class Run {
+        private final RunProfile profile;
+        private String task;
+        private String objective;
+        private long steps;
+        private Double onlineFraction;
+        private LoopMode mode = LoopMode.STREAMING;
+        private long seed;
+        private Path reference;
+        private String device = "auto";
+        private Map<String, String> labeling = Map.of();
+        private int httpPort;
+        private Integer maxResponseTokens;
+
+        private Run(RunProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "profile");
+        }
+
+        /** trainer.task */
+        public Run task(String task) {
+            this.task = task;
+            return this;
+        }
+
+        /** trainer.objective */
+        public Run objective(String objective) {
+            this.objective = objective;
+            return this;
+        }
+
+        /** trainer.max-steps (0 = run until stopped, with a constant learning rate) */
+        public Run steps(long steps) {
+            this.steps = steps;
+            return this;
+        }
+
+        /** batcher.online-fraction, or null for the profile's */
+        public Run onlineFraction(Double onlineFraction) {
+            this.onlineFraction = onlineFraction;
+            return this;
+        }
+
+        /** generator.mode and trainer.mode */
+        public Run mode(LoopMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** the seed of evaluation, pair strategy, batcher and generator */
+        public Run seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** trainer.reference-dir (made absolute) */
+        public Run reference(Path reference) {
+            this.reference = reference;
+            return this;
+        }
+
+        /** auto, cpu or gpu for generator and trainer (as typed after {@code --device}) */
+        public Run device(String device) {
+            this.device = device;
+            return this;
+        }
+
+        /** labeler and join settings of the chosen labeling */
+        public Run labeling(Map<String, String> labeling) {
+            this.labeling = Map.copyOf(labeling);
+            return this;
+        }
+
+        /** labeler.http.port of the labeling UI (0 = any free one) */
+        public Run httpPort(int httpPort) {
+            this.httpPort = httpPort;
+            return this;
+        }
+
+        /** generator.max-new-tokens */
+        public Run maxResponseTokens(int maxResponseTokens) {
+            this.maxResponseTokens = maxResponseTokens;
+            return this;
+        }
+
+        /** The profile's settings, then this run's, then the labeling's: the base of {@link #resolve}. */
+        public Map<String, String> base() {
+            Objects.requireNonNull(task, "task");
+            Objects.requireNonNull(objective, "objective");
+            Objects.requireNonNull(reference, "reference");
+            DeviceSetting deviceSetting = TrainerSettings.DEVICE.parse(device, "--device " + device);
+            var run = new SettingValues()
+                    .put(TrainerSettings.TASK, task)
+                    .put(TrainerSettings.OBJECTIVE, objective)
+                    .put(TrainerSettings.REFERENCE_DIR, reference.toAbsolutePath())
+                    .put(TrainerSettings.MAX_STEPS, steps);
+            if (steps == 0) {
+                // a cosine needs a horizon; an open-ended run has none
+                run.put(TrainerSettings.LR_SCHEDULE, TrainerSettings.LrSchedule.CONSTANT);
+            }
+            run.put(TrainerSettings.DEVICE, deviceSetting)
+                    .put(TrainerSettings.EVAL_SEED, seed)
+                    .put(ObjectiveSettings.SEED, seed)
+                    .put(TrainerSettings.BATCHER_SEED, seed)
+                    .put(GeneratorSettings.SEED, seed)
+                    .put(GeneratorSettings.DEVICE, deviceSetting);
+            if (maxResponseTokens != null) {
+                run.put(GeneratorSettings.MAX_NEW_TOKENS, maxResponseTokens);
+            }
+            if (onlineFraction != null) {
+                run.put(TrainerSettings.ONLINE_FRACTION, onlineFraction);
+            }
+            run.put(GeneratorSettings.MODE, mode).put(TrainerSettings.MODE, mode);
+            if (mode == LoopMode.ITERATIVE) {
+                run.put(TrainerSettings.STEPS_PER_ITERATION, STEPS_PER_ITERATION);
+            }
+            var m = new LinkedHashMap<>(profile.services());
+            m.putAll(run.asText());
+            m.putAll(labeling);
+            var ui = new SettingValues();
+            if (value(m, LabelerSettings.HUMAN_ROUTE) == HumanRoute.ALL) {
+                // people are the only labelers: tell them how many labels the trainer's next step needs
+                long perStep =
+                        Math.round(value(m, TrainerSettings.BATCH_SIZE) * value(m, TrainerSettings.ONLINE_FRACTION));
+                ui.put(LabelerSettings.HUMAN_LABELS_PER_STEP, Math.toIntExact(perStep));
+            }
+            ui.put(LabelerSettings.HTTP_HOST, "127.0.0.1").put(LabelerSettings.HTTP_PORT, httpPort);
+            m.putAll(ui.asText());
+            return m;
+        }
+
+        /** The value {@code values} give {@code setting}, or its default. */
+        private static <T> T value(Map<String, String> values, Setting<T> setting) {
+            String text = values.get(setting.key());
+            return text == null ? setting.defaultValue() : setting.parse(text, "profile");
+        }
     }
 
     /**
-     * @param steps          trainer.max-steps (0 = run until stopped)
-     * @param onlineFraction batcher.online-fraction, or null for the profile's
-     * @param device         auto, cpu or gpu for generator and trainer
-     * @param labeling       labeler and join settings of the chosen labeling
-     * @param httpPort       labeling UI port (0 = any free one)
+     * Streaming or iterative, as {@code DemoCommand} still names it.
+     *
+     * @deprecated use {@link LoopMode}; kept only until {@code DemoCommand} moves to it
      */
+    @Deprecated(forRemoval = true)
+    public enum Mode {
+        STREAMING,
+        ITERATIVE;
+
+        /** The same mode as a {@link LoopMode}. */
+        public LoopMode loopMode() {
+            return LoopMode.valueOf(name());
+        }
+    }
+
+    /**
+     * The settings a run starts from, from twelve positional values.
+     *
+     * @deprecated use {@link #run(RunProfile)}; kept only until {@code DemoCommand} moves to it
+     */
+    @Deprecated(forRemoval = true)
     public static Map<String, String> base(
             RunProfile profile,
             String task,
@@ -118,38 +282,18 @@ public final class RunSettings {
             Map<String, String> labeling,
             int httpPort,
             int maxResponseTokens) {
-        var m = new LinkedHashMap<>(profile.services());
-        m.put("trainer.task", task);
-        m.put("trainer.objective", objective);
-        m.put("trainer.reference-dir", reference.toAbsolutePath().toString());
-        m.put("trainer.max-steps", Long.toString(steps));
-        if (steps == 0) {
-            m.put("trainer.lr-schedule", "constant"); // a cosine needs a horizon; an open-ended run has none
-        }
-        m.put("trainer.device", device);
-        m.put("trainer.eval-seed", Long.toString(seed));
-        m.put("trainer.seed", Long.toString(seed));
-        m.put("batcher.seed", Long.toString(seed));
-        m.put("generator.seed", Long.toString(seed));
-        m.put("generator.device", device);
-        m.put("generator.max-new-tokens", Integer.toString(maxResponseTokens));
-        if (onlineFraction != null) {
-            m.put("batcher.online-fraction", Double.toString(onlineFraction));
-        }
-        m.put("generator.mode", mode.name().toLowerCase(Locale.ROOT));
-        m.put("trainer.mode", mode.name().toLowerCase(Locale.ROOT));
-        if (mode == Mode.ITERATIVE) {
-            m.put("trainer.steps-per-iteration", Integer.toString(STEPS_PER_ITERATION));
-        }
-        m.putAll(labeling);
-        if ("all".equals(labeling.get("labeler.human.route"))) {
-            // people are the only labelers: tell them how many labels the trainer's next step needs
-            double fraction = Double.parseDouble(m.getOrDefault("batcher.online-fraction", "0.5"));
-            long perStep = Math.round(Integer.parseInt(m.getOrDefault("batcher.batch-size", "16")) * fraction);
-            m.put("labeler.human.labels-per-step", Long.toString(perStep));
-        }
-        m.put("labeler.http.host", "127.0.0.1");
-        m.put("labeler.http.port", Integer.toString(httpPort));
-        return m;
+        return run(profile)
+                .task(task)
+                .objective(objective)
+                .steps(steps)
+                .onlineFraction(onlineFraction)
+                .mode(mode.loopMode())
+                .seed(seed)
+                .reference(reference)
+                .device(device)
+                .labeling(labeling)
+                .httpPort(httpPort)
+                .maxResponseTokens(maxResponseTokens)
+                .base();
     }
 }

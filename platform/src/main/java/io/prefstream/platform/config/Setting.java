@@ -102,6 +102,38 @@ public record Setting<T>(
         return value;
     }
 
+    /**
+     * The text that {@link #parse} turns back into {@code value}: enum constants lower-case with
+     * {@code -} for {@code _}, lists comma-separated, anything else {@link String#valueOf}.
+     *
+     * @throws IllegalArgumentException when {@code value} is not accepted by this setting or its
+     *                                  text would not parse back to it
+     */
+    public String format(T value) {
+        if (value == null || !validator.test(value)) {
+            throw new IllegalArgumentException("Value '" + value + "' of " + key + " is not " + allowed);
+        }
+        String text;
+        if (value instanceof Enum<?> e) {
+            text = e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        } else if (value instanceof List<?> list) {
+            text = list.stream().map(String::valueOf).collect(Collectors.joining(","));
+        } else {
+            text = String.valueOf(value);
+        }
+        T back;
+        try {
+            back = parser.apply(text);
+        } catch (RuntimeException e) {
+            back = null;
+        }
+        if (!value.equals(back)) {
+            throw new IllegalArgumentException("Value '" + value + "' of " + key + " does not survive as text: '" + text
+                    + "' reads back as " + back);
+        }
+        return text;
+    }
+
     // ---- factories -------------------------------------------------------------------------
 
     public static Setting<String> string(String key, String defaultValue, String doc) {

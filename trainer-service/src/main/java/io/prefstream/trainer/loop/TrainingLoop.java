@@ -9,6 +9,7 @@ import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.train.AdamW;
 import io.prefstream.model.train.AdamWOptions;
 import io.prefstream.model.train.WarmupCosine;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.consumer.CommitPolicy;
 import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.consumer.FatalProcessingException;
@@ -131,7 +132,7 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
         this.deadLetters = new DeadLetterPublisher(producer, meterRegistry);
         this.meters = new TrainerMeters(meterRegistry, config.policyName());
         this.batches = producer.codec(Topics.TRAINING_BATCHES);
-        this.objective = config.createObjective();
+        this.objective = config.preferenceObjective();
         this.schedule = config.lrSchedule() == TrainerSettings.LrSchedule.COSINE
                 ? new WarmupCosine(
                         config.lr(),
@@ -419,10 +420,10 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
                 batch.getBatchId(),
                 record.offset(),
                 metrics.get("loss"));
-        boolean boundary = config.mode() == TrainerSettings.Mode.ITERATIVE && step % config.stepsPerIteration() == 0;
+        boolean boundary = config.mode() == LoopMode.ITERATIVE && step % config.stepsPerIteration() == 0;
         if (step % config.checkpointEvery() == 0 || boundary) {
             checkpoint(
-                    config.mode() == TrainerSettings.Mode.STREAMING || boundary,
+                    config.mode() == LoopMode.STREAMING || boundary,
                     boundary && config.objectiveParams().reference() == ReferenceMode.REFRESH,
                     control);
         }

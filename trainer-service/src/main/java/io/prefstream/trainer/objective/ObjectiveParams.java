@@ -1,14 +1,26 @@
 package io.prefstream.trainer.objective;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.TreeSet;
-import java.util.function.BiFunction;
+import static io.prefstream.trainer.objective.ObjectiveSettings.ALPHA;
+import static io.prefstream.trainer.objective.ObjectiveSettings.BETA;
+import static io.prefstream.trainer.objective.ObjectiveSettings.BETA_PI;
+import static io.prefstream.trainer.objective.ObjectiveSettings.BETA_R;
+import static io.prefstream.trainer.objective.ObjectiveSettings.CLIP;
+import static io.prefstream.trainer.objective.ObjectiveSettings.EXO_EPSILON;
+import static io.prefstream.trainer.objective.ObjectiveSettings.GAMMA;
+import static io.prefstream.trainer.objective.ObjectiveSettings.LABEL_SMOOTHING;
+import static io.prefstream.trainer.objective.ObjectiveSettings.LAMBDA;
+import static io.prefstream.trainer.objective.ObjectiveSettings.PAIR_STRATEGY;
+import static io.prefstream.trainer.objective.ObjectiveSettings.REFERENCE;
+import static io.prefstream.trainer.objective.ObjectiveSettings.SEED;
+import static io.prefstream.trainer.objective.ObjectiveSettings.TRUNCATION;
+
+import io.prefstream.platform.config.Setting;
 
 /**
- * Hyper-parameters of all objectives, validated on construction. Each objective reads only the ones
- * it names; defaults come from the papers ({@link #defaults()}). Config keys are the kebab-case names
- * accepted by {@link #parse(Map)}.
+ * Hyper-parameters of all objectives as typed values, each checked by the validator of its
+ * {@link ObjectiveSettings setting}. Each objective reads only the ones it names; the defaults are
+ * the settings' defaults, the papers' values ({@link #defaults()}). The config builds one with
+ * {@link #from(Values)}; tests change a few with {@link #toBuilder()}.
  *
  * @param beta β, DPO/cDPO/IPO/AIS/HyPO/online-DPO temperature (IPO: regulariser τ); > 0, default
  *     0.1 (GSHF η = 0.1)
@@ -42,360 +54,184 @@ public record ObjectiveParams(
         ReferenceMode reference,
         long seed) {
 
-    private static final ObjectiveParams DEFAULTS = new ObjectiveParams(
-            0.1,
-            0.1,
-            1e-4,
-            0.0,
-            1.0,
-            Double.POSITIVE_INFINITY,
-            AisAlpha.LENGTH,
-            0.5,
-            0.1,
-            1e-3,
-            PairStrategy.BEST_VS_WORST,
-            ReferenceMode.FIXED,
-            0L);
-
-    private static final Map<String, BiFunction<ObjectiveParams, String, ObjectiveParams>> SETTERS = setters();
-
-    public ObjectiveParams {
-        positive("beta", beta);
-        if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) {
-            throw invalid("label-smoothing", labelSmoothing, "a number in [0, 0.5)");
-        }
-        if (!(lambda >= 0 && Double.isFinite(lambda))) {
-            throw invalid("lambda", lambda, "a finite number >= 0");
-        }
-        if (!(gamma >= 0 && Double.isFinite(gamma))) {
-            throw invalid("gamma", gamma, "a finite number >= 0");
-        }
-        if (!(truncation > 0)) {
-            throw invalid("truncation", truncation, "a number > 0 (Infinity disables truncation)");
-        }
-        if (!(clip > 0)) {
-            throw invalid("clip", clip, "a number > 0 (Infinity disables clipping)");
-        }
-        if (alpha == null) {
-            throw new IllegalArgumentException("alpha: expected 'length' or a number in [0, 1] but found null");
-        }
-        positive("beta-pi", betaPi);
-        positive("beta-r", betaR);
-        if (!(exoEpsilon > 0 && exoEpsilon < 0.5)) {
-            throw invalid("exo-epsilon", exoEpsilon, "a number in (0, 0.5)");
-        }
-        if (pairStrategy == null) {
-            throw new IllegalArgumentException(
-                    "pair-strategy: expected best-vs-worst, random or human but " + "found null");
-        }
-        if (reference == null) {
-            throw new IllegalArgumentException("reference: expected fixed or refresh but found null");
-        }
+    /** Where {@link #from} reads each setting's value, e.g. {@code resolvedConfig::get}. */
+    @FunctionalInterface
+    public interface Values {
+        <T> T get(Setting<T> setting);
     }
 
-    /** The documented defaults. */
+    private static final ObjectiveParams DEFAULTS = from(Setting::defaultValue);
+
+    public ObjectiveParams {
+        check(BETA, beta);
+        check(LABEL_SMOOTHING, labelSmoothing);
+        check(LAMBDA, lambda);
+        check(GAMMA, gamma);
+        check(TRUNCATION, truncation);
+        check(CLIP, clip);
+        check(ALPHA, alpha);
+        check(BETA_PI, betaPi);
+        check(BETA_R, betaR);
+        check(EXO_EPSILON, exoEpsilon);
+        check(PAIR_STRATEGY, pairStrategy);
+        check(REFERENCE, reference);
+        check(SEED, seed);
+    }
+
+    /** The documented defaults: every {@link ObjectiveSettings} setting's default. */
     public static ObjectiveParams defaults() {
         return DEFAULTS;
     }
 
-    /**
-     * Defaults overridden by {@code values} (config keys: beta, label-smoothing, lambda, gamma,
-     * truncation, clip, alpha, beta-pi, beta-r, exo-epsilon, pair-strategy, reference, seed).
-     *
-     * @throws IllegalArgumentException for an unknown key (listing the known ones) or a bad value
-     */
-    public static ObjectiveParams parse(Map<String, String> values) {
-        var params = DEFAULTS;
-        for (var entry : values.entrySet()) {
-            var setter = SETTERS.get(entry.getKey());
-            if (setter == null) {
-                throw new IllegalArgumentException("unknown objective parameter '" + entry.getKey() + "'; known: "
-                        + new TreeSet<>(SETTERS.keySet()));
-            }
-            params = setter.apply(params, entry.getValue().trim());
+    /** The value of every {@link ObjectiveSettings} setting, read from {@code values}. */
+    public static ObjectiveParams from(Values values) {
+        return new ObjectiveParams(
+                values.get(BETA),
+                values.get(LABEL_SMOOTHING),
+                values.get(LAMBDA),
+                values.get(GAMMA),
+                values.get(TRUNCATION),
+                values.get(CLIP),
+                values.get(ALPHA),
+                values.get(BETA_PI),
+                values.get(BETA_R),
+                values.get(EXO_EPSILON),
+                values.get(PAIR_STRATEGY),
+                values.get(REFERENCE),
+                values.get(SEED));
+    }
+
+    /** A builder starting from these values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A builder starting from the defaults. */
+    public static Builder builder() {
+        return new Builder(DEFAULTS);
+    }
+
+    /** Changes a few values of a copy; {@link #build()} validates them all. */
+    public static final class Builder {
+        private double beta;
+        private double labelSmoothing;
+        private double lambda;
+        private double gamma;
+        private double truncation;
+        private double clip;
+        private AisAlpha alpha;
+        private double betaPi;
+        private double betaR;
+        private double exoEpsilon;
+        private PairStrategy pairStrategy;
+        private ReferenceMode reference;
+        private long seed;
+
+        private Builder(ObjectiveParams p) {
+            beta = p.beta;
+            labelSmoothing = p.labelSmoothing;
+            lambda = p.lambda;
+            gamma = p.gamma;
+            truncation = p.truncation;
+            clip = p.clip;
+            alpha = p.alpha;
+            betaPi = p.betaPi;
+            betaR = p.betaR;
+            exoEpsilon = p.exoEpsilon;
+            pairStrategy = p.pairStrategy;
+            reference = p.reference;
+            seed = p.seed;
         }
-        return params;
-    }
 
-    /** Config key → value, for logs and checkpoint metadata. */
-    public Map<String, String> asMap() {
-        var map = new LinkedHashMap<String, String>();
-        map.put("beta", Double.toString(beta));
-        map.put("label-smoothing", Double.toString(labelSmoothing));
-        map.put("lambda", Double.toString(lambda));
-        map.put("gamma", Double.toString(gamma));
-        map.put("truncation", Double.toString(truncation));
-        map.put("clip", Double.toString(clip));
-        map.put("alpha", alpha.toString());
-        map.put("beta-pi", Double.toString(betaPi));
-        map.put("beta-r", Double.toString(betaR));
-        map.put("exo-epsilon", Double.toString(exoEpsilon));
-        map.put("pair-strategy", pairStrategy.id());
-        map.put("reference", reference.id());
-        map.put("seed", Long.toString(seed));
-        return Map.copyOf(map);
-    }
+        public Builder beta(double v) {
+            beta = v;
+            return this;
+        }
 
-    public ObjectiveParams withBeta(double v) {
-        return new ObjectiveParams(
-                v,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder labelSmoothing(double v) {
+            labelSmoothing = v;
+            return this;
+        }
 
-    public ObjectiveParams withLabelSmoothing(double v) {
-        return new ObjectiveParams(
-                beta,
-                v,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder lambda(double v) {
+            lambda = v;
+            return this;
+        }
 
-    public ObjectiveParams withLambda(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                v,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder gamma(double v) {
+            gamma = v;
+            return this;
+        }
 
-    public ObjectiveParams withGamma(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                v,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder truncation(double v) {
+            truncation = v;
+            return this;
+        }
 
-    public ObjectiveParams withTruncation(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                v,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder clip(double v) {
+            clip = v;
+            return this;
+        }
 
-    public ObjectiveParams withClip(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                v,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder alpha(AisAlpha v) {
+            alpha = v;
+            return this;
+        }
 
-    public ObjectiveParams withAlpha(AisAlpha v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                v,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder betaPi(double v) {
+            betaPi = v;
+            return this;
+        }
 
-    public ObjectiveParams withBetaPi(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                v,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder betaR(double v) {
+            betaR = v;
+            return this;
+        }
 
-    public ObjectiveParams withBetaR(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                v,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder exoEpsilon(double v) {
+            exoEpsilon = v;
+            return this;
+        }
 
-    public ObjectiveParams withExoEpsilon(double v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                v,
-                pairStrategy,
-                reference,
-                seed);
-    }
+        public Builder pairStrategy(PairStrategy v) {
+            pairStrategy = v;
+            return this;
+        }
 
-    public ObjectiveParams withPairStrategy(PairStrategy v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                v,
-                reference,
-                seed);
-    }
+        public Builder reference(ReferenceMode v) {
+            reference = v;
+            return this;
+        }
 
-    public ObjectiveParams withReference(ReferenceMode v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                v,
-                seed);
-    }
+        public Builder seed(long v) {
+            seed = v;
+            return this;
+        }
 
-    public ObjectiveParams withSeed(long v) {
-        return new ObjectiveParams(
-                beta,
-                labelSmoothing,
-                lambda,
-                gamma,
-                truncation,
-                clip,
-                alpha,
-                betaPi,
-                betaR,
-                exoEpsilon,
-                pairStrategy,
-                reference,
-                v);
-    }
-
-    private static Map<String, BiFunction<ObjectiveParams, String, ObjectiveParams>> setters() {
-        var map = new LinkedHashMap<String, BiFunction<ObjectiveParams, String, ObjectiveParams>>();
-        map.put("beta", (p, v) -> p.withBeta(number("beta", v)));
-        map.put("label-smoothing", (p, v) -> p.withLabelSmoothing(number("label-smoothing", v)));
-        map.put("lambda", (p, v) -> p.withLambda(number("lambda", v)));
-        map.put("gamma", (p, v) -> p.withGamma(number("gamma", v)));
-        map.put("truncation", (p, v) -> p.withTruncation(number("truncation", v)));
-        map.put("clip", (p, v) -> p.withClip(number("clip", v)));
-        map.put("alpha", (p, v) -> p.withAlpha(AisAlpha.parse(v)));
-        map.put("beta-pi", (p, v) -> p.withBetaPi(number("beta-pi", v)));
-        map.put("beta-r", (p, v) -> p.withBetaR(number("beta-r", v)));
-        map.put("exo-epsilon", (p, v) -> p.withExoEpsilon(number("exo-epsilon", v)));
-        map.put("pair-strategy", (p, v) -> p.withPairStrategy(PairStrategy.parse(v)));
-        map.put("reference", (p, v) -> p.withReference(ReferenceMode.parse(v)));
-        map.put("seed", (p, v) -> {
-            try {
-                return p.withSeed(Long.parseLong(v));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("seed: expected an integer but found '" + v + "'", e);
-            }
-        });
-        return Map.copyOf(map);
-    }
-
-    private static double number(String key, String text) {
-        try {
-            return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + ": expected a number but found '" + text + "'", e);
+        /** @throws IllegalArgumentException naming the first value its setting rejects */
+        public ObjectiveParams build() {
+            return new ObjectiveParams(
+                    beta,
+                    labelSmoothing,
+                    lambda,
+                    gamma,
+                    truncation,
+                    clip,
+                    alpha,
+                    betaPi,
+                    betaR,
+                    exoEpsilon,
+                    pairStrategy,
+                    reference,
+                    seed);
         }
     }
 
-    private static void positive(String key, double value) {
-        if (!(value > 0 && Double.isFinite(value))) {
-            throw invalid(key, value, "a finite number > 0");
+    /** Rejects {@code value} unless {@code setting} accepts it: "beta: expected a finite number > 0 but found 0.0". */
+    private static <T> void check(Setting<T> setting, T value) {
+        String name = setting.key().substring(setting.key().indexOf('.') + 1);
+        if (value == null || !setting.validator().test(value)) {
+            throw new IllegalArgumentException(name + ": expected " + setting.allowed() + " but found " + value);
         }
-    }
-
-    private static IllegalArgumentException invalid(String key, double value, String allowed) {
-        return new IllegalArgumentException(key + ": expected " + allowed + " but found " + value);
     }
 }

@@ -36,4 +36,10 @@ public enum PairStrategy {
                 + Arrays.stream(values()).map(PairStrategy::id).collect(Collectors.joining(", "))
                 + " but found '" + text + "'");
     }
+
+    /** The config spelling, as {@link #id()}. */
+    @Override
+    public String toString() {
+        return id;
+    }
 }

@@ -33,4 +33,10 @@ public enum ReferenceMode {
         }
         throw new IllegalArgumentException("reference: expected 'fixed' or 'refresh' but found '" + text + "'");
     }
+
+    /** The config spelling, as {@link #id()}. */
+    @Override
+    public String toString() {
+        return id;
+    }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** ais-dpo and ais-ipo: hand-computed weights, α = 0 ≡ DPO/IPO, μ resolution, clip, gradients. */
 class AisObjectiveTest {
 
-    private static final ObjectiveParams P = ObjectiveParams.defaults().withBeta(0.1);
+    private static final ObjectiveParams P = ObjectiveParams.builder().beta(0.1).build();
     private NDManager manager;
 
     @BeforeEach
@@ -62,12 +62,12 @@ class AisObjectiveTest {
 
     @Test
     void fixedAlphaAndClip() {
-        var params = P.withAlpha(AisAlpha.fixed(0.5)).withClip(1.1);
+        var params = P.toBuilder().alpha(AisAlpha.fixed(0.5)).clip(1.1).build();
         try (var r = Objectives.create("ais-dpo", params).compute(ObjectiveInput.offline(pairs()))) {
             // w = min(1.1, exp(0.5·(h_w + h_l))) = (min(1.1, e^0), e^−0.5) = (1, 0.6065307)
             assertEquals((0.598138869 + Math.exp(-0.5) * 0.744396660) / 2, r.lossValue(), 1e-8);
         }
-        var clipped = P.withAlpha(AisAlpha.fixed(1)).withClip(1.1);
+        var clipped = P.toBuilder().alpha(AisAlpha.fixed(1)).clip(1.1).build();
         var bigger = PairTensors.of(
                 vec(manager, -1),
                 vec(manager, -1),
@@ -100,7 +100,7 @@ class AisObjectiveTest {
                 vec(manager, c[3]),
                 vec(manager, c[4]),
                 vec(manager, c[5]));
-        var params = P.withAlpha(AisAlpha.fixed(0));
+        var params = P.toBuilder().alpha(AisAlpha.fixed(0)).build();
         var input = ObjectiveInput.offline(pairs);
         try (var ais = Objectives.create("ais-dpo", params).compute(input);
                 var dpo = Objectives.create("dpo", params).compute(input);
@@ -115,7 +115,7 @@ class AisObjectiveTest {
     @Test
     void onlinePairsUseTheBehaviourPolicyAsProposal() {
         var online = pairs().withBehaviour(vec(manager, -10, -5), vec(manager, -12, -6));
-        var params = P.withAlpha(AisAlpha.fixed(1));
+        var params = P.toBuilder().alpha(AisAlpha.fixed(1)).build();
         try (var r = Objectives.create("ais-dpo", params).compute(ObjectiveInput.online(online))) {
             // π_θ = μ: every weight is 1 although π_θ ≠ π_ref
             assertEquals(1.0, r.metric(ObjectiveResult.WEIGHT_MAX), 1e-12);

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** dpo, cdpo, ipo and online-dpo: hand-computed values, a double reference, gradients, guards. */
 class DpoObjectivesTest {
 
-    private static final ObjectiveParams P = ObjectiveParams.defaults().withBeta(0.1);
+    private static final ObjectiveParams P = ObjectiveParams.builder().beta(0.1).build();
     private NDManager manager;
 
     @BeforeEach
@@ -63,7 +63,7 @@ class DpoObjectivesTest {
 
     @Test
     void cdpoHandComputed() {
-        var params = P.withLabelSmoothing(0.1);
+        var params = P.toBuilder().labelSmoothing(0.1).build();
         try (var r = Objectives.create("cdpo", params).compute(ObjectiveInput.offline(handPairs()))) {
             // 0.9·0.598138869 + 0.1·0.798138869 = 0.618138869; 0.9·0.744396660 + 0.1·0.644396660 = 0.73439666
             assertEquals((0.618138869 + 0.73439666) / 2, r.lossValue(), 1e-8);
@@ -90,7 +90,7 @@ class DpoObjectivesTest {
         }
         double beta = 0.3;
         double eps = 0.2;
-        var params = P.withBeta(beta).withLabelSmoothing(eps);
+        var params = P.toBuilder().beta(beta).labelSmoothing(eps).build();
         float[][] f = new float[4][n];
         for (int c = 0; c < 4; c++) {
             for (int i = 0; i < n; i++) {
@@ -135,7 +135,7 @@ class DpoObjectivesTest {
                 vec(manager, 0, 0),
                 vec(manager, 1, 1),
                 vec(manager, 1, 1));
-        try (var r = Objectives.create("dpo", P.withBeta(1)).compute(ObjectiveInput.offline(pairs))) {
+        try (var r = Objectives.create("dpo", P.toBuilder().beta(1).build()).compute(ObjectiveInput.offline(pairs))) {
             assertEquals(2500.0, r.lossValue(), 1e-9); // (0 + 5000) / 2
         }
     }
@@ -147,7 +147,7 @@ class DpoObjectivesTest {
         double[] rw = {-11, -4, -8};
         double[] rl = {-11, -6, -6.5};
         for (String name : new String[] {"dpo", "cdpo", "ipo"}) {
-            var params = P.withBeta(0.5).withLabelSmoothing(0.15);
+            var params = P.toBuilder().beta(0.5).labelSmoothing(0.15).build();
             NDArray policyW = leaf(manager, pw);
             NDArray policyL = leaf(manager, pl);
             double[] gw;

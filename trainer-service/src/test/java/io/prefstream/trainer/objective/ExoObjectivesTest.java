@@ -94,7 +94,7 @@ class ExoObjectivesTest {
 
     @Test
     void exoPairHandComputed() {
-        var params = ObjectiveParams.defaults().withBetaPi(0.5).withExoEpsilon(0.1);
+        var params = ObjectiveParams.builder().betaPi(0.5).exoEpsilon(0.1).build();
         // Δ = 2 → a = 1: σ(1)·ln(σ(1)/0.9) + σ(−1)·ln(σ(−1)/0.1)
         double expected = 0.7310585786 * Math.log(0.7310585786 / 0.9) + 0.2689414214 * Math.log(0.2689414214 / 0.1);
         var pairs = PairTensors.of(
@@ -115,7 +115,7 @@ class ExoObjectivesTest {
     void exoPairMinimumIsAtTheFiniteMargin() {
         double betaPi = 0.5;
         double eps = 1e-3;
-        var params = ObjectiveParams.defaults().withBetaPi(betaPi).withExoEpsilon(eps);
+        var params = ObjectiveParams.builder().betaPi(betaPi).exoEpsilon(eps).build();
         double deltaStar = Math.log((1 - eps) / eps) / betaPi; // 13.8136
         double[] deltas = {deltaStar - 1, deltaStar - 0.1, deltaStar, deltaStar + 0.1, deltaStar + 1};
         double[] losses = new double[deltas.length];
@@ -146,7 +146,7 @@ class ExoObjectivesTest {
         double[] rl = {-11, -6, -6.5};
         double[] qw = {-10.5, -4.2, -7.9};
         double[] ql = {-11.5, -6.3, -6.0};
-        var params = ObjectiveParams.defaults().withBetaPi(0.7).withExoEpsilon(0.05);
+        var params = ObjectiveParams.builder().betaPi(0.7).exoEpsilon(0.05).build();
         for (boolean online : new boolean[] {false, true}) {
             NDArray policyW = leaf(manager, pw);
             double[] g;
@@ -198,7 +198,7 @@ class ExoObjectivesTest {
     @Test
     void groupLossesHandComputed() {
         // one group, K = 2, β_π = 1, β_r = 1: f = (1, 0), r = (0, 1)
-        var params = ObjectiveParams.defaults().withBetaPi(1).withBetaR(1);
+        var params = ObjectiveParams.builder().betaPi(1).betaR(1).build();
         var groups = GroupTensors.labeled(
                 mat(manager, new double[][] {{-1, -3}}),
                 mat(manager, new double[][] {{-2, -3}}),
@@ -239,7 +239,7 @@ class ExoObjectivesTest {
                 r[i][j] = rng.nextGaussian();
             }
         }
-        var params = ObjectiveParams.defaults().withBetaPi(0.5).withBetaR(0.2);
+        var params = ObjectiveParams.builder().betaPi(0.5).betaR(0.2).build();
         for (String name : new String[] {"exo-rw", "dpo-rw"}) {
             boolean forward = name.equals("dpo-rw");
             for (boolean withBehaviour : new boolean[] {false, true}) {
@@ -282,7 +282,7 @@ class ExoObjectivesTest {
     @Test
     void gradientsVanishAtTheOptimalPolicy() {
         // π = π* ∝ π_ref·exp(r/β_r) with β_π = 1: log π − log π_ref = r/β_r + const per group
-        var params = ObjectiveParams.defaults().withBetaPi(1).withBetaR(0.25);
+        var params = ObjectiveParams.builder().betaPi(1).betaR(0.25).build();
         double[][] ref = {{-3, -4, -5, -2.5, -7}, {-10, -12, -11, -9, -13}};
         double[][] r = {{0.1, 0.9, -0.4, 0.3, 0.0}, {1.5, -2, 0.2, 0.7, 0.1}};
         double[] shift = {-0.7, 2.3};
@@ -325,7 +325,7 @@ class ExoObjectivesTest {
         double[] reward = ToyRewards.twoBumps(n);
         double[] exact = exactKlGradient(22, Math.log(6), sft, reward, betaPi, betaR, false);
         double[] exactForward = exactKlGradient(22, Math.log(6), sft, reward, betaPi, betaR, true);
-        var params = ObjectiveParams.defaults().withBetaPi(betaPi).withBetaR(betaR);
+        var params = ObjectiveParams.builder().betaPi(betaPi).betaR(betaR).build();
         double[] corrected = estimate("exo-rw", params, sft, q, reward, true);
         double[] naive = estimate("exo-rw", params, sft, q, reward, false);
         double[] correctedForward = estimate("dpo-rw", params, sft, q, reward, true);

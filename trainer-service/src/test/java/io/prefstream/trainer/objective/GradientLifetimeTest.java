@@ -36,12 +36,13 @@ class GradientLifetimeTest {
     }
 
     private static double[] gradient(String name, boolean churn) {
-        var params = ObjectiveParams.defaults()
-                .withLambda(0.3)
-                .withGamma(0.01)
-                .withLabelSmoothing(0.2)
-                .withAlpha(AisAlpha.LENGTH)
-                .withClip(3);
+        var params = ObjectiveParams.builder()
+                .lambda(0.3)
+                .gamma(0.01)
+                .labelSmoothing(0.2)
+                .alpha(AisAlpha.LENGTH)
+                .clip(3)
+                .build();
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray pw = leaf(m, -10, -5, -7.5);
             NDArray pl = leaf(m, -12, -6, -7.0);

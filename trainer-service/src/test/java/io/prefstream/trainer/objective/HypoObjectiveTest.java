@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class HypoObjectiveTest {
 
     private static final ObjectiveParams P =
-            ObjectiveParams.defaults().withBeta(0.1).withLambda(0.5).withGamma(0.01);
+            ObjectiveParams.builder().beta(0.1).lambda(0.5).gamma(0.01).build();
     private NDManager manager;
 
     @BeforeEach
@@ -105,7 +105,7 @@ class HypoObjectiveTest {
     void leaveOneOutBaselineWithThreeSamplesAndPadding() {
         // K = 3 real: s = (1, −1, 3), λ = 0.5, γ = 0: c = (0.5, −0.5, 1.5)
         // A_i = c_i − mean_{j≠i} c_j = (0.5 − 0.5, −0.5 − 1, 1.5 − 0) = (0, −1.5, 1.5); N = 3
-        var params = P.withGamma(0);
+        var params = P.toBuilder().gamma(0).build();
         double[] three = run(
                 params,
                 new double[][] {{-3, -5, -1}},
@@ -136,7 +136,7 @@ class HypoObjectiveTest {
         assertEquals(0.96 * 1.0 / 2, truncated[3], 1e-12); // min(1, e^0.5) = 1
         assertEquals(-0.96 * Math.exp(-1) / 2, truncated[4], 1e-12);
         double[] untruncated = run(
-                P.withTruncation(Double.POSITIVE_INFINITY),
+                P.toBuilder().truncation(Double.POSITIVE_INFINITY).build(),
                 new double[][] {{-3, -5}},
                 new double[][] {{-4, -4}},
                 new double[][] {{2, 6}},
@@ -203,7 +203,9 @@ class HypoObjectiveTest {
                     .offlinePairs(pair())
                     .unlabeledGroups(tensors)
                     .build();
-            try (var r = Objectives.create("hypo", P.withLambda(1).withGamma(0)).compute(input)) {
+            try (var r = Objectives.create(
+                            "hypo", P.toBuilder().lambda(1).gamma(0).build())
+                    .compute(input)) {
                 assertEquals(kl, r.metric(ObjectiveResult.KL), 0.02); // Monte-Carlo estimate of KL
                 gc.backward(r.loss());
             }

@@ -114,8 +114,10 @@ class PairSelectorTest {
 
     @Test
     void configuredFromParams() {
-        var params =
-                ObjectiveParams.defaults().withPairStrategy(PairStrategy.RANDOM).withSeed(9);
+        var params = ObjectiveParams.builder()
+                .pairStrategy(PairStrategy.RANDOM)
+                .seed(9)
+                .build();
         assertEquals(PairStrategy.RANDOM, PairSelector.of(params).strategy());
         assertEquals(
                 PairSelector.of(PairStrategy.RANDOM, 9).select(new double[] {1, 2, 3}, 11),

@@ -74,7 +74,7 @@ class PaperToyExperimentsTest {
         double[] sft = DiscreteGaussianPolicy.logProbs(30, Math.log(15), n);
         double[] reward = ToyRewards.twoBumps(n);
         double[] cdf = DiscreteGaussianPolicy.cdf(sft);
-        var params = ObjectiveParams.defaults().withBetaPi(1).withBetaR(0.1);
+        var params = ObjectiveParams.builder().betaPi(1).betaR(0.1).build();
         var objective = Objectives.create(name, params);
         var rng = new Random(seed);
         double[] theta = {30, Math.log(15)};
@@ -135,7 +135,8 @@ class PaperToyExperimentsTest {
             yw[i] = sampleMixture(rng);
             yl[i] = sampleMixture(rng);
         }
-        var params = ObjectiveParams.defaults().withBeta(1e6).withAlpha(AisAlpha.fixed(1));
+        var params =
+                ObjectiveParams.builder().beta(1e6).alpha(AisAlpha.fixed(1)).build();
         var weighted = Objectives.create("ais-ipo", params);
         var plain = Objectives.create("ipo", params);
         int points = 41;
@@ -277,7 +278,7 @@ class PaperToyExperimentsTest {
             refChosen[i] = logRef[(int) chosen[i]];
             refRejected[i] = logRef[(int) rejected[i]];
         }
-        var params = ObjectiveParams.defaults().withBeta(0.1).withLambda(0.1);
+        var params = ObjectiveParams.builder().beta(0.1).lambda(0.1).build();
         var objective = Objectives.create(hypo ? "hypo" : "dpo", params);
         double[] theta = new double[arms];
         var adam = new Adam(arms, 0.01);
