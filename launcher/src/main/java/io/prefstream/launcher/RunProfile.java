@@ -1,7 +1,7 @@
 package io.prefstream.launcher;
 
-import io.prefstream.launcher.reference.OfflinePreferenceSet;
 import io.prefstream.model.LmConfig;
+import io.prefstream.model.reference.OfflinePreferenceSet;
 import io.prefstream.model.reward.RewardModelTraining;
 import io.prefstream.model.train.AdamWOptions;
 import io.prefstream.model.train.SftOptions;
