@@ -1,8 +1,8 @@
 package io.prefstream.launcher;
 
 import io.prefstream.launcher.logging.RunLog;
-import io.prefstream.launcher.reference.ReferencePolicies;
 import io.prefstream.launcher.stack.Preparation;
+import io.prefstream.model.reference.ReferencePolicies;
 import io.prefstream.model.train.ProgressListener;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.kafka.KafkaClients;

@@ -7,7 +7,6 @@ import io.prefstream.launcher.progress.MetricsTail;
 import io.prefstream.launcher.progress.RunMetrics;
 import io.prefstream.launcher.progress.ServiceLag;
 import io.prefstream.launcher.progress.StatusLine;
-import io.prefstream.launcher.reference.RewardModels;
 import io.prefstream.launcher.report.ReportWriter;
 import io.prefstream.launcher.report.RunSummary;
 import io.prefstream.launcher.stack.EmbeddedStack;
@@ -20,6 +19,7 @@ import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.EvalReport;
 import io.prefstream.model.eval.PolicyEvaluator;
 import io.prefstream.model.lm.CausalLm;
+import io.prefstream.model.reference.RewardModels;
 import io.prefstream.model.train.ProgressListener;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.config.ResolvedConfig;
@@ -292,7 +292,6 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         long totalSteps = plan.steps();
         Double fraction = plan.fraction();
         Path dir = plan.dir();
-        String humanToken = plan.humanToken();
         Device device = stack.deviceSetting().resolve();
         if (dataDir == null) {
             Files.createDirectories(dir.toAbsolutePath().getParent()); // runs/, which the user did not name
@@ -319,7 +318,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                     dir.toAbsolutePath(), runLog.file().toAbsolutePath());
             out.flush();
             try {
-                return run(profile, task, objective, runMode, totalSteps, fraction, humanToken, device, dir, out, tty);
+                return run(plan, device, out, tty);
             } catch (Exception | Error e) {
                 log.error(RunLog.FILE_ONLY, "Demo run failed", e);
                 throw e;
@@ -350,6 +349,20 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 base(profile, task, objective, totalSteps, fraction, runMode, reference, rewardModel, humanToken),
                 stack.configFile,
                 stack.overrides);
+    }
+
+    /** The services' settings of {@code plan} with π_ref and the reward model at these paths. */
+    private ResolvedConfig settings(Plan plan, Path reference, Path rewardModel) {
+        return settings(
+                plan.profile(),
+                plan.task(),
+                plan.objective(),
+                plan.steps(),
+                plan.fraction(),
+                plan.mode(),
+                reference,
+                rewardModel,
+                plan.humanToken());
     }
 
     private Map<String, String> base(
@@ -396,66 +409,17 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         return inputs;
     }
 
-    private int run(
-            RunProfile profile,
-            Task task,
-            String objective,
-            RunSettings.Mode runMode,
-            long totalSteps,
-            Double fraction,
-            String humanToken,
-            Device device,
-            Path dir,
-            PrintWriter out,
-            boolean tty)
-            throws Exception {
+    /**
+     * The run: prepare (π_ref, the offline set, the reward model, π_ref's evaluation), run the
+     * services online, evaluate the final policy, report.
+     */
+    private int run(Plan plan, Device device, PrintWriter out, boolean tty) throws Exception {
         long started = System.nanoTime();
         com.fasterxml.jackson.databind.node.ObjectNode summaryJson;
-        try (EmbeddedStack infra = EmbeddedStack.start(dir, 0, 0, 2)) {
+        try (EmbeddedStack infra = EmbeddedStack.start(plan.dir(), 0, 0, 2)) {
             log.info("Embedded stack: Kafka {}, registry {}", infra.bootstrapServers(), infra.registryUrl());
             out.printf("embedded Kafka %s, schema registry %s%n", infra.bootstrapServers(), infra.registryUrl());
-            var clients = infra.clients();
-            var prepared = Preparation.run(
-                    task,
-                    profile,
-                    stack.seed,
-                    stack.cacheDir,
-                    stack.policyDir(),
-                    device,
-                    clients,
-                    progress(out, tty, "training π_ref"),
-                    out::println);
-            Path rewardModel = null;
-            if (stack.labeling == Labeling.REWARD_MODEL) {
-                rewardModel = RewardModels.prepare(
-                        prepared.spec(),
-                        prepared.reference().checkpoint(),
-                        profile.rewardPairs(),
-                        profile.rewardModel(),
-                        stack.cacheDir,
-                        device,
-                        progress(out, tty, "training the reward model"));
-                var accuracy = RewardModels.heldOutAccuracy(rewardModel);
-                out.println("reward model ready: " + rewardModel
-                        + (accuracy.isPresent()
-                                ? String.format(
-                                        Locale.ROOT,
-                                        " (pairwise accuracy %.3f on held-out pairs)",
-                                        accuracy.getAsDouble())
-                                : ""));
-            }
-            var evalOptions = new PolicyEvaluator.Options(profile.evalPrompts(), 1.0, stack.seed);
-            EvalReport reference;
-            try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device)) {
-                reference = new PolicyEvaluator(task).evaluate(ref, ref, evalOptions);
-            }
-            out.printf(
-                    "π_ref on %d held-out prompts: gold reward %.3f%s%n",
-                    reference.n(),
-                    reference.goldRewardMean(),
-                    Double.isNaN(reference.accuracy())
-                            ? ""
-                            : String.format(Locale.ROOT, ", exact accuracy %.3f", reference.accuracy()));
+            Prepared prepared = prepare(plan, infra.clients(), device, out, tty);
             if (stopRequested.getCount() == 0) {
                 out.println("stopped before online training started; no report written");
                 if (json) {
@@ -463,191 +427,350 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                 }
                 return PrefstreamCommand.EXIT_FAILURE;
             }
+            OnlineRun onlineRun = runOnline(plan, prepared, infra, started, out, tty);
+            EvalReport finalEval = evaluate(plan, prepared, onlineRun, device, out);
+            summaryJson = report(plan, prepared, onlineRun, finalEval, started, out);
+        }
+        return finish(plan.dir(), summaryJson, out);
+    }
 
-            var settings = settings(
-                    profile,
-                    task,
-                    objective,
-                    totalSteps,
-                    fraction,
-                    runMode,
+    /**
+     * What the online phase starts from.
+     *
+     * @param preparation  π_ref and the offline set
+     * @param rewardModel  the reward model's checkpoint with {@code --labeling reward-model}, else null
+     * @param evalOptions  the held-out evaluation both π_ref and the final policy get
+     * @param reference    π_ref's evaluation
+     */
+    private record Prepared(
+            Preparation.Result preparation,
+            Path rewardModel,
+            PolicyEvaluator.Options evalOptions,
+            EvalReport reference) {
+
+        Path referenceCheckpoint() {
+            return preparation.reference().checkpoint();
+        }
+    }
+
+    /** π_ref (trained or cached) and the offline set, the reward model if the labeling needs one, π_ref's evaluation. */
+    private Prepared prepare(
+            Plan plan, io.prefstream.platform.kafka.KafkaClients clients, Device device, PrintWriter out, boolean tty) {
+        var prepared = Preparation.run(
+                plan.task(),
+                plan.profile(),
+                stack.seed,
+                stack.cacheDir,
+                stack.policyDir(),
+                device,
+                clients,
+                progress(out, tty, "training π_ref"),
+                out::println);
+        Path rewardModel = null;
+        if (stack.labeling == Labeling.REWARD_MODEL) {
+            rewardModel = RewardModels.prepare(
+                    prepared.spec(),
                     prepared.reference().checkpoint(),
-                    rewardModel,
-                    humanToken);
-            long deadLettersBefore =
-                    TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(), Duration.ofMinutes(1));
-            var metrics = new RunMetrics();
-            var latestCheckpoint = new AtomicReference<CheckpointEvent>();
-            var lag = new AtomicReference<Map<String, Long>>(Map.of());
-            long onlineStarted;
-            long onlineEnded;
-            boolean completed;
-            String failure = null;
-            long rollouts;
-            TrainerStatus trainerStatus;
-            double samplingSeconds;
-            long onlineStartedMs;
-            try (MetricsTail tail = MetricsTail.start(clients, endOffsets(clients, Topics.METRICS.name()), metrics)) {
-                // the clock starts with the trainer: fed only offline pairs, it may finish while the others start
-                onlineStarted = System.nanoTime();
-                onlineStartedMs = System.currentTimeMillis();
-                ServiceStack services =
-                        ServiceStack.start(settings, infra.config(), -1, generatorCpus == null, latestCheckpoint::set);
-                GeneratorProcess generatorProcess = null;
-                if (generatorCpus != null) {
-                    try {
-                        generatorProcess = GeneratorProcess.start(
-                                generatorCpus,
-                                settingInputs(
-                                        profile,
-                                        task,
-                                        objective,
-                                        totalSteps,
-                                        fraction,
-                                        runMode,
-                                        prepared.reference().checkpoint(),
-                                        rewardModel,
-                                        humanToken),
-                                infra.config(),
-                                freePort(),
-                                dir.resolve("generator.log"));
-                    } catch (RuntimeException e) {
-                        services.close();
-                        throw e;
-                    }
-                    out.println("generator process on CPUs " + generatorCpus + " (log: " + dir.resolve("generator.log")
-                            + ")");
-                }
-                phase = Phase.ONLINE;
-                online.complete(null);
-                if (stack.labeling == Labeling.HUMAN) {
-                    out.println("label in your browser: "
-                            + Labeling.uiAddress(services.labeler().url(), settings, humanToken));
-                }
-                try (PromptFeeder feeder = PromptFeeder.start(
-                                task,
-                                "prefstream-generator",
-                                profile.promptBacklog(),
-                                stack.seed * 1_000_003L,
-                                clients);
-                        var admin = clients.admin();
-                        StatusLine status = StatusLine.start(
-                                out,
-                                tty,
-                                () -> StatusLine.training(
-                                        metrics, totalSteps, lag.get(), (System.nanoTime() - started) / 1_000_000))) {
-                    var lagReader = new ConsumerLagReader(admin);
-                    long nextLagPoll = 0;
-                    while (true) {
-                        var done = services.trainer().done();
-                        if (done.isDone()) {
-                            break;
-                        }
-                        if (stopRequested.getCount() == 0) {
-                            status.println("stopping (Ctrl-C): closing services and writing the report...");
-                            break;
-                        }
-                        Optional<String> broken = services.failure();
-                        if (broken.isEmpty() && generatorProcess != null) {
-                            broken = generatorProcess.failure();
-                        }
-                        if (broken.isEmpty() && feeder.failure() != null) {
-                            broken = Optional.of("prompt feeder: " + feeder.failure());
-                        }
-                        if (broken.isPresent()) {
-                            failure = broken.get();
-                            status.println("a service failed: " + failure);
-                            break;
-                        }
-                        if (System.nanoTime() >= nextLagPoll) {
-                            try {
-                                lag.set(ServiceLag.read(lagReader));
-                            } catch (RuntimeException e) {
-                                log.debug("Lag not readable yet: {}", e.toString());
-                            }
-                            nextLagPoll = System.nanoTime() + LAG_POLL_MS * 1_000_000;
-                        }
-                        try {
-                            done.get(200, TimeUnit.MILLISECONDS);
-                        } catch (TimeoutException e) {
-                            // keep watching
-                        } catch (ExecutionException e) {
-                            failure = "trainer: " + e.getCause();
-                            status.println("the trainer failed: " + e.getCause());
-                            break;
-                        }
-                    }
-                    phase = Phase.FINISHING;
-                } finally {
-                    onlineEnded = System.nanoTime();
-                    if (generatorProcess != null) {
-                        samplingSeconds = generatorProcess.samplingSeconds();
-                        generatorProcess.close();
-                    } else {
-                        samplingSeconds = services.generatorSamplingSeconds();
-                    }
-                    services.close();
-                    // read after close: the loop may finish a step while it is being stopped
-                    rollouts = services.generator() != null
-                            ? services.generator().status().rollouts()
-                            : TopicCounts.committedRecords(clients, Topics.ROLLOUTS.name(), Duration.ofMinutes(1));
-                    trainerStatus = services.trainer().status();
-                }
-                completed = trainerStatus.phase() == TrainerStatus.Phase.DONE;
-                if (trainerStatus.phase() == TrainerStatus.Phase.FAILED && failure == null) {
-                    failure = "trainer: " + trainerStatus.failure();
-                }
-                tail.drainAndClose(Duration.ofSeconds(15));
-            }
-            long deadLetters = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(), Duration.ofMinutes(1))
-                    - deadLettersBefore;
+                    plan.profile().rewardPairs(),
+                    plan.profile().rewardModel(),
+                    stack.cacheDir,
+                    device,
+                    progress(out, tty, "training the reward model"));
+            var accuracy = RewardModels.heldOutAccuracy(rewardModel);
+            out.println("reward model ready: " + rewardModel
+                    + (accuracy.isPresent()
+                            ? String.format(
+                                    Locale.ROOT, " (pairwise accuracy %.3f on held-out pairs)", accuracy.getAsDouble())
+                            : ""));
+        }
+        var evalOptions = new PolicyEvaluator.Options(plan.profile().evalPrompts(), 1.0, stack.seed);
+        EvalReport reference;
+        try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device)) {
+            reference = new PolicyEvaluator(plan.task()).evaluate(ref, ref, evalOptions);
+        }
+        out.printf(
+                "π_ref on %d held-out prompts: gold reward %.3f%s%n",
+                reference.n(),
+                reference.goldRewardMean(),
+                Double.isNaN(reference.accuracy())
+                        ? ""
+                        : String.format(Locale.ROOT, ", exact accuracy %.3f", reference.accuracy()));
+        return new Prepared(prepared, rewardModel, evalOptions, reference);
+    }
 
-            EvalReport finalEval = null;
-            CheckpointEvent last = latestCheckpoint.get();
-            if (last != null && trainerStatus.step() > 0 && Files.isDirectory(last.dir())) {
-                out.printf(
-                        "evaluating the final policy (step %d) against π_ref on %d held-out prompts...%n",
-                        last.state().step(), evalOptions.n());
-                out.flush();
-                try (CausalLm ref = Checkpoints.loadPolicy(prepared.reference().checkpoint(), device);
-                        CausalLm policy = Checkpoints.loadPolicy(last.dir(), device)) {
-                    finalEval = new PolicyEvaluator(task).evaluate(policy, ref, evalOptions);
+    /**
+     * What the online phase left, read once every service has closed.
+     *
+     * @param settings         the services' settings
+     * @param metrics          every metrics record of the run
+     * @param lastCheckpoint   the trainer's latest checkpoint, or null
+     * @param trainerStatus    the trainer's final status
+     * @param completed        whether the trainer ran all its steps
+     * @param failure          why the run ended early, or null
+     * @param rollouts         rollouts the generator produced
+     * @param deadLetters      dead letters written during the online phase
+     * @param onlineStarted    {@link System#nanoTime()} when the services started
+     * @param onlineEnded      {@link System#nanoTime()} when they were asked to close
+     * @param onlineStartedMs  wall-clock milliseconds when the services started
+     * @param samplingSeconds  the generator's time spent sampling
+     */
+    private record OnlineRun(
+            ResolvedConfig settings,
+            RunMetrics metrics,
+            CheckpointEvent lastCheckpoint,
+            TrainerStatus trainerStatus,
+            boolean completed,
+            String failure,
+            long rollouts,
+            long deadLetters,
+            long onlineStarted,
+            long onlineEnded,
+            long onlineStartedMs,
+            double samplingSeconds) {
+
+        double onlineSeconds() {
+            return (onlineEnded - onlineStarted) / 1e9;
+        }
+    }
+
+    /**
+     * Starts trainer, labeler and generator (in this JVM or a process of its own), feeds prompts
+     * and shows the status line until the trainer is done, a service fails or the user stops the
+     * run; then closes every service.
+     */
+    private OnlineRun runOnline(
+            Plan plan, Prepared prepared, EmbeddedStack infra, long started, PrintWriter out, boolean tty)
+            throws Exception {
+        var clients = infra.clients();
+        var settings = settings(plan, prepared.referenceCheckpoint(), prepared.rewardModel());
+        long deadLettersBefore =
+                TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(), Duration.ofMinutes(1));
+        var metrics = new RunMetrics();
+        var latestCheckpoint = new AtomicReference<CheckpointEvent>();
+        var lag = new AtomicReference<Map<String, Long>>(Map.of());
+        long onlineStarted;
+        long onlineEnded;
+        boolean completed;
+        String failure = null;
+        long rollouts;
+        TrainerStatus trainerStatus;
+        double samplingSeconds;
+        long onlineStartedMs;
+        try (MetricsTail tail = MetricsTail.start(clients, endOffsets(clients, Topics.METRICS.name()), metrics)) {
+            // the clock starts with the trainer: fed only offline pairs, it may finish while the others start
+            onlineStarted = System.nanoTime();
+            onlineStartedMs = System.currentTimeMillis();
+            ServiceStack services =
+                    ServiceStack.start(settings, infra.config(), -1, generatorCpus == null, latestCheckpoint::set);
+            GeneratorProcess generatorProcess =
+                    generatorCpus != null ? startGenerator(plan, prepared, infra, services, out) : null;
+            phase = Phase.ONLINE;
+            online.complete(null);
+            if (stack.labeling == Labeling.HUMAN) {
+                out.println("label in your browser: "
+                        + Labeling.uiAddress(services.labeler().url(), settings, plan.humanToken()));
+            }
+            try (PromptFeeder feeder = PromptFeeder.start(
+                            plan.task(),
+                            "prefstream-generator",
+                            plan.profile().promptBacklog(),
+                            stack.seed * 1_000_003L,
+                            clients);
+                    var admin = clients.admin();
+                    StatusLine status = StatusLine.start(
+                            out,
+                            tty,
+                            () -> StatusLine.training(
+                                    metrics, plan.steps(), lag.get(), (System.nanoTime() - started) / 1_000_000))) {
+                failure = watch(services, generatorProcess, feeder, status, new ConsumerLagReader(admin), lag);
+                phase = Phase.FINISHING;
+            } finally {
+                onlineEnded = System.nanoTime();
+                if (generatorProcess != null) {
+                    samplingSeconds = generatorProcess.samplingSeconds();
+                    generatorProcess.close();
+                } else {
+                    samplingSeconds = services.generatorSamplingSeconds();
                 }
+                services.close();
+                // read after close: the loop may finish a step while it is being stopped
+                rollouts = services.generator() != null
+                        ? services.generator().status().rollouts()
+                        : TopicCounts.committedRecords(clients, Topics.ROLLOUTS.name(), Duration.ofMinutes(1));
+                trainerStatus = services.trainer().status();
             }
-            double pairs = metrics.of(MetricsKind.TRAIN).stream()
-                    .mapToDouble(p -> p.get("pairs"))
-                    .filter(Double::isFinite)
-                    .sum();
-            double onlineSeconds = (onlineEnded - onlineStarted) / 1e9;
-            var summary = new RunSummary(
-                    task.name(),
-                    objective,
-                    trainerStatus.step(),
-                    totalSteps,
-                    completed,
-                    trainerStatus.policyVersion(),
-                    (System.nanoTime() - started) / 1e9,
-                    onlineSeconds,
-                    reference,
-                    finalEval,
-                    rollouts,
-                    pairs,
-                    deadLetters,
-                    dir.resolve("report"),
-                    usage(metrics, profile, settings, onlineStartedMs, onlineSeconds, samplingSeconds));
-            ReportWriter.write(summary, metrics);
-            out.println();
-            out.print(summary.table());
-            out.println("report: "
-                    + summary.reportDir().resolve(ReportWriter.INDEX_HTML).toAbsolutePath());
-            if (failure != null) {
-                out.println("run ended early: " + failure);
+            completed = trainerStatus.phase() == TrainerStatus.Phase.DONE;
+            if (trainerStatus.phase() == TrainerStatus.Phase.FAILED && failure == null) {
+                failure = "trainer: " + trainerStatus.failure();
             }
-            summaryJson = summary.toJson();
-            if (failure != null) {
-                summaryJson.put("error", failure);
+            tail.drainAndClose(Duration.ofSeconds(15));
+        }
+        long deadLetters = TopicCounts.committedRecords(clients, Topics.DEAD_LETTERS.name(), Duration.ofMinutes(1))
+                - deadLettersBefore;
+        return new OnlineRun(
+                settings,
+                metrics,
+                latestCheckpoint.get(),
+                trainerStatus,
+                completed,
+                failure,
+                rollouts,
+                deadLetters,
+                onlineStarted,
+                onlineEnded,
+                onlineStartedMs,
+                samplingSeconds);
+    }
+
+    /** {@code --generator-cpus}: the generator as a process of its own; closes {@code services} if it cannot start. */
+    private GeneratorProcess startGenerator(
+            Plan plan, Prepared prepared, EmbeddedStack infra, ServiceStack services, PrintWriter out) {
+        GeneratorProcess generatorProcess;
+        try {
+            generatorProcess = GeneratorProcess.start(
+                    generatorCpus,
+                    settingInputs(
+                            plan.profile(),
+                            plan.task(),
+                            plan.objective(),
+                            plan.steps(),
+                            plan.fraction(),
+                            plan.mode(),
+                            prepared.referenceCheckpoint(),
+                            prepared.rewardModel(),
+                            plan.humanToken()),
+                    infra.config(),
+                    freePort(),
+                    plan.dir().resolve("generator.log"));
+        } catch (RuntimeException e) {
+            services.close();
+            throw e;
+        }
+        out.println("generator process on CPUs " + generatorCpus + " (log: "
+                + plan.dir().resolve("generator.log") + ")");
+        return generatorProcess;
+    }
+
+    /**
+     * Watches the running services until the trainer is done, the user stops the run or something
+     * fails; polls the consumer lag for the status line meanwhile.
+     *
+     * @return why the run ended early, or null when the trainer finished or the user stopped it
+     */
+    private String watch(
+            ServiceStack services,
+            GeneratorProcess generatorProcess,
+            PromptFeeder feeder,
+            StatusLine status,
+            ConsumerLagReader lagReader,
+            AtomicReference<Map<String, Long>> lag)
+            throws InterruptedException {
+        long nextLagPoll = 0;
+        while (true) {
+            var done = services.trainer().done();
+            if (done.isDone()) {
+                return null;
+            }
+            if (stopRequested.getCount() == 0) {
+                status.println("stopping (Ctrl-C): closing services and writing the report...");
+                return null;
+            }
+            Optional<String> broken = services.failure();
+            if (broken.isEmpty() && generatorProcess != null) {
+                broken = generatorProcess.failure();
+            }
+            if (broken.isEmpty() && feeder.failure() != null) {
+                broken = Optional.of("prompt feeder: " + feeder.failure());
+            }
+            if (broken.isPresent()) {
+                status.println("a service failed: " + broken.get());
+                return broken.get();
+            }
+            if (System.nanoTime() >= nextLagPoll) {
+                try {
+                    lag.set(ServiceLag.read(lagReader));
+                } catch (RuntimeException e) {
+                    log.debug("Lag not readable yet: {}", e.toString());
+                }
+                nextLagPoll = System.nanoTime() + LAG_POLL_MS * 1_000_000;
+            }
+            try {
+                done.get(200, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                // keep watching
+            } catch (ExecutionException e) {
+                status.println("the trainer failed: " + e.getCause());
+                return "trainer: " + e.getCause();
             }
         }
+    }
+
+    /** The final policy against π_ref on the same held-out prompts; null when the trainer saved no checkpoint. */
+    private static EvalReport evaluate(
+            Plan plan, Prepared prepared, OnlineRun onlineRun, Device device, PrintWriter out) {
+        CheckpointEvent last = onlineRun.lastCheckpoint();
+        if (last == null || onlineRun.trainerStatus().step() <= 0 || !Files.isDirectory(last.dir())) {
+            return null;
+        }
+        out.printf(
+                "evaluating the final policy (step %d) against π_ref on %d held-out prompts...%n",
+                last.state().step(), prepared.evalOptions().n());
+        out.flush();
+        try (CausalLm ref = Checkpoints.loadPolicy(prepared.referenceCheckpoint(), device);
+                CausalLm policy = Checkpoints.loadPolicy(last.dir(), device)) {
+            return new PolicyEvaluator(plan.task()).evaluate(policy, ref, prepared.evalOptions());
+        }
+    }
+
+    /** Writes the report, prints the summary and returns it as JSON (with an "error" field when the run ended early). */
+    private static com.fasterxml.jackson.databind.node.ObjectNode report(
+            Plan plan, Prepared prepared, OnlineRun onlineRun, EvalReport finalEval, long started, PrintWriter out) {
+        var metrics = onlineRun.metrics();
+        double pairs = metrics.of(MetricsKind.TRAIN).stream()
+                .mapToDouble(p -> p.get("pairs"))
+                .filter(Double::isFinite)
+                .sum();
+        double onlineSeconds = onlineRun.onlineSeconds();
+        var summary = new RunSummary(
+                plan.task().name(),
+                plan.objective(),
+                onlineRun.trainerStatus().step(),
+                plan.steps(),
+                onlineRun.completed(),
+                onlineRun.trainerStatus().policyVersion(),
+                (System.nanoTime() - started) / 1e9,
+                onlineSeconds,
+                prepared.reference(),
+                finalEval,
+                onlineRun.rollouts(),
+                pairs,
+                onlineRun.deadLetters(),
+                plan.dir().resolve("report"),
+                usage(
+                        metrics,
+                        plan.profile(),
+                        onlineRun.settings(),
+                        onlineRun.onlineStartedMs(),
+                        onlineSeconds,
+                        onlineRun.samplingSeconds()));
+        ReportWriter.write(summary, metrics);
+        out.println();
+        out.print(summary.table());
+        out.println("report: "
+                + summary.reportDir().resolve(ReportWriter.INDEX_HTML).toAbsolutePath());
+        String failure = onlineRun.failure();
+        if (failure != null) {
+            out.println("run ended early: " + failure);
+        }
+        var summaryJson = summary.toJson();
+        if (failure != null) {
+            summaryJson.put("error", failure);
+        }
+        return summaryJson;
+    }
+
+    /** The run directory's size, then the JSON summary with {@code --json}; the exit code. */
+    private int finish(Path dir, com.fasterxml.jackson.databind.node.ObjectNode summaryJson, PrintWriter out) {
         // measured once the broker has stopped: a running broker's preallocated index files look 10 MB each
         long size = RunDirectory.size(dir);
         out.printf(

@@ -2,8 +2,8 @@ package io.prefstream.launcher;
 
 import io.prefstream.generator.GeneratorSettings;
 import io.prefstream.labeler.LabelerSettings;
-import io.prefstream.launcher.reference.OfflinePreferenceSet;
 import io.prefstream.model.LmConfig;
+import io.prefstream.model.reference.OfflinePreferenceSet;
 import io.prefstream.model.reward.RewardModelTraining;
 import io.prefstream.model.train.AdamWOptions;
 import io.prefstream.model.train.SftOptions;

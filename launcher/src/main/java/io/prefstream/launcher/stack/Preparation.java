@@ -4,10 +4,10 @@ import ai.djl.Device;
 import io.prefstream.launcher.RunProfile;
 import io.prefstream.launcher.load.TopicCounts;
 import io.prefstream.launcher.load.TopicWriter;
-import io.prefstream.launcher.reference.OfflinePreferenceSet;
-import io.prefstream.launcher.reference.ReferencePolicies;
-import io.prefstream.launcher.reference.ReferenceSpec;
 import io.prefstream.model.checkpoint.Checkpoints;
+import io.prefstream.model.reference.OfflinePreferenceSet;
+import io.prefstream.model.reference.ReferencePolicies;
+import io.prefstream.model.reference.ReferenceSpec;
 import io.prefstream.model.tokenizer.Tokenizers;
 import io.prefstream.model.train.ProgressListener;
 import io.prefstream.platform.kafka.KafkaClients;
@@ -16,6 +16,8 @@ import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,9 +112,11 @@ public final class Preparation {
                 profile.offline().prompts(),
                 profile.offline().k(),
                 profile.offline().seed() + seed);
-        java.util.List<PreferencePair> pairs;
+        List<PreferencePair> pairs;
         try (var refPolicy = Checkpoints.loadPolicy(reference.checkpoint(), device)) {
-            pairs = OfflinePreferenceSet.build(task, refPolicy, options);
+            pairs = OfflinePreferenceSet.build(task, refPolicy, options).stream()
+                    .map(Preparation::record)
+                    .toList();
         }
         int written;
         try (TopicWriter<PreferencePair> writer = TopicWriter.open(clients, Topics.OFFLINE_PREFERENCES)) {
@@ -124,5 +128,26 @@ public final class Preparation {
                 "Offline preference set: %d pairs (π_ref best vs worst of %d, %d prompts) " + "in %.0f s",
                 written, options.k(), options.prompts(), (System.nanoTime() - started) / 1e9));
         return new Result(reference, spec, written, 0);
+    }
+
+    /** An offline pair as the {@code prefstream.offline-preferences} record. */
+    static PreferencePair record(OfflinePreferenceSet.Pair pair) {
+        return PreferencePair.newBuilder()
+                .setId(pair.id())
+                .setPromptText(pair.prompt())
+                .setChosenText(pair.chosen().text())
+                .setRejectedText(pair.rejected().text())
+                .setChosenTokenIds(ids(pair.chosen().tokens()))
+                .setRejectedTokenIds(ids(pair.rejected().tokens()))
+                .setChosenRefLogprob(pair.chosen().logProb())
+                .setRejectedRefLogprob(pair.rejected().logProb())
+                .setChosenReward(pair.chosenReward())
+                .setRejectedReward(pair.rejectedReward())
+                .setSource(pair.source())
+                .build();
+    }
+
+    private static List<Integer> ids(int[] tokens) {
+        return Arrays.stream(tokens).boxed().toList();
     }
 }

@@ -1,4 +1,4 @@
-package io.prefstream.launcher.reference;
+package io.prefstream.model.reference;
 
 import io.prefstream.model.LmConfig;
 import io.prefstream.model.train.SftOptions;

@@ -1,4 +1,4 @@
-package io.prefstream.launcher.reference;
+package io.prefstream.model.reference;
 
 import ai.djl.Device;
 import io.prefstream.model.checkpoint.CheckpointException;
@@ -116,7 +116,8 @@ public final class RewardModels {
     private static List<PreferencePair> rankedPairs(
             Task task, CausalLm policy, List<String> prompts, int k, long seed) {
         return OfflinePreferenceSet.build(task, policy, prompts, k, seed).stream()
-                .map(p -> new PreferencePair(p.getPromptText(), p.getChosenText(), p.getRejectedText()))
+                .map(p -> new PreferencePair(
+                        p.prompt(), p.chosen().text(), p.rejected().text()))
                 .toList();
     }
 }

@@ -1,13 +1,11 @@
-package io.prefstream.launcher.reference;
+package io.prefstream.model.reference;
 
 import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.lm.Completion;
 import io.prefstream.model.lm.Sampler;
 import io.prefstream.model.lm.SamplingOptions;
-import io.prefstream.schemas.PreferencePair;
 import io.prefstream.tasks.Task;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -15,9 +13,10 @@ import java.util.stream.IntStream;
  * The offline preference dataset of a task, built from the reference policy itself: K samples
  * of π_ref per training prompt at temperature 1, scored by the task's gold reward; the best and
  * the worst sample form the pair {@code (y_w, y_l)} (prompts whose samples all score the same give
- * no pair). Each pair carries its response token ids and its cached
+ * no pair). Each pair carries its responses as sampled: their token ids and their cached
  * {@code log π_ref(y|x)} — the sampler's recorded sequence log-prob, which equals what
- * {@code LogProbs.sequence} recomputes at τ = 1 (the sampler's contract).
+ * {@code LogProbs.sequence} recomputes at τ = 1 (the sampler's contract). Writing the pairs to a
+ * topic (as {@code schemas}' {@code PreferencePair}) is the caller's business.
  */
 public final class OfflinePreferenceSet {
 
@@ -44,18 +43,38 @@ public final class OfflinePreferenceSet {
         }
     }
 
+    /**
+     * One pair of the set.
+     *
+     * @param id       {@code <task>-offline-<seed>-<prompt index>}
+     * @param prompt   the prompt text
+     * @param chosen   the best sample ({@code y_w}): text, token ids and {@code log π_ref(y|x)}
+     * @param rejected the worst sample ({@code y_l})
+     * @param chosenReward   gold reward of {@code chosen}
+     * @param rejectedReward gold reward of {@code rejected}, lower than {@code chosenReward}
+     * @param source   how the pair was made: {@code pi_ref-best-vs-worst-k<k>}
+     */
+    public record Pair(
+            String id,
+            String prompt,
+            Completion chosen,
+            Completion rejected,
+            double chosenReward,
+            double rejectedReward,
+            String source) {}
+
     /** The pairs, in prompt order; ids are {@code <task>-offline-<seed>-<prompt index>}. */
-    public static List<PreferencePair> build(Task task, CausalLm reference, Options options) {
+    public static List<Pair> build(Task task, CausalLm reference, Options options) {
         return build(task, reference, task.prompts(options.seed(), options.prompts()), options.k(), options.seed());
     }
 
     /** The same pairs for the given {@code prompts} (e.g. the task's held-out evaluation prompts). */
-    public static List<PreferencePair> build(Task task, CausalLm reference, List<String> prompts, int k, long seed) {
+    public static List<Pair> build(Task task, CausalLm reference, List<String> prompts, int k, long seed) {
         if (k < 2) {
             throw new IllegalArgumentException("offline pairs need at least 2 samples per prompt, found " + k);
         }
         var tokenizer = reference.tokenizer();
-        var pairs = new ArrayList<PreferencePair>();
+        var pairs = new ArrayList<Pair>();
         for (int from = 0; from < prompts.size(); from += CHUNK) {
             List<String> chunk = prompts.subList(from, Math.min(prompts.size(), from + CHUNK));
             var encoded = chunk.stream().map(tokenizer::encodePrompt).toList();
@@ -72,21 +91,14 @@ public final class OfflinePreferenceSet {
                 if (rewards[best] == rewards[worst]) {
                     continue; // every sample scores the same: no preference to learn from
                 }
-                Completion chosen = group.get(best);
-                Completion rejected = group.get(worst);
-                pairs.add(PreferencePair.newBuilder()
-                        .setId(task.name() + "-offline-" + seed + "-" + (from + i))
-                        .setPromptText(prompt)
-                        .setChosenText(chosen.text())
-                        .setRejectedText(rejected.text())
-                        .setChosenTokenIds(ids(chosen.tokens()))
-                        .setRejectedTokenIds(ids(rejected.tokens()))
-                        .setChosenRefLogprob(chosen.logProb())
-                        .setRejectedRefLogprob(rejected.logProb())
-                        .setChosenReward(rewards[best])
-                        .setRejectedReward(rewards[worst])
-                        .setSource("pi_ref-best-vs-worst-k" + k)
-                        .build());
+                pairs.add(new Pair(
+                        task.name() + "-offline-" + seed + "-" + (from + i),
+                        prompt,
+                        group.get(best),
+                        group.get(worst),
+                        rewards[best],
+                        rewards[worst],
+                        "pi_ref-best-vs-worst-k" + k));
             }
         }
         return pairs;
@@ -97,9 +109,5 @@ public final class OfflinePreferenceSet {
         return IntStream.range(0, rewards.length)
                 .reduce((a, b) -> (highest ? rewards[b] > rewards[a] : rewards[b] < rewards[a]) ? b : a)
                 .orElseThrow();
-    }
-
-    private static List<Integer> ids(int[] tokens) {
-        return Arrays.stream(tokens).boxed().toList();
     }
 }

@@ -1,4 +1,4 @@
-package io.prefstream.launcher.reference;
+package io.prefstream.model.reference;
 
 import ai.djl.Device;
 import io.prefstream.model.checkpoint.CheckpointException;
