@@ -22,11 +22,13 @@ import io.prefstream.model.lm.CausalLm;
 import io.prefstream.model.reference.RewardModels;
 import io.prefstream.model.train.ProgressListener;
 import io.prefstream.platform.config.CommonConfig;
+import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.lag.ConsumerLagReader;
 import io.prefstream.schemas.MetricsKind;
 import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
+import io.prefstream.trainer.TrainerSettings;
 import io.prefstream.trainer.TrainerStatus;
 import io.prefstream.trainer.loop.CheckpointEvent;
 import java.io.PrintWriter;
@@ -183,7 +185,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             RunProfile profile,
             Task task,
             String objective,
-            RunSettings.Mode mode,
+            LoopMode mode,
             long steps,
             Double fraction,
             Path dir,
@@ -212,7 +214,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         Task task = FlagValues.task(stack.task);
         String objective = stack.objective();
         stack.validate();
-        RunSettings.Mode runMode = parseMode(mode);
+        LoopMode runMode = parseMode(mode);
         long totalSteps = steps != null ? steps : profile.steps();
         if (totalSteps < 1) {
             throw new UsageException("--steps must be at least 1, found " + totalSteps);
@@ -245,13 +247,13 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
                             humanToken),
                     CommonConfig.local("127.0.0.1:9092", dir));
         } catch (io.prefstream.platform.config.ConfigException e) {
-            if (onlineFraction != null && e.key().equals("trainer.objective")) {
+            if (onlineFraction != null && e.key().equals(TrainerSettings.OBJECTIVE.key())) {
                 // the mix the user chose with --online-fraction cannot feed --algo: name their flags
                 throw new UsageException(
                         "--algo " + objective + " with --online-fraction " + onlineFraction + ": "
                                 + e.getMessage()
-                                        .replace("batcher.online-fraction", "--online-fraction")
-                                        .replace("trainer.objective", "--algo"),
+                                        .replace(TrainerSettings.ONLINE_FRACTION.key(), "--online-fraction")
+                                        .replace(TrainerSettings.OBJECTIVE.key(), "--algo"),
                         e);
             }
             throw e;
@@ -288,7 +290,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         RunProfile profile = plan.profile();
         Task task = plan.task();
         String objective = plan.objective();
-        RunSettings.Mode runMode = plan.mode();
+        LoopMode runMode = plan.mode();
         long totalSteps = plan.steps();
         Double fraction = plan.fraction();
         Path dir = plan.dir();
@@ -341,7 +343,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             String objective,
             long totalSteps,
             Double fraction,
-            RunSettings.Mode runMode,
+            LoopMode runMode,
             Path reference,
             Path rewardModel,
             String humanToken) {
@@ -371,23 +373,23 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             String objective,
             long totalSteps,
             Double fraction,
-            RunSettings.Mode runMode,
+            LoopMode runMode,
             Path reference,
             Path rewardModel,
             String humanToken) {
-        return RunSettings.base(
-                profile,
-                task.name(),
-                objective,
-                totalSteps,
-                fraction,
-                runMode,
-                stack.seed,
-                reference,
-                stack.device,
-                stack.labeling.settings(rewardModel, humanToken),
-                0,
-                task.maxResponseTokens());
+        return RunSettings.run(profile)
+                .task(task.name())
+                .objective(objective)
+                .steps(totalSteps)
+                .onlineFraction(fraction)
+                .mode(runMode)
+                .seed(stack.seed)
+                .reference(reference)
+                .device(stack.device)
+                .labeling(stack.labeling.settings(rewardModel, humanToken))
+                .httpPort(0)
+                .maxResponseTokens(task.maxResponseTokens())
+                .base();
     }
 
     /** Every setting input of the run (base, derived values, then --set), as the generator process gets them. */
@@ -397,7 +399,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             String objective,
             long totalSteps,
             Double fraction,
-            RunSettings.Mode runMode,
+            LoopMode runMode,
             Path reference,
             Path rewardModel,
             String humanToken) {
@@ -871,9 +873,9 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         };
     }
 
-    static RunSettings.Mode parseMode(String text) {
+    static LoopMode parseMode(String text) {
         try {
-            return RunSettings.Mode.valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
+            return LoopMode.valueOf(text.trim().toUpperCase(java.util.Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new UsageException("--mode: expected streaming or iterative, found '" + text + "'");
         }

@@ -169,7 +169,7 @@ public final class UpCommand implements Callable<Integer> {
         Task task = FlagValues.task(stack.task);
         String objective = stack.objective();
         stack.validate();
-        LoopMode runMode = DemoCommand.parseMode(mode).loopMode();
+        LoopMode runMode = DemoCommand.parseMode(mode);
         Path referencePlaceholder = stack.policyDir() != null ? stack.policyDir() : stack.cacheDir;
         Path rewardPlaceholder =
                 stack.labeling == Labeling.REWARD_MODEL ? stack.cacheDir.resolve("reward-model") : null;

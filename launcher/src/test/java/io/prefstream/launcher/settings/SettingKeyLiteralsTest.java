@@ -33,14 +33,6 @@ class SettingKeyLiteralsTest {
     private static final Map<String, Set<String>> FOREIGN_NAMES =
             Map.of("schema.registry.url", Set.of("AvroSerdeConfig.java", "RegistryClientConfig.java"));
 
-    /**
-     * Literals left in a file this change could not edit (another change is restructuring
-     * {@code DemoCommand}), by file and key: allowed for now, and reported as stale once gone so
-     * the allowance is deleted with them. Nothing else may be added here.
-     */
-    private static final Map<String, Set<String>> PENDING =
-            Map.of("DemoCommand.java", Set.of("trainer.objective", "batcher.online-fraction"));
-
     @Test
     void settingKeysAppearOnlyInTheClassesDeclaringThem() throws Exception {
         Path root = repositoryRoot();
@@ -66,7 +58,6 @@ class SettingKeyLiteralsTest {
         assertTrue(declaredIn.containsKey("generator.mode"), "found the settings classes: " + declaredIn.keySet());
 
         var hits = new ArrayList<String>();
-        var pendingSeen = new java.util.HashSet<String>();
         for (Path file : sources) {
             List<String> lines = Files.readAllLines(file);
             for (int i = 0; i < lines.size(); i++) {
@@ -83,10 +74,6 @@ class SettingKeyLiteralsTest {
                     if (FOREIGN_NAMES.getOrDefault(key, Set.of()).contains(name)) {
                         continue;
                     }
-                    if (PENDING.getOrDefault(name, Set.of()).contains(key)) {
-                        pendingSeen.add(name + " " + key);
-                        continue;
-                    }
                     hits.add(root.relativize(file) + ":" + (i + 1) + ": \"" + key + "\" (use "
                             + root.relativize(entry.getValue())
                                     .getFileName()
@@ -96,10 +83,6 @@ class SettingKeyLiteralsTest {
                 }
             }
         }
-        PENDING.forEach((name, keys) -> keys.stream()
-                .filter(key -> !pendingSeen.contains(name + " " + key))
-                .forEach(key -> hits.add(name + " no longer holds \"" + key + "\": delete it from "
-                        + "SettingKeyLiteralsTest.PENDING")));
         assertTrue(
                 hits.isEmpty(),
                 "Setting keys written as string literals outside their settings class (" + hits.size() + "):\n"
