@@ -9,9 +9,8 @@ import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.LabelRequest;
 import io.prefstream.schemas.Verdict;
 import io.prefstream.schemas.registry.SchemaRegistries;
-import io.prefstream.schemas.serde.AvroDecoder;
-import io.prefstream.schemas.serde.AvroEncoder;
 import io.prefstream.schemas.serde.RecordDecodingException;
+import io.prefstream.schemas.topics.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,8 +51,8 @@ import org.slf4j.LoggerFactory;
 public final class ExternalLabeler {
 
     private static final Logger log = LoggerFactory.getLogger(ExternalLabeler.class);
-    static final String REQUESTS = "prefstream.label-requests";
-    static final String LABELS = "prefstream.labels";
+    static final String REQUESTS = Topics.LABEL_REQUESTS.name();
+    static final String LABELS = Topics.LABELS.name();
     static final String VERSION = "shorter-wins/1";
 
     private ExternalLabeler() {}
@@ -175,8 +174,8 @@ public final class ExternalLabeler {
     /** Labels requests until {@code max} labels are written (or the idle time passes); returns how many. */
     public static int run(Options o) {
         var registry = SchemaRegistries.forUrl(o.registry(), Map.of());
-        var decoder = new AvroDecoder<>(LabelRequest.class, registry);
-        var encoder = new AvroEncoder<Label>(registry);
+        var requests = Topics.LABEL_REQUESTS.codec(registry);
+        var labels = Topics.LABELS.codec(registry);
         Map<String, Object> consumerProps = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 o.bootstrap(),
@@ -228,7 +227,7 @@ public final class ExternalLabeler {
                             new OffsetAndMetadata(record.offset() + 1));
                     LabelRequest request;
                     try {
-                        request = decoder.decode(record);
+                        request = requests.decode(record);
                     } catch (RecordDecodingException e) {
                         log.warn(
                                 "Skipping undecodable request at {}-{}@{}: {}",
@@ -259,7 +258,7 @@ public final class ExternalLabeler {
                             VERSION,
                             System.currentTimeMillis());
                     sends.add(producer.send(new ProducerRecord<>(
-                            LABELS, request.getRolloutId().getBytes(UTF_8), encoder.encode(LABELS, label))));
+                            LABELS, request.getRolloutId().getBytes(UTF_8), labels.encode(label))));
                     written++;
                 }
                 for (Future<?> send : sends) {

@@ -37,7 +37,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -47,10 +46,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -843,13 +839,8 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     private static Map<TopicPartition, Long> endOffsets(
             io.prefstream.platform.kafka.KafkaClients clients, String topic) {
-        Map<String, Object> props = clients.consumerProperties("unused");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            return new HashMap<>(consumer.endOffsets(partitions));
+        try (var reader = io.prefstream.platform.kafka.TopicReader.open(clients, topic)) {
+            return reader.endOffsets();
         }
     }
 

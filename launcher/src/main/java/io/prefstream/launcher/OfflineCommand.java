@@ -1,7 +1,7 @@
 package io.prefstream.launcher;
 
 import io.prefstream.launcher.load.OfflinePairsFile;
-import io.prefstream.launcher.load.TopicWriter;
+import io.prefstream.platform.kafka.TopicWriter;
 import io.prefstream.schemas.PreferencePair;
 import io.prefstream.schemas.topics.Topics;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.prefstream.launcher;
 
 import io.prefstream.generator.PromptProducer;
 import io.prefstream.launcher.load.TaskPromptCheck;
-import io.prefstream.launcher.load.TopicWriter;
+import io.prefstream.platform.kafka.TopicWriter;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;

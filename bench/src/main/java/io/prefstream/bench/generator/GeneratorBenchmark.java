@@ -20,10 +20,12 @@ import io.prefstream.platform.config.CommonSettings;
 import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.kafka.EmbeddedKafka;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.kafka.TopicReader;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.schemas.Rollout;
 import io.prefstream.schemas.registry.SchemaRegistries;
-import io.prefstream.schemas.serde.AvroDecoder;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
+import io.prefstream.schemas.topics.TopicCodec;
 import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
 import io.prefstream.tasks.Tasks;
@@ -43,9 +45,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Rollouts/s and tokens/s of the real {@link GeneratorService} on an embedded Kafka broker versus
@@ -521,22 +520,17 @@ public final class GeneratorBenchmark {
 
     /** Reads the rollouts topic from the start, without a group, continuing where the last read stopped. */
     private static final class RolloutReader implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final AvroDecoder<Rollout> decoder;
+        private final TopicReader reader;
+        private final SchemaRegistryClient registry;
+        private final TopicCodec<Rollout> rollouts;
 
         RolloutReader(GeneratorConfig config) {
-            var props = new KafkaClients(config.common()).consumerProperties("unused");
-            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-            consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            String topic = Topics.ROLLOUTS.name();
-            var partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            decoder = new AvroDecoder<>(
-                    Rollout.class, SchemaRegistries.forUrl(config.common().schemaRegistryUrl(), Map.of()));
+            reader = TopicReader.open(
+                    new KafkaClients(config.common()),
+                    Topics.ROLLOUTS.name(),
+                    Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000));
+            registry = SchemaRegistries.forUrl(config.common().schemaRegistryUrl(), Map.of());
+            rollouts = Topics.ROLLOUTS.codec(registry);
         }
 
         /** Reads the next {@code n} distinct rollout records (by key), undecoded. */
@@ -548,7 +542,7 @@ public final class GeneratorBenchmark {
                     throw new IllegalStateException("read " + out.size() + " of " + n + " rollouts in "
                             + READ_TIMEOUT.toMinutes() + " min; is the generator running?");
                 }
-                for (var record : consumer.poll(Duration.ofMillis(100))) {
+                for (var record : reader.poll(Duration.ofMillis(100))) {
                     out.put(new String(record.key(), UTF_8), record.value());
                 }
             }
@@ -557,13 +551,14 @@ public final class GeneratorBenchmark {
 
         Map<String, Rollout> decode(Map<String, byte[]> records) {
             var out = new HashMap<String, Rollout>();
-            records.forEach((key, value) -> out.put(key, decoder.decode(Topics.ROLLOUTS.name(), value)));
+            records.forEach((key, value) -> out.put(key, rollouts.decode(value)));
             return out;
         }
 
         @Override
         public void close() {
-            consumer.close();
+            reader.close();
+            registry.close();
         }
     }
 

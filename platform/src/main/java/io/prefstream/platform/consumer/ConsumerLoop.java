@@ -73,6 +73,8 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     /** Topic whose every partition is assigned and read from the beginning, or null. */
     private final String assignTopic;
 
+    private final Map<TopicPartition, Long> startOffsets;
+
     private final java.util.function.Consumer<Consumer<?, ?>> positioner;
     private final RecordProcessor processor;
     private final DeadLetterPublisher deadLetters;
@@ -105,13 +107,14 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         this.topics = List.copyOf(b.topics);
         this.partitions = List.copyOf(b.partitions);
         this.assignTopic = b.assignTopic;
+        this.startOffsets = b.startOffsets;
         if (assignTopic == null && topics.isEmpty() == partitions.isEmpty()) {
             throw new IllegalArgumentException("Expected either topics to subscribe to or partitions to assign, found "
                     + topics + " and " + partitions);
         }
         this.positioner = b.positioner;
         this.processor = Objects.requireNonNull(b.processor, "processor");
-        this.deadLetters = Objects.requireNonNull(b.deadLetters, "deadLetters");
+        this.deadLetters = b.deadLetters;
         this.service = Objects.requireNonNull(b.service, "service");
         this.pollTimeout = b.pollTimeout;
         this.pauseWhen = b.pauseWhen;
@@ -129,13 +132,14 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         return new Builder();
     }
 
-    /** Configures a {@link ConsumerLoop}; consumer, topics or partitions, processor, dead letters and service are required. */
+    /** Configures a {@link ConsumerLoop}; consumer, topics or partitions, processor and service are required. */
     public static final class Builder {
         private Consumer<byte[], byte[]> consumer;
         private Collection<String> topics = List.of();
         private Collection<TopicPartition> partitions = List.of();
         private java.util.function.Consumer<Consumer<?, ?>> positioner = c -> {};
         private String assignTopic;
+        private Map<TopicPartition, Long> startOffsets = Map.of();
         private RecordProcessor processor;
         private DeadLetterPublisher deadLetters;
         private String service;
@@ -168,6 +172,15 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
          * never commits (a follower of a compacted topic): fails to start when the topic has no partitions.
          */
         public Builder readFromBeginning(KafkaClients clients, String topic) {
+            return readFrom(clients, topic, Map.of());
+        }
+
+        /**
+         * Like {@link #readFromBeginning}, but the listed partitions start at the given offsets (a
+         * display that follows only what a run adds).
+         */
+        public Builder readFrom(KafkaClients clients, String topic, Map<TopicPartition, Long> startOffsets) {
+            this.startOffsets = Map.copyOf(startOffsets);
             var props = clients.consumerProperties("unused");
             props.remove(ConsumerConfig.GROUP_ID_CONFIG);
             consumer(new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()));
@@ -208,6 +221,10 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
             return this;
         }
 
+        /**
+         * Where records that cannot be processed go. Without one (a read-only follower), such a
+         * record stops the loop: nothing is dropped silently.
+         */
         public Builder deadLetters(DeadLetterPublisher deadLetters) {
             this.deadLetters = deadLetters;
             return this;
@@ -360,8 +377,21 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
 
     @Override
     public CompletableFuture<?> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
+        if (deadLetters == null) {
+            throw new FatalProcessingException(new IllegalStateException(
+                    service + " has no dead-letter topic for " + record.topic() + "-" + record.partition() + "@"
+                            + record.offset() + " (" + reason + "): " + error,
+                    error));
+        }
         processor.deadLettered(record, reason);
         return deadLetters.send(record, service, reason, error);
+    }
+
+    @Override
+    public boolean atEnd() {
+        var assignment = consumer.assignment();
+        return consumer.endOffsets(assignment).entrySet().stream()
+                .allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
     }
 
     @Override
@@ -399,6 +429,11 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
                 }
                 consumer.assign(all);
                 consumer.seekToBeginning(all);
+                startOffsets.forEach((tp, offset) -> {
+                    if (all.contains(tp)) {
+                        consumer.seek(tp, offset);
+                    }
+                });
                 assigned = all.size();
             } else if (topics.isEmpty()) {
                 consumer.assign(partitions);

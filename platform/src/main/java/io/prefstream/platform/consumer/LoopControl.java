@@ -21,6 +21,9 @@ public interface LoopControl {
     /** Sends {@code record} to the dead-letter topic with {@code reason}; the future completes when acknowledged. */
     CompletableFuture<?> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error);
 
+    /** Whether every assigned partition has been read to its current end (asks the broker). */
+    boolean atEnd();
+
     /** Records of the assignment not yet fetched. */
     long inputLag();
 }

@@ -13,63 +13,109 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads a topic once, from the beginning to the end offsets it has when the read starts, with a
- * consumer in no group (nothing is committed): compacted topics at start-up, record counts, a run's
- * outputs after it finished.
+ * Reads every partition of one topic with a consumer in no group (nothing is committed), from the
+ * beginning unless told otherwise: compacted topics at start-up, record counts, a run's outputs,
+ * followers of a topic. Not thread-safe; close it.
  */
-public final class TopicReader {
+public final class TopicReader implements AutoCloseable {
 
-    private TopicReader() {}
+    private final String topic;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final List<TopicPartition> partitions;
 
-    /**
-     * Hands every record of {@code topic} up to its current end to {@code each}, partition by
-     * partition in offset order; returns how many there were.
-     *
-     * @throws KafkaException when the topic does not exist or its end is not reached within {@code timeout}
-     */
-    public static long readToEnd(
-            KafkaClients clients, String topic, Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> each) {
-        var props = clients.consumerProperties("unused");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
+    private TopicReader(String topic, KafkaConsumer<byte[], byte[]> consumer, Duration timeout) {
+        this.topic = topic;
+        this.consumer = consumer;
+        try {
+            this.partitions = consumer.partitionsFor(topic, timeout).stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
-            if (partitions.isEmpty()) {
-                throw new KafkaException("Topic " + topic + " does not exist");
+        } catch (RuntimeException e) {
+            consumer.close();
+            throw e;
+        }
+        if (partitions.isEmpty()) {
+            consumer.close();
+            throw new KafkaException("Topic " + topic + " does not exist");
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+    }
+
+    /** A reader of {@code topic} at its beginning, with Prefstream's consumer settings ({@code read_committed}). */
+    public static TopicReader open(KafkaClients clients, String topic) {
+        return open(clients, topic, Map.of());
+    }
+
+    /** A reader of {@code topic} at its beginning, with {@code overrides} on the consumer settings. */
+    public static TopicReader open(KafkaClients clients, String topic, Map<String, Object> overrides) {
+        var props = clients.consumerProperties("unused");
+        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        props.putAll(overrides);
+        var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        return new TopicReader(topic, consumer, Duration.ofSeconds(60));
+    }
+
+    /** Every partition of the topic. */
+    public List<TopicPartition> partitions() {
+        return partitions;
+    }
+
+    /** Moves the listed partitions to the given offsets (the others stay where they are). */
+    public TopicReader seek(Map<TopicPartition, Long> offsets) {
+        offsets.forEach((tp, offset) -> {
+            if (partitions.contains(tp)) {
+                consumer.seek(tp, offset);
             }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions, timeout));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            long count = 0;
-            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                if (System.nanoTime() > deadline) {
-                    throw new KafkaException("could not read " + topic + " to its end offsets " + end + " within "
-                            + timeout.toSeconds() + " s");
-                }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
-                        each.accept(r);
-                        count++;
-                    }
+        });
+        return this;
+    }
+
+    /** The next records, waiting at most {@code timeout} for any. */
+    public Iterable<ConsumerRecord<byte[], byte[]>> poll(Duration timeout) {
+        return consumer.poll(timeout);
+    }
+
+    /** Each partition's end offset (for {@code read_committed}: the last stable offset). */
+    public Map<TopicPartition, Long> endOffsets() {
+        return new HashMap<>(consumer.endOffsets(partitions));
+    }
+
+    /**
+     * Hands every record up to the end offsets the topic has now to {@code each}, partition by
+     * partition in offset order; returns how many there were.
+     *
+     * @throws KafkaException when the end is not reached within {@code timeout}
+     */
+    public long readToEnd(Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        Map<TopicPartition, Long> end = endOffsets();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long count = 0;
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            if (System.nanoTime() > deadline) {
+                throw new KafkaException(
+                        "Could not read " + topic + " to its end offsets " + end + " within " + timeout);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                if (r.offset() < end.get(new TopicPartition(r.topic(), r.partition()))) {
+                    each.accept(r);
+                    count++;
                 }
             }
-            return count;
+        }
+        return count;
+    }
+
+    /** Reads {@code topic} once from its beginning to its current end (see {@link #readToEnd(Duration, Consumer)}). */
+    public static long readToEnd(
+            KafkaClients clients, String topic, Duration timeout, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        try (var reader = open(clients, topic)) {
+            return reader.readToEnd(timeout, each);
         }
     }
 
-    /** The end offset of every partition of {@code topic}, summed: how many records it ever held. */
-    public static long endOffsets(KafkaClients clients, String topic, Duration timeout) {
-        var props = clients.consumerProperties("unused");
-        props.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(p -> new TopicPartition(topic, p.partition()))
-                    .toList();
-            return consumer.endOffsets(partitions, timeout).values().stream()
-                    .mapToLong(Long::longValue)
-                    .sum();
-        }
+    @Override
+    public void close() {
+        consumer.close();
     }
 }

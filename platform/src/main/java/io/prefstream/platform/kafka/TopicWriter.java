@@ -1,13 +1,13 @@
-package io.prefstream.launcher.load;
+package io.prefstream.platform.kafka;
 
-import io.prefstream.platform.kafka.KafkaClients;
-import io.prefstream.schemas.serde.AvroSerdeConfig;
-import io.prefstream.schemas.serde.AvroSerializer;
+import io.prefstream.schemas.registry.SchemaRegistries;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
 import io.prefstream.schemas.topics.Topic;
+import io.prefstream.schemas.topics.TopicCodec;
+import io.prefstream.schemas.topics.TopicSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -18,25 +18,26 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Writes Avro records to one catalogue topic in the Confluent wire format, all or nothing: one
- * Kafka transaction per {@link #writeAll} call, so {@code read_committed} consumers (every
- * Prefstream service) see either every record or, after a failure, none. The topic must exist
- * (checked first, so a missing stack fails fast with a clear message instead of a minute-long
- * metadata wait).
+ * Writes records to one catalogue topic, all or nothing: one Kafka transaction per
+ * {@link #writeAll} call, so {@code read_committed} consumers (every Prefstream service) see either
+ * every record or, after a failure, none. The topic must exist (checked first, so a missing stack
+ * fails fast with a clear message instead of a minute-long metadata wait).
  */
 public final class TopicWriter<T extends SpecificRecord> implements AutoCloseable {
 
-    private final Topic topic;
-    private final KafkaProducer<String, T> producer;
+    private final Topic<T> topic;
+    private final TopicCodec<T> codec;
+    private final SchemaRegistryClient registry;
+    private final KafkaProducer<byte[], byte[]> producer;
 
-    private TopicWriter(Topic topic, KafkaProducer<String, T> producer) {
+    private TopicWriter(Topic<T> topic, SchemaRegistryClient registry, KafkaProducer<byte[], byte[]> producer) {
         this.topic = topic;
+        this.codec = topic.codec(registry);
+        this.registry = registry;
         this.producer = producer;
     }
 
@@ -45,11 +46,8 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
      *
      * @throws IllegalStateException when the topic does not exist
      */
-    public static <T extends SpecificRecord> TopicWriter<T> open(KafkaClients clients, Topic topic) {
+    public static <T extends SpecificRecord> TopicWriter<T> open(KafkaClients clients, Topic<T> topic) {
         requireExists(clients, topic);
-        var config = clients.config();
-        var serializer = new AvroSerializer<T>();
-        serializer.configure(Map.of(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl()), false);
         var props = clients.producerProperties();
         props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
         props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -57,14 +55,20 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
         props.put(
                 ProducerConfig.TRANSACTIONAL_ID_CONFIG,
                 clients.config().serviceId() + "-" + topic.name() + "-" + UUID.randomUUID());
-        var producer = new KafkaProducer<>(props, new StringSerializer(), serializer);
+        var producer = new KafkaProducer<>(
+                props,
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer());
+        SchemaRegistryClient registry = SchemaRegistries.forUrl(
+                clients.config().schemaRegistryUrl(), clients.config().kafkaProperties());
         try {
             producer.initTransactions();
         } catch (RuntimeException e) {
             producer.close(Duration.ZERO);
+            registry.close();
             throw e;
         }
-        return new TopicWriter<>(topic, producer);
+        return new TopicWriter<>(topic, registry, producer);
     }
 
     /**
@@ -79,7 +83,7 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
         try {
             var pending = new ArrayList<Future<RecordMetadata>>(records.size());
             for (T record : records) {
-                pending.add(producer.send(new ProducerRecord<>(topic.name(), key.apply(record), record)));
+                pending.add(producer.send(codec.record(key.apply(record), record)));
             }
             producer.flush();
             for (int i = 0; i < pending.size(); i++) {
@@ -115,6 +119,7 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
     @Override
     public void close() {
         producer.close();
+        registry.close();
     }
 
     /**
@@ -122,7 +127,7 @@ public final class TopicWriter<T extends SpecificRecord> implements AutoCloseabl
      *
      * @throws IllegalStateException naming the topic, the cluster and what to do
      */
-    public static void requireExists(KafkaClients clients, Topic topic) {
+    public static void requireExists(KafkaClients clients, TopicSpec topic) {
         var bootstrap = clients.config().bootstrapServers();
         Admin admin = clients.admin();
         try {
