@@ -1,7 +1,7 @@
 package io.prefstream.generator;
 
+import io.prefstream.generator.AdmissionControl.Admission;
 import io.prefstream.generator.PendingPrompts.Entry;
-import io.prefstream.generator.StalenessGate.Admission;
 import io.prefstream.platform.consumer.CommitPolicy;
 import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.consumer.LoopControl;
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each turn, before polling: (1) take a pending {@link PolicyEvent}: a loaded version is swapped
  * in (and the old one closed), so a micro-batch is always sampled by one version; (2) ask the
- * {@link StalenessGate}; closed pauses the consumer's assignment, open resumes it (transitions
+ * {@link AdmissionControl}; closed pauses the consumer's assignment, open resumes it (transitions
  * logged once); (3) sample {@code min(B, quota)} waiting prompts when that many are waiting or the
  * oldest has waited {@code T} (and skip this turn's poll); else poll, at most until the oldest
  * waiting prompt's deadline. Rollouts are sent asynchronously (idempotent producer); a prompt's
@@ -45,7 +45,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
     private final TopicCodec<Prompt> prompts;
     private final PolicyFollower follower;
     private final LongSupplier trainerBacklog;
-    private final StalenessGate gate;
+    private final AdmissionControl admissionControl;
     private final RolloutSampler sampler;
     private final GeneratorMetrics metrics;
     private final PendingPrompts pending = new PendingPrompts();
@@ -72,11 +72,11 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
         this.prompts = producer.codec(config.topics().prompts());
         this.follower = follower;
         this.trainerBacklog = trainerBacklog;
-        this.gate = StalenessGate.of(config);
+        this.admissionControl = AdmissionControl.of(config);
         this.sampler = RolloutSampler.of(config);
         this.metrics = metrics;
         this.serving = initial;
-        this.admission = gate.admit(servingVersion(), 0, 0);
+        this.admission = admissionControl.admit(servingVersion(), 0, 0);
         this.loop = source.topics(config.topics().prompts().name())
                 .processor(this)
                 .service(config.common().serviceId())
@@ -105,7 +105,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
                 "prefstream.generator.ahead.versions",
                 "Per-version budgets produced ahead of the trainer",
                 this,
-                l -> l.gate.ahead(l.produced));
+                l -> l.admissionControl.ahead(l.produced));
         metrics.gauge(
                 "prefstream.generator.input.lag",
                 "Prompt records of its partitions not yet fetched",
@@ -180,7 +180,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
     @Override
     public Duration beforePoll(Duration pollTimeout, LoopControl control) {
         applyPolicyEvent();
-        Admission a = gate.admit(servingVersion(), produced, trainerBacklog.getAsLong());
+        Admission a = admissionControl.admit(servingVersion(), produced, trainerBacklog.getAsLong());
         admit(a);
         int want = (int) Math.min(config.batchSize(), a.quota());
         Duration timeout = pollTimeout;
@@ -227,7 +227,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
         } else if (event instanceof PolicyEvent.Rejected rejected) {
             metrics.checkpointRejected();
             if (serving != null) {
-                produced = 0; // the trainer has moved on; see StalenessGate
+                produced = 0; // the trainer has moved on; see AdmissionControl
             }
             log.warn(
                     "Generator {} skipped policy version {} ({}): {}; still serving version {}",

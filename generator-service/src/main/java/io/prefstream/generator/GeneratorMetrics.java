@@ -105,8 +105,8 @@ final class GeneratorMetrics implements AutoCloseable {
      * Gauges {@code prefstream_generator_gate{code=...}}: 1 for the gate's current code (open,
      * no_policy, budget_spent, ahead_of_trainer, trainer_backlog), 0 for the others.
      */
-    void gateState(Supplier<StalenessGate.Code> current) {
-        for (StalenessGate.Code code : StalenessGate.Code.values()) {
+    void gateState(Supplier<AdmissionControl.Code> current) {
+        for (AdmissionControl.Code code : AdmissionControl.Code.values()) {
             track(Gauge.builder("prefstream.generator.gate", current, c -> c.get() == code ? 1 : 0)
                     .tags(tags)
                     .tag("code", code.name().toLowerCase(Locale.ROOT))
@@ -116,7 +116,7 @@ final class GeneratorMetrics implements AutoCloseable {
         }
     }
 
-    void pauseTransition(StalenessGate.Code code) {
+    void pauseTransition(AdmissionControl.Code code) {
         track(Counter.builder("prefstream.generator.pauses")
                         .tags(tags)
                         .tag("reason", code.name().toLowerCase(Locale.ROOT))

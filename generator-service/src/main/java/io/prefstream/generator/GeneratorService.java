@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * samples K completions per prompt in micro-batches with the current policy, and produces one
  * {@code Rollout} per prompt to {@code prefstream.rollouts} (key = prompt id); follows
  * {@code prefstream.policy-updates} and hot-swaps verified checkpoints between micro-batches; paces
- * itself with a {@link StalenessGate}. Offsets are committed only after rollouts (or dead letters)
+ * itself with a {@link AdmissionControl}. Offsets are committed only after rollouts (or dead letters)
  * are acknowledged. Until the first policy arrives (or without {@code generator.initial-policy})
  * it is PAUSED with reason "no policy yet".
  *

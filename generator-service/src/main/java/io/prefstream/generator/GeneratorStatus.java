@@ -8,7 +8,7 @@ package io.prefstream.generator;
  * @param reason              why (the gate's reason while running or paused, the failure when failed)
  * @param policyVersion       version being served, -1 before the first policy
  * @param publishedVersion    newest version seen on policy-updates (loaded or not), -1 when none
- * @param producedThisVersion P: rollouts since the last version event (see {@link StalenessGate})
+ * @param producedThisVersion P: rollouts since the last version event (see {@link AdmissionControl})
  * @param rollouts            rollouts produced since start
  * @param tokens              response tokens sampled since start (EOS included)
  * @param rolloutsPerSecond   over the last {@value GeneratorMetrics#RATE_WINDOW_SECONDS} s

@@ -8,7 +8,7 @@
  * finish reasons, policy version, sampling parameters and timings. It follows
  * {@code prefstream.policy-updates} ({@link io.prefstream.generator.PolicyFollower}) and swaps
  * verified checkpoints between micro-batches, and paces itself with the
- * {@link io.prefstream.generator.StalenessGate} (iterative budget per version, or bounded staleness
+ * {@link io.prefstream.generator.AdmissionControl} (iterative budget per version, or bounded staleness
  * and trainer backlog when streaming). Configuration: {@link io.prefstream.generator.GeneratorSettings}
  * → {@link io.prefstream.generator.GeneratorConfig}.
  *

@@ -153,7 +153,7 @@ class OfflineTrainingTest {
         assertEquals(refSha, updates.get(0).getSha256(), "version 0 is pi_ref's weights");
         PolicyUpdate last = updates.get(5);
         assertEquals(50, last.getTrainerStep());
-        assertEquals((double) lastConsumed, last.getMetrics().get("last_batch_sequence"));
+        assertEquals(lastConsumed, last.getConsumedBatchSequence());
         Path lastDir = Path.of(URI.create(last.getCheckpointUri()));
         try (CausalLm reference = Checkpoints.loadPolicy(dataDir.resolve("reference"), DeviceSetting.AUTO.resolve());
                 CausalLm policyLm = Checkpoints.loadPolicy(

@@ -114,11 +114,16 @@ public final class TestRecords {
                 .setSha256("00")
                 .setBytes(0)
                 .setTrainerStep(0)
-                .setMetrics(
-                        consumedSequence == null
-                                ? Map.of()
-                                : Map.of("last_batch_sequence", consumedSequence.doubleValue()))
+                .setMetrics(Map.of())
                 .setCreatedAtMs(0L)
+                .setConsumedBatchSequence(consumedSequence)
+                .build();
+    }
+
+    /** A policy update as trainers wrote it before the typed field: the consumed sequence in the metrics map. */
+    public static PolicyUpdate legacyUpdate(String policy, long version, long consumedSequence) {
+        return PolicyUpdate.newBuilder(update(policy, version, null))
+                .setMetrics(Map.of("last_batch_sequence", (double) consumedSequence))
                 .build();
     }
 }

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *       batcher wait; with f = 1 the trainer waits with it. Nothing is emitted before the first
  *       policy update of the batcher's policy (the version the staleness bound refers to).</li>
  *   <li>Back-pressure: at most {@code max-ahead} batches beyond the last sequence the trainer
- *       reported as consumed (metric {@value BatcherTopology#CONSUMED_SEQUENCE_METRIC} of its policy
+ *       reported as consumed ({@code PolicyUpdate.consumed_batch_sequence} of its policy
  *       updates), so online data waits here, where the staleness bound still applies to it.</li>
  *   <li>Staleness: an online record with {@code latest − version > S} goes to the stale topic, on
  *       arrival or when a new version makes buffered records stale.</li>
@@ -154,11 +154,15 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
             meta.put(LATEST_VERSION, update.getVersion());
             log.info("Batcher for policy {} sees version {}", config.policyName(), update.getVersion());
         }
-        Double consumed = update.getMetrics().get(BatcherTopology.CONSUMED_SEQUENCE_METRIC);
+        Long consumed = update.getConsumedBatchSequence();
+        if (consumed == null) { // written before the field existed: the signal rode in the metrics map
+            Double legacy = update.getMetrics().get(BatcherTopology.LEGACY_CONSUMED_SEQUENCE_METRIC);
+            consumed = legacy == null ? null : legacy.longValue();
+        }
         if (consumed != null) {
             Long known = meta.get(CONSUMED_SEQUENCE);
-            if (known == null || consumed.longValue() > known) {
-                meta.put(CONSUMED_SEQUENCE, consumed.longValue());
+            if (known == null || consumed > known) {
+                meta.put(CONSUMED_SEQUENCE, consumed);
             }
         }
         long newest = meta.get(LATEST_VERSION);

@@ -38,8 +38,11 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class BatcherTopology {
 
-    /** Metric of a policy update naming the last batch sequence the trainer consumed (its back-pressure signal). */
-    public static final String CONSUMED_SEQUENCE_METRIC = "last_batch_sequence";
+    /**
+     * Metric under which policy updates written before {@code PolicyUpdate.consumed_batch_sequence}
+     * existed carried the trainer's back-pressure signal; read only from such records.
+     */
+    static final String LEGACY_CONSUMED_SEQUENCE_METRIC = "last_batch_sequence";
 
     static final String META_STORE = "batcher-meta";
     static final String POOL_STORE = "batcher-offline-pool";

@@ -12,7 +12,6 @@ import io.prefstream.schemas.serde.RecordDecodingException;
 import io.prefstream.schemas.topics.Topic;
 import io.prefstream.schemas.topics.TopicCodec;
 import io.prefstream.schemas.topics.Topics;
-import io.prefstream.trainer.batcher.BatcherTopology;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
@@ -54,8 +53,6 @@ final class PolicyPublisher {
      */
     PolicyUpdate publish(CheckpointStore.Entry entry, long version, Map<String, Double> trainMetrics) {
         var values = new TreeMap<>(trainMetrics);
-        values.put(
-                BatcherTopology.CONSUMED_SEQUENCE_METRIC, (double) entry.state().batchSequence());
         long bytes;
         try {
             bytes = Files.size(entry.dir().resolve(io.prefstream.model.checkpoint.Checkpoints.WEIGHTS));
@@ -71,6 +68,7 @@ final class PolicyPublisher {
                 .setTrainerStep(entry.state().step())
                 .setMetrics(values)
                 .setCreatedAtMs(System.currentTimeMillis())
+                .setConsumedBatchSequence(entry.state().batchSequence())
                 .build();
         await(Topics.POLICY_UPDATES, producer.send(Topics.POLICY_UPDATES, policy, update));
         log.info(

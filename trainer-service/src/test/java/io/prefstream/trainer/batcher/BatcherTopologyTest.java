@@ -147,6 +147,11 @@ class BatcherTopologyTest {
         assertEquals(List.of(3L, 4L), sequences(t.batches()), "consumed up to 1: sequences 2..4 may be pending");
         t.update(1, 0L);
         assertEquals(List.of(), sequences(t.batches()), "progress never goes backwards");
+        t.legacyUpdate(2, 3L);
+        assertEquals(
+                List.of(5L, 6L),
+                sequences(t.batches()),
+                "updates written before the typed field still report progress");
     }
 
     @Test
@@ -356,6 +361,12 @@ class BatcherTopologyTest {
 
         void onlineRaw(byte[] key, byte[] value) {
             online.pipeInput(key, value);
+        }
+
+        void legacyUpdate(long version, long consumed) {
+            updates.pipeInput(
+                    POLICY.getBytes(UTF_8),
+                    encode(Topics.POLICY_UPDATES.name(), TestRecords.legacyUpdate(POLICY, version, consumed)));
         }
 
         void update(long version, Long consumed) {

@@ -3,16 +3,16 @@ package io.prefstream.generator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.prefstream.generator.StalenessGate.Code;
+import io.prefstream.generator.AdmissionControl.Code;
 import io.prefstream.platform.config.LoopMode;
 import org.junit.jupiter.api.Test;
 
-class StalenessGateTest {
+class AdmissionControlTest {
 
     @Test
     void noPolicyKeepsTheGateClosedInEveryMode() {
-        for (var gate : new StalenessGate[] {
-            new StalenessGate(LoopMode.ITERATIVE, 5, 0, 0), new StalenessGate(LoopMode.STREAMING, 0, 0, 0)
+        for (var gate : new AdmissionControl[] {
+            new AdmissionControl(LoopMode.ITERATIVE, 5, 0, 0), new AdmissionControl(LoopMode.STREAMING, 0, 0, 0)
         }) {
             var a = gate.admit(-1, 0, 0);
             assertEquals(Code.NO_POLICY, a.code());
@@ -23,7 +23,7 @@ class StalenessGateTest {
 
     @Test
     void iterativeQuotaIsTheRestOfTheBudgetThenClosed() {
-        var gate = new StalenessGate(LoopMode.ITERATIVE, 5, 3, 10);
+        var gate = new AdmissionControl(LoopMode.ITERATIVE, 5, 3, 10);
         assertEquals(5, gate.admit(0, 0, 0).quota());
         assertEquals(2, gate.admit(0, 3, 0).quota());
         assertEquals(1, gate.admit(0, 4, 1_000_000).quota(), "iterative mode ignores the backlog");
@@ -35,7 +35,7 @@ class StalenessGateTest {
 
     @Test
     void streamingRunsUpToMaxStalenessPlusOneBudgets() {
-        var gate = new StalenessGate(LoopMode.STREAMING, 4, 2, 0);
+        var gate = new AdmissionControl(LoopMode.STREAMING, 4, 2, 0);
         // (S + 1) * B = 12 rollouts per version event
         assertEquals(12, gate.admit(3, 0, 0).quota());
         assertEquals(0, gate.ahead(3));
@@ -53,8 +53,8 @@ class StalenessGateTest {
 
     @Test
     void streamingWithZeroStalenessIsIterativePlusTheBacklogBound() {
-        var streaming = new StalenessGate(LoopMode.STREAMING, 5, 0, 100);
-        var iterative = new StalenessGate(LoopMode.ITERATIVE, 5, 0, 100);
+        var streaming = new AdmissionControl(LoopMode.STREAMING, 5, 0, 100);
+        var iterative = new AdmissionControl(LoopMode.ITERATIVE, 5, 0, 100);
         for (long p = 0; p <= 7; p++) {
             assertEquals(
                     iterative.admit(1, p, 0).quota(), streaming.admit(1, p, 0).quota(), "P = " + p);
@@ -65,13 +65,13 @@ class StalenessGateTest {
 
     @Test
     void streamingWithoutBudgetIsBoundedOnlyByTheBacklog() {
-        var gate = new StalenessGate(LoopMode.STREAMING, 0, 0, 50);
+        var gate = new AdmissionControl(LoopMode.STREAMING, 0, 0, 50);
         assertEquals(Long.MAX_VALUE, gate.admit(0, 1_000_000, 50).quota());
         var closed = gate.admit(0, 0, 51);
         assertEquals("trainer backlog 51 records > max-trainer-lag 50", closed.reason());
         assertEquals(
                 Code.OPEN,
-                new StalenessGate(LoopMode.STREAMING, 0, 0, 0)
+                new AdmissionControl(LoopMode.STREAMING, 0, 0, 0)
                         .admit(0, 0, Long.MAX_VALUE)
                         .code(),
                 "0 = no backlog bound");
@@ -79,13 +79,13 @@ class StalenessGateTest {
 
     @Test
     void hugeBudgetsDoNotOverflow() {
-        var gate = new StalenessGate(LoopMode.STREAMING, Long.MAX_VALUE / 2, 5, 0);
+        var gate = new AdmissionControl(LoopMode.STREAMING, Long.MAX_VALUE / 2, 5, 0);
         assertEquals(Long.MAX_VALUE - 10, gate.admit(0, 10, 0).quota());
     }
 
     @Test
     void iterativeWithoutBudgetIsRejected() {
-        var e = assertThrows(IllegalArgumentException.class, () -> new StalenessGate(LoopMode.ITERATIVE, 0, 0, 0));
+        var e = assertThrows(IllegalArgumentException.class, () -> new AdmissionControl(LoopMode.ITERATIVE, 0, 0, 0));
         assertEquals("iterative mode needs a positive budget per version, found 0", e.getMessage());
     }
 }

@@ -35,7 +35,7 @@ import java.util.Objects;
  * @param maxStaleness   S
  * @param maxTrainerLag  backlog bound, 0 = none
  */
-public record StalenessGate(LoopMode mode, long budget, int maxStaleness, long maxTrainerLag) {
+public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, long maxTrainerLag) {
 
     /** Why the gate is open or closed; the metric tag and log key of a state. */
     public enum Code {
@@ -68,7 +68,7 @@ public record StalenessGate(LoopMode mode, long budget, int maxStaleness, long m
         }
     }
 
-    public StalenessGate {
+    public AdmissionControl {
         Objects.requireNonNull(mode, "mode");
         if (budget < 0 || maxStaleness < 0 || maxTrainerLag < 0) {
             throw new IllegalArgumentException("budget, max staleness and max trainer lag must be >= 0, found " + budget
@@ -79,8 +79,8 @@ public record StalenessGate(LoopMode mode, long budget, int maxStaleness, long m
         }
     }
 
-    public static StalenessGate of(GeneratorConfig config) {
-        return new StalenessGate(
+    public static AdmissionControl of(GeneratorConfig config) {
+        return new AdmissionControl(
                 config.mode(), config.budgetPerVersion(), config.maxStaleness(), config.maxTrainerLag());
     }
 
