@@ -101,9 +101,9 @@ final class InputDecoder implements Processor<byte[], byte[], String, InputDecod
     }
 
     private void deadLetter(SourcedRecord source, String reason, String detail, Throwable error) {
-        var headers = deadLetters.headers(source, reason, detail, error, context.currentSystemTimeMs());
-        var out = new JoinOutput(Topics.DEAD_LETTERS, source.key(), source.value());
-        context.forward(new Record<>(keyText(source), new Decoded(null, out), source.timestamp(), headers));
+        var letter = deadLetters.letter(source, reason, detail, error, context.currentSystemTimeMs());
+        var out = new JoinOutput(Topics.DEAD_LETTERS, letter.key(), letter.value());
+        context.forward(new Record<>(keyText(source), new Decoded(null, out), source.timestamp(), letter.headers()));
     }
 
     private static String keyText(SourcedRecord input) {

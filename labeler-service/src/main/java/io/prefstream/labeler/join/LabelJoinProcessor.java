@@ -376,8 +376,8 @@ final class LabelJoinProcessor implements Processor<String, JoinInput, String, J
         long now = context.currentSystemTimeMs();
         metrics.rejectedLabel(reason);
         var source = input.source();
-        var headers = deadLetters.headers(source, reason, detail, null, now);
-        forward(new JoinOutput(Topics.DEAD_LETTERS, source.key(), source.value()), "", now, headers);
+        var letter = deadLetters.letter(source, reason, detail, null, now);
+        forward(new JoinOutput(Topics.DEAD_LETTERS, letter.key(), letter.value()), "", now, letter.headers());
     }
 
     private void forward(JoinOutput out, String key, long timestamp, org.apache.kafka.common.header.Headers headers) {

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RebalanceInProgressException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -47,8 +48,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Commit rule (at-least-once): a partition's offset advances past a record only when its output
  * and those of every earlier record of the partition completed ({@link OffsetLedger}). A record
- * whose processing throws or whose output fails goes to the dead-letter topic and the loop goes on;
- * a dead letter that cannot be written stops the loop without committing. On revocation the
+ * whose processing throws or whose output fails goes to the dead-letter topic (bounded to fit it,
+ * see {@link io.prefstream.platform.deadletter.Letter}) and the loop goes on; a dead letter that
+ * fails transiently is sent again, one that can never be written is logged with the record's
+ * coordinates and counted ({@value #LOST_DEAD_LETTERS_COUNTER}), and the loop goes on: one record
+ * never stops a service. On revocation the
  * completed offsets are committed synchronously and the processor releases what it held; on close
  * the processor drains, the completed offsets are committed, the consumer is closed.
  */
@@ -62,6 +66,8 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     public static final String OUTPUT_SEND_FAILED = "output-send-failed";
     /** Dead-letter reason of a record that is not a valid value of its topic. */
     public static final String UNDECODABLE = "undecodable";
+    /** Counter of records given up on because their dead letter could not be written, tags {@code service}, {@code topic}. */
+    public static final String LOST_DEAD_LETTERS_COUNTER = "prefstream.dead.letters.lost";
     /** Counter of records processed successfully, tags {@code service}, {@code topic}. */
     public static final String PROCESSED_COUNTER = "prefstream.consumer.records.processed";
     /** Final commits tried when {@link #close()} wake-ups land in them. */
@@ -86,6 +92,30 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     private final Thread thread;
 
     private final OffsetLedger ledger = new OffsetLedger();
+    private final OffsetLedger.Failures failures = new OffsetLedger.Failures() {
+        @Override
+        public java.util.function.Supplier<CompletableFuture<?>> deadLetter(
+                ConsumerRecord<byte[], byte[]> record, Throwable cause) {
+            log.warn(
+                    "{} output for {}-{}@{} failed: {}",
+                    service,
+                    record.topic(),
+                    record.partition(),
+                    record.offset(),
+                    cause.toString());
+            return deadLetterSender(record, reasonOf(cause, OUTPUT_SEND_FAILED), cause);
+        }
+
+        @Override
+        public CompletableFuture<?> deadLetterFailed(
+                ConsumerRecord<byte[], byte[]> record,
+                Throwable cause,
+                java.util.function.Supplier<CompletableFuture<?>> send) {
+            return ConsumerLoop.this.deadLetterFailed(record, cause, send);
+        }
+    };
+    private final AtomicLong lostDeadLetters = new AtomicLong();
+    private volatile String lastLostDeadLetter;
     /** Offsets of completed records not yet committed. */
     private final Map<TopicPartition, OffsetAndMetadata> completed = new HashMap<>();
 
@@ -375,8 +405,30 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         }
     }
 
+    /**
+     * Writes the dead letter and waits for it; a transient failure (broker unreachable) is retried
+     * while the loop runs; one that can never succeed is recorded ({@link #lostDeadLetters()}) and
+     * the record given up on, so it never stops the loop.
+     */
     @Override
-    public CompletableFuture<?> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
+    public void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
+        var send = deadLetterSender(record, reason, error);
+        CompletableFuture<?> attempt = send.get();
+        while (true) {
+            Throwable failure;
+            try {
+                attempt.join();
+                return;
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                failure = e.getCause() == null ? e : e.getCause();
+            }
+            attempt = deadLetterFailed(record, failure, send);
+        }
+    }
+
+    /** Sends {@code record}'s dead letter each time it is called; fails the loop when there is no dead-letter topic. */
+    private java.util.function.Supplier<CompletableFuture<?>> deadLetterSender(
+            ConsumerRecord<byte[], byte[]> record, String reason, Throwable error) {
         if (deadLetters == null) {
             throw new FatalProcessingException(new IllegalStateException(
                     service + " has no dead-letter topic for " + record.topic() + "-" + record.partition() + "@"
@@ -384,7 +436,41 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
                     error));
         }
         processor.deadLettered(record, reason);
-        return deadLetters.send(record, service, reason, error);
+        return () -> deadLetters.send(record, service, reason, error);
+    }
+
+    /** A retry of a dead letter that failed transiently, or a completed future once a permanent failure is recorded. */
+    private CompletableFuture<?> deadLetterFailed(
+            ConsumerRecord<byte[], byte[]> record,
+            Throwable cause,
+            java.util.function.Supplier<CompletableFuture<?>> send) {
+        String where = record.topic() + "-" + record.partition() + "@" + record.offset();
+        if (cause instanceof RetriableException && running.get()) {
+            log.warn("{} could not write the dead letter of {} ({}); trying again", service, where, cause.toString());
+            return send.get();
+        }
+        lostDeadLetters.incrementAndGet();
+        lastLostDeadLetter = where + ": " + cause;
+        Counter.builder(LOST_DEAD_LETTERS_COUNTER)
+                .description("Records that could be neither processed nor dead-lettered (see the log for each)")
+                .tag("service", service)
+                .tag("topic", record.topic())
+                .register(registry)
+                .increment();
+        log.error(
+                "{} gives up on {}: it could not be processed and its dead letter cannot be written ({}); the record"
+                        + " stays in {} at offset {} while retention keeps it",
+                service,
+                where,
+                cause.toString(),
+                record.topic() + "-" + record.partition(),
+                record.offset());
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** Records given up on because not even their dead letter could be written. */
+    public long lostDeadLetters() {
+        return lostDeadLetters.get();
     }
 
     @Override
@@ -515,7 +601,7 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     private void accept(ConsumerRecord<byte[], byte[]> record) {
         try {
             CompletableFuture<?> output = processor.process(record, this);
-            ledger.add(record, output == null ? CompletableFuture.completedFuture(null) : output, false);
+            ledger.add(record, output == null ? CompletableFuture.completedFuture(null) : output);
         } catch (FatalProcessingException e) {
             throw e;
         } catch (Exception e) {
@@ -526,7 +612,7 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
                     record.partition(),
                     record.offset(),
                     e.toString());
-            ledger.add(record, deadLetter(record, reasonOf(e, HANDLER_EXCEPTION), e), true);
+            ledger.addDeadLetter(record, deadLetterSender(record, reasonOf(e, HANDLER_EXCEPTION), e));
         }
     }
 
@@ -555,26 +641,13 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
 
     /** Moves completed outputs from the ledger into {@link #completed}; dead-letters failed ones. */
     private void collect() {
-        completed.putAll(ledger.completed(this::deadLetterFailedOutput, entry -> {
-            if (!entry.deadLettered) {
-                Counter.builder(PROCESSED_COUNTER)
+        completed.putAll(ledger.completed(
+                failures,
+                entry -> Counter.builder(PROCESSED_COUNTER)
                         .tag("service", service)
                         .tag("topic", entry.record.topic())
                         .register(registry)
-                        .increment();
-            }
-        }));
-    }
-
-    private CompletableFuture<?> deadLetterFailedOutput(ConsumerRecord<byte[], byte[]> record, Throwable cause) {
-        log.warn(
-                "{} output for {}-{}@{} failed: {}",
-                service,
-                record.topic(),
-                record.partition(),
-                record.offset(),
-                cause.toString());
-        return deadLetter(record, reasonOf(cause, OUTPUT_SEND_FAILED), cause);
+                        .increment()));
     }
 
     /** Waits for every output in flight (dead letters of failed ones too), then commits synchronously. */

@@ -1,7 +1,6 @@
 package io.prefstream.platform.consumer;
 
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -18,8 +17,12 @@ public interface LoopControl {
      */
     boolean commit(Map<TopicPartition, OffsetAndMetadata> offsets);
 
-    /** Sends {@code record} to the dead-letter topic with {@code reason}; the future completes when acknowledged. */
-    CompletableFuture<?> deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error);
+    /**
+     * Sends {@code record} to the dead-letter topic with {@code reason} and waits for the ack
+     * (transient failures are retried; a dead letter that can never be written is logged and
+     * counted instead). Never throws for the record's sake.
+     */
+    void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason, Throwable error);
 
     /** Whether every assigned partition has been read to its current end (asks the broker). */
     boolean atEnd();

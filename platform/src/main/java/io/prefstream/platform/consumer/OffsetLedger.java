@@ -11,6 +11,8 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -21,9 +23,11 @@ import org.apache.kafka.common.TopicPartition;
  *
  * <p>Commit rule: a partition's offset advances past a record only when that record and every
  * earlier one of the partition has a completed output: its result acknowledged, or its dead letter
- * acknowledged. So a crash re-reads exactly the records whose outputs might be missing
- * (at-least-once). A record whose output failed is dead-lettered (through {@link FailedOutput})
- * and stays until the dead letter is acknowledged.
+ * acknowledged (at-least-once: a crash re-reads exactly the records whose outputs might be
+ * missing). A record whose output failed is dead-lettered through {@link Failures#deadLetter};
+ * a dead letter that failed goes to {@link Failures#deadLetterFailed}, which sends it again or,
+ * when it can never be written, records that and lets the record complete: one record never
+ * stops its partition for good.
  *
  * <p>Used by the loop's thread only.
  */
@@ -33,28 +37,44 @@ final class OffsetLedger {
     static final class Entry {
         final ConsumerRecord<byte[], byte[]> record;
         CompletableFuture<?> output;
-        boolean deadLettered;
+        /** Sends this record's dead letter again; null while the output is the record's own. */
+        Supplier<CompletableFuture<?>> deadLetter;
 
-        Entry(ConsumerRecord<byte[], byte[]> record, CompletableFuture<?> output, boolean deadLettered) {
+        Entry(ConsumerRecord<byte[], byte[]> record, CompletableFuture<?> output) {
             this.record = record;
             this.output = output;
-            this.deadLettered = deadLettered;
+        }
+
+        boolean deadLettered() {
+            return deadLetter != null;
         }
     }
 
-    /** Dead-letters a record whose output failed; returns the dead letter's future. */
-    @FunctionalInterface
-    interface FailedOutput {
-        CompletableFuture<?> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable cause);
+    /** What replaces a failed output. */
+    interface Failures {
+        /** The dead letter of a record whose output failed with {@code cause}: how to send it. */
+        Supplier<CompletableFuture<?>> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable cause);
+
+        /**
+         * The record's dead letter failed with {@code cause}: a new attempt ({@code send.get()}), or,
+         * when it cannot succeed, a completed future once the loss is recorded.
+         */
+        CompletableFuture<?> deadLetterFailed(
+                ConsumerRecord<byte[], byte[]> record, Throwable cause, Supplier<CompletableFuture<?>> send);
     }
 
     private final Map<TopicPartition, ArrayDeque<Entry>> byPartition = new LinkedHashMap<>();
 
-    void add(ConsumerRecord<byte[], byte[]> record, CompletableFuture<?> output, boolean deadLetter) {
-        Objects.requireNonNull(output, "output");
-        byPartition
-                .computeIfAbsent(new TopicPartition(record.topic(), record.partition()), k -> new ArrayDeque<>())
-                .add(new Entry(record, output, deadLetter));
+    /** A record whose output is {@code output}. */
+    void add(ConsumerRecord<byte[], byte[]> record, CompletableFuture<?> output) {
+        queue(record).add(new Entry(record, Objects.requireNonNull(output, "output")));
+    }
+
+    /** A record that goes to the dead-letter topic at once; {@code send} sends it (again). */
+    void addDeadLetter(ConsumerRecord<byte[], byte[]> record, Supplier<CompletableFuture<?>> send) {
+        var e = new Entry(record, send.get());
+        e.deadLetter = send;
+        queue(record).add(e);
     }
 
     /** Records held, with outputs pending or completed but not yet committed. */
@@ -65,11 +85,8 @@ final class OffsetLedger {
     /**
      * Removes the completed prefix of every partition and returns the offsets to commit (last
      * completed offset + 1); {@code onSuccess} sees each removed record that was not dead-lettered.
-     *
-     * @throws DeadLetterFailedException when a dead letter could not be written
      */
-    Map<TopicPartition, OffsetAndMetadata> completed(
-            FailedOutput onFailure, java.util.function.Consumer<Entry> onSuccess) {
+    Map<TopicPartition, OffsetAndMetadata> completed(Failures failures, Consumer<Entry> onSuccess) {
         var offsets = new HashMap<TopicPartition, OffsetAndMetadata>();
         for (var entry : byPartition.entrySet()) {
             ArrayDeque<Entry> queue = entry.getValue();
@@ -81,15 +98,16 @@ final class OffsetLedger {
                 }
                 Throwable failure = failureOf(head.output);
                 if (failure != null) {
-                    if (head.deadLettered) {
-                        throw new DeadLetterFailedException(head.record, failure);
+                    if (head.deadLetter == null) {
+                        head.deadLetter = failures.deadLetter(head.record, failure);
+                        head.output = head.deadLetter.get();
+                    } else {
+                        head.output = failures.deadLetterFailed(head.record, failure, head.deadLetter);
                     }
-                    head.output = onFailure.deadLetter(head.record, failure);
-                    head.deadLettered = true;
-                    break;
+                    continue; // settled below once its replacement completes
                 }
                 queue.pollFirst();
-                if (!head.deadLettered) {
+                if (!head.deadLettered()) {
                     onSuccess.accept(head);
                 }
                 last = head.record.offset();
@@ -117,6 +135,11 @@ final class OffsetLedger {
     /** Forgets the records of {@code partitions} (revoked or lost: their new owner reads them again). */
     void release(Collection<TopicPartition> partitions) {
         partitions.forEach(byPartition::remove);
+    }
+
+    private ArrayDeque<Entry> queue(ConsumerRecord<byte[], byte[]> record) {
+        return byPartition.computeIfAbsent(
+                new TopicPartition(record.topic(), record.partition()), k -> new ArrayDeque<>());
     }
 
     private static Throwable failureOf(CompletableFuture<?> done) {

@@ -36,9 +36,21 @@ public final class DeadLetterHeaders {
     public static final String REASON = "dlq.reason";
     /** When the record was dead-lettered (epoch ms). */
     public static final String TIMESTAMP = "dlq.timestamp";
+    /** {@code true} when the value was cut to fit the dead-letter topic (see {@link Letter}). */
+    public static final String VALUE_TRUNCATED = "dlq.value.truncated";
+    /** Size in bytes of the original value, present when it was truncated. */
+    public static final String VALUE_ORIGINAL_BYTES = "dlq.value.original.bytes";
+    /** Lower-case hex SHA-256 of the whole original value, present when it was truncated. */
+    public static final String VALUE_SHA256 = "dlq.value.sha256";
+    /** Size in bytes of the original key, present when it was truncated. */
+    public static final String KEY_ORIGINAL_BYTES = "dlq.key.original.bytes";
+    /** How many original headers were left out because together they were too large. */
+    public static final String HEADERS_DROPPED = "dlq.headers.dropped";
 
     /** Bound on the stack-trace header, so a deep trace cannot make the record too large. */
-    public static final int MAX_STACKTRACE_CHARS = 8_000;
+    public static final int MAX_STACKTRACE_CHARS = 4_000;
+    /** Bound on the exception-message header (the message and its causes'). */
+    public static final int MAX_MESSAGE_CHARS = 2_000;
 
     /**
      * The headers of {@code source}'s dead letter: its original headers, then the {@code dlq.*} ones.
@@ -61,7 +73,10 @@ public final class DeadLetterHeaders {
         headers.add(SOURCE_TIMESTAMP, bytes(Long.toString(source.timestamp())));
         headers.add(SERVICE, bytes(service));
         headers.add(EXCEPTION_CLASS, bytes(error == null ? "" : error.getClass().getName()));
-        headers.add(EXCEPTION_MESSAGE, bytes(error == null ? Objects.requireNonNullElse(detail, "") : messages(error)));
+        String message = error == null ? Objects.requireNonNullElse(detail, "") : messages(error);
+        headers.add(
+                EXCEPTION_MESSAGE,
+                bytes(message.length() <= MAX_MESSAGE_CHARS ? message : message.substring(0, MAX_MESSAGE_CHARS)));
         if (error != null) {
             headers.add(EXCEPTION_STACKTRACE, bytes(stackTrace(error)));
         }
@@ -77,7 +92,7 @@ public final class DeadLetterHeaders {
         for (int depth = 0; c != null && depth < 10; depth++, c = c.getCause()) {
             out.append(" <- ").append(c.getClass().getSimpleName()).append(": ").append(c.getMessage());
         }
-        return out.toString();
+        return out.length() <= MAX_MESSAGE_CHARS ? out.toString() : out.substring(0, MAX_MESSAGE_CHARS);
     }
 
     private static String stackTrace(Throwable error) {

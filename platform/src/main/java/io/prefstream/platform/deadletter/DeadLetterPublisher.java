@@ -78,12 +78,12 @@ public final class DeadLetterPublisher {
             ConsumerRecord<byte[], byte[]> original, String service, String reason, Throwable error) {
         Objects.requireNonNull(original, "original");
         var source = SourcedRecord.of(original);
-        var headers = DeadLetterHeaders.of(source, service, reason, "", error, System.currentTimeMillis());
+        var letter = Letter.of(source, service, reason, "", error, System.currentTimeMillis());
         logAndCount(registry, source, service, reason, error == null ? "-" : error.toString());
         var acked = new CompletableFuture<RecordMetadata>();
         try {
             producer.send(
-                    new ProducerRecord<>(topic, null, null, original.key(), original.value(), headers),
+                    new ProducerRecord<>(topic, null, null, letter.key(), letter.value(), letter.headers()),
                     (metadata, failure) -> {
                         if (failure == null) {
                             acked.complete(metadata);

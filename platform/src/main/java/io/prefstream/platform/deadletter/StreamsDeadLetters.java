@@ -2,7 +2,6 @@ package io.prefstream.platform.deadletter;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Objects;
-import org.apache.kafka.common.header.Headers;
 
 /**
  * Dead letters that a Kafka Streams topology writes through one of its own sinks instead of a
@@ -27,21 +26,21 @@ public final class StreamsDeadLetters {
     }
 
     /**
-     * The headers of {@code source}'s dead letter (see {@link DeadLetterHeaders#of}); logs and counts it.
-     * Forward the original key and value with them to the dead-letter sink.
+     * The dead letter of {@code source} (see {@link Letter#of}: bounded to fit the dead-letter
+     * topic); logs and counts it. Forward its key, value and headers to the dead-letter sink.
      *
      * @param detail what went wrong when there is no {@code error}
      * @param error  the exception, or null when dead-lettered for a reason only
      * @param nowMs  when it is dead-lettered (epoch ms), usually {@code context.currentSystemTimeMs()}
      */
-    public Headers headers(SourcedRecord source, String reason, String detail, Throwable error, long nowMs) {
-        var headers = DeadLetterHeaders.of(source, service, reason, detail, error, nowMs);
+    public Letter letter(SourcedRecord source, String reason, String detail, Throwable error, long nowMs) {
+        var letter = Letter.of(source, service, reason, detail, error, nowMs);
         DeadLetterPublisher.logAndCount(
                 registry,
                 source,
                 service,
                 reason,
                 error != null ? error.toString() : detail == null || detail.isEmpty() ? "-" : detail);
-        return headers;
+        return letter;
     }
 }

@@ -115,7 +115,9 @@ public final class KafkaClients {
     /**
      * The base of a Kafka Streams app's properties: {@code application.id}, bootstrap servers,
      * {@code exactly_once_v2}, state under {@code data.dir/streams}, a small commit interval,
-     * internal topics at {@code topics.replication-factor}, and every passthrough property. The
+     * internal topics at {@code topics.replication-factor}, a dead letter that cannot be written
+     * logged instead of stopping the app ({@link io.prefstream.platform.deadletter.DeadLetterProductionHandler}),
+     * and every passthrough property. The
      * caller adds serdes and app-specific settings.
      */
     public Properties streamsProperties(String applicationId) {
@@ -128,6 +130,9 @@ public final class KafkaClients {
                 config.dataDir().resolve("streams").toAbsolutePath().toString());
         props.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.toString(STREAMS_COMMIT_INTERVAL_MS));
         props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, Short.toString(config.topicReplicationFactor()));
+        props.putIfAbsent(
+                StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                io.prefstream.platform.deadletter.DeadLetterProductionHandler.class.getName());
         var guarantee = config.kafkaProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG);
         if (guarantee != null && !guarantee.equals(StreamsConfig.EXACTLY_ONCE_V2)) {
             throw new ConfigException(

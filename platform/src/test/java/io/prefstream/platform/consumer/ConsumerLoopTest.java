@@ -223,31 +223,66 @@ class ConsumerLoopTest {
         assertTrue(loop.failure().isEmpty());
     }
 
-    @Test
-    void failedDeadLetterSendStopsTheLoopWithoutCommitting() throws Exception {
-        var failing = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+    private ConsumerLoop failingDeadLetters(MockProducer<byte[], byte[]> failing) {
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
         });
-        try (var loop = ConsumerLoop.builder()
+        return ConsumerLoop.builder()
                 .consumer(consumer)
                 .topics(TOPIC)
                 .processor((r, l) -> {
-                    throw new IllegalArgumentException("undecodable");
+                    if (new String(r.value(), UTF_8).equals("bad")) {
+                        throw new IllegalArgumentException("undecodable");
+                    }
+                    handled.add(new String(r.value(), UTF_8));
+                    return CompletableFuture.completedFuture(null);
                 })
                 .deadLetters(new DeadLetterPublisher(failing, registry, "dlq"))
                 .service("svc")
                 .registry(registry)
-                .start()) {
+                .pollTimeout(Duration.ofMillis(10))
+                .start();
+    }
+
+    @Test
+    void aDeadLetterThatFailsTransientlyIsSentAgainBeforeTheOffsetMoves() throws Exception {
+        var failing = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        try (var loop = failingDeadLetters(failing)) {
             awaitPolls(1);
-            consumer.schedulePollTask(() -> consumer.addRecord(record(0, "x")));
+            consumer.schedulePollTask(() -> consumer.addRecord(record(0, "bad")));
             await(() -> failing.history().size() == 1, "dead letter attempted");
             failing.errorNext(new org.apache.kafka.common.errors.TimeoutException("broker gone"));
-            await(() -> !loop.isRunning(), "loop stopped");
-            assertEquals(-1, committed());
-            assertTrue(loop.failure().orElseThrow().getMessage().startsWith("Cannot write dead letter for in-0@0"));
-            assertFalse(loop.health().healthy());
+            await(() -> failing.history().size() == 2, "dead letter sent again");
+            assertEquals(-1, committed(), "not committed while the dead letter is not written");
+            failing.completeNext();
+            await(() -> committed() == 1, "committed once the second attempt is acknowledged");
+            assertTrue(loop.isRunning());
+            assertEquals(0, loop.lostDeadLetters());
+        }
+    }
+
+    @Test
+    void aDeadLetterThatCanNeverBeWrittenIsRecordedAndTheLoopGoesOn() throws Exception {
+        var failing = new MockProducer<>(false, null, new ByteArraySerializer(), new ByteArraySerializer());
+        try (var loop = failingDeadLetters(failing)) {
+            awaitPolls(1);
+            consumer.schedulePollTask(() -> {
+                consumer.addRecord(record(0, "bad"));
+                consumer.addRecord(record(1, "good"));
+            });
+            await(() -> failing.history().size() == 1, "dead letter attempted");
+            failing.errorNext(new RecordTooLargeException("dead letter over max.request.size"));
+            await(() -> committed() == 2, "both records committed");
+            assertTrue(loop.isRunning(), "one record never stops the loop");
+            assertEquals(List.of("good"), handled);
+            assertEquals(1, loop.lostDeadLetters());
+            assertEquals(1, failing.history().size(), "a permanent failure is not retried");
+            assertEquals(
+                    1.0,
+                    registry.get(ConsumerLoop.LOST_DEAD_LETTERS_COUNTER)
+                            .counter()
+                            .count());
         }
     }
 }

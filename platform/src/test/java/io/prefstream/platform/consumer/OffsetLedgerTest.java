@@ -1,13 +1,12 @@
 package io.prefstream.platform.consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -21,7 +20,29 @@ class OffsetLedgerTest {
 
     private final OffsetLedger ledger = new OffsetLedger();
     private final List<String> deadLettered = new ArrayList<>();
+    private final List<String> deadLetterFailures = new ArrayList<>();
     private final List<Long> succeeded = new ArrayList<>();
+    /** What a failed dead letter is replaced by: a new attempt, or (null) given up on. */
+    private CompletableFuture<?> nextAttempt;
+
+    private final OffsetLedger.Failures failures = new OffsetLedger.Failures() {
+        @Override
+        public Supplier<CompletableFuture<?>> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable cause) {
+            deadLettered.add(coordinates(record) + ": " + cause.getMessage());
+            return () -> CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletableFuture<?> deadLetterFailed(
+                ConsumerRecord<byte[], byte[]> record, Throwable cause, Supplier<CompletableFuture<?>> send) {
+            deadLetterFailures.add(coordinates(record) + ": " + cause.getMessage());
+            return nextAttempt != null ? nextAttempt : CompletableFuture.completedFuture(null);
+        }
+    };
+
+    private static String coordinates(ConsumerRecord<?, ?> r) {
+        return r.topic() + "-" + r.partition() + "@" + r.offset();
+    }
 
     private static ConsumerRecord<byte[], byte[]> record(TopicPartition tp, long offset) {
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, new byte[0], new byte[0]);
@@ -29,18 +50,12 @@ class OffsetLedgerTest {
 
     private CompletableFuture<Void> add(TopicPartition tp, long offset) {
         var output = new CompletableFuture<Void>();
-        ledger.add(record(tp, offset), output, false);
+        ledger.add(record(tp, offset), output);
         return output;
     }
 
     private Map<TopicPartition, OffsetAndMetadata> completed() {
-        return ledger.completed(
-                (record, cause) -> {
-                    deadLettered.add(record.topic() + "-" + record.partition() + "@" + record.offset() + ": "
-                            + cause.getMessage());
-                    return CompletableFuture.completedFuture(null);
-                },
-                entry -> succeeded.add(entry.record.offset()));
+        return ledger.completed(failures, entry -> succeeded.add(entry.record.offset()));
     }
 
     @Test
@@ -64,7 +79,7 @@ class OffsetLedgerTest {
     void aDeadLetterIsCommittedInOrderWithTheRecordsAroundIt() {
         var first = add(P0, 0);
         var dlq = new CompletableFuture<Void>();
-        ledger.add(record(P0, 1), dlq, true);
+        ledger.addDeadLetter(record(P0, 1), () -> dlq);
         var third = add(P0, 2);
         dlq.complete(null);
         assertEquals(Map.of(), completed(), "P0@0 not done yet");
@@ -77,17 +92,31 @@ class OffsetLedgerTest {
     @Test
     void aFailedOutputIsDeadLetteredAndCommittedOnceThatIsAcknowledged() {
         add(P0, 0).completeExceptionally(new IllegalStateException("record too large"));
-        assertEquals(Map.of(), completed(), "the dead letter replaces the output first");
-        assertEquals(List.of("prompts-0@0: record too large"), deadLettered);
         assertEquals(Map.of(P0, new OffsetAndMetadata(1)), completed());
+        assertEquals(List.of("prompts-0@0: record too large"), deadLettered);
         assertEquals(List.of(), succeeded);
     }
 
     @Test
-    void aFailedDeadLetterIsFatal() {
-        ledger.add(record(P0, 7), CompletableFuture.failedFuture(new IllegalStateException("broker gone")), true);
-        var e = assertThrows(DeadLetterFailedException.class, this::completed);
-        assertTrue(e.getMessage().startsWith("Cannot write dead letter for prompts-0@7"), e.getMessage());
+    void aFailedDeadLetterIsRetriedUntilItIsWritten() {
+        var retry = new CompletableFuture<Void>();
+        nextAttempt = retry;
+        ledger.addDeadLetter(record(P0, 7), () -> CompletableFuture.failedFuture(new IllegalStateException("gone")));
+        assertEquals(Map.of(), completed(), "waits for the second attempt");
+        assertEquals(List.of("prompts-0@7: gone"), deadLetterFailures);
+        retry.complete(null);
+        assertEquals(Map.of(P0, new OffsetAndMetadata(8)), completed());
+    }
+
+    @Test
+    void aDeadLetterThatCanNeverBeWrittenIsRecordedAndThePartitionGoesOn() {
+        nextAttempt = null;
+        ledger.addDeadLetter(
+                record(P0, 7), () -> CompletableFuture.failedFuture(new IllegalStateException("too large")));
+        add(P0, 8).complete(null);
+        assertEquals(Map.of(P0, new OffsetAndMetadata(9)), completed());
+        assertEquals(List.of("prompts-0@7: too large"), deadLetterFailures);
+        assertEquals(List.of(8L), succeeded);
     }
 
     @Test

@@ -56,7 +56,9 @@ class StreamsDeadLettersTest {
 
     @Test
     void failedDecodeCarriesTheOriginalHeadersThenTheDlqHeaders() {
-        Headers headers = deadLetters.headers(source(), "undecodable", null, DECODE_FAILURE, NOW);
+        Headers headers = deadLetters
+                .letter(source(), "undecodable", null, DECODE_FAILURE, NOW)
+                .headers();
 
         assertEquals(
                 List.of(
@@ -103,7 +105,9 @@ class StreamsDeadLettersTest {
         assertTrue(
                 before <= publishedAt && publishedAt <= after, publishedAt + " not in [" + before + ", " + after + "]");
 
-        Headers streamed = deadLetters.headers(source(), "undecodable", null, DECODE_FAILURE, publishedAt);
+        Headers streamed = deadLetters
+                .letter(source(), "undecodable", null, DECODE_FAILURE, publishedAt)
+                .headers();
 
         assertEquals(entries(published), entries(streamed));
         assertEquals(2.0, count("undecodable"), "one counter for both paths");
@@ -111,7 +115,9 @@ class StreamsDeadLettersTest {
 
     @Test
     void reasonOnlyPutsTheDetailInTheMessageAndHasNoStackTrace() {
-        Headers headers = deadLetters.headers(source(), "invalid-label", "label has 2 scores, expected 3", null, NOW);
+        Headers headers = deadLetters
+                .letter(source(), "invalid-label", "label has 2 scores, expected 3", null, NOW)
+                .headers();
 
         assertBytes("", headers, "dlq.exception.class");
         assertBytes("label has 2 scores, expected 3", headers, "dlq.exception.message");
@@ -124,13 +130,17 @@ class StreamsDeadLettersTest {
         long publishedAt = Long.parseLong(text(published, DeadLetterHeaders.TIMESTAMP));
         assertEquals(
                 entries(published),
-                entries(deadLetters.headers(source(), "invalid-label", "", null, publishedAt)),
+                entries(deadLetters
+                        .letter(source(), "invalid-label", "", null, publishedAt)
+                        .headers()),
                 "without a detail, as the publisher");
     }
 
     @Test
     void deadLetterReadsBackWithItsSourceCoordinates() {
-        Headers headers = deadLetters.headers(source(), "undecodable", null, DECODE_FAILURE, NOW);
+        Headers headers = deadLetters
+                .letter(source(), "undecodable", null, DECODE_FAILURE, NOW)
+                .headers();
 
         var letter = DeadLetter.from(new ConsumerRecord<>(
                 "prefstream.dead-letters",
@@ -161,7 +171,9 @@ class StreamsDeadLettersTest {
         Arrays.fill(frames, new StackTraceElement("io.prefstream.Deep", "recurse", "Deep.java", 1));
         deep.setStackTrace(frames);
 
-        Headers headers = deadLetters.headers(source(), "handler-exception", null, deep, NOW);
+        Headers headers = deadLetters
+                .letter(source(), "handler-exception", null, deep, NOW)
+                .headers();
 
         assertEquals(
                 DeadLetterHeaders.MAX_STACKTRACE_CHARS,

@@ -273,9 +273,9 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
 
     private void deadLetter(BatcherInput in, String reason, Exception error) {
         var r = in.source();
-        Headers headers = deadLetters.headers(r, reason, null, error, System.currentTimeMillis());
-        context.forward(
-                new Record<>(new Routed(Topics.DEAD_LETTERS.name(), r.key()), r.value(), r.timestamp(), headers));
+        var letter = deadLetters.letter(r, reason, null, error, System.currentTimeMillis());
+        context.forward(new Record<>(
+                new Routed(Topics.DEAD_LETTERS.name(), letter.key()), letter.value(), r.timestamp(), letter.headers()));
     }
 
     private static <T extends org.apache.avro.specific.SpecificRecord> T decode(

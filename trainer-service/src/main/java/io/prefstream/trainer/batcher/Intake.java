@@ -66,12 +66,8 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
                     PreferencePair pair = decode(pairs, where, record.value());
                     if (pair == null) {
                         if (record.key() == null) {
-                            log.debug(
-                                    "Ignoring a tombstone without key at {}-{}@{}",
-                                    where.topic(),
-                                    where.partition(),
-                                    where.offset());
-                            return;
+                            throw new UnusableRecordException(
+                                    "tombstone", "a tombstone without a key names no offline pair to delete");
                         }
                         actual = InputKind.OFFLINE_TOMBSTONE;
                     }
@@ -80,7 +76,8 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
                 case LABELED_ROLLOUT -> {
                     LabeledRollout labeled = decode(labeledRollouts, where, record.value());
                     if (labeled == null) {
-                        return; // a tombstone carries no data
+                        throw new UnusableRecordException(
+                                "tombstone", "a tombstone on " + where.topic() + " carries no labeled rollout");
                     }
                     requireCompletions(labeled.getRollout(), 1);
                     version = labeled.getRollout().getPolicyVersion();
@@ -88,7 +85,8 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
                 case UNLABELED_ROLLOUT -> {
                     Rollout rollout = decode(rollouts, where, record.value());
                     if (rollout == null) {
-                        return;
+                        throw new UnusableRecordException(
+                                "tombstone", "a tombstone on " + where.topic() + " carries no rollout");
                     }
                     requireCompletions(rollout, 2);
                     version = rollout.getPolicyVersion();
@@ -131,9 +129,12 @@ final class Intake implements Processor<byte[], byte[], Routed, byte[]> {
     }
 
     private void deadLetter(SourcedRecord source, String reason, Exception error) {
-        var headers = deadLetters.headers(source, reason, null, error, System.currentTimeMillis());
+        var letter = deadLetters.letter(source, reason, null, error, System.currentTimeMillis());
         context.forward(new Record<>(
-                new Routed(Topics.DEAD_LETTERS.name(), source.key()), source.value(), source.timestamp(), headers));
+                new Routed(Topics.DEAD_LETTERS.name(), letter.key()),
+                letter.value(),
+                source.timestamp(),
+                letter.headers()));
     }
 
     /** A record that decodes but cannot be trained on. */

@@ -42,12 +42,10 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -436,14 +434,7 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
     /** Dead-letters a batch and waits for the ack: the next checkpoint records the position past it. */
     private void deadLetter(
             ConsumerRecord<byte[], byte[]> record, String reason, Exception error, long sequence, LoopControl control) {
-        try {
-            control.deadLetter(record, reason, error).join();
-        } catch (CompletionException e) {
-            throw new KafkaException(
-                    "cannot dead-letter training batch at offset " + record.offset() + ": "
-                            + e.getCause().getMessage(),
-                    e.getCause());
-        }
+        control.deadLetter(record, reason, error);
         synchronized (progress) {
             lastOffset = record.offset();
             if (sequence >= 0) {

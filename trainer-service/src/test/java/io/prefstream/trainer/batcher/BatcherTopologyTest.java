@@ -200,17 +200,20 @@ class BatcherTopologyTest {
         byte[] garbage = {0, 0, 0, 0, 42, 1, 2, 3};
         t.onlineRaw("bad".getBytes(UTF_8), garbage);
         t.rollout(TestRecords.rollout("single", "1+1=", 0, 1.0, List.of(sample("2"))));
+        t.onlineRaw("deleted".getBytes(UTF_8), null);
         t.rollout(TestRecords.rollout("g1", "1+1=", 0, 1.0, List.of(sample("2"), sample("3"))));
         t.rollout(TestRecords.rollout("g2", "2+1=", 0, 1.0, List.of(sample("3"), sample("4"))));
 
         List<DeadLetter> dead = t.deadLetters();
-        assertEquals(2, dead.size());
+        assertEquals(3, dead.size(), "nothing is dropped silently, not even a tombstone");
         assertEquals(Topics.ROLLOUTS.name(), dead.get(0).sourceTopic());
         assertEquals(0L, dead.get(0).sourceOffset());
         assertEquals("undecodable", dead.get(0).reason());
         assertArrayEquals(garbage, dead.get(0).value());
         assertEquals(1L, dead.get(1).sourceOffset());
         assertEquals("group-too-small", dead.get(1).reason());
+        assertEquals(2L, dead.get(2).sourceOffset());
+        assertEquals("tombstone", dead.get(2).reason());
 
         List<TrainingBatch> batches = t.batches();
         assertEquals(1, batches.size(), "the good groups still make a batch");
