@@ -189,6 +189,15 @@ public record GeneratorConfig(
                 .load());
     }
 
+    /**
+     * The consumer's {@code group.instance.id} when this generator's identity survives a restart
+     * ({@code generator.id} set explicitly): static membership, so a restarted generator takes its
+     * partitions back at once instead of after a rebalance. Empty for the per-process default id.
+     */
+    public Optional<String> staticMemberId() {
+        return generatorId.equals(defaultGeneratorId(common.serviceId())) ? Optional.empty() : Optional.of(generatorId);
+    }
+
     /** A copy reading and writing {@code newTopics}. */
     public GeneratorConfig withTopics(GeneratorTopics newTopics) {
         return new GeneratorConfig(

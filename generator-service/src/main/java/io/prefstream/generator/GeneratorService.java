@@ -155,12 +155,8 @@ public final class GeneratorService implements AutoCloseable {
                     config.lagCheckInterval());
             resources.push(backlog);
         }
-        // several micro-batches per poll, so consecutive batches are sampled without a poll in between
         var source = ConsumerLoop.builder()
-                .group(
-                        clients,
-                        config.groupId(),
-                        Map.of(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.batchSize()))
+                .group(clients, config.groupId(), consumerDefaults(config))
                 .deadLetters(deadLetters);
         TrainerBacklog monitor = backlog;
         loop = new GenerationLoop(
@@ -189,6 +185,24 @@ public final class GeneratorService implements AutoCloseable {
                     .addHealthCheck("generator", this::health);
             resources.push(metricsServer);
         }
+    }
+
+    /** Session timeout of the prompts consumer: how long a killed generator's partitions wait for it. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+
+    /**
+     * The prompts consumer's settings beyond Prefstream's defaults (a {@code kafka.*} passthrough
+     * overrides each): several micro-batches per poll, so consecutive batches are sampled without a
+     * poll in between; a short session, so a killed generator's partitions move on in seconds; and
+     * static membership when the generator's id is stable, so a restarted one takes them back at once.
+     */
+    static Map<String, Object> consumerDefaults(GeneratorConfig config) {
+        var defaults = new java.util.HashMap<String, Object>();
+        defaults.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.batchSize());
+        defaults.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        defaults.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, SESSION_TIMEOUT_MS / 5);
+        config.staticMemberId().ifPresent(id -> defaults.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
+        return defaults;
     }
 
     private ServingPolicy loadInitial(Path dir, Device device) {

@@ -83,4 +83,20 @@ class GeneratorConfigTest {
         var m = assertThrows(ConfigException.class, () -> GeneratorConfig.fromValues(Map.of("generator.mode", "fast")));
         assertTrue(m.getMessage().contains("expected one of streaming, iterative"), m.getMessage());
     }
+
+    @Test
+    void aGeneratorWithAStableIdIsAStaticMemberWithAShortSession() {
+        var stable = GeneratorConfig.fromValues(Map.of("service.id", "gen", "generator.id", "gen-0"));
+        var defaults = GeneratorService.consumerDefaults(stable);
+        assertEquals("gen-0", defaults.get(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));
+        assertEquals(10_000, defaults.get(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+
+        var perProcess = GeneratorConfig.fromValues(Map.of("service.id", "gen"));
+        var auto = GeneratorService.consumerDefaults(perProcess);
+        assertEquals(
+                null,
+                auto.get(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                "the default id changes with every process: no static membership");
+        assertEquals(10_000, auto.get(org.apache.kafka.clients.consumer.ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG));
+    }
 }

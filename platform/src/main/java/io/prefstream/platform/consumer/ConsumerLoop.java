@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -492,8 +493,18 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
             }
         } else if (thread.getState() == Thread.State.NEW) {
             processor.stopped();
-            consumer.close();
+            closeConsumer();
         }
+    }
+
+    /**
+     * Closes the consumer leaving its group, static member or not: a stopped service's partitions go
+     * to the others at once, and the group is empty for an operator's offset reset. Only a process
+     * that dies keeps its static membership until {@code session.timeout.ms}, so a restart takes
+     * its partitions back without a rebalance.
+     */
+    private void closeConsumer() {
+        consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
     }
 
     private List<?> subscription() {
@@ -556,7 +567,7 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
                 processor.stopped();
             } finally {
                 try {
-                    consumer.close();
+                    closeConsumer();
                 } catch (RuntimeException e) {
                     log.warn("Closing the consumer of {} failed: {}", service, e.toString());
                 }
