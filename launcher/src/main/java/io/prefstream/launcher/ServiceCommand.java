@@ -1,5 +1,8 @@
 package io.prefstream.launcher;
 
+import io.prefstream.launcher.logging.RunLog;
+import io.prefstream.launcher.logging.TerminalFilter;
+import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.config.ConfigLoader;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.config.SettingSet;
@@ -96,7 +99,16 @@ abstract class ServiceCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
+        TerminalFilter.showServiceInfo(true);
+        Path logFile = CommonConfig.from(config).dataDir().resolve("logs").resolve(spec.name() + ".log");
+        try (var runLog = RunLog.rolling(logFile)) {
+            return run(config, out, logFile);
+        }
+    }
+
+    private int run(ResolvedConfig config, PrintWriter out, Path logFile) throws InterruptedException {
         log.info("Starting {} with configuration:\n{}", spec.name(), config.describe());
+        log.info("Logging to {}", logFile.toAbsolutePath());
         Running running = start(config);
         var stopped = new CountDownLatch(1);
         Thread hook = new Thread(

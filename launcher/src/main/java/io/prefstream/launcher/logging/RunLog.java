@@ -37,6 +37,53 @@ public final class RunLog implements AutoCloseable {
         this.appender = appender;
     }
 
+    /** Largest size of a service's log file before it rolls over. */
+    static final String SERVICE_LOG_MAX_SIZE = "50MB";
+    /** Rolled-over files kept next to a service's log ({@code <name>.1.log} … ). */
+    static final int SERVICE_LOG_KEPT = 5;
+
+    /**
+     * A long-running service's log: every event to {@code file}, rolled over at
+     * {@value #SERVICE_LOG_MAX_SIZE} with {@value #SERVICE_LOG_KEPT} older files kept.
+     */
+    public static RunLog rolling(Path file) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the directory of log file " + file, e);
+        }
+        var context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        var encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n");
+        encoder.start();
+        var appender = new ch.qos.logback.core.rolling.RollingFileAppender<ILoggingEvent>();
+        appender.setContext(context);
+        appender.setName(APPENDER);
+        appender.setFile(file.toAbsolutePath().toString());
+        appender.setAppend(true);
+        appender.setEncoder(encoder);
+        var rolling = new ch.qos.logback.core.rolling.FixedWindowRollingPolicy();
+        rolling.setContext(context);
+        rolling.setParent(appender);
+        String name = file.toAbsolutePath().toString();
+        String stem = name.endsWith(".log") ? name.substring(0, name.length() - 4) : name;
+        rolling.setFileNamePattern(stem + ".%i.log");
+        rolling.setMinIndex(1);
+        rolling.setMaxIndex(SERVICE_LOG_KEPT);
+        var trigger = new ch.qos.logback.core.rolling.SizeBasedTriggeringPolicy<ILoggingEvent>();
+        trigger.setContext(context);
+        trigger.setMaxFileSize(ch.qos.logback.core.util.FileSize.valueOf(SERVICE_LOG_MAX_SIZE));
+        appender.setRollingPolicy(rolling);
+        appender.setTriggeringPolicy(trigger);
+        rolling.start();
+        trigger.start();
+        appender.start();
+        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
+        System.setProperty(PROPERTY, file.toAbsolutePath().toString());
+        return new RunLog(file, appender);
+    }
+
     /** Starts appending every log event to {@code file} (created with its parent directories). */
     public static RunLog to(Path file) {
         try {

@@ -29,6 +29,18 @@ public final class TerminalFilter extends Filter<ILoggingEvent> {
             "org.apache.kafka.image",
             "org.apache.kafka.queue");
 
+    /**
+     * For a long-running service command (generator, labeler, trainer, up): its terminal is its log
+     * (what {@code docker logs} shows), so Prefstream's INFO lines (resume points, policy versions,
+     * rebalances) reach it too.
+     */
+    private static volatile boolean serviceProcess;
+
+    /** Whether Prefstream's INFO lines reach the terminal from now on (see {@link #serviceProcess}). */
+    public static void showServiceInfo(boolean show) {
+        serviceProcess = show;
+    }
+
     @Override
     public FilterReply decide(ILoggingEvent event) {
         if (event.getMarkerList() != null && event.getMarkerList().contains(RunLog.FILE_ONLY)) {
@@ -37,7 +49,8 @@ public final class TerminalFilter extends Filter<ILoggingEvent> {
         Level level = event.getLevel();
         String logger = event.getLoggerName();
         if (logger.startsWith("io.prefstream.")) {
-            return level.isGreaterOrEqual(Level.WARN) ? FilterReply.NEUTRAL : FilterReply.DENY;
+            Level shown = serviceProcess ? Level.INFO : Level.WARN;
+            return level.isGreaterOrEqual(shown) ? FilterReply.NEUTRAL : FilterReply.DENY;
         }
         if (level.isGreaterOrEqual(Level.ERROR) && BROKER_LOGGERS.stream().noneMatch(logger::startsWith)) {
             return FilterReply.NEUTRAL;
