@@ -12,9 +12,13 @@ import io.prefstream.platform.deadletter.DeadLetter;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.testing.EmbeddedKafkaExtension;
 import io.prefstream.platform.topics.TopicProvisioner;
+import io.prefstream.schemas.MetricsKey;
+import io.prefstream.schemas.MetricsKind;
 import io.prefstream.schemas.PreferencePair;
+import io.prefstream.schemas.TrainerMetrics;
 import io.prefstream.schemas.TrainingBatch;
 import io.prefstream.schemas.registry.SchemaRegistries;
+import io.prefstream.schemas.registry.SchemaRegistryClient;
 import io.prefstream.schemas.registry.SchemaRegistryServer;
 import io.prefstream.schemas.serde.AvroEncoder;
 import io.prefstream.schemas.topics.Topics;
@@ -24,11 +28,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -100,6 +106,11 @@ class KillAndResumeTest {
         assertTrue(victim.waitFor(1, TimeUnit.MINUTES));
         assertEquals(137, victim.exitValue(), "killed by SIGKILL");
         int linesAtKill = lines(logB);
+        long victimLastStep;
+        try (var registry = SchemaRegistries.forUrl(registryServer.url(), Map.of())) {
+            victimLastStep = maxTrainStep(clients, registry, "resume-b");
+        }
+        long durableAtKill = durableStep(b);
         assertTrue(linesAtKill < expected.size(), "killed before the end: " + linesAtKill + " of " + expected.size());
 
         Process resumed = child(b, "resume-b", steps);
@@ -146,6 +157,40 @@ class KillAndResumeTest {
             }
         }
 
+        // metrics are idempotent by step: the steps the killed trainer published after its last checkpoint
+        // (often none reach the topic before the SIGKILL) the resumed one publishes again; keeping the last
+        // record per (policy, kind, step), as consumers do (RunMetrics), gives every step once, with the
+        // surviving lineage's values (here: the uninterrupted run's)
+        try (var registry = SchemaRegistries.forUrl(registryServer.url(), Map.of())) {
+            var recordsA = TrainerTestSupport.readValues(
+                    clients, registry, Topics.METRICS.name(), TrainerMetrics.class, "resume-a");
+            var recordsB = TrainerTestSupport.readValues(
+                    clients, registry, Topics.METRICS.name(), TrainerMetrics.class, "resume-b");
+            Map<MetricsKey, TrainerMetrics> lastA = lastPerKey(recordsA);
+            Map<MetricsKey, TrainerMetrics> lastB = lastPerKey(recordsB);
+            assertEquals(recordsA.size(), lastA.size(), "the uninterrupted run publishes each step once");
+            long republished = Math.max(0, victimLastStep - durableAtKill);
+            assertEquals(
+                    steps + republished,
+                    recordsB.stream()
+                            .filter(m -> m.getKind() == MetricsKind.TRAIN)
+                            .count(),
+                    "the victim's TRAIN metrics up to step " + victimLastStep + ", the resumed trainer's from step "
+                            + (durableAtKill + 1));
+            var everyStep = LongStream.rangeClosed(1, steps).boxed().toList();
+            assertEquals(everyStep, stepsOf(lastB, MetricsKind.TRAIN), recordsB.size() + " records");
+            assertEquals(List.of((long) steps), stepsOf(lastB, MetricsKind.EVAL), "the final evaluation");
+            for (long step : everyStep) {
+                double aLoss = lastA.get(new MetricsKey("resume-a", MetricsKind.TRAIN, step))
+                        .getMetrics()
+                        .get("loss");
+                double bLoss = lastB.get(new MetricsKey("resume-b", MetricsKind.TRAIN, step))
+                        .getMetrics()
+                        .get("loss");
+                assertEquals(aLoss, bLoss, 1e-4, "loss at step " + step);
+            }
+        }
+
         // the poisoned batch reached the dead-letter topic with its reason, from both trainers
         List<DeadLetter> letters = TrainerTestSupport.readAll(clients, Topics.DEAD_LETTERS.name()).stream()
                 .map(DeadLetter::from)
@@ -159,6 +204,38 @@ class KillAndResumeTest {
         assertTrue(
                 letters.stream().filter(d -> d.reason().equals("undecodable")).count() >= 2, letters.toString());
         assertTrue(letters.stream().allMatch(d -> d.sourceTopic().equals(Topics.TRAINING_BATCHES.name())));
+    }
+
+    private static long maxTrainStep(KafkaClients clients, SchemaRegistryClient registry, String policy) {
+        return TrainerTestSupport.readValues(clients, registry, Topics.METRICS.name(), TrainerMetrics.class, policy)
+                .stream()
+                .filter(m -> m.getKind() == MetricsKind.TRAIN)
+                .mapToLong(TrainerMetrics::getStep)
+                .max()
+                .orElse(0);
+    }
+
+    /** The step of the latest durable checkpoint under {@code dataDir}, 0 when none. */
+    private static long durableStep(Path dataDir) {
+        return new CheckpointStore(dataDir.resolve("checkpoints"), 2)
+                .latest()
+                .map(e -> e.state().step())
+                .orElse(0L);
+    }
+
+    /** One record per (policy, kind, step), the last to arrive. */
+    private static Map<MetricsKey, TrainerMetrics> lastPerKey(List<TrainerMetrics> records) {
+        var out = new LinkedHashMap<MetricsKey, TrainerMetrics>();
+        records.forEach(r -> out.put(MetricsKey.of(r), r));
+        return out;
+    }
+
+    private static List<Long> stepsOf(Map<MetricsKey, TrainerMetrics> records, MetricsKind kind) {
+        return records.keySet().stream()
+                .filter(k -> k.kind() == kind)
+                .map(MetricsKey::step)
+                .sorted()
+                .toList();
     }
 
     private static int lines(Path log) throws java.io.IOException {

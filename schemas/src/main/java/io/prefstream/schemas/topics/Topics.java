@@ -49,7 +49,12 @@ public final class Topics {
             CleanupPolicy.COMPACT,
             Map.of("min.compaction.lag.ms", "0"));
 
-    public static final Topic<TrainerMetrics> METRICS = delete("prefstream.metrics", "run id", TrainerMetrics.class, C);
+    /**
+     * Keyed by policy name, so one policy's records keep their order; a step republished after a
+     * trainer restart supersedes the earlier record ({@link io.prefstream.schemas.MetricsKey}).
+     */
+    public static final Topic<TrainerMetrics> METRICS =
+            delete("prefstream.metrics", "policy name", TrainerMetrics.class, C);
     /** Records beyond the staleness bound, as their original bytes (headers say why). */
     public static final RawTopic STALE =
             new RawTopic("prefstream.stale", "original key (string)", C, CleanupPolicy.DELETE, Map.of());

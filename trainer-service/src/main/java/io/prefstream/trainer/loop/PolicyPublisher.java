@@ -81,7 +81,11 @@ final class PolicyPublisher {
         return update;
     }
 
-    /** Sends one metrics record; does not wait. */
+    /**
+     * Sends one metrics record, keyed by policy name (one partition per policy, in send order); does
+     * not wait. A step retrained after a restart is sent again: consumers keep the last record per
+     * {@link io.prefstream.schemas.MetricsKey}.
+     */
     void metrics(MetricsKind kind, long step, long version, Map<String, Double> values) {
         var record = TrainerMetrics.newBuilder()
                 .setPolicy(policy)

@@ -48,7 +48,9 @@ import java.util.TreeMap;
  *   <li>unlabeled rollout → one unlabeled group.</li>
  * </ul>
  * Rollouts that yield nothing (tied rewards, no rewards for a group objective, fewer than two
- * completions) are counted in {@link #dropped()}, never silently ignored.
+ * completions) are counted in {@link #dropped()}, never silently ignored; labeled rollouts routed to
+ * pairs that yield no pair are also counted in {@link #groupsWithoutPair()}. The rest of the batch
+ * is still used: a plan is empty ({@link #isEmpty()}) only when no item of the batch yields an input.
  *
  * <p>Dimension legend: N distinct sequences, B pairs, G groups, K completions per group (padded).
  */
@@ -101,6 +103,7 @@ public final class ScoringPlan {
     private final List<Integer> onlineSequences = new ArrayList<>();
     private final Options options;
     private int onlineRollouts;
+    private int groupsWithoutPair;
     private long onlineLabels;
     private double labelRewardSum;
     private long labelRewardCount;
@@ -148,6 +151,16 @@ public final class ScoringPlan {
 
     public int groupCount() {
         return labeledGroups.size() + unlabeledGroups.size();
+    }
+
+    /** Labeled rollouts routed to pairs that yielded none (tied rewards, no derived pairs, too small). */
+    public int groupsWithoutPair() {
+        return groupsWithoutPair;
+    }
+
+    /** Whether no item of the batch yields an objective input: no pair and no group. */
+    public boolean isEmpty() {
+        return offlinePairs.isEmpty() && onlinePairs.isEmpty() && groupCount() == 0;
     }
 
     /** Indices of sequences sampled online (for the on-policy KL estimate). */
@@ -221,17 +234,20 @@ public final class ScoringPlan {
             }
             if (chosen.isEmpty()) {
                 count(rewards == null ? "rollout_without_labels" : "no_derived_pairs");
+                groupsWithoutPair++;
                 return;
             }
         } else {
             if (k < 2) {
                 count("group_too_small");
+                groupsWithoutPair++;
                 return;
             }
             PairChoice choice =
                     options.selector().select(rewards, rollout.getId().hashCode());
             if (!choice.isPair()) {
                 count("pair_" + choice.dropped().orElseThrow().name().toLowerCase(java.util.Locale.ROOT));
+                groupsWithoutPair++;
                 return;
             }
             chosen.add(new int[] {choice.chosen(), choice.rejected()});
@@ -531,7 +547,8 @@ public final class ScoringPlan {
     }
 
     /**
-     * Summary counts for logs and metrics: pairs, groups, sequences, dropped items; the online
+     * Summary counts for logs and metrics: pairs, groups, sequences, dropped items,
+     * {@code groups_without_pair} (see {@link #groupsWithoutPair()}); the online
      * rollouts in the batch and the labels they carry ({@code online_labels}: one per scored
      * completion, else the label count of a rollout with pairwise judgements only), and
      * {@code label_reward_mean}, the mean reward of the scored completions (the proxy when a reward
@@ -545,6 +562,7 @@ public final class ScoringPlan {
         m.put("sequences", (double) sequences.size());
         m.put("dropped", (double)
                 dropped.values().stream().mapToInt(Integer::intValue).sum());
+        m.put("groups_without_pair", (double) groupsWithoutPair);
         m.put("online_rollouts", (double) onlineRollouts);
         m.put("online_labels", (double) onlineLabels);
         if (labelRewardCount > 0) {

@@ -22,6 +22,7 @@ final class TrainerMeters {
     private final Map<String, Double> values = new ConcurrentHashMap<>();
     private final Counter steps;
     private final Counter items;
+    private final Counter skipped;
     private final Timer stepTime;
     private final ArrayDeque<long[]> recent = new ArrayDeque<>(); // (nanoTime, cumulative items)
     private long cumulativeItems;
@@ -33,6 +34,10 @@ final class TrainerMeters {
                 .register(registry);
         items = Counter.builder("prefstream.trainer.items")
                 .description("Batch items (pairs and rollouts) trained on")
+                .tag("policy", policy)
+                .register(registry);
+        skipped = Counter.builder("prefstream.trainer.batches.skipped")
+                .description("Training batches consumed without a step: none of their items yielded an input")
                 .tag("policy", policy)
                 .register(registry);
         stepTime = Timer.builder("prefstream.trainer.step.duration")
@@ -95,6 +100,11 @@ final class TrainerMeters {
         values.put("steps_per_s", stepsPerSecond);
         values.put("pairs_per_s", itemsPerSecond);
         return new double[] {stepsPerSecond, itemsPerSecond};
+    }
+
+    /** Records a batch consumed without a step. */
+    void skipped() {
+        skipped.increment();
     }
 
     void set(String key, double value) {

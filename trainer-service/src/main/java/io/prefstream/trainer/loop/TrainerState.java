@@ -11,8 +11,9 @@ import java.util.Map;
  *
  * <p>"Trained" is defined relative to checkpoints: a batch is trained once a checkpoint whose
  * {@code batchOffset} is at or after the batch's offset is durable. {@link #segment} lists the batch
- * sequences consumed since the previous checkpoint (trained, then dead-lettered), so the history of
- * trained batches is the concatenation of the segments of successive checkpoints.
+ * sequences trained since the previous checkpoint, so the history of trained batches is the
+ * concatenation of the segments of successive checkpoints; {@link #deadLettered} and {@link #skipped}
+ * list the batches consumed without training, so every consumed batch is in exactly one list.
  *
  * @param step                 optimisation steps applied
  * @param policyVersion        version of the last published policy (weights may be newer when not yet published)
@@ -23,6 +24,8 @@ import java.util.Map;
  * @param referenceSha256      weights sha256 of the π_ref this run started from
  * @param segment              sequences trained since the previous checkpoint, in order
  * @param deadLettered         sequences dead-lettered since the previous checkpoint (−1 when undecodable)
+ * @param skipped              sequences skipped since the previous checkpoint: valid batches none of whose
+ *                             items yielded an input (e.g. every online group tied); absent in older checkpoints
  */
 public record TrainerState(
         long step,
@@ -33,16 +36,18 @@ public record TrainerState(
         long referenceStep,
         String referenceSha256,
         List<Long> segment,
-        List<Long> deadLettered) {
+        List<Long> deadLettered,
+        List<Long> skipped) {
 
     public TrainerState {
         segment = List.copyOf(segment);
         deadLettered = List.copyOf(deadLettered);
+        skipped = List.copyOf(skipped);
     }
 
     /** The state of a run that has not consumed anything yet. */
     public static TrainerState initial(String referenceSha256) {
-        return new TrainerState(0, 0, 0, -1, -1, -1, referenceSha256, List.of(), List.of());
+        return new TrainerState(0, 0, 0, -1, -1, -1, referenceSha256, List.of(), List.of(), List.of());
     }
 
     Map<String, String> toMetadata() {
@@ -56,6 +61,7 @@ public record TrainerState(
         m.put("reference_sha256", referenceSha256);
         m.put("segment", join(segment));
         m.put("dead_lettered", join(deadLettered));
+        m.put("skipped", join(skipped));
         return m;
     }
 
@@ -70,7 +76,8 @@ public record TrainerState(
                     Long.parseLong(get(m, "reference_step", where)),
                     get(m, "reference_sha256", where),
                     split(m.getOrDefault("segment", "")),
-                    split(m.getOrDefault("dead_lettered", "")));
+                    split(m.getOrDefault("dead_lettered", "")),
+                    split(m.getOrDefault("skipped", "")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("checkpoint " + where + " has malformed trainer metadata " + m, e);
         }

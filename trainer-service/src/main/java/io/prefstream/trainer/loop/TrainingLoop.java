@@ -64,7 +64,14 @@ import org.slf4j.LoggerFactory;
  * is published on start.
  *
  * <p>A batch that cannot be trained (undecodable, invalid, non-finite loss or gradient) is
- * dead-lettered with its reason and counted as consumed; the weights never see it.
+ * dead-lettered with its reason and counted as consumed; the weights never see it. A valid batch
+ * none of whose items yields an objective input (every online group tied, say) carries no signal:
+ * it is skipped, not dead-lettered (replaying it would yield nothing either), and counted: consumed
+ * without a step, listed in the checkpoint's {@code skipped}, the counter
+ * {@code prefstream.trainer.batches.skipped}, and {@code batches_skipped} in the next step's TRAIN
+ * metrics, whose additive counts ({@code online_rollouts}, {@code online_labels},
+ * {@code groups_without_pair}, {@code dropped_<reason>}, ...) include the skipped batches' (TRAIN
+ * metrics stay one record per step, and the labels a skipped batch paid for are still counted).
  *
  * <p>Versions: the reference π_ref is published as version 0 when the trainer starts without a
  * checkpoint of its own; every later publication increments the version. In streaming mode every
@@ -114,6 +121,10 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
     private long lastEvalStep = -1;
     private final List<Long> segment = new ArrayList<>();
     private final List<Long> deadLettered = new ArrayList<>();
+    private final List<Long> skipped = new ArrayList<>();
+    /** Counts of the batches skipped since the last step, reported with the next step's metrics. */
+    private final Map<String, Double> skippedSinceStep = new java.util.TreeMap<>();
+
     private volatile TrainerStatus status;
     private Map<String, Double> lastTrain = Map.of();
     private Map<String, Double> lastEval = Map.of();
@@ -388,6 +399,10 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
             deadLetter(record, e.reason(), e, batch.getSequence(), control);
             return;
         }
+        if (!outcome.trained()) {
+            skip(record, batch, outcome);
+            return;
+        }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         synchronized (progress) {
             step++;
@@ -397,6 +412,9 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
         }
         double[] rates = meters.step(took, outcome.items(), outcome.metrics());
         var metrics = new LinkedHashMap<>(outcome.metrics());
+        metrics.put("batches_skipped", 0.0);
+        skippedSinceStep.forEach((k, v) -> metrics.merge(k, v, Double::sum));
+        skippedSinceStep.clear();
         metrics.put("step", (double) step);
         metrics.put("policy_version", (double) version);
         metrics.put("pairs_per_s", rates[1]);
@@ -431,6 +449,36 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
         setStatus(TrainerStatus.Phase.RUNNING, "");
     }
 
+    /**
+     * Consumes a batch that yielded no input without a step: the next checkpoint records the position
+     * past it, and the next step's metrics count it ({@code batches_skipped}, its {@code dropped_*}).
+     */
+    private void skip(ConsumerRecord<byte[], byte[]> record, TrainingBatch batch, TrainingStep.Outcome outcome) {
+        synchronized (progress) {
+            lastOffset = record.offset();
+            lastSequence = batch.getSequence();
+            skipped.add(batch.getSequence());
+        }
+        meters.skipped();
+        skippedSinceStep.merge("batches_skipped", 1.0, Double::sum);
+        // the plan's counts are additive (rollouts, labels paid for, drops); a mean is not
+        outcome.metrics().forEach((k, v) -> {
+            if (!k.equals("label_reward_mean")) {
+                skippedSinceStep.merge(k, v, Double::sum);
+            }
+        });
+        log.info(
+                "Batch {} (sequence {}, offset {}) skipped: none of its {} items yields an input of objective {} "
+                        + "({})",
+                batch.getBatchId(),
+                batch.getSequence(),
+                record.offset(),
+                outcome.items(),
+                objective.name(),
+                outcome.metrics());
+        setStatus(TrainerStatus.Phase.RUNNING, "");
+    }
+
     /** Dead-letters a batch and waits for the ack: the next checkpoint records the position past it. */
     private void deadLetter(
             ConsumerRecord<byte[], byte[]> record, String reason, Exception error, long sequence, LoopControl control) {
@@ -459,7 +507,8 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
                 newReferenceStep,
                 referenceSha,
                 segment,
-                deadLettered);
+                deadLettered,
+                skipped);
         CheckpointStore.Entry entry = store.save(policy, optimizer, state);
         if (publish) {
             publisher.publish(entry, newVersion, lastTrain);
@@ -471,6 +520,7 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
             lastCheckpointStep = step;
             segment.clear();
             deadLettered.clear();
+            skipped.clear();
         }
         meters.set("policy_version", version);
         if (refreshReference) {

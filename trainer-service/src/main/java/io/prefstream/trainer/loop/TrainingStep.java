@@ -29,6 +29,11 @@ import java.util.TreeMap;
  * fails any check throws {@link BatchRejectedException} with the weights, the optimizer state and
  * the gradients as they were before the batch.
  *
+ * <p>Partial batches: items that carry no preference signal (an online group whose completions all
+ * tie yields no pair) are dropped and counted, and the step trains on the rest, e.g. the batch's
+ * offline pairs. A batch none of whose items yields an input is not invalid, only empty of signal:
+ * the step is skipped ({@link Outcome#trained()} false, nothing touched) and its drops are reported.
+ *
  * <p>Dimension legend: N distinct sequences in the batch.
  */
 public final class TrainingStep {
@@ -62,26 +67,38 @@ public final class TrainingStep {
         this.planOptions = planOptions;
     }
 
-    /** What a step did. */
-    public record Outcome(Map<String, Double> metrics, int items) {}
+    /**
+     * What a step did.
+     *
+     * @param metrics the step's metrics; for a skipped batch only the plan's counts and drops
+     * @param items   the batch's items (offline pairs and rollouts)
+     * @param trained whether the optimizer stepped; false when no item of the batch yielded an input
+     */
+    public record Outcome(Map<String, Double> metrics, int items, boolean trained) {}
 
     /**
      * Trains on {@code batch} at learning rate {@code lr}.
      *
      * @return the objective's metrics (with {@code accuracy} renamed {@code reward_accuracy}) plus
-     *         {@code grad_norm}, {@code lr}, the plan's counts and, when the batch holds online
-     *         samples, {@code kl}: the mean {@code log π_θ − log π_ref} over them
-     * @throws BatchRejectedException when the batch cannot be trained on; nothing was changed
+     *         {@code grad_norm}, {@code lr}, the plan's counts ({@code dropped_<reason>} per reason) and,
+     *         when the batch holds online samples, {@code kl}: the mean {@code log π_θ − log π_ref}
+     *         over them; or, when no item yields an input, a skipped outcome with the plan's counts
+     * @throws BatchRejectedException when the batch cannot be trained on (no items at all, invalid
+     *                                items, a non-finite loss or gradient); nothing was changed
      */
     public Outcome run(TrainingBatch batch, double lr) {
-        ScoringPlan plan = ScoringPlan.of(batch, planOptions);
-        if (plan.sequences().isEmpty()) {
+        int items = batch.getOfflinePairs().size()
+                + batch.getOnlineLabeled().size()
+                + batch.getOnlineUnlabeled().size();
+        if (items == 0) {
             throw new BatchRejectedException(
-                    BatchRejectedException.INVALID,
-                    "batch " + batch.getBatchId()
-                            + " yields nothing to train on (dropped: " + plan.dropped() + "); objective "
-                            + objective.name()
-                            + " needs " + objective.requirements().describe());
+                    BatchRejectedException.INVALID, "batch " + batch.getBatchId() + " holds no items");
+        }
+        ScoringPlan plan = ScoringPlan.of(batch, planOptions);
+        if (plan.isEmpty()) {
+            var counts = new TreeMap<String, Double>(plan.counts());
+            plan.dropped().forEach((reason, n) -> counts.put("dropped_" + reason, (double) n));
+            return new Outcome(counts, items, false);
         }
         float[] ref = reference.score(plan);
         var metrics = new TreeMap<String, Double>();
@@ -132,10 +149,7 @@ public final class TrainingStep {
             }
             metrics.put(ObjectiveResult.KL, kl / plan.onlineSequences().size());
         }
-        int items = batch.getOfflinePairs().size()
-                + batch.getOnlineLabeled().size()
-                + batch.getOnlineUnlabeled().size();
-        return new Outcome(metrics, items);
+        return new Outcome(metrics, items, true);
     }
 
     /** log π_θ of every planned sequence in plan order, one forward pass per temperature. */

@@ -11,7 +11,9 @@ import java.util.Map;
  * Preference Optimization"); ε > 0 is cDPO (Mitchell 2023, "A note on DPO with noisy preferences").
  * As {@code online-dpo} (alias {@code iterative-dpo}) it is the oracle of online iterative DPO on
  * pairs built from fresh labeled rollouts (Xiong et al. 2024, GSHF, Eq. 9), optionally mixed with
- * offline pairs (hybrid GSHF).
+ * offline pairs (hybrid GSHF); the mean is over the offline and online pairs present, so a batch
+ * whose rollouts all tie (no online pair) trains on its offline pairs alone (see {@link
+ * PairObjective}).
  *
  * <p>Dimension legend: B = pairs.
  */

@@ -2,14 +2,26 @@ package io.prefstream.trainer.objective;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Skeleton shared by the objectives on pairs: checks the inputs, concatenates offline and online
  * pairs into one {@link PairBatch}, closes every temporary and keeps only the scalar loss.
+ *
+ * <p>Normalisation: offline and online pairs are one pool and the loss is a mean over the B pairs
+ * present in the batch, each with weight 1/B. A batch is checked with {@link
+ * Requirements#checkBatch}: when its online groups yield no pair (all completions tied) it trains on
+ * its offline pairs alone, B = their count, rather than being thrown away; the stream-level
+ * requirement (e.g. online-dpo's online pairs) is checked on what the batcher routes. A batch with
+ * fewer pairs gives a noisier gradient, not a smaller one.
  */
 abstract class PairObjective implements PreferenceObjective {
+
+    /** The kinds concatenated into one {@link PairBatch}. */
+    private static final Set<DataKind> POOLED = EnumSet.of(DataKind.OFFLINE_PAIRS, DataKind.ONLINE_PAIRS);
 
     private final String name;
     private final Requirements requirements;
@@ -31,7 +43,7 @@ abstract class PairObjective implements PreferenceObjective {
 
     @Override
     public final ObjectiveResult compute(ObjectiveInput input) {
-        requirements.check(name, input.present());
+        requirements.checkBatch(name, input.present(), POOLED);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             var batch = PairBatch.from(input);

@@ -10,6 +10,12 @@ import java.util.stream.Collectors;
  * one of its kinds is present; nothing outside {@code required ∪ anyOf ∪ optional} is given (data
  * handed to an objective that ignores it would be silently lost).
  *
+ * <p>{@link #check} holds for the kinds a batcher produces (what the stream carries) and, for
+ * objectives with separate loss terms per kind, for every batch. Objectives that pool several kinds
+ * into one loss term check a batch with {@link #checkBatch} instead: a kind the stream carries may
+ * be empty in one batch for want of signal (online groups whose completions all tie yield no pair),
+ * and the batch then trains on the pooled kinds that are there.
+ *
  * @param required kinds that must all be present
  * @param anyOf kinds of which at least one must be present; empty for no such constraint
  * @param optional kinds that are used when present but may be absent
@@ -73,6 +79,29 @@ public record Requirements(Set<DataKind> required, Set<DataKind> anyOf, Set<Data
                         + kind.label() + " (it uses " + list(accepted, ", ")
                         + "); route them to an objective that does instead of dropping them");
             }
+        }
+    }
+
+    /**
+     * Checks one batch of an objective that pools the kinds {@code pooled} into one loss term (a mean
+     * over all their items): every kind present is accepted and at least one pooled kind is present.
+     * {@code required} is not enforced here; {@link #check} on the kinds a batcher produces enforces it
+     * for the stream.
+     *
+     * @throws IllegalArgumentException naming the objective, what it uses and what the batch has
+     */
+    public void checkBatch(String objective, Set<DataKind> present, Set<DataKind> pooled) {
+        var accepted = accepted();
+        for (DataKind kind : present) {
+            if (!accepted.contains(kind)) {
+                throw new IllegalArgumentException("objective '" + objective + "' does not use "
+                        + kind.label() + " (it uses " + list(accepted, ", ")
+                        + "); route them to an objective that does instead of dropping them");
+            }
+        }
+        if (pooled.stream().noneMatch(present::contains)) {
+            throw new IllegalArgumentException("objective '" + objective + "' needs at least one of "
+                    + list(pooled, " or ") + " in a batch, but the batch has " + list(present, " and "));
         }
     }
 

@@ -140,33 +140,94 @@ class TrainingStepTest {
     }
 
     @Test
-    void badTokensAndMissingPairsAreRejectedWithTheReason() {
+    void badTokensAndEmptyBatchesAreRejectedWithTheReason() {
         var step = step("dpo");
         var badChar = TestRecords.pair("x", "1+2=", "3a", "4");
         var e = assertThrows(BatchRejectedException.class, () -> step.run(batch(0, List.of(badChar)), 1e-3));
         assertEquals(BatchRejectedException.INVALID, e.reason());
         assertTrue(e.getMessage().contains("offline pair x chosen"), e.getMessage());
 
-        var online = step("online-dpo");
-        var tied = TestRecords.labeled(
-                TestRecords.rollout(
-                        "r",
-                        "1+2=",
-                        0,
-                        1.0,
-                        List.of(
-                                new Sample("3", new int[] {3, TK.eos()}, -1.0, true),
-                                new Sample("4", new int[] {4, TK.eos()}, -1.0, true))),
-                1.0,
-                1.0);
-        var onlyTies = TrainingBatch.newBuilder(batch(1, List.of()))
-                .setOnlineLabeled(List.of(tied))
-                .build();
-        var e2 = assertThrows(BatchRejectedException.class, () -> online.run(onlyTies, 1e-3));
+        var e2 = assertThrows(BatchRejectedException.class, () -> step.run(batch(1, List.of()), 1e-3));
         assertEquals(BatchRejectedException.INVALID, e2.reason());
-        assertTrue(
-                e2.getMessage().contains("pair_reward_tie=1") && e2.getMessage().contains("online pairs"),
-                e2.getMessage());
+        assertTrue(e2.getMessage().contains("holds no items"), e2.getMessage());
+    }
+
+    /** A labeled rollout of {@code k} completions that all score {@code reward}: no preference signal. */
+    private static io.prefstream.schemas.LabeledRollout tiedRollout(String id, int k, double reward) {
+        var samples = new ArrayList<Sample>();
+        var rewards = new double[k];
+        for (int i = 0; i < k; i++) {
+            samples.add(s(Integer.toString(i)));
+            rewards[i] = reward;
+        }
+        return TestRecords.labeled(TestRecords.rollout(id, "1+" + k + "=", 0, 1.0, samples), rewards);
+    }
+
+    @Test
+    void anOnlineDpoBatchWhoseGroupsAllTieTrainsOnItsOfflinePairs() {
+        // move π away from π_ref, so the loss is not log 2 whatever the pairs
+        var warmUp = step("dpo");
+        warmUp.run(batch(0, arithmeticPairs(8, 11)), 1e-2);
+        warmUp.run(batch(1, arithmeticPairs(8, 12)), 1e-2);
+
+        List<PreferencePair> offline = arithmeticPairs(8, 5);
+        float[] before = policy.parameters().get("head.w").toFloatArray();
+        // the DPO loss of the 8 offline pairs alone, at the current weights (lr 0: nothing moves)
+        double alone = step("dpo").run(batch(2, offline), 0.0).metrics().get("loss");
+        assertArrayEquals(before, policy.parameters().get("head.w").toFloatArray());
+        assertTrue(Math.abs(alone - Math.log(2)) > 1e-3, "π ≠ π_ref: " + alone);
+
+        var mixed = TrainingBatch.newBuilder(batch(3, offline))
+                .setOnlineLabeled(
+                        List.of(tiedRollout("t1", 2, 1.0), tiedRollout("t2", 3, 0.0), tiedRollout("t3", 4, 0.5)))
+                .build();
+        long optimizerStep = optimizer.stepCount();
+        var outcome = step("online-dpo").run(mixed, 1e-3);
+
+        assertTrue(outcome.trained(), "the offline pairs are usable");
+        var m = outcome.metrics();
+        assertEquals(alone, m.get("loss"), 1e-6, "the mean over the 8 offline pairs, the only pairs there are");
+        assertEquals(8.0, m.get("offline_pairs"));
+        assertEquals(0.0, m.get("online_pairs"));
+        assertEquals(8.0, m.get("pairs"));
+        assertEquals(3.0, m.get("groups_without_pair"), "the three tied groups, counted");
+        assertEquals(3.0, m.get("dropped_pair_reward_tie"));
+        assertEquals(3.0, m.get("online_rollouts"));
+        assertEquals(2.0 + 3 + 4, m.get("online_labels"), "their labels were paid for");
+        assertEquals(11, outcome.items(), "8 pairs + 3 rollouts");
+        assertEquals(optimizerStep + 1, optimizer.stepCount());
+        float[] after = policy.parameters().get("head.w").toFloatArray();
+        assertFalse(java.util.Arrays.equals(before, after), "the weights changed");
+    }
+
+    @Test
+    void aBatchWhoseItemsAllYieldNothingIsSkippedWithItsCountsAndTouchesNothing() {
+        var step = step("online-dpo");
+        step.run(
+                TrainingBatch.newBuilder(batch(0, arithmeticPairs(4, 2)))
+                        .setOnlineLabeled(List.of(TestRecords.labeled(
+                                TestRecords.rollout("r", "1+2=", 0, 1.0, List.of(s("3"), s("4"))), 1.0, 0.0)))
+                        .build(),
+                1e-3); // a real step first, so moments are non-zero
+        float[] before = policy.parameters().get("head.w").toFloatArray();
+        long optimizerStep = optimizer.stepCount();
+
+        var onlyTies = TrainingBatch.newBuilder(batch(1, List.of()))
+                .setOnlineLabeled(List.of(tiedRollout("t1", 2, 1.0), tiedRollout("t2", 3, 1.0)))
+                .build();
+        var outcome = step.run(onlyTies, 1e-3);
+
+        assertFalse(outcome.trained(), "no pair: nothing to train on, but nothing invalid either");
+        assertEquals(2, outcome.items());
+        var m = outcome.metrics();
+        assertEquals(2.0, m.get("groups_without_pair"));
+        assertEquals(2.0, m.get("dropped_pair_reward_tie"));
+        assertEquals(2.0, m.get("dropped"));
+        assertEquals(0.0, m.get("online_pairs"));
+        assertEquals(5.0, m.get("online_labels"));
+        assertFalse(m.containsKey("loss"));
+        assertArrayEquals(before, policy.parameters().get("head.w").toFloatArray());
+        assertEquals(optimizerStep, optimizer.stepCount());
     }
 
     @Test

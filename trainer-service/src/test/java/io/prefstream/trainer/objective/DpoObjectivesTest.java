@@ -230,8 +230,19 @@ class DpoObjectivesTest {
             assertEquals(0.6712677645, r.lossValue(), 1e-9); // the same two pairs as dpoHandComputed
             assertEquals(2.0, r.metric(ObjectiveResult.PAIRS), 0);
         }
-        var e = assertThrows(IllegalArgumentException.class, () -> objective.compute(ObjectiveInput.offline(offline)));
-        assertTrue(e.getMessage().contains("'online-dpo' needs online pairs"), e.getMessage());
+        // a batch whose online groups yielded no pair (all tied) trains on its offline pairs: the mean
+        // over the pairs present, here the offline pair's Δ = (−10 + 11) − (−12 + 11) = 2 alone
+        try (var r = objective.compute(ObjectiveInput.offline(offline))) {
+            assertEquals(Math.log1p(Math.exp(-0.1 * 2)), r.lossValue(), 1e-7);
+            assertEquals(1.0, r.metric(ObjectiveResult.PAIRS), 0);
+        }
+        // with no pair at all there is nothing to average
+        var e = assertThrows(
+                IllegalArgumentException.class,
+                () -> objective.compute(ObjectiveInput.builder().build()));
+        assertTrue(
+                e.getMessage().contains("'online-dpo' needs at least one of offline pairs or online pairs"),
+                e.getMessage());
     }
 
     @Test
