@@ -50,14 +50,16 @@ class ComposeFilesTest {
             "PREFSTREAM_JAVA_OPTS");
 
     private static final String PREFSTREAM_IMAGE = "prefstream";
+    private static final String THREE_BROKERS = "docker-compose.3-brokers.yml";
 
     @Test
     void everyPrefstreamVariableIsAKeyOfItsService() throws IOException {
         var problems = new ArrayList<String>();
         var base = services(load("docker-compose.yml"));
         var gpu = services(load("docker-compose.gpu.yml"));
+        var threeBrokers = services(load(THREE_BROKERS));
         int checked = 0;
-        for (var file : List.of(base, gpu)) {
+        for (var file : List.of(base, gpu, threeBrokers)) {
             for (var entry : file.entrySet()) {
                 String name = entry.getKey();
                 var service = merged(base.get(name), entry.getValue());
@@ -103,7 +105,18 @@ class ComposeFilesTest {
 
     @Test
     void referencesResolve() throws IOException {
-        var root = load("docker-compose.yml");
+        var problems = referenceProblems(load("docker-compose.yml"));
+        problems.addAll(referenceProblems(withThreeBrokers()));
+        var services = services(load("docker-compose.yml"));
+        for (String name : services(load("docker-compose.gpu.yml")).keySet()) {
+            if (!services.containsKey(name)) {
+                problems.add("gpu override names unknown service " + name);
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    private static List<String> referenceProblems(Map<String, Object> root) throws IOException {
         var services = services(root);
         var volumes = keys(root.get("volumes"));
         var problems = new ArrayList<String>();
@@ -141,12 +154,7 @@ class ComposeFilesTest {
                 }
             }
         }
-        for (String name : services(load("docker-compose.gpu.yml")).keySet()) {
-            if (!services.containsKey(name)) {
-                problems.add("gpu override names unknown service " + name);
-            }
-        }
-        assertThat(problems).isEmpty();
+        return problems;
     }
 
     @Test
@@ -166,9 +174,15 @@ class ComposeFilesTest {
 
     @Test
     void hostPortsDoNotClash() throws IOException {
+        assertThat(hostPorts(load("docker-compose.yml"))).containsKeys("8080", "8081", "9090");
+        assertThat(hostPorts(withThreeBrokers())).containsKeys("29092", "29093", "29094");
+    }
+
+    /** Host port to service; fails on a port two services publish. */
+    private static Map<String, String> hostPorts(Map<String, Object> root) {
         var seen = new HashMap<String, String>();
         var clashes = new ArrayList<String>();
-        for (var entry : services(load("docker-compose.yml")).entrySet()) {
+        for (var entry : services(root).entrySet()) {
             for (Object port : list(entry.getValue().get("ports"))) {
                 String[] parts = String.valueOf(port).split(":");
                 String host = parts.length == 1 ? parts[0] : parts[parts.length - 2];
@@ -179,15 +193,16 @@ class ComposeFilesTest {
             }
         }
         assertThat(clashes).isEmpty();
-        assertThat(seen).containsKeys("8080", "8081", "9090");
+        return seen;
     }
 
     @Test
     void everyServiceTheReadmeNamesExists() throws IOException {
         String readme = Files.readString(DIR.resolve("README.md"));
-        var services = services(load("docker-compose.yml")).keySet();
+        var services = services(withThreeBrokers()).keySet();
         var named = new TreeSet<String>();
-        var subcommands = Set.of("up", "logs", "restart", "stop", "start", "exec", "run", "ps", "down", "build");
+        var subcommands =
+                Set.of("up", "logs", "restart", "stop", "start", "kill", "exec", "run", "ps", "down", "build");
         for (String line : readme.lines()
                 .map(String::strip)
                 .filter(l -> l.startsWith("docker compose"))
@@ -239,6 +254,14 @@ class ComposeFilesTest {
             variables.add(m.group(1));
         }
         assertThat(variables).containsExactlyInAnyOrder("PROMPT_PARTITIONS", "KAFKA_EXTERNAL_HOST");
+        var override = INTERPOLATION.matcher(
+                Files.readString(DIR.resolve(THREE_BROKERS)).replaceAll("(?m)^\\s*#.*$", ""));
+        while (override.find()) {
+            assertThat(override.group(3))
+                    .as("${" + override.group(1) + "} needs a default")
+                    .isNotNull();
+            assertThat(variables).as(THREE_BROKERS + " variables").contains(override.group(1));
+        }
         for (String v : variables) {
             assertThat(readme).as("compose/README.md documents " + v).contains("`" + v + "`");
         }
@@ -257,6 +280,65 @@ class ComposeFilesTest {
     void theRequiredComposeVersionIsStated() throws IOException {
         assertThat(Files.readString(DIR.resolve("docker-compose.yml"))).contains("required: false");
         assertThat(Files.readString(DIR.resolve("README.md"))).contains("Docker Compose 2.24 or newer");
+    }
+
+    /**
+     * The 3-broker override is one cluster (same id and voters on every node, distinct node ids and
+     * ports), replicates every topic 3 ways with {@code min.insync.replicas=2} and no unclean
+     * election, and every service that creates topics or runs Streams talks to all three brokers
+     * and creates its topics at replication factor 3 (the settings ThreeBrokerClusterTest runs with).
+     */
+    @Test
+    void threeBrokerOverrideReplicatesEveryTopicThreeWays() throws IOException {
+        var merged = services(withThreeBrokers());
+        var brokers = List.of("kafka", "kafka-2", "kafka-3");
+        var volumes = Map.of("kafka", "kafka-1-data", "kafka-2", "kafka-2-data", "kafka-3", "kafka-3-data");
+        var nodeIds = new TreeSet<String>();
+        for (String name : brokers) {
+            var env = environment(merged.get(name));
+            assertThat(merged.get(name).get("image")).as(name).isEqualTo("apache/kafka:4.1.1");
+            assertThat(merged.get(name)).as(name + " health check").containsKey("healthcheck");
+            nodeIds.add(env.get("KAFKA_NODE_ID"));
+            assertThat(env)
+                    .as(name)
+                    .containsEntry(
+                            "CLUSTER_ID", environment(merged.get("kafka")).get("CLUSTER_ID"))
+                    .containsEntry("KAFKA_PROCESS_ROLES", "broker,controller")
+                    .containsEntry("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093")
+                    .containsEntry("KAFKA_DEFAULT_REPLICATION_FACTOR", "3")
+                    .containsEntry("KAFKA_MIN_INSYNC_REPLICAS", "2")
+                    .containsEntry("KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE", "false")
+                    .containsEntry("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3")
+                    .containsEntry("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "3")
+                    .containsEntry("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "2")
+                    .containsEntry("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false");
+            assertThat(env.get("KAFKA_ADVERTISED_LISTENERS")).startsWith("PLAINTEXT://" + name + ":9092,");
+            assertThat(list(merged.get(name).get("volumes")))
+                    .map(String::valueOf)
+                    .as(name + " has a volume of its own, not the single broker's")
+                    .containsExactly(volumes.get(name) + ":/var/lib/kafka/data");
+        }
+        assertThat(nodeIds).containsExactly("1", "2", "3");
+        assertThat(environment(merged.get("schema-registry")).get("SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS"))
+                .isEqualTo("PLAINTEXT://kafka:9092,PLAINTEXT://kafka-2:9092,PLAINTEXT://kafka-3:9092");
+        for (String name : List.of("schema-registry", "bootstrap")) {
+            assertThat(keys(merged.get(name).get("depends_on")))
+                    .as(name + " waits for every broker")
+                    .containsAll(brokers);
+        }
+        int prefstream = 0;
+        for (var entry : merged.entrySet()) {
+            if (!isPrefstream(entry.getValue())) {
+                continue;
+            }
+            prefstream++;
+            var env = environment(entry.getValue());
+            assertThat(env)
+                    .as(entry.getKey())
+                    .containsEntry(CommonSettings.BOOTSTRAP_SERVERS.envName(), "kafka:9092,kafka-2:9092,kafka-3:9092")
+                    .containsEntry(CommonSettings.TOPIC_REPLICATION_FACTOR.envName(), "3");
+        }
+        assertThat(prefstream).as("prefstream services").isEqualTo(4);
     }
 
     @Test
@@ -344,6 +426,52 @@ class ComposeFilesTest {
         var options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         return new Yaml(options).load(Files.readString(DIR.resolve(file)));
+    }
+
+    /**
+     * docker-compose.yml with the 3-broker override applied as {@code docker compose -f a -f b}
+     * does: maps (environment, depends_on, ...) merged key by key, volumes by container path, ports
+     * appended, anything else replaced.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> withThreeBrokers() throws IOException {
+        var root = new LinkedHashMap<String, Object>(load("docker-compose.yml"));
+        var override = load(THREE_BROKERS);
+        var services = new LinkedHashMap<String, Map<String, Object>>(services(root));
+        services(override).forEach((name, changes) -> {
+            var service = new LinkedHashMap<String, Object>(services.getOrDefault(name, Map.of()));
+            changes.forEach((key, value) -> {
+                Object before = service.get(key);
+                if (before instanceof Map<?, ?> b && value instanceof Map<?, ?> v) {
+                    var m = new LinkedHashMap<Object, Object>(b);
+                    m.putAll(v);
+                    service.put(key, m);
+                } else if (key.equals("volumes") && before instanceof List<?> b && value instanceof List<?> v) {
+                    var byTarget = new LinkedHashMap<String, Object>();
+                    for (Object mount : b) {
+                        byTarget.put(String.valueOf(mount).split(":")[1], mount);
+                    }
+                    for (Object mount : v) {
+                        byTarget.put(String.valueOf(mount).split(":")[1], mount);
+                    }
+                    service.put(key, new ArrayList<>(byTarget.values()));
+                } else if (key.equals("ports") && before instanceof List<?> b && value instanceof List<?> v) {
+                    var all = new ArrayList<Object>(b);
+                    all.addAll(v);
+                    service.put(key, all);
+                } else {
+                    service.put(key, value);
+                }
+            });
+            services.put(name, service);
+        });
+        root.put("services", services);
+        var volumes = new LinkedHashMap<Object, Object>();
+        for (Object v : List.of(keys(root.get("volumes")), keys(override.get("volumes")))) {
+            ((Set<String>) v).forEach(name -> volumes.put(name, null));
+        }
+        root.put("volumes", volumes);
+        return root;
     }
 
     @SuppressWarnings("unchecked")

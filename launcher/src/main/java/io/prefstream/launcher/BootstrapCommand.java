@@ -66,9 +66,17 @@ public final class BootstrapCommand implements Callable<Integer> {
 
     @Option(
             names = "--partitions",
-            defaultValue = "3",
-            description = "Partitions of topics that do not fix their own count (topics.partitions).")
+            defaultValue = "${env:PREFSTREAM_TOPICS_PARTITIONS:-3}",
+            description = "Partitions of topics that do not fix their own count (topics.partitions; env "
+                    + "PREFSTREAM_TOPICS_PARTITIONS).")
     int partitions;
+
+    @Option(
+            names = "--replication-factor",
+            defaultValue = "${env:PREFSTREAM_TOPICS_REPLICATION_FACTOR:-1}",
+            description = "Replication factor of the topics it creates (topics.replication-factor; env "
+                    + "PREFSTREAM_TOPICS_REPLICATION_FACTOR): 3 on a cluster of 3 or more brokers.")
+    short replicationFactor;
 
     @Option(names = "--device", defaultValue = "auto", description = "Where pi_ref trains: auto, cpu or gpu.")
     String device;
@@ -91,7 +99,7 @@ public final class BootstrapCommand implements Callable<Integer> {
                     0,
                     dataDir,
                     partitions,
-                    (short) 1,
+                    replicationFactor,
                     -1,
                     Map.of());
             var clients = new KafkaClients(config);

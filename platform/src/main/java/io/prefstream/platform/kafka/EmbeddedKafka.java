@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A real Kafka broker running in this JVM: one node in KRaft combined mode (broker and controller),
- * listening on loopback only. Tuned for one machine: every internal topic has replication factor 1
+ * listening on loopback only (for several nodes, see {@link EmbeddedKafkaCluster}). Tuned for one machine: every internal topic has replication factor 1
  * and {@code min.insync.replicas=1}, so transactions and Kafka Streams {@code exactly_once_v2} work;
  * consumer groups rebalance without initial delay; topics are not auto-created (use the
  * {@link io.prefstream.platform.topics.TopicProvisioner}).
@@ -44,7 +44,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
     private static final String BROKER_LISTENER = "PLAINTEXT";
-    private static final String HOST = "127.0.0.1";
+    static final String HOST = "127.0.0.1";
 
     private final KafkaRaftServer server;
     private final Path dataDir;
@@ -190,10 +190,25 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     static Properties properties(Path logDir, int brokerPort, int controllerPort) {
+        return nodeProperties(
+                NODE_ID, NODE_ID + "@" + HOST + ":" + controllerPort, logDir, brokerPort, controllerPort, 1);
+    }
+
+    /**
+     * The properties of one combined broker+controller node on loopback.
+     *
+     * @param voters   {@code controller.quorum.voters}: {@code id@host:port} of every node, comma-separated
+     * @param replicas how many nodes the cluster has: internal topics and new topics get that many
+     *                 replicas (at most 3) and {@code min.insync.replicas} is one less (at least 1)
+     */
+    static Properties nodeProperties(
+            int nodeId, String voters, Path logDir, int brokerPort, int controllerPort, int replicas) {
+        String rf = Integer.toString(Math.min(replicas, 3));
+        String minIsr = Integer.toString(Math.max(1, Math.min(replicas, 3) - 1));
         var p = new Properties();
         p.put("process.roles", "broker,controller");
-        p.put("node.id", Integer.toString(NODE_ID));
-        p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        p.put("node.id", Integer.toString(nodeId));
+        p.put("controller.quorum.voters", voters);
         p.put(
                 "listeners",
                 BROKER_LISTENER + "://" + HOST + ":" + brokerPort + "," + CONTROLLER_LISTENER + "://" + HOST + ":"
@@ -204,16 +219,18 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("inter.broker.listener.name", BROKER_LISTENER);
         p.put("log.dirs", logDir.toString());
         p.put("metadata.log.dir", logDir.toString());
-        // One node: every internal topic must be satisfiable by a single replica.
-        p.put("offsets.topic.replication.factor", "1");
+        // Every internal topic must be satisfiable by the nodes there are; with 3 nodes an acknowledged
+        // record is on 2 of them before acks=all returns, and a replica that fell behind never leads.
+        p.put("offsets.topic.replication.factor", rf);
         p.put("offsets.topic.num.partitions", "5");
-        p.put("transaction.state.log.replication.factor", "1");
-        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.replication.factor", rf);
+        p.put("transaction.state.log.min.isr", minIsr);
         p.put("transaction.state.log.num.partitions", "5");
-        p.put("share.coordinator.state.topic.replication.factor", "1");
-        p.put("share.coordinator.state.topic.min.isr", "1");
-        p.put("min.insync.replicas", "1");
-        p.put("default.replication.factor", "1");
+        p.put("share.coordinator.state.topic.replication.factor", rf);
+        p.put("share.coordinator.state.topic.min.isr", minIsr);
+        p.put("min.insync.replicas", minIsr);
+        p.put("default.replication.factor", rf);
+        p.put("unclean.leader.election.enable", "false");
         p.put("num.partitions", "1");
         p.put("auto.create.topics.enable", "false");
         p.put("delete.topic.enable", "true");
@@ -230,6 +247,11 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static void format(Path logDir) {
+        format(logDir, NODE_ID, Uuid.randomUuid().toString());
+    }
+
+    /** Formats {@code logDir} for node {@code nodeId} of cluster {@code clusterId} unless it already is. */
+    static void format(Path logDir, int nodeId, String clusterId) {
         if (Files.exists(logDir.resolve("meta.properties"))) {
             log.debug("Kafka log dir {} already formatted", logDir);
             return;
@@ -238,8 +260,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         try (var print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
             new Formatter()
                     .setPrintStream(print)
-                    .setNodeId(NODE_ID)
-                    .setClusterId(Uuid.randomUuid().toString())
+                    .setNodeId(nodeId)
+                    .setClusterId(clusterId)
                     .addDirectory(logDir.toString())
                     .setMetadataLogDirectory(logDir.toString())
                     .setControllerListenerName(CONTROLLER_LISTENER)
@@ -251,7 +273,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 "Formatted {}: {}", logDir, out.toString(StandardCharsets.UTF_8).trim());
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (var socket = new ServerSocket()) {
             socket.setReuseAddress(true);
             socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
@@ -261,7 +283,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }
