@@ -243,6 +243,17 @@ class ComposeFilesTest {
         assertThat(dockerfile).contains("USER prefstream");
     }
 
+    /**
+     * Issue 18: the labeler listens on loopback unless told otherwise, which inside a container no
+     * published port reaches; compose must set every interface.
+     */
+    @Test
+    void theLabelerListensOnEveryInterfaceInsideItsContainer() throws IOException {
+        assertThat(LabelerSettings.HTTP_HOST.defaultValue()).isEqualTo("127.0.0.1");
+        var labeler = services(load("docker-compose.yml")).get("labeler");
+        assertThat(environment(labeler)).containsEntry(LabelerSettings.HTTP_HOST.envName(), "0.0.0.0");
+    }
+
     @Test
     void everyComposeVariableHasADefaultAndIsDocumented() throws IOException {
         String compose = Files.readString(DIR.resolve("docker-compose.yml")).replaceAll("(?m)^\\s*#.*$", "");

@@ -99,7 +99,10 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                         ? null
                         : Path.of(config.get(TOKEN_FILE).trim()),
                 config.get(HTTP_HOST),
-                config.get(HTTP_PORT));
+                config.get(HTTP_PORT),
+                Duration.ofMillis(config.get(HTTP_IDLE_TIMEOUT_MS)),
+                Duration.ofMillis(config.get(HTTP_REQUEST_TIMEOUT_MS)),
+                config.get(HTTP_MAX_CONNECTIONS));
         var join = new Join(
                 config.get(JOIN_ENABLED),
                 config.get(JOIN_REQUIRED_KINDS),
@@ -224,6 +227,9 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
      * @param tokenFile  file of further tokens, re-read when it changes; null = none
      * @param httpHost   listen interface
      * @param httpPort   listen port, 0 = any free one
+     * @param httpIdleTimeout    a connection without traffic either way for this long is closed
+     * @param httpRequestTimeout time a request has to arrive in full before it gets 408 and its connection is closed
+     * @param httpMaxConnections most connections open at once; further ones are closed on accept
      */
     public record Human(
             HumanRoute route,
@@ -237,7 +243,10 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
             LabelerTokens tokens,
             Path tokenFile,
             String httpHost,
-            int httpPort) {
+            int httpPort,
+            Duration httpIdleTimeout,
+            Duration httpRequestTimeout,
+            int httpMaxConnections) {
         public Human {
             Objects.requireNonNull(route, "route");
             Objects.requireNonNull(lease, "lease");
@@ -280,6 +289,19 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
             }
             if (httpPort < 0 || httpPort > 65535) {
                 throw ConfigException.invalid(HTTP_PORT, httpPort, "0 (any free port) or a port in [1, 65535]");
+            }
+            Objects.requireNonNull(httpIdleTimeout, "httpIdleTimeout");
+            if (httpIdleTimeout.isNegative() || httpIdleTimeout.isZero()) {
+                throw ConfigException.invalid(
+                        HTTP_IDLE_TIMEOUT_MS, httpIdleTimeout.toMillis(), "a positive number of milliseconds");
+            }
+            Objects.requireNonNull(httpRequestTimeout, "httpRequestTimeout");
+            if (httpRequestTimeout.isNegative() || httpRequestTimeout.isZero()) {
+                throw ConfigException.invalid(
+                        HTTP_REQUEST_TIMEOUT_MS, httpRequestTimeout.toMillis(), "a positive number of milliseconds");
+            }
+            if (httpMaxConnections < 1) {
+                throw ConfigException.invalid(HTTP_MAX_CONNECTIONS, httpMaxConnections, "at least 1");
             }
         }
     }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prefstream.labeler.http.LabelingHttpVerticle;
+import io.prefstream.labeler.http.ServerLimits;
 import io.prefstream.labeler.human.HumanLabelWriter;
 import io.prefstream.labeler.human.LabelRequestFeed;
 import io.prefstream.labeler.human.RequestQueue;
@@ -194,6 +195,10 @@ public final class LabelerService implements AutoCloseable {
         http = new LabelingHttpVerticle(
                 config.human().httpHost(),
                 config.human().httpPort(),
+                new ServerLimits(
+                        config.human().httpIdleTimeout(),
+                        config.human().httpRequestTimeout(),
+                        config.human().httpMaxConnections()),
                 queue,
                 new HumanLabelWriter(producer, LABEL_ACK_TIMEOUT, meters),
                 tokens,
@@ -202,6 +207,15 @@ public final class LabelerService implements AutoCloseable {
                 health);
         await(vertx.deployVerticle(http).toCompletionStage().toCompletableFuture(), "HTTP server");
         health.put("http", () -> HealthStatus.up("listening on port " + http.actualPort()));
+        String host = config.human().httpHost();
+        if (host.equals("localhost") || host.equals("::1") || host.startsWith("127.")) {
+            log.info(
+                    "The labeling UI and API listen on {}, reachable from this machine only; set {} (env {}) to "
+                            + "0.0.0.0 to serve other machines",
+                    host,
+                    LabelerSettings.HTTP_HOST.key(),
+                    LabelerSettings.HTTP_HOST.envName());
+        }
         if (tokens.get().isEmpty() && config.human().route() != HumanRoute.NONE) {
             log.warn(
                     "labeler.human.route={} but labeler.tokens and labeler.http.token-file give no token: nobody "

@@ -144,13 +144,39 @@ public final class LabelerSettings {
             "File of labeler-id:token lines (# comments) added to labeler.tokens; re-read when it changes, so "
                     + "labelers are added or revoked without a restart");
     public static final Setting<String> HTTP_HOST = Setting.string(
-            "labeler.http.host", "0.0.0.0", "Interface the labeling UI, REST API, /metrics and /health listen on");
+            "labeler.http.host",
+            "127.0.0.1",
+            "Interface the labeling UI, REST API, /metrics and /health listen on: 127.0.0.1 serves this machine "
+                    + "only; 0.0.0.0 (every interface, as in compose) or one of the machine's addresses lets other "
+                    + "machines reach them");
     public static final Setting<Integer> HTTP_PORT = Setting.integer(
             "labeler.http.port",
             8080,
             0,
             65535,
             "Port of the labeling UI, REST API, /metrics and /health; 0 picks a free port");
+    public static final Setting<Long> HTTP_IDLE_TIMEOUT_MS = Setting.longValue(
+            "labeler.http.idle-timeout-ms",
+            60_000L,
+            100,
+            86_400_000L,
+            "A connection to the labeling server that neither sends nor receives anything for this long is closed "
+                    + "(kept-alive browser connections and half-sent requests alike)");
+    public static final Setting<Long> HTTP_REQUEST_TIMEOUT_MS = Setting.longValue(
+            "labeler.http.request-timeout-ms",
+            30_000L,
+            100,
+            3_600_000L,
+            "Time a client has to send one request in full, headers and body, counted from the opening of the "
+                    + "connection or from the request's headers; a request still incomplete then is answered 408 and "
+                    + "its connection closed (time spent answering it does not count)");
+    public static final Setting<Integer> HTTP_MAX_CONNECTIONS = Setting.integer(
+            "labeler.http.max-connections",
+            256,
+            1,
+            100_000,
+            "Most connections the labeling server holds open at once; a further one is closed as soon as it is "
+                    + "accepted, and the open ones stay usable");
 
     // ---- label join ---------------------------------------------------------------------------
 
@@ -218,6 +244,9 @@ public final class LabelerSettings {
             TOKEN_FILE,
             HTTP_HOST,
             HTTP_PORT,
+            HTTP_IDLE_TIMEOUT_MS,
+            HTTP_REQUEST_TIMEOUT_MS,
+            HTTP_MAX_CONNECTIONS,
             JOIN_ENABLED,
             JOIN_REQUIRED_KINDS,
             JOIN_MIN_HUMAN_VOTES,

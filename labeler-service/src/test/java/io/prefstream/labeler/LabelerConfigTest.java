@@ -29,6 +29,66 @@ class LabelerConfigTest {
         assertTrue(c.human().tokens().isEmpty());
     }
 
+    /** Issue 18: the labeling server answers this machine only, and limits how long clients hold it. */
+    @Test
+    void theLabelingServerListensOnLoopbackWithTimeoutsAndAConnectionLimitByDefault() {
+        var c = TestData.config(Map.of());
+        assertEquals("127.0.0.1", c.human().httpHost());
+        assertEquals("127.0.0.1", LabelerSettings.HTTP_HOST.defaultValue());
+        assertEquals(Duration.ofSeconds(60), c.human().httpIdleTimeout());
+        assertEquals(Duration.ofSeconds(30), c.human().httpRequestTimeout());
+        assertEquals(256, c.human().httpMaxConnections());
+
+        var exposed = LabelerConfig.from(ConfigLoader.forSettings(LabelerSettings.ALL)
+                .withEnv(Map.of("PREFSTREAM_LABELER_HTTP_HOST", "0.0.0.0"))
+                .load());
+        assertEquals("0.0.0.0", exposed.human().httpHost());
+        var set = TestData.config(Map.of(
+                "labeler.http.idle-timeout-ms", "1500",
+                "labeler.http.request-timeout-ms", "700",
+                "labeler.http.max-connections", "3"));
+        assertEquals(Duration.ofMillis(1500), set.human().httpIdleTimeout());
+        assertEquals(Duration.ofMillis(700), set.human().httpRequestTimeout());
+        assertEquals(3, set.human().httpMaxConnections());
+    }
+
+    @Test
+    void badServerLimitsAreRejectedNamingTheKey() {
+        for (var bad : Map.of(
+                        "labeler.http.idle-timeout-ms", "0",
+                        "labeler.http.request-timeout-ms", "-5",
+                        "labeler.http.max-connections", "0")
+                .entrySet()) {
+            var e = assertThrows(ConfigException.class, () -> TestData.config(Map.of(bad.getKey(), bad.getValue())));
+            assertEquals(bad.getKey(), e.key());
+            assertTrue(
+                    e.getMessage().contains("Invalid value '" + bad.getValue() + "' for " + bad.getKey()),
+                    e.getMessage());
+        }
+        var text = assertThrows(
+                ConfigException.class, () -> TestData.config(Map.of("labeler.http.request-timeout-ms", "30s")));
+        assertTrue(text.getMessage().contains("expected an integer in [100, 3600000]"), text.getMessage());
+        var record = assertThrows(
+                ConfigException.class,
+                () -> new LabelerConfig.Human(
+                        HumanRoute.NONE,
+                        0.1,
+                        0.1,
+                        1,
+                        10,
+                        Duration.ofMinutes(2),
+                        Duration.ofSeconds(20),
+                        0,
+                        LabelerTokens.none(),
+                        null,
+                        "127.0.0.1",
+                        8080,
+                        Duration.ofSeconds(60),
+                        Duration.ZERO,
+                        256));
+        assertEquals(LabelerSettings.HTTP_REQUEST_TIMEOUT_MS.key(), record.key());
+    }
+
     @Test
     void tokensComeFromTheEnvironmentAndNeverAppearInDumpsOrErrors() {
         var resolved = ConfigLoader.forSettings(LabelerSettings.ALL)

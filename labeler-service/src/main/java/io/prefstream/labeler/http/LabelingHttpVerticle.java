@@ -10,7 +10,9 @@ import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.schemas.Label;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * file's edits apply at once); errors are JSON {@code {"error": ..., "status": ...}}. Queue operations are
  * in-memory and run on the event loop; writing a label to Kafka and scraping metrics run on worker
  * threads. {@link #start(Promise)} completes once the port is bound.
+ *
+ * <p>The server protects itself from clients that hold connections ({@link ServerLimits}): a
+ * connection without traffic for the idle timeout is closed, a request not received in full within
+ * the request timeout is answered {@code 408} and its connection closed (see {@link ConnectionGuard}),
+ * and connections beyond the limit are closed when accepted. It speaks HTTP/1.1 only (no h2c, which
+ * browsers do not use), so that every connection is known from its first byte.
  */
 public final class LabelingHttpVerticle extends AbstractVerticle {
 
@@ -49,6 +58,7 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
 
     private final String host;
     private final int port;
+    private final ServerLimits limits;
     private final RequestQueue queue;
     private final HumanLabelWriter writer;
     private final Supplier<LabelerTokens> tokens;
@@ -59,16 +69,18 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
     private HttpServer server;
 
     /**
-     * @param metrics Prometheus text of the service's meters, or null when the host process exports them
-     * @param health  named checks reported by {@code /health}, read on every request
-     */
-    /**
+     * @param host          interface to listen on
+     * @param port          port to listen on, 0 = any free one
+     * @param limits        timeouts and the connection limit
      * @param tokens        the tokens valid now (e.g. a {@link io.prefstream.labeler.human.TokenFile})
      * @param labelsPerStep human-labeled rollouts the trainer needs per step, 0 = unknown
+     * @param metrics       Prometheus text of the service's meters, or null when the host process exports them
+     * @param health        named checks reported by {@code /health}, read on every request
      */
     public LabelingHttpVerticle(
             String host,
             int port,
+            ServerLimits limits,
             RequestQueue queue,
             HumanLabelWriter writer,
             Supplier<LabelerTokens> tokens,
@@ -77,6 +89,7 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
             Map<String, HealthCheck> health) {
         this.host = Objects.requireNonNull(host, "host");
         this.port = port;
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.queue = Objects.requireNonNull(queue, "queue");
         this.writer = Objects.requireNonNull(writer, "writer");
         this.tokens = Objects.requireNonNull(tokens, "tokens");
@@ -95,14 +108,27 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
         for (String name : new String[] {"index.html", "app.js", "style.css", "openapi.yaml"}) {
             assets.put(name, resource(name.equals("openapi.yaml") ? "/openapi.yaml" : "/webroot/" + name));
         }
+        var guard = new ConnectionGuard(vertx, limits);
         var router = Router.router(vertx);
-        router.route().handler(ctx -> {
-            ctx.response()
-                    .putHeader("X-Content-Type-Options", "nosniff")
-                    .putHeader("Referrer-Policy", "no-referrer")
-                    .putHeader("Cache-Control", "no-store");
-            ctx.next();
-        });
+        router.route()
+                .handler(ctx -> {
+                    ctx.response()
+                            .putHeader("X-Content-Type-Options", "nosniff")
+                            .putHeader("Referrer-Policy", "no-referrer")
+                            .putHeader("Cache-Control", "no-store");
+                    guard.request(ctx);
+                })
+                .failureHandler(ctx -> {
+                    if (ctx.failure() instanceof HttpClosedException) {
+                        // the client left, or the server closed a connection whose request never arrived in full
+                        log.debug(
+                                "Connection closed during {} {}",
+                                ctx.request().method(),
+                                ctx.request().path());
+                        return;
+                    }
+                    ctx.next();
+                });
         router.get("/").handler(ctx -> asset(ctx, "index.html", "text/html; charset=utf-8"));
         router.get("/index.html").handler(ctx -> asset(ctx, "index.html", "text/html; charset=utf-8"));
         router.get("/app.js").handler(ctx -> asset(ctx, "app.js", "text/javascript; charset=utf-8"));
@@ -146,12 +172,24 @@ public final class LabelingHttpVerticle extends AbstractVerticle {
                     "internal error: "
                             + (ctx.failure() == null ? "unknown" : ctx.failure().toString()));
         });
-        vertx.createHttpServer()
+        var options = new HttpServerOptions()
+                .setIdleTimeout(Math.toIntExact(limits.idleTimeout().toMillis()))
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setHttp2ClearTextEnabled(false);
+        vertx.createHttpServer(options)
+                .connectionHandler(guard::connected)
                 .requestHandler(router)
                 .listen(port, host)
                 .onSuccess(s -> {
                     server = s;
-                    log.info("Labeling UI and API on http://{}:{}/", host, s.actualPort());
+                    log.info(
+                            "Labeling UI and API on http://{}:{}/ (idle timeout {} ms, request timeout {} ms, at most {}"
+                                    + " connections)",
+                            host,
+                            s.actualPort(),
+                            limits.idleTimeout().toMillis(),
+                            limits.requestTimeout().toMillis(),
+                            limits.maxConnections());
                     started.complete();
                 })
                 .onFailure(e -> started.fail(new IllegalStateException(
