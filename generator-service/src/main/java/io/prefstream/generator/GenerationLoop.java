@@ -2,7 +2,6 @@ package io.prefstream.generator;
 
 import io.prefstream.generator.AdmissionControl.Admission;
 import io.prefstream.generator.PendingPrompts.Entry;
-import io.prefstream.platform.consumer.CommitPolicy;
 import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.consumer.LoopControl;
 import io.prefstream.platform.consumer.RecordProcessor;
@@ -30,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * {@link AdmissionControl}; closed pauses the consumer's assignment, open resumes it (transitions
  * logged once); (3) sample {@code min(B, quota)} waiting prompts when that many are waiting or the
  * oldest has waited {@code T} (and skip this turn's poll); else poll, at most until the oldest
- * waiting prompt's deadline. Rollouts are sent asynchronously (idempotent producer); a prompt's
- * offset is committed once its rollout is acknowledged (asynchronously every
- * {@code generator.commit-interval-ms}; synchronously on revocation and close), so broker round
- * trips overlap the next micro-batch's sampling. Undecodable or unsampleable prompts go to the
+ * waiting prompt's deadline. Rollouts are sent asynchronously in a Kafka transaction that commits
+ * them together with their prompts' offsets every {@code generator.commit-interval-ms} (and on
+ * revocation and close), so broker round trips overlap sampling and, after a crash, no reader sees a
+ * rollout of a prompt that is sampled again (one prompt record, one rollout group). Undecodable or unsampleable prompts go to the
  * dead-letter topic with the reason; the loop goes on.
  */
 final class GenerationLoop implements AutoCloseable, RecordProcessor {
@@ -82,7 +81,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
                 .service(config.common().serviceId())
                 .threadName("prefstream-generator-" + config.generatorId())
                 .pollTimeout(config.pollTimeout())
-                .commitPolicy(CommitPolicy.every(config.commitInterval()))
+                .transactions(producer, config.commitInterval())
                 .pauseWhen(() -> !admission.open())
                 .registry(metrics.registry())
                 .build();

@@ -131,10 +131,18 @@ public final class GeneratorService implements AutoCloseable {
         resources.push(admin);
         TopicProvisioner.from(admin, config.common()).ensure(config.topics().all());
 
-        TopicProducer producer = clients.topicProducer(schemaRegistry);
+        // Rollouts, their prompts' offsets and the loop's dead letters commit in one transaction: after a
+        // crash no reader sees a rollout whose prompt is sampled again. The follower writes its rare dead
+        // letters outside it, through a producer of its own.
+        TopicProducer producer =
+                new TopicProducer(clients.transactionalProducer(transactionalId(config)), schemaRegistry);
         resources.push(producer);
         var deadLetters =
                 new DeadLetterPublisher(producer, registry, config.topics().deadLetters());
+        TopicProducer followerProducer = clients.topicProducer(schemaRegistry);
+        resources.push(() -> followerProducer.close(PRODUCER_CLOSE));
+        var followerDeadLetters = new DeadLetterPublisher(
+                followerProducer, registry, config.topics().deadLetters());
         metrics = new GeneratorMetrics(registry, config.generatorId());
         resources.push(metrics);
 
@@ -145,7 +153,7 @@ public final class GeneratorService implements AutoCloseable {
             resources.push(initial); // until the loop owns it
         }
 
-        follower = new PolicyFollower(clients, schemaRegistry, deadLetters, config, device, initial);
+        follower = new PolicyFollower(clients, schemaRegistry, followerDeadLetters, config, device, initial);
         resources.push(follower);
         if (config.mode() == LoopMode.STREAMING && config.maxTrainerLag() > 0) {
             backlog = new TrainerBacklog(
@@ -186,6 +194,18 @@ public final class GeneratorService implements AutoCloseable {
             resources.push(metricsServer);
         }
     }
+
+    /**
+     * The transactional id of the generator's producer: stable with the generator's id, so a restart
+     * fences a zombie and aborts its open transaction at once; with the per-process default id a
+     * crashed generator's open transaction is aborted by the broker after {@code transaction.timeout.ms}.
+     */
+    static String transactionalId(GeneratorConfig config) {
+        return "prefstream-generator-" + config.groupId() + "-" + config.generatorId();
+    }
+
+    /** How long closing a producer may wait for sends still in flight. */
+    private static final java.time.Duration PRODUCER_CLOSE = java.time.Duration.ofSeconds(10);
 
     /** Session timeout of the prompts consumer: how long a killed generator's partitions wait for it. */
     static final int SESSION_TIMEOUT_MS = 10_000;
@@ -320,8 +340,13 @@ public final class GeneratorService implements AutoCloseable {
     private void closeResources() {
         while (!resources.isEmpty()) {
             AutoCloseable r = resources.pop();
+            long started = System.nanoTime();
             try {
                 r.close();
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                if (ms > 1000) {
+                    log.info("Closing {} took {} ms", r, ms);
+                }
             } catch (Exception e) {
                 log.warn("Closing {} failed: {}", r.getClass().getSimpleName(), e.toString());
             }

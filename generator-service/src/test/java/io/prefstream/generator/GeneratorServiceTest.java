@@ -344,7 +344,7 @@ class GeneratorServiceTest {
     }
 
     @Test
-    void acknowledgedPromptsWaitForTheCommitIntervalAndCloseCommitsThem() throws Exception {
+    void rolloutsAndTheirPromptsOffsetsWaitForTheCommitIntervalAndCloseCommitsThem() throws Exception {
         var topics = uniqueTopics();
         var settings = kit.baseSettings("gen-commit-interval");
         settings.put("generator.initial-policy", policyA.dir().toString());
@@ -352,11 +352,18 @@ class GeneratorServiceTest {
         var config = config(settings, topics);
         try (var generator = new GeneratorService(config).start()) {
             kit.sendPrompts(topics, prompts("interval", 3));
-            kit.exactlyRollouts(topics, 3, Duration.ofMillis(100));
+            await(
+                    () -> generator.status().rollouts() == 3,
+                    () -> "3 rollouts sampled, found " + generator.status().rollouts());
             GeneratorTestKit.sleep(500); // several loop turns, each of which would commit with interval 0
             assertEquals(0, kit.committed(config.groupId()), "committed before the 10-minute interval elapsed");
+            assertEquals(
+                    List.of(),
+                    kit.rollouts(topics, 3, Duration.ofSeconds(1)),
+                    "rollouts are visible only with their prompts' offsets, when their transaction commits");
         }
         assertEquals(3, kit.committed(config.groupId()), "close commits what the interval held back");
+        assertEquals(3, kit.exactlyRollouts(topics, 3, Duration.ofMillis(100)).size());
     }
 
     @Test

@@ -21,7 +21,13 @@ public record CommitPolicy(Kind kind, Duration interval) {
          */
         INTERVAL,
         /** The loop never commits by itself: the processor commits a position it keeps in its own checkpoints. */
-        ON_REQUEST
+        ON_REQUEST,
+        /**
+         * Outputs and the offsets of the records they came from are committed in one Kafka
+         * transaction, at most every interval (and on revocation and close): after a crash,
+         * {@code read_committed} readers never see an output whose record is read again.
+         */
+        TRANSACTIONAL
     }
 
     public static final CommitPolicy AFTER_EACH_POLL = new CommitPolicy(Kind.AFTER_EACH_POLL, Duration.ZERO);
@@ -33,6 +39,14 @@ public record CommitPolicy(Kind kind, Duration interval) {
         if (interval.isNegative()) {
             throw new IllegalArgumentException("Expected a commit interval >= 0, found " + interval);
         }
+    }
+
+    /**
+     * Outputs and offsets committed together in a transaction at most every {@code interval} (0:
+     * every turn); the loop's builder takes the transactional producer the outputs are sent with.
+     */
+    public static CommitPolicy transactional(Duration interval) {
+        return new CommitPolicy(Kind.TRANSACTIONAL, interval);
     }
 
     /** Completed offsets committed asynchronously at most every {@code interval} (0: every turn). */

@@ -89,8 +89,13 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     private final Duration pollTimeout;
     private final BooleanSupplier pauseWhen;
     private final CommitPolicy policy;
+    /** The transactional producer outputs are sent with ({@link CommitPolicy.Kind#TRANSACTIONAL}), else null. */
+    private final org.apache.kafka.clients.producer.Producer<byte[], byte[]> transactions;
+
     private final MeterRegistry registry;
     private final Thread thread;
+    /** Whether a transaction is open ({@link CommitPolicy.Kind#TRANSACTIONAL}); loop thread only. */
+    private boolean inTransaction;
 
     private final OffsetLedger ledger = new OffsetLedger();
     private final OffsetLedger.Failures failures = new OffsetLedger.Failures() {
@@ -150,6 +155,12 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         this.pollTimeout = b.pollTimeout;
         this.pauseWhen = b.pauseWhen;
         this.policy = b.policy;
+        this.transactions = b.transactions == null ? null : b.transactions.kafkaProducer();
+        if ((policy.kind() == CommitPolicy.Kind.TRANSACTIONAL) != (transactions != null)) {
+            throw new IllegalArgumentException(
+                    "A transactional commit policy needs the transactional producer the outputs are sent with,"
+                            + " and only it: found policy " + policy + " and producer " + b.transactions);
+        }
         this.registry = b.registry;
         this.thread =
                 new Thread(this::run, b.threadName != null ? b.threadName : "prefstream-" + service + "-consumer");
@@ -178,6 +189,7 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         private Duration pollTimeout = Duration.ofMillis(200);
         private BooleanSupplier pauseWhen = () -> false;
         private CommitPolicy policy = CommitPolicy.AFTER_EACH_POLL;
+        private io.prefstream.platform.kafka.TopicProducer transactions;
         private MeterRegistry registry = new SimpleMeterRegistry();
 
         private Builder() {}
@@ -284,6 +296,17 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         /** Back-pressure: the assignment is paused while this returns true (checked every turn, after {@link RecordProcessor#beforePoll}). */
         public Builder pauseWhen(BooleanSupplier condition) {
             this.pauseWhen = Objects.requireNonNull(condition, "condition");
+            return this;
+        }
+
+        /**
+         * Commits outputs and offsets in one transaction at most every {@code interval}, through
+         * {@code producer} (created with a {@code transactional.id}; the loop initialises it); the
+         * processor sends its outputs, and dead letters go, through the same producer.
+         */
+        public Builder transactions(io.prefstream.platform.kafka.TopicProducer producer, Duration interval) {
+            this.transactions = Objects.requireNonNull(producer, "producer");
+            this.policy = CommitPolicy.transactional(interval);
             return this;
         }
 
@@ -539,6 +562,10 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
             } else {
                 consumer.subscribe(topics, new Rebalance());
             }
+            if (transactions != null) {
+                transactions.initTransactions();
+                begin();
+            }
             polling = true;
             started.countDown();
             log.info("{} consuming {} (commits: {})", service, subscription(), policy);
@@ -555,6 +582,7 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
             }
         } catch (RuntimeException | Error e) {
             failure = e;
+            abortQuietly();
             log.error(
                     "{} consumer loop stopped: {}; uncommitted records will be re-read on restart",
                     service,
@@ -580,12 +608,15 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         Duration timeout = processor.beforePoll(pollTimeout, this);
         applyBackPressure();
         collect();
-        if (policy.kind() == CommitPolicy.Kind.INTERVAL
-                && !completed.isEmpty()
-                && System.nanoTime() - lastCommitNanos >= policy.interval().toNanos()) {
+        boolean due = System.nanoTime() - lastCommitNanos >= policy.interval().toNanos();
+        if (policy.kind() == CommitPolicy.Kind.INTERVAL && !completed.isEmpty() && due) {
             commitAsync(Map.copyOf(completed));
             completed.clear();
             lastCommitNanos = System.nanoTime();
+        } else if (policy.kind() == CommitPolicy.Kind.TRANSACTIONAL
+                && due
+                && (ledger.size() > 0 || !completed.isEmpty())) {
+            commitEverythingCompleted();
         }
         if (stopRequested || timeout.isZero()) {
             held = ledger.size();
@@ -674,6 +705,10 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     }
 
     private void commitCompleted() {
+        if (policy.kind() == CommitPolicy.Kind.TRANSACTIONAL) {
+            commitTransaction();
+            return;
+        }
         if (completed.isEmpty() || policy.kind() == CommitPolicy.Kind.ON_REQUEST) {
             completed.clear();
             return;
@@ -685,6 +720,88 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
                 .removeIf(e -> offsets.containsKey(e.getKey())
                         && offsets.get(e.getKey()).offset() >= e.getValue().offset());
         lastCommitNanos = System.nanoTime();
+    }
+
+    /**
+     * Commits the open transaction with the completed offsets, then opens the next one. Every output
+     * of the transaction belongs to a completed record: the processor drained its sends first, and a
+     * partition's completed records are a prefix of what it sent. If the commit fails the
+     * transaction is aborted and the loop rewinds to the committed offsets, so outputs and offsets
+     * stay together; a fenced producer (another instance with this transactional id) is fatal.
+     */
+    private void commitTransaction() {
+        if (!inTransaction) {
+            return; // the loop is ending and has committed its last transaction
+        }
+        var offsets = Map.copyOf(completed);
+        try {
+            if (!offsets.isEmpty()) {
+                transactions.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            }
+            transactions.commitTransaction();
+            inTransaction = false;
+            commits.incrementAndGet();
+            completed.clear();
+        } catch (org.apache.kafka.common.errors.ProducerFencedException
+                | org.apache.kafka.common.errors.InvalidProducerEpochException
+                | org.apache.kafka.common.errors.AuthorizationException e) {
+            throw e;
+        } catch (org.apache.kafka.common.KafkaException e) {
+            log.warn(
+                    "{} could not commit its transaction ({}); aborting it and reading again from the committed"
+                            + " offsets",
+                    service,
+                    e.toString());
+            abortAndRewind(consumer.assignment());
+            return;
+        } finally {
+            lastCommitNanos = System.nanoTime();
+        }
+        if (running.get() && !stopRequested) {
+            begin(); // else the loop is ending: no transaction left open for close() to abort
+        }
+    }
+
+    private void begin() {
+        transactions.beginTransaction();
+        inTransaction = true;
+    }
+
+    /** Aborts the open transaction and reads {@code partitions} again from their committed offsets. */
+    private void abortAndRewind(java.util.Set<TopicPartition> partitions) {
+        if (inTransaction) {
+            transactions.abortTransaction();
+            inTransaction = false;
+        }
+        completed.clear();
+        ledger.release(partitions);
+        processor.released(partitions);
+        if (!partitions.isEmpty()) {
+            var committedOffsets = consumer.committed(partitions);
+            for (TopicPartition tp : partitions) {
+                OffsetAndMetadata at = committedOffsets.get(tp);
+                if (at != null) {
+                    consumer.seek(tp, at.offset());
+                } else {
+                    consumer.seekToBeginning(java.util.List.of(tp));
+                }
+            }
+        }
+        if (running.get() && !stopRequested) {
+            begin();
+        }
+    }
+
+    private void abortQuietly() {
+        if (transactions == null || !inTransaction) {
+            return;
+        }
+        try {
+            inTransaction = false;
+            transactions.abortTransaction();
+        } catch (RuntimeException e) {
+            log.debug("{}: abort after failure: {}", service, e.toString());
+        }
     }
 
     /**
@@ -743,6 +860,9 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         }
         try {
             commitEverythingCompleted();
+            if (inTransaction) {
+                commitTransaction(); // even an empty one: a producer closed inside a transaction waits for it
+            }
         } catch (RuntimeException e) {
             log.warn(
                     "{} could not commit its last outputs ({}); those records will be read again on restart",
@@ -783,6 +903,12 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> lost) {
+            if (transactions != null) {
+                // the open transaction holds outputs of the lost partitions, which their new owner redoes
+                var kept = new java.util.HashSet<>(consumer.assignment());
+                kept.removeAll(lost);
+                abortAndRewind(kept);
+            }
             completed.keySet().removeAll(lost); // no longer ours to commit; the new owner re-reads them
             ledger.release(lost);
             processor.released(lost);
