@@ -53,7 +53,7 @@ public final class GeneratorProcess implements AutoCloseable {
     /**
      * Starts the generator.
      *
-     * @param cpus        taskset CPU list
+     * @param cpus        taskset CPU list, or null to run on every CPU
      * @param inputs      the run's setting inputs (profile, options, derived values, then {@code --set});
      *                    the generator's keys among them are passed on
      * @param common      the cluster and data directory of the run
@@ -74,7 +74,10 @@ public final class GeneratorProcess implements AutoCloseable {
                 CommonSettings.DATA_DIR.key(), common.dataDir().toAbsolutePath().toString());
         settings.put(CommonSettings.SERVICE_ID.key(), "prefstream-generator");
         settings.put(CommonSettings.METRICS_PORT.key(), Integer.toString(metricsPort));
-        var command = new ArrayList<>(List.of("taskset", "-c", cpus));
+        var command = new ArrayList<String>();
+        if (cpus != null) {
+            command.addAll(List.of("taskset", "-c", cpus));
+        }
         command.addAll(javaCommand());
         command.add("generator");
         settings.forEach((k, v) -> {
@@ -183,6 +186,11 @@ public final class GeneratorProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(log unreadable: " + e.getMessage() + ")";
         }
+    }
+
+    /** Kills the process as SIGKILL does: no clean shutdown, nothing flushed or committed (a crash). */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
     /** Stops the process as SIGTERM does (it closes the generator cleanly), then kills it if it hangs. */
