@@ -14,6 +14,7 @@ import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.platform.lag.ConsumerLagReader;
+import io.prefstream.platform.metrics.BrokerHealth;
 import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.metrics.MetricsServer;
 import io.prefstream.platform.topics.TopicProvisioner;
@@ -190,7 +191,9 @@ public final class GeneratorService implements AutoCloseable {
         loop.start();
         if (prometheus != null && config.common().metricsPort() > 0) {
             metricsServer = MetricsServer.start(config.common().metricsPort(), prometheus)
-                    .addHealthCheck("generator", this::health);
+                    .addHealthCheck("generator", this::health)
+                    .addHealthCheck(
+                            "kafka", new BrokerHealth(admin, config.common().bootstrapServers()));
             resources.push(metricsServer);
         }
     }

@@ -21,8 +21,10 @@ import io.prefstream.platform.consumer.ConsumerLoop;
 import io.prefstream.platform.deadletter.DeadLetterPublisher;
 import io.prefstream.platform.kafka.KafkaClients;
 import io.prefstream.platform.kafka.TopicProducer;
+import io.prefstream.platform.metrics.BrokerHealth;
 import io.prefstream.platform.metrics.HealthCheck;
 import io.prefstream.platform.metrics.HealthStatus;
+import io.prefstream.platform.metrics.StreamsHealth;
 import io.prefstream.platform.topics.TopicProvisioner;
 import io.prefstream.schemas.LabelKind;
 import io.prefstream.schemas.registry.SchemaRegistries;
@@ -73,6 +75,10 @@ public final class LabelerService implements AutoCloseable {
     private final PrometheusMeterRegistry prometheus;
     private final boolean ownsMeters;
     private final Map<String, HealthCheck> health = new ConcurrentHashMap<>();
+    /** How long the label join may be rebalancing (or starting) before {@code /health} says DEGRADED. */
+    static final java.time.Duration STREAMS_PATIENCE = java.time.Duration.ofSeconds(60);
+
+    private org.apache.kafka.clients.admin.Admin healthAdmin;
     private final List<MachineLabelingLoop> machines = new ArrayList<>();
     private SchemaRegistryClient registry;
     private TopicProducer producer;
@@ -135,6 +141,8 @@ public final class LabelerService implements AutoCloseable {
         var common = config.common();
         var clients = new KafkaClients(common);
         registry = SchemaRegistries.forUrl(common.schemaRegistryUrl(), common.kafkaProperties());
+        healthAdmin = clients.admin();
+        health.put("kafka", new BrokerHealth(healthAdmin, common.bootstrapServers()));
         try (var admin = clients.admin()) {
             TopicProvisioner.from(admin, common)
                     .ensure(
@@ -238,7 +246,9 @@ public final class LabelerService implements AutoCloseable {
         var topology = LabelJoinTopology.build(config, registry, joinMetrics);
         streams = new KafkaStreams(topology, clients.streamsProperties(LabelerConfig.JOIN_APPLICATION_ID));
         var running = new CountDownLatch(1);
+        var joinHealth = new StreamsHealth("label join", STREAMS_PATIENCE);
         streams.setStateListener((now, before) -> {
+            joinHealth.onChange(now);
             log.info("Label join {} -> {}", before, now);
             if (now == KafkaStreams.State.RUNNING) {
                 running.countDown();
@@ -249,10 +259,7 @@ public final class LabelerService implements AutoCloseable {
                     "Label join stream thread failed; replacing it (uncommitted work is redone): {}", e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        health.put("label-join", () -> {
-            var state = streams.state();
-            return state.isRunningOrRebalancing() ? HealthStatus.up(state.name()) : HealthStatus.down(state.name());
-        });
+        health.put("label-join", joinHealth);
         streams.start();
         try {
             if (!running.await(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -312,6 +319,10 @@ public final class LabelerService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (healthAdmin != null) {
+            healthAdmin.close(java.time.Duration.ofSeconds(5));
+            healthAdmin = null;
+        }
         if (vertx != null) {
             try {
                 await(vertx.close().toCompletionStage().toCompletableFuture(), "HTTP server shutdown");

@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.metrics.BrokerHealth;
 import io.prefstream.platform.metrics.HealthCheck;
 import io.prefstream.platform.metrics.HealthStatus;
 import io.prefstream.platform.metrics.MetricsServer;
+import io.prefstream.platform.metrics.StreamsHealth;
 import io.prefstream.platform.topics.TopicProvisioner;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryClient;
@@ -49,6 +51,11 @@ public final class TrainerService implements AutoCloseable {
     private final MeterRegistry meters;
     private final boolean ownsMeters;
     private final KafkaClients clients;
+    private final org.apache.kafka.clients.admin.Admin healthAdmin;
+    private final BrokerHealth brokerHealth;
+    /** The batcher's health: DEGRADED once it rebalances (or starts) for longer than a minute, DOWN when stopped. */
+    private final StreamsHealth batcherHealth = new StreamsHealth("batcher", java.time.Duration.ofSeconds(60));
+
     private final SchemaRegistryClient registry;
     private final TrainingLoop loop;
     private KafkaStreams batcher;
@@ -69,6 +76,8 @@ public final class TrainerService implements AutoCloseable {
         this.ownsMeters = sharedMeters == null;
         this.meters = sharedMeters != null ? sharedMeters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.clients = new KafkaClients(config.common());
+        this.healthAdmin = clients.admin();
+        this.brokerHealth = new BrokerHealth(healthAdmin, config.common().bootstrapServers());
         this.registry = SchemaRegistries.forUrl(
                 config.common().schemaRegistryUrl(), config.common().kafkaProperties());
         this.loop = new TrainingLoop(config, clients, registry, meters);
@@ -136,6 +145,7 @@ public final class TrainerService implements AutoCloseable {
         });
         var running = new CompletableFuture<Void>();
         batcher.setStateListener((now, before) -> {
+            batcherHealth.onChange(now);
             if (now == KafkaStreams.State.RUNNING) {
                 running.complete(null);
             } else if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.PENDING_SHUTDOWN) {
@@ -175,6 +185,7 @@ public final class TrainerService implements AutoCloseable {
     /** The checks behind {@code /health}: the training loop and (when run here) the batcher. */
     public Map<String, HealthCheck> healthChecks() {
         var checks = new LinkedHashMap<String, HealthCheck>();
+        checks.put("kafka", brokerHealth);
         checks.put("trainer-loop", () -> {
             TrainerStatus s = loop.status();
             String detail = s.phase() + " at step " + s.step() + ", version " + s.policyVersion()
@@ -182,11 +193,7 @@ public final class TrainerService implements AutoCloseable {
             return loop.healthy() ? HealthStatus.up(detail) : HealthStatus.down(detail);
         });
         if (config.batcherEnabled()) {
-            checks.put("batcher", () -> {
-                KafkaStreams.State state = batcher == null ? KafkaStreams.State.CREATED : batcher.state();
-                boolean up = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
-                return up ? HealthStatus.up(state.name()) : HealthStatus.down(state.name());
-            });
+            checks.put("batcher", batcherHealth);
         }
         return checks;
     }
@@ -198,6 +205,7 @@ public final class TrainerService implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        healthAdmin.close(java.time.Duration.ofSeconds(5));
         if (metricsServer != null) {
             metricsServer.close();
         }

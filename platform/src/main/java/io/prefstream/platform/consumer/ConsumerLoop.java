@@ -387,6 +387,11 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
     /** For {@code /health}: up while polling, down with the failure once stopped. */
     public HealthStatus health() {
         if (isRunning()) {
+            long lost = lostDeadLetters.get();
+            if (lost > 0) {
+                return HealthStatus.degraded(lost + " record(s) could be neither processed nor dead-lettered (last: "
+                        + lastLostDeadLetter + ")");
+            }
             return HealthStatus.up(paused ? "paused (back-pressure)" : "consuming " + subscription());
         }
         return HealthStatus.down(failure == null ? "stopped" : "failed: " + failure);

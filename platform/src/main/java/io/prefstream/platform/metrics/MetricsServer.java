@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP endpoint every service exposes: {@code GET /metrics} is the Prometheus text format of
  * a {@link PrometheusMeterRegistry}; {@code GET /health} is JSON
- * {@code {"status":"UP"|"DOWN","checks":{name:{"status":..,"detail":..}}}}, 200 when every
- * registered check is up and 503 otherwise. Listens on all interfaces so a scraper in another
+ * {@code {"status":"UP"|"DEGRADED"|"DOWN","checks":{name:{"status":..,"detail":..}}}}, the worst
+ * check's state: 503 when a check is down, 200 otherwise; each check is also the gauge
+ * {@value #HEALTH_GAUGE} (tag {@code check}). Listens on all interfaces so a scraper in another
  * container can reach it.
  */
 public final class MetricsServer implements AutoCloseable {
@@ -35,6 +36,9 @@ public final class MetricsServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final PrometheusMeterRegistry registry;
+    /** Gauge per health check (tag {@code check}): 1 up, 0.5 degraded, 0 down; Prometheus {@code prefstream_health}. */
+    public static final String HEALTH_GAUGE = "prefstream.health";
+
     private final Map<String, HealthCheck> checks = new ConcurrentHashMap<>();
 
     private MetricsServer(HttpServer server, ExecutorService executor, PrometheusMeterRegistry registry) {
@@ -83,6 +87,11 @@ public final class MetricsServer implements AutoCloseable {
 
     /** Adds (or replaces) a named check reported by {@code /health}. */
     public MetricsServer addHealthCheck(String name, HealthCheck check) {
+        io.micrometer.core.instrument.Gauge.builder(
+                        HEALTH_GAUGE, check, c -> evaluate(c).state().gauge())
+                .description("Health of a check: 1 up, 0.5 degraded, 0 down")
+                .tag("check", name)
+                .register(registry);
         checks.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(check, "check"));
         return this;
     }
@@ -115,22 +124,28 @@ public final class MetricsServer implements AutoCloseable {
     private void health(HttpExchange exchange) throws IOException {
         try (exchange) {
             var results = new LinkedHashMap<String, Map<String, String>>();
-            boolean allUp = true;
-            for (var entry : new java.util.TreeMap<>(checks).entrySet()) {
-                HealthStatus status;
-                try {
-                    status = entry.getValue().check();
-                } catch (Exception e) {
-                    status = HealthStatus.down("check failed: " + e);
-                }
-                allUp &= status.healthy();
-                results.put(
-                        entry.getKey(), Map.of("status", status.healthy() ? "UP" : "DOWN", "detail", status.detail()));
+            HealthStatus.State overall = HealthStatus.State.UP;
+            for (var entry : checks.entrySet()) {
+                HealthStatus status = evaluate(entry.getValue());
+                overall = overall.worst(status.state());
+                results.put(entry.getKey(), Map.of("status", status.state().name(), "detail", status.detail()));
             }
             var body = new LinkedHashMap<String, Object>();
-            body.put("status", allUp ? "UP" : "DOWN");
+            body.put("status", overall.name());
             body.put("checks", results);
-            respond(exchange, allUp ? 200 : 503, "application/json", JSON.writeValueAsString(body));
+            respond(
+                    exchange,
+                    overall == HealthStatus.State.DOWN ? 503 : 200,
+                    "application/json",
+                    JSON.writeValueAsString(body));
+        }
+    }
+
+    private static HealthStatus evaluate(HealthCheck check) {
+        try {
+            return check.check();
+        } catch (Exception e) {
+            return HealthStatus.down("check failed: " + e);
         }
     }
 

@@ -275,6 +275,10 @@ class ConsumerLoopTest {
             failing.errorNext(new RecordTooLargeException("dead letter over max.request.size"));
             await(() -> committed() == 2, "both records committed");
             assertTrue(loop.isRunning(), "one record never stops the loop");
+            assertEquals(
+                    io.prefstream.platform.metrics.HealthStatus.State.DEGRADED,
+                    loop.health().state());
+            assertTrue(loop.health().detail().contains("in-0@0"), loop.health().detail());
             assertEquals(List.of("good"), handled);
             assertEquals(1, loop.lostDeadLetters());
             assertEquals(1, failing.history().size(), "a permanent failure is not retried");

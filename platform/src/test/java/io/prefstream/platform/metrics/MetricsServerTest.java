@@ -81,6 +81,41 @@ class MetricsServerTest {
     }
 
     @Test
+    void aDegradedCheckMakesHealthDegradedBut200AndEveryCheckIsAGauge() throws Exception {
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        try (var server = MetricsServer.start(0, registry)) {
+            server.addHealthCheck("kafka", () -> HealthStatus.degraded("broker unreachable at k:9092"));
+            server.addHealthCheck("loop", () -> HealthStatus.up("consuming"));
+            var response = get(server, "/health");
+            assertEquals(200, response.statusCode(), "degraded still works: no restart");
+            assertTrue(response.body().startsWith("{\"status\":\"DEGRADED\""), response.body());
+            assertTrue(response.body().contains("broker unreachable at k:9092"), response.body());
+            assertEquals(
+                    0.5,
+                    registry.get(MetricsServer.HEALTH_GAUGE)
+                            .tag("check", "kafka")
+                            .gauge()
+                            .value());
+            assertEquals(
+                    1.0,
+                    registry.get(MetricsServer.HEALTH_GAUGE)
+                            .tag("check", "loop")
+                            .gauge()
+                            .value());
+            server.addHealthCheck("join", () -> HealthStatus.down("label join ERROR for 3 s"));
+            assertEquals(503, get(server, "/health").statusCode(), "down beats degraded");
+            assertEquals(
+                    0.0,
+                    registry.get(MetricsServer.HEALTH_GAUGE)
+                            .tag("check", "join")
+                            .gauge()
+                            .value());
+            assertTrue(get(server, "/metrics").body().contains("prefstream_health{check=\"kafka\"} 0.5"));
+        }
+    }
+
+    @Test
     void healthWithoutChecksIsUp() throws Exception {
         try (var server = MetricsServer.start(0, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))) {
             var response = get(server, "/health");
