@@ -60,6 +60,12 @@ public final class UpCommand implements Callable<Integer> {
     int kafkaPort;
 
     @Option(
+            names = "--controller-port",
+            defaultValue = "9093",
+            description = "KRaft controller port of the embedded broker on loopback (0 = free).")
+    int controllerPort;
+
+    @Option(
             names = "--registry-port",
             defaultValue = "8081",
             description = "Schema Registry port on loopback (0 = free).")
@@ -190,6 +196,7 @@ public final class UpCommand implements Callable<Integer> {
         ServiceStack.configs(settings, CommonConfig.local("127.0.0.1:" + kafkaPort, dataDir));
         var ports = new LinkedHashMap<String, Integer>();
         ports.put("--kafka-port " + kafkaPort, kafkaPort);
+        ports.put("--controller-port " + controllerPort, controllerPort);
         ports.put("--registry-port " + registryPort, registryPort);
         int uiPort = settings.get(LabelerSettings.HTTP_PORT);
         String uiSource = settings.sourceOf(LabelerSettings.HTTP_PORT);
@@ -221,7 +228,7 @@ public final class UpCommand implements Callable<Integer> {
                 dataDir.toAbsolutePath(),
                 runLog.file().toAbsolutePath());
         out.flush();
-        try (EmbeddedStack infra = EmbeddedStack.start(dataDir, kafkaPort, registryPort, partitions)) {
+        try (EmbeddedStack infra = EmbeddedStack.start(dataDir, kafkaPort, controllerPort, registryPort, partitions)) {
             var clients = infra.clients();
             var prepared = Preparation.run(
                     task,

@@ -73,6 +73,8 @@ class UpCommandTest {
                 "human",
                 "--kafka-port",
                 "0",
+                "--controller-port",
+                "0",
                 "--registry-port",
                 "0",
                 "--http-port",
@@ -213,6 +215,8 @@ class UpCommandTest {
                     "tiny",
                     "--kafka-port",
                     "0",
+                    "--controller-port",
+                    "0",
                     "--registry-port",
                     "0",
                     "--http-port",
@@ -228,6 +232,28 @@ class UpCommandTest {
             assertTrue(result.err().contains("port in use on 127.0.0.1: --http-port " + port + ";"), result.err());
             assertTrue(seconds < 5, "reported after " + seconds + " s");
             assertTrue(!Files.exists(dataDir), "nothing created");
+            var controller = Cli.run(
+                    "up",
+                    "--profile",
+                    "tiny",
+                    "--kafka-port",
+                    "0",
+                    "--controller-port",
+                    Integer.toString(port),
+                    "--registry-port",
+                    "0",
+                    "--http-port",
+                    "0",
+                    "--metrics-port",
+                    "0",
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--cache-dir",
+                    TestCache.DIR.toString());
+            assertEquals(PrefstreamCommand.EXIT_USAGE, controller.exitCode(), controller.err());
+            assertTrue(
+                    controller.err().contains("port in use on 127.0.0.1: --controller-port " + port + ";"),
+                    controller.err());
         }
     }
 
@@ -239,6 +265,8 @@ class UpCommandTest {
                 "--profile",
                 "tiny",
                 "--kafka-port",
+                "0",
+                "--controller-port",
                 "0",
                 "--registry-port",
                 "0",

@@ -40,10 +40,17 @@ public final class EmbeddedStack implements AutoCloseable {
      * @param partitions   partitions of topics that do not fix their own count
      */
     public static EmbeddedStack start(Path dataDir, int kafkaPort, int registryPort, int partitions) {
+        return start(dataDir, kafkaPort, 0, registryPort, partitions);
+    }
+
+    /** As {@link #start(Path, int, int, int)}, with the KRaft controller on {@code controllerPort} (0 = free). */
+    public static EmbeddedStack start(
+            Path dataDir, int kafkaPort, int controllerPort, int registryPort, int partitions) {
         Objects.requireNonNull(dataDir, "dataDir");
         EmbeddedKafka kafka = EmbeddedKafka.builder()
                 .dataDir(dataDir.resolve("kafka"))
                 .brokerPort(kafkaPort)
+                .controllerPort(controllerPort)
                 .start();
         SchemaRegistryServer registry = null;
         try {
