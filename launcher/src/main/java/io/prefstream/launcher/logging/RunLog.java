@@ -47,22 +47,8 @@ public final class RunLog implements AutoCloseable {
      * {@value #SERVICE_LOG_MAX_SIZE} with {@value #SERVICE_LOG_KEPT} older files kept.
      */
     public static RunLog rolling(Path file) {
-        try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot create the directory of log file " + file, e);
-        }
         var context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        var encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n");
-        encoder.start();
         var appender = new ch.qos.logback.core.rolling.RollingFileAppender<ILoggingEvent>();
-        appender.setContext(context);
-        appender.setName(APPENDER);
-        appender.setFile(file.toAbsolutePath().toString());
-        appender.setAppend(true);
-        appender.setEncoder(encoder);
         var rolling = new ch.qos.logback.core.rolling.FixedWindowRollingPolicy();
         rolling.setContext(context);
         rolling.setParent(appender);
@@ -76,16 +62,19 @@ public final class RunLog implements AutoCloseable {
         trigger.setMaxFileSize(ch.qos.logback.core.util.FileSize.valueOf(SERVICE_LOG_MAX_SIZE));
         appender.setRollingPolicy(rolling);
         appender.setTriggeringPolicy(trigger);
-        rolling.start();
-        trigger.start();
-        appender.start();
-        context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
-        System.setProperty(PROPERTY, file.toAbsolutePath().toString());
-        return new RunLog(file, appender);
+        return attach(file, appender, "%d{yyyy-MM-dd HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n", () -> {
+            rolling.start();
+            trigger.start();
+        });
     }
 
     /** Starts appending every log event to {@code file} (created with its parent directories). */
     public static RunLog to(Path file) {
+        return attach(file, new FileAppender<>(), "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n", () -> {});
+    }
+
+    /** Sets {@code appender} up on {@code file} with {@code pattern} and adds it to the root logger. */
+    private static RunLog attach(Path file, FileAppender<ILoggingEvent> appender, String pattern, Runnable before) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -94,14 +83,14 @@ public final class RunLog implements AutoCloseable {
         var context = (LoggerContext) LoggerFactory.getILoggerFactory();
         var encoder = new PatternLayoutEncoder();
         encoder.setContext(context);
-        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level [%thread] %logger{36} - %msg%n");
+        encoder.setPattern(pattern);
         encoder.start();
-        var appender = new FileAppender<ILoggingEvent>();
         appender.setContext(context);
         appender.setName(APPENDER);
         appender.setFile(file.toAbsolutePath().toString());
         appender.setAppend(true);
         appender.setEncoder(encoder);
+        before.run();
         appender.start();
         context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(appender);
         System.setProperty(PROPERTY, file.toAbsolutePath().toString());
