@@ -71,7 +71,7 @@ class LoadCommandsTest {
         var result = Cli.run(cluster("offline", "load", good.toString()));
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("Loaded 3 offline preference pairs"), result.out());
-        var added = TopicContents.added(before, offlinePairs());
+        var added = TopicContents.addedEventually(before, LoadCommandsTest::offlinePairs, 3);
         assertEquals(3, added.size());
         var loaded = added.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
         assertEquals("3", loaded.get("a").getChosenText());
@@ -130,7 +130,7 @@ class LoadCommandsTest {
         var result = Cli.run(cluster("prompts", "load", good.toString()));
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("Loaded 2 prompts"), result.out());
-        var added = TopicContents.added(before, prompts());
+        var added = TopicContents.addedEventually(before, LoadCommandsTest::prompts, 2);
         assertEquals(2, added.size());
         var loaded = added.stream().collect(Collectors.toMap(ConsumerRecord::key, ConsumerRecord::value));
         assertTrue(loaded.containsKey("p-1"), loaded.keySet().toString());
@@ -168,7 +168,7 @@ class LoadCommandsTest {
                 0,
                 Cli.run(cluster("prompts", "produce", "--count", "5", "--seed", "8"))
                         .exitCode());
-        var produced = TopicContents.added(before, prompts()).stream()
+        var produced = TopicContents.addedEventually(before, LoadCommandsTest::prompts, 55).stream()
                 .map(ConsumerRecord::value)
                 .filter(p -> p.getId().startsWith("arithmetic-7-"))
                 .toList();

@@ -46,6 +46,30 @@ final class TopicContents {
         }
     }
 
+    /**
+     * The records added since {@code before}, read again until there are {@code expected} (or 30 s
+     * pass): a transaction's commit markers reach its partitions just after the commit returns, so a
+     * {@code read_committed} reader may not see its records at once.
+     */
+    static <T> List<ConsumerRecord<String, T>> addedEventually(
+            List<ConsumerRecord<String, T>> before,
+            java.util.function.Supplier<List<ConsumerRecord<String, T>>> read,
+            int expected) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            var added = added(before, read.get());
+            if (added.size() >= expected || System.nanoTime() > deadline) {
+                return added;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return added;
+            }
+        }
+    }
+
     /** The records of {@code after} that were not yet in {@code before} (by partition and offset). */
     static <T> List<ConsumerRecord<String, T>> added(
             List<ConsumerRecord<String, T>> before, List<ConsumerRecord<String, T>> after) {
