@@ -94,6 +94,13 @@ public final class GeneratorSettings {
             0,
             Long.MAX_VALUE,
             "Streaming: pause while the trainer's input group lags more records than this; 0 = no bound");
+    public static final Setting<Boolean> BOUND_UNTRAINED = Setting.bool(
+            "generator.bound-untrained",
+            true,
+            "Streaming: hold prompts while this generator's rollouts that the trainer has not yet accounted for "
+                    + "(trained, routed stale or dead-lettered, as reported on its policy updates) reach "
+                    + "(max-staleness + 1) x budget-per-version; false = only the per-version count, which restarts at "
+                    + "every new version (the old rule, kept for comparison)");
     public static final Setting<String> TRAINER_GROUP = Setting.string(
             "generator.trainer-group",
             "prefstream-batcher",
@@ -171,6 +178,7 @@ public final class GeneratorSettings {
             BUDGET_PER_VERSION,
             MAX_STALENESS,
             MAX_TRAINER_LAG,
+            BOUND_UNTRAINED,
             TRAINER_GROUP,
             TRAINER_LAG_TOPICS,
             LAG_CHECK_INTERVAL_MS,

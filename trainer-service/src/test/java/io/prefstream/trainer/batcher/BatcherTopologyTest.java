@@ -191,6 +191,10 @@ class BatcherTopologyTest {
         assertEquals(3L, batches.get(0).getMinPolicyVersion());
         assertEquals(5L, batches.get(0).getMaxPolicyVersion());
         assertEquals(0, batches.get(0).getOfflinePairs().size());
+        assertEquals(
+                java.util.Map.of("test", 6L),
+                batches.get(0).getOnlineAccounted(),
+                "accounted for: 2 routed stale + 4 in this batch, all by generator 'test'");
     }
 
     @Test
