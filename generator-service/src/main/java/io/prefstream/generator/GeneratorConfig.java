@@ -41,6 +41,8 @@ import java.util.Optional;
  * @param maxTrainerLag        streaming: trainer backlog bound in records, 0 = none
  * @param boundUntrained       streaming: also hold prompts while this generator's rollouts not yet accounted for by
  *                             the trainer reach (maxStaleness + 1) × budgetPerVersion (see {@link AdmissionControl})
+ * @param untrainedStall       how long the untrained bound may hold prompts without a new report before one
+ *                             micro-batch is let through (see {@link UntrainedBacklog})
  * @param trainerGroup         group whose lag is the trainer backlog
  * @param trainerLagTopics     topics whose lag counts
  * @param lagCheckInterval     how often the backlog is read
@@ -70,6 +72,7 @@ public record GeneratorConfig(
         int maxStaleness,
         long maxTrainerLag,
         boolean boundUntrained,
+        Duration untrainedStall,
         String trainerGroup,
         List<String> trainerLagTopics,
         Duration lagCheckInterval,
@@ -170,6 +173,7 @@ public record GeneratorConfig(
                 config.get(GeneratorSettings.MAX_STALENESS),
                 config.get(GeneratorSettings.MAX_TRAINER_LAG),
                 config.get(GeneratorSettings.BOUND_UNTRAINED),
+                Duration.ofMillis(config.get(GeneratorSettings.UNTRAINED_STALL_MS)),
                 config.get(GeneratorSettings.TRAINER_GROUP),
                 config.get(GeneratorSettings.TRAINER_LAG_TOPICS),
                 Duration.ofMillis(config.get(GeneratorSettings.LAG_CHECK_INTERVAL_MS)),
@@ -222,6 +226,7 @@ public record GeneratorConfig(
                 maxStaleness,
                 maxTrainerLag,
                 boundUntrained,
+                untrainedStall,
                 trainerGroup,
                 trainerLagTopics,
                 lagCheckInterval,
@@ -254,6 +259,7 @@ public record GeneratorConfig(
                 maxStaleness,
                 maxTrainerLag,
                 boundUntrained,
+                untrainedStall,
                 trainerGroup,
                 trainerLagTopics,
                 lagCheckInterval,

@@ -159,7 +159,7 @@ public final class GeneratorService implements AutoCloseable {
                 .group(clients, config.groupId(), consumerDefaults(config))
                 .deadLetters(deadLetters);
         TrainerBacklog monitor = backlog;
-        var untrained = new UntrainedBacklog(metrics::rollouts, follower::accounted);
+        var untrained = UntrainedBacklog.of(config, metrics::rollouts, follower::accounted);
         loop = new GenerationLoop(
                 config,
                 source,

@@ -101,6 +101,15 @@ public final class GeneratorSettings {
                     + "(trained, routed stale or dead-lettered, as reported on its policy updates) reach "
                     + "(max-staleness + 1) x budget-per-version; false = only the per-version count, which restarts at "
                     + "every new version (the old rule, kept for comparison)");
+    public static final Setting<Integer> UNTRAINED_STALL_MS = Setting.integer(
+            "generator.untrained-stall-ms",
+            30_000,
+            1,
+            Integer.MAX_VALUE,
+            "Streaming: when the untrained bound has held prompts this long with no new report from the trainer, "
+                    + "let one micro-batch through (and again after each such interval until a report arrives), so "
+                    + "work the trainer cannot report (routed stale after its last update, lost in labeling) cannot "
+                    + "stall the run");
     public static final Setting<String> TRAINER_GROUP = Setting.string(
             "generator.trainer-group",
             "prefstream-batcher",
@@ -179,6 +188,7 @@ public final class GeneratorSettings {
             MAX_STALENESS,
             MAX_TRAINER_LAG,
             BOUND_UNTRAINED,
+            UNTRAINED_STALL_MS,
             TRAINER_GROUP,
             TRAINER_LAG_TOPICS,
             LAG_CHECK_INTERVAL_MS,

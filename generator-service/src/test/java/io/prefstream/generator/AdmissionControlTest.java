@@ -84,7 +84,8 @@ class AdmissionControlTest {
     void untrainedBacklogCountsFromTheFirstReportThisProcessRead() {
         long[] produced = {0};
         long[] accounted = {-1};
-        var u = new UntrainedBacklog(() -> produced[0], () -> accounted[0]);
+        var u = new UntrainedBacklog(
+                () -> produced[0], () -> accounted[0], 200, 32, java.time.Duration.ofSeconds(30), () -> 0L);
         produced[0] = 30;
         assertEquals(-1, u.getAsLong(), "no report yet");
         accounted[0] = 500; // an earlier process with this generator id had 500 accounted for
@@ -94,6 +95,32 @@ class AdmissionControlTest {
         assertEquals(90, u.getAsLong());
         accounted[0] = 700; // more than we produced (an earlier process's rollouts left in flight)
         assertEquals(0, u.getAsLong());
+    }
+
+    @Test
+    void aStallWithoutReportsLetsOneMicroBatchThroughPerInterval() {
+        long[] produced = {0};
+        long[] accounted = {0};
+        long[] now = {0};
+        long s = 1_000_000_000L;
+        var u = new UntrainedBacklog(
+                () -> produced[0], () -> accounted[0], 200, 32, java.time.Duration.ofSeconds(30), () -> now[0]);
+        produced[0] = 250;
+        assertEquals(250, u.getAsLong());
+        now[0] = 29 * s;
+        assertEquals(250, u.getAsLong(), "not yet stalled");
+        now[0] = 30 * s;
+        assertEquals(168, u.getAsLong(), "stalled: one micro-batch (32) below the bound of 200");
+        produced[0] = 282; // the generator used the grant
+        now[0] = 31 * s;
+        assertEquals(200, u.getAsLong());
+        now[0] = 61 * s;
+        assertEquals(168, u.getAsLong(), "another stall, another grant");
+        accounted[0] = 100; // a report: grants are dropped, U is exact again
+        now[0] = 62 * s;
+        assertEquals(182, u.getAsLong());
+        now[0] = 1000 * s; // below the bound: idle time is never granted
+        assertEquals(182, u.getAsLong());
     }
 
     @Test
