@@ -94,7 +94,7 @@ public final class StaleBurstBenchmark {
             return String.format(
                     Locale.ROOT,
                     "%-12s produced %6d  trained %6d  stale %6d (%5.1f %%)  dead-lettered %4d  left over %4d  "
-                            + "steps %5d  versions %4d  %6.1f s%s",
+                            + "steps %5d  versions %4d  %6.1f s  %5.1f trained/s%s",
                     rule,
                     produced,
                     trained,
@@ -105,6 +105,7 @@ public final class StaleBurstBenchmark {
                     steps,
                     versions,
                     seconds,
+                    trained / seconds,
                     finished ? "" : "  (not finished)");
         }
     }
@@ -132,11 +133,11 @@ public final class StaleBurstBenchmark {
                     : perVersion.staleFraction() / bounded.staleFraction();
             b.append(String.format(
                     Locale.ROOT,
-                    "stale fraction: per-version %.1f %% -> untrained-bound %.1f %% (%s); wall time %.2fx",
+                    "stale fraction: per-version %.1f %% -> untrained-bound %.1f %% (%s); trained rollouts/s %.2fx",
                     100 * perVersion.staleFraction(),
                     100 * bounded.staleFraction(),
                     Double.isInfinite(ratio) ? "none stale" : String.format(Locale.ROOT, "%.1fx fewer", ratio),
-                    bounded.seconds() / perVersion.seconds()));
+                    (bounded.trained() / bounded.seconds()) / (perVersion.trained() / perVersion.seconds())));
             return b.toString();
         }
 
