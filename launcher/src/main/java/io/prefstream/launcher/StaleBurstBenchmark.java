@@ -79,7 +79,8 @@ public final class StaleBurstBenchmark {
             long steps,
             long versions,
             double seconds,
-            boolean finished) {
+            boolean finished,
+            long untrained) {
 
         /** Rollouts neither trained nor stale nor dead-lettered when the arm ended. */
         public long leftOver() {
@@ -156,7 +157,8 @@ public final class StaleBurstBenchmark {
             return String.format(
                     Locale.ROOT,
                     "{\"produced\":%d,\"trained\":%d,\"stale\":%d,\"dead_lettered\":%d,\"left_over\":%d,"
-                            + "\"stale_fraction\":%.4f,\"steps\":%d,\"versions\":%d,\"seconds\":%.1f,\"finished\":%b}",
+                            + "\"stale_fraction\":%.4f,\"steps\":%d,\"versions\":%d,\"seconds\":%.1f,\"finished\":%b,"
+                            + "\"untrained_at_end\":%d}",
                     a.produced(),
                     a.trained(),
                     a.stale(),
@@ -166,7 +168,8 @@ public final class StaleBurstBenchmark {
                     a.steps(),
                     a.versions(),
                     a.seconds(),
-                    a.finished());
+                    a.finished(),
+                    a.untrained());
         }
     }
 
@@ -241,6 +244,7 @@ public final class StaleBurstBenchmark {
             long steps;
             long versions;
             long consumedBatches;
+            long untrained;
             try (ServiceStack services = ServiceStack.start(settings, infra.config(), -1, true, e -> {})) {
                 long lastChange = System.nanoTime();
                 String last = "";
@@ -277,6 +281,9 @@ public final class StaleBurstBenchmark {
                 steps = status.step();
                 versions = status.policyVersion();
                 consumedBatches = status.lastSequence() + 1;
+                var gauge =
+                        services.meters().find("prefstream.generator.untrained").gauge();
+                untrained = gauge == null ? -1 : (long) gauge.value();
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             Duration t = Duration.ofMinutes(1);
@@ -289,7 +296,8 @@ public final class StaleBurstBenchmark {
                     steps,
                     versions,
                     seconds,
-                    finished);
+                    finished,
+                    untrained);
             messages.accept(arm.toText());
             return arm;
         } catch (InterruptedException e) {
