@@ -197,6 +197,27 @@ class BatcherTopologyTest {
                 "accounted for: 2 routed stale + 4 in this batch, all by generator 'test'");
     }
 
+    /** Per generator id and cumulative over batches; a stale record counts for its own generator. */
+    @Test
+    void batchesCarryEachGeneratorsCumulativeAccountedCount() {
+        var t = driver(config(2, 1.0, OnlineSource.PREFERENCES, 1, 100));
+        t.update(2, null);
+        t.labeled(from("gen-a", labeled("a0", 0))); // 2 versions behind: stale on arrival
+        t.labeled(from("gen-a", labeled("a1", 2)));
+        t.labeled(from("gen-b", labeled("b1", 2)));
+        t.labeled(from("gen-b", labeled("b2", 2)));
+        t.labeled(from("gen-b", labeled("b3", 2)));
+        List<TrainingBatch> batches = t.batches();
+        assertEquals(2, batches.size());
+        assertEquals(java.util.Map.of("gen-a", 2L, "gen-b", 1L), batches.get(0).getOnlineAccounted());
+        assertEquals(java.util.Map.of("gen-a", 2L, "gen-b", 3L), batches.get(1).getOnlineAccounted());
+    }
+
+    private static LabeledRollout from(String generatorId, LabeledRollout labeled) {
+        labeled.getRollout().setGeneratorId(generatorId);
+        return labeled;
+    }
+
     @Test
     void undecodableAndUnusableRecordsAreDeadLetteredAndProcessingGoesOn() {
         var t = driver(config(2, 1.0, OnlineSource.ROLLOUTS, 2, 100));
