@@ -27,15 +27,32 @@ import java.util.Objects;
  *       backlog {@code L} (records its input group has yet to read) exceeds
  *       {@code generator.max-trainer-lag} (0 = no bound). With {@code S = 0} streaming behaves
  *       like iterative plus the backlog bound.</li>
+ *   <li>{@link LoopMode#STREAMING} with {@code boundUntrained} and {@code B > 0}, once the trainer
+ *       reports: additionally closed ({@link Code#UNTRAINED_BACKLOG}) while {@code U ≥ (S + 1)·B},
+ *       where {@code U} = this generator's rollouts the trainer has not accounted for yet (produced
+ *       minus those the batcher put into training batches, routed stale or dead-lettered, as reported
+ *       on the trainer's latest policy update); the quota is capped at {@code (S + 1)·B − U}.</li>
  * </ul>
  * Quotas cap the micro-batch, so a budget is never overshot.
+ *
+ * <p>Why U. P restarts at every version event, so the per-version rule alone lets {@code (S + 1)·B}
+ * rollouts through per version however little of that the trainer consumes (one version's worth,
+ * about B / 1.25 with the launcher's derived budget): under a burst the difference piles up in the
+ * batcher's buffer, where the trainer-backlog bound cannot see it (the batcher reads its input at
+ * once), and goes stale. U counts that work wherever it is (in labeling, in the batcher's buffer,
+ * in batches not yet trained), so the rollouts of one generator in the system never exceed
+ * {@code (S + 1)·B}: a new rollout waits behind at most that many, about {@code 1.25·(S + 1)}
+ * versions' worth of the trainer's consumption, less what the batcher's look-ahead
+ * ({@code batcher.max-ahead} batches) has already taken out of staleness' reach.
  *
  * @param mode           pacing mode
  * @param budget         B, rollouts per version, 0 = unlimited
  * @param maxStaleness   S
  * @param maxTrainerLag  backlog bound, 0 = none
+ * @param boundUntrained whether the untrained-backlog bound applies (streaming only)
  */
-public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, long maxTrainerLag) {
+public record AdmissionControl(
+        LoopMode mode, long budget, int maxStaleness, long maxTrainerLag, boolean boundUntrained) {
 
     /** Why the gate is open or closed; the metric tag and log key of a state. */
     public enum Code {
@@ -43,7 +60,8 @@ public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, lon
         NO_POLICY,
         BUDGET_SPENT,
         AHEAD_OF_TRAINER,
-        TRAINER_BACKLOG
+        TRAINER_BACKLOG,
+        UNTRAINED_BACKLOG
     }
 
     /**
@@ -79,9 +97,23 @@ public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, lon
         }
     }
 
+    /** With the untrained-backlog bound. */
+    public AdmissionControl(LoopMode mode, long budget, int maxStaleness, long maxTrainerLag) {
+        this(mode, budget, maxStaleness, maxTrainerLag, true);
+    }
+
     public static AdmissionControl of(GeneratorConfig config) {
         return new AdmissionControl(
-                config.mode(), config.budgetPerVersion(), config.maxStaleness(), config.maxTrainerLag());
+                config.mode(),
+                config.budgetPerVersion(),
+                config.maxStaleness(),
+                config.maxTrainerLag(),
+                config.boundUntrained());
+    }
+
+    /** {@code (S + 1)·B}, saturating; the bound of both P (per version) and U. */
+    public long limit() {
+        return budget > Long.MAX_VALUE / (maxStaleness + 1L) ? Long.MAX_VALUE : (maxStaleness + 1L) * budget;
     }
 
     /** {@code a = ⌊P / B⌋}, 0 when the budget is unlimited. */
@@ -89,12 +121,19 @@ public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, lon
         return budget == 0 ? 0 : produced / budget;
     }
 
+    /** {@link #admit(long, long, long, long)} without a report of the trainer's accounting. */
+    public Admission admit(long version, long produced, long trainerBacklog) {
+        return admit(version, produced, trainerBacklog, -1);
+    }
+
     /**
      * @param version        version being served, or -1 when none is loaded
      * @param produced       P, rollouts produced since the last version event
      * @param trainerBacklog L, the trainer's backlog in records (0 when unknown)
+     * @param untrained      U, this generator's rollouts the trainer has not accounted for; negative
+     *                       when unknown (no policy update has reported accounting yet)
      */
-    public Admission admit(long version, long produced, long trainerBacklog) {
+    public Admission admit(long version, long produced, long trainerBacklog, long untrained) {
         if (version < 0) {
             return new Admission(Code.NO_POLICY, 0, "no policy yet");
         }
@@ -117,7 +156,14 @@ public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, lon
         if (budget == 0) {
             return new Admission(Code.OPEN, Long.MAX_VALUE, "sampling with version " + version);
         }
-        long limit = budget > Long.MAX_VALUE / (maxStaleness + 1L) ? Long.MAX_VALUE : (maxStaleness + 1L) * budget;
+        long limit = limit();
+        if (boundUntrained && untrained >= limit) {
+            return new Admission(
+                    Code.UNTRAINED_BACKLOG,
+                    0,
+                    "untrained backlog: " + untrained + " rollouts not yet trained or discarded >= (max-staleness + 1)"
+                            + " x budget = " + limit + "; waiting for the trainer to consume them");
+        }
         if (produced >= limit) {
             return new Admission(
                     Code.AHEAD_OF_TRAINER,
@@ -127,6 +173,10 @@ public record AdmissionControl(LoopMode mode, long budget, int maxStaleness, lon
                             + maxStaleness
                             + "; waiting for version " + (version + 1));
         }
-        return new Admission(Code.OPEN, limit - produced, "sampling with version " + version);
+        long quota = limit - produced;
+        if (boundUntrained && untrained >= 0) {
+            quota = Math.min(quota, limit - untrained);
+        }
+        return new Admission(Code.OPEN, quota, "sampling with version " + version);
     }
 }

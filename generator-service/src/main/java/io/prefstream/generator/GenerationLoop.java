@@ -44,6 +44,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
     private final TopicCodec<Prompt> prompts;
     private final PolicyFollower follower;
     private final LongSupplier trainerBacklog;
+    private final LongSupplier untrained;
     private final AdmissionControl admissionControl;
     private final RolloutSampler sampler;
     private final GeneratorMetrics metrics;
@@ -64,6 +65,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
             TopicProducer producer,
             PolicyFollower follower,
             LongSupplier trainerBacklog,
+            LongSupplier untrained,
             GeneratorMetrics metrics,
             ServingPolicy initial) {
         this.config = config;
@@ -71,6 +73,7 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
         this.prompts = producer.codec(config.topics().prompts());
         this.follower = follower;
         this.trainerBacklog = trainerBacklog;
+        this.untrained = untrained;
         this.admissionControl = AdmissionControl.of(config);
         this.sampler = RolloutSampler.of(config);
         this.metrics = metrics;
@@ -179,7 +182,8 @@ final class GenerationLoop implements AutoCloseable, RecordProcessor {
     @Override
     public Duration beforePoll(Duration pollTimeout, LoopControl control) {
         applyPolicyEvent();
-        Admission a = admissionControl.admit(servingVersion(), produced, trainerBacklog.getAsLong());
+        Admission a =
+                admissionControl.admit(servingVersion(), produced, trainerBacklog.getAsLong(), untrained.getAsLong());
         admit(a);
         int want = (int) Math.min(config.batchSize(), a.quota());
         Duration timeout = pollTimeout;

@@ -39,6 +39,10 @@ import java.util.Optional;
  * @param budgetPerVersion     rollouts per policy version, 0 = unlimited
  * @param maxStaleness         streaming: budgets the generator may run ahead of the trainer
  * @param maxTrainerLag        streaming: trainer backlog bound in records, 0 = none
+ * @param boundUntrained       streaming: also hold prompts while this generator's rollouts not yet accounted for by
+ *                             the trainer reach (maxStaleness + 1) × budgetPerVersion (see {@link AdmissionControl})
+ * @param untrainedStall       how long the untrained bound may hold prompts without a new report before one
+ *                             micro-batch is let through (see {@link UntrainedBacklog})
  * @param trainerGroup         group whose lag is the trainer backlog
  * @param trainerLagTopics     topics whose lag counts
  * @param lagCheckInterval     how often the backlog is read
@@ -67,6 +71,8 @@ public record GeneratorConfig(
         long budgetPerVersion,
         int maxStaleness,
         long maxTrainerLag,
+        boolean boundUntrained,
+        Duration untrainedStall,
         String trainerGroup,
         List<String> trainerLagTopics,
         Duration lagCheckInterval,
@@ -166,6 +172,8 @@ public record GeneratorConfig(
                 config.get(GeneratorSettings.BUDGET_PER_VERSION),
                 config.get(GeneratorSettings.MAX_STALENESS),
                 config.get(GeneratorSettings.MAX_TRAINER_LAG),
+                config.get(GeneratorSettings.BOUND_UNTRAINED),
+                Duration.ofMillis(config.get(GeneratorSettings.UNTRAINED_STALL_MS)),
                 config.get(GeneratorSettings.TRAINER_GROUP),
                 config.get(GeneratorSettings.TRAINER_LAG_TOPICS),
                 Duration.ofMillis(config.get(GeneratorSettings.LAG_CHECK_INTERVAL_MS)),
@@ -217,6 +225,8 @@ public record GeneratorConfig(
                 budgetPerVersion,
                 maxStaleness,
                 maxTrainerLag,
+                boundUntrained,
+                untrainedStall,
                 trainerGroup,
                 trainerLagTopics,
                 lagCheckInterval,
@@ -248,6 +258,8 @@ public record GeneratorConfig(
                 budgetPerVersion,
                 maxStaleness,
                 maxTrainerLag,
+                boundUntrained,
+                untrainedStall,
                 trainerGroup,
                 trainerLagTopics,
                 lagCheckInterval,

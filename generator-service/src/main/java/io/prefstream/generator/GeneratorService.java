@@ -168,8 +168,16 @@ public final class GeneratorService implements AutoCloseable {
                 .group(clients, config.groupId(), consumerDefaults(config))
                 .deadLetters(deadLetters);
         TrainerBacklog monitor = backlog;
+        var untrained = UntrainedBacklog.of(config, metrics::rollouts, follower::accounted);
         loop = new GenerationLoop(
-                config, source, producer, follower, monitor == null ? () -> 0L : monitor::current, metrics, initial);
+                config,
+                source,
+                producer,
+                follower,
+                monitor == null ? () -> 0L : monitor::current,
+                untrained,
+                metrics,
+                initial);
         resources.push(loop); // closed before the follower, producer and admin it uses
         if (initial != null) {
             resources.remove(initial);
@@ -179,6 +187,11 @@ public final class GeneratorService implements AutoCloseable {
                 "Newest policy version published by the trainer",
                 follower,
                 PolicyFollower::publishedVersion);
+        metrics.gauge(
+                "prefstream.generator.untrained",
+                "This generator's rollouts the trainer has not yet accounted for (U), -1 before its first report",
+                untrained,
+                UntrainedBacklog::getAsLong);
         if (monitor != null) {
             metrics.gauge(
                     "prefstream.generator.trainer.backlog",

@@ -94,6 +94,22 @@ public final class GeneratorSettings {
             0,
             Long.MAX_VALUE,
             "Streaming: pause while the trainer's input group lags more records than this; 0 = no bound");
+    public static final Setting<Boolean> BOUND_UNTRAINED = Setting.bool(
+            "generator.bound-untrained",
+            true,
+            "Streaming: hold prompts while this generator's rollouts that the trainer has not yet accounted for "
+                    + "(trained, routed stale or dead-lettered, as reported on its policy updates) reach "
+                    + "(max-staleness + 1) x budget-per-version; false = only the per-version count, which restarts at "
+                    + "every new version (the old rule, kept for comparison)");
+    public static final Setting<Integer> UNTRAINED_STALL_MS = Setting.integer(
+            "generator.untrained-stall-ms",
+            30_000,
+            1,
+            Integer.MAX_VALUE,
+            "Streaming: when the untrained bound has held prompts this long with no new report from the trainer, "
+                    + "let one micro-batch through (and again after each such interval until a report arrives), so "
+                    + "work the trainer cannot report (routed stale after its last update, lost in labeling) cannot "
+                    + "stall the run");
     public static final Setting<String> TRAINER_GROUP = Setting.string(
             "generator.trainer-group",
             "prefstream-batcher",
@@ -171,6 +187,8 @@ public final class GeneratorSettings {
             BUDGET_PER_VERSION,
             MAX_STALENESS,
             MAX_TRAINER_LAG,
+            BOUND_UNTRAINED,
+            UNTRAINED_STALL_MS,
             TRAINER_GROUP,
             TRAINER_LAG_TOPICS,
             LAG_CHECK_INTERVAL_MS,

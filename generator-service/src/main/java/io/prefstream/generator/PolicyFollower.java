@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * {@code Rejected} with the reason (the generator keeps its version). Of several updates read in one
  * poll only the newest is loaded, so catching up on a long history loads one checkpoint.
  *
+ * <p>Every update read also carries the trainer's accounting ({@code online_accounted}); this
+ * generator's entry is kept for its {@link UntrainedBacklog} ({@link #accounted()}).
+ *
  * <p>Hand-over: one slot; a newer event replaces an untaken one (a replaced loaded policy is
  * closed here, since the generator never saw it).
  */
@@ -45,6 +48,8 @@ final class PolicyFollower implements AutoCloseable, RecordProcessor {
     private final int maxNewTokens;
     private final AtomicReference<PolicyEvent> slot = new AtomicReference<>();
     private final AtomicLong publishedVersion = new AtomicLong(-1);
+    private final String generatorId;
+    private final AtomicLong accounted = new AtomicLong(-1);
     private final ConsumerLoop loop;
     private volatile LmConfig expectedConfig;
     private volatile String expectedTokenizer;
@@ -65,6 +70,7 @@ final class PolicyFollower implements AutoCloseable, RecordProcessor {
         this.policyName = config.policy();
         this.device = device;
         this.maxNewTokens = config.maxNewTokens();
+        this.generatorId = config.generatorId();
         if (initial != null) {
             publishedVersion.set(initial.version());
             expectedConfig = initial.model().config();
@@ -89,6 +95,14 @@ final class PolicyFollower implements AutoCloseable, RecordProcessor {
     /** The newest version seen on the topic for the followed policy (loaded or not), -1 when none. */
     long publishedVersion() {
         return publishedVersion.get();
+    }
+
+    /**
+     * This generator's cumulative count in the {@code online_accounted} of the newest policy update
+     * read that carried one (0 when it lacks this generator), -1 before any did.
+     */
+    long accounted() {
+        return accounted.get();
     }
 
     /** The pending event, if any, now owned by the caller. */
@@ -121,6 +135,7 @@ final class PolicyFollower implements AutoCloseable, RecordProcessor {
     @Override
     public Duration beforePoll(Duration pollTimeout, LoopControl control) {
         if (newestUpdate != null) {
+            noteAccounting(newestUpdate);
             consider(newest, newestUpdate);
             newest = null;
             newestUpdate = null;
@@ -135,6 +150,23 @@ final class PolicyFollower implements AutoCloseable, RecordProcessor {
         if (left instanceof PolicyEvent.Loaded loaded) {
             loaded.policy().close();
         }
+    }
+
+    /** Keeps this generator's accounted count of {@code update} (counts only grow; an older one is ignored). */
+    private void noteAccounting(PolicyUpdate update) {
+        long own = accountedOf(update, generatorId);
+        if (own >= 0) {
+            accounted.accumulateAndGet(own, Math::max);
+        }
+    }
+
+    /**
+     * {@code generatorId}'s cumulative count in {@code update.online_accounted}: 0 when the map lacks
+     * it, -1 when the update carries no accounting (a trainer that predates the field).
+     */
+    static long accountedOf(PolicyUpdate update, String generatorId) {
+        var counts = update.getOnlineAccounted();
+        return counts == null ? -1 : counts.getOrDefault(generatorId, 0L);
     }
 
     private void consider(ConsumerRecord<byte[], byte[]> record, PolicyUpdate update) {

@@ -33,6 +33,96 @@ class AdmissionControlTest {
         assertEquals(Code.BUDGET_SPENT, gate.admit(7, 6, 0).code());
     }
 
+    /**
+     * Issue 18's burst: B = 100, S = 1, the trainer consumes 80 per version. Each version event
+     * restarts P, so the per-version rule alone opens again for (S + 1)·B = 200 although 120 of the
+     * last 200 are still untrained; the untrained bound holds U ≤ 200 whatever P says.
+     */
+    @Test
+    void untrainedBacklogClosesTheGateThatTheVersionEventReopened() {
+        var gate = new AdmissionControl(LoopMode.STREAMING, 100, 1, 0);
+        var perVersionOnly = new AdmissionControl(LoopMode.STREAMING, 100, 1, 0, false);
+        // version 5 was just published: P = 0; produced 1000 in all, the trainer accounted for 880 -> U = 120
+        assertEquals(200, perVersionOnly.admit(5, 0, 0, 120).quota(), "old rule: a fresh budget of (S+1)B");
+        var open = gate.admit(5, 0, 0, 120);
+        assertEquals(Code.OPEN, open.code());
+        assertEquals(80, open.quota(), "200 - 120");
+        // produced 1080, accounted 880 -> U = 200 = (S + 1) B: closed although P = 80 < 200
+        var closed = gate.admit(5, 80, 0, 200);
+        assertEquals(Code.UNTRAINED_BACKLOG, closed.code());
+        assertEquals(0, closed.quota());
+        assertEquals(
+                "untrained backlog: 200 rollouts not yet trained or discarded >= (max-staleness + 1) x budget = 200;"
+                        + " waiting for the trainer to consume them",
+                closed.reason());
+        assertEquals(Code.OPEN, perVersionOnly.admit(5, 80, 0, 200).code(), "old rule: 120 more");
+        // the next version event restarts P, but U still counts the untrained work
+        assertEquals(Code.UNTRAINED_BACKLOG, gate.admit(6, 0, 0, 250).code());
+        // the trainer reports 60 more accounted for: U = 140, quota 60
+        assertEquals(60, gate.admit(6, 0, 0, 140).quota());
+    }
+
+    @Test
+    void theTighterOfBothBoundsSetsTheQuota() {
+        var gate = new AdmissionControl(LoopMode.STREAMING, 4, 2, 0); // limit 12
+        assertEquals(7, gate.admit(3, 5, 0, 2).quota(), "P = 5 leaves 7, U = 2 leaves 10");
+        assertEquals(3, gate.admit(3, 5, 0, 9).quota(), "U = 9 leaves 3, P leaves 7");
+        assertEquals(Code.AHEAD_OF_TRAINER, gate.admit(3, 12, 0, 0).code(), "the per-version bound still holds");
+        assertEquals(12, gate.admit(3, 0, 0, -1).quota(), "no report yet: the per-version rule alone");
+        assertEquals(12, gate.admit(3, 0, 0).quota());
+    }
+
+    @Test
+    void untrainedBoundDoesNotApplyToIterativeModeOrAnUnlimitedBudget() {
+        var iterative = new AdmissionControl(LoopMode.ITERATIVE, 5, 1, 0);
+        assertEquals(5, iterative.admit(1, 0, 0, 1_000).quota(), "lock-step rounds keep the per-version budget");
+        var unlimited = new AdmissionControl(LoopMode.STREAMING, 0, 1, 0);
+        assertEquals(Long.MAX_VALUE, unlimited.admit(1, 0, 0, 1_000).quota());
+    }
+
+    @Test
+    void untrainedBacklogCountsFromTheFirstReportThisProcessRead() {
+        long[] produced = {0};
+        long[] accounted = {-1};
+        var u = new UntrainedBacklog(
+                () -> produced[0], () -> accounted[0], 200, 32, java.time.Duration.ofSeconds(30), () -> 0L);
+        produced[0] = 30;
+        assertEquals(-1, u.getAsLong(), "no report yet");
+        accounted[0] = 500; // an earlier process with this generator id had 500 accounted for
+        assertEquals(30, u.getAsLong());
+        produced[0] = 130;
+        accounted[0] = 540; // 40 of ours accounted for since
+        assertEquals(90, u.getAsLong());
+        accounted[0] = 700; // more than we produced (an earlier process's rollouts left in flight)
+        assertEquals(0, u.getAsLong());
+    }
+
+    @Test
+    void aStallWithoutReportsLetsOneMicroBatchThroughPerInterval() {
+        long[] produced = {0};
+        long[] accounted = {0};
+        long[] now = {0};
+        long s = 1_000_000_000L;
+        var u = new UntrainedBacklog(
+                () -> produced[0], () -> accounted[0], 200, 32, java.time.Duration.ofSeconds(30), () -> now[0]);
+        produced[0] = 250;
+        assertEquals(250, u.getAsLong());
+        now[0] = 29 * s;
+        assertEquals(250, u.getAsLong(), "not yet stalled");
+        now[0] = 30 * s;
+        assertEquals(168, u.getAsLong(), "stalled: one micro-batch (32) below the bound of 200");
+        produced[0] = 282; // the generator used the grant
+        now[0] = 31 * s;
+        assertEquals(200, u.getAsLong());
+        now[0] = 61 * s;
+        assertEquals(168, u.getAsLong(), "another stall, another grant");
+        accounted[0] = 100; // a report: grants are dropped, U is exact again
+        now[0] = 62 * s;
+        assertEquals(182, u.getAsLong());
+        now[0] = 1000 * s; // below the bound: idle time is never granted
+        assertEquals(182, u.getAsLong());
+    }
+
     @Test
     void streamingRunsUpToMaxStalenessPlusOneBudgets() {
         var gate = new AdmissionControl(LoopMode.STREAMING, 4, 2, 0);

@@ -11,5 +11,6 @@ import picocli.CommandLine.Command;
             // one line per benchmark subcommand class, in alphabetical order
             BenchGeneratorCommand.class,
             BenchSamplerCommand.class,
+            BenchStaleCommand.class,
         })
 public final class BenchCommand extends CommandGroup {}

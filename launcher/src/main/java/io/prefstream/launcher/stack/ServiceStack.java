@@ -181,6 +181,11 @@ public final class ServiceStack implements AutoCloseable {
         return generator == null || timer == null ? Double.NaN : timer.totalTime(java.util.concurrent.TimeUnit.SECONDS);
     }
 
+    /** The registry every service of this stack reports to. */
+    public io.micrometer.core.instrument.MeterRegistry meters() {
+        return meters;
+    }
+
     /** The metrics server, when one was asked for. */
     public Optional<MetricsServer> metricsServer() {
         return Optional.ofNullable(metricsServer);

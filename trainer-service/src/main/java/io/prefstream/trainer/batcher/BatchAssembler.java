@@ -16,7 +16,9 @@ import io.prefstream.schemas.topics.TopicCodec;
 import io.prefstream.schemas.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -50,6 +52,11 @@ import org.slf4j.LoggerFactory;
  *       round.</li>
  *   <li>Sequence numbers start at 0 and grow by one per batch; the counter lives in a
  *       changelogged store, so it survives restarts.</li>
+ *   <li>Accounting: per generator id, the online records put into batches or routed stale are
+ *       counted (changelogged, cumulative); every batch carries the counts as of its emission
+ *       ({@code TrainingBatch.online_accounted}), the trainer reports those of the last batch it
+ *       consumed on its policy updates, and generators hold prompts while what they produced
+ *       minus that exceeds their bound (see the generator's {@code AdmissionControl}).</li>
  * </ul>
  */
 final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> {
@@ -60,6 +67,10 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
     static final String LATEST_VERSION = "latest-version";
     static final String CONSUMED_SEQUENCE = "consumed-sequence";
     static final String ROUND_VERSION = "round-version";
+    /** Prefix of the per-generator counts of online records accounted for (batched or routed stale). */
+    static final String ACCOUNTED_PREFIX = "online-accounted/";
+    /** Key of records whose generator id cannot be read. */
+    static final String UNKNOWN_GENERATOR = "?";
 
     private final BatcherConfig config;
     private final StalenessGate gate;
@@ -205,11 +216,16 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
         Long minVersion = null;
         Long maxVersion = null;
         for (BatcherInput r : onlineRecords) {
+            Rollout rollout;
             if (r.kind() == InputKind.LABELED_ROLLOUT) {
-                labeled.add(decode(labeledRollouts, r));
+                LabeledRollout l = decode(labeledRollouts, r);
+                labeled.add(l);
+                rollout = l.getRollout();
             } else {
-                unlabeled.add(decode(rollouts, r));
+                rollout = decode(rollouts, r);
+                unlabeled.add(rollout);
             }
+            account(rollout.getGeneratorId());
             minVersion = minVersion == null ? r.policyVersion() : Math.min(minVersion, r.policyVersion());
             maxVersion = maxVersion == null ? r.policyVersion() : Math.max(maxVersion, r.policyVersion());
         }
@@ -227,6 +243,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
                 .setMinPolicyVersion(minVersion)
                 .setMaxPolicyVersion(maxVersion)
                 .setCreatedAtMs(System.currentTimeMillis())
+                .setOnlineAccounted(accounted())
                 .build();
         byte[] bytes = batches.encode(batch);
         context.forward(new Record<>(new Routed(Topics.TRAINING_BATCHES.name(), id.getBytes(UTF_8)), bytes, timestamp));
@@ -255,6 +272,7 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
                 StaleHeaders.MAX_STALENESS,
                 Long.toString(config.effectiveMaxStaleness()).getBytes(UTF_8));
         headers.add(StaleHeaders.DETECTED_AT, detectedAt.getBytes(UTF_8));
+        account(generatorIdOf(in));
         Counter.builder("prefstream.batcher.stale")
                 .description("Online records beyond the staleness bound")
                 .tag("policy", config.policyName())
@@ -282,6 +300,38 @@ final class BatchAssembler implements Processor<byte[], byte[], Routed, byte[]> 
             TopicCodec<T> decoder, BatcherInput in) {
         var r = in.source();
         return decoder.decode(r.topic(), r.partition(), r.offset(), r.value());
+    }
+
+    /** Counts one online record of {@code generatorId} as accounted for. */
+    private void account(String generatorId) {
+        String key = ACCOUNTED_PREFIX + generatorId;
+        meta.put(key, value(key, 0) + 1);
+    }
+
+    /** Every generator's count of accounted online records, by generator id. */
+    Map<String, Long> accounted() {
+        var counts = new TreeMap<String, Long>();
+        // keys are ordered by their UTF-8 bytes; '0' follows '/', so this is exactly the prefix
+        try (var it =
+                meta.range(ACCOUNTED_PREFIX, ACCOUNTED_PREFIX.substring(0, ACCOUNTED_PREFIX.length() - 1) + "0")) {
+            it.forEachRemaining(kv -> {
+                if (kv.key.startsWith(ACCOUNTED_PREFIX)) {
+                    counts.put(kv.key.substring(ACCOUNTED_PREFIX.length()), kv.value);
+                }
+            });
+        }
+        return counts;
+    }
+
+    /** The generator id of an online record, {@value #UNKNOWN_GENERATOR} when it cannot be decoded. */
+    private String generatorIdOf(BatcherInput in) {
+        try {
+            return in.kind() == InputKind.LABELED_ROLLOUT
+                    ? decode(labeledRollouts, in).getRollout().getGeneratorId()
+                    : decode(rollouts, in).getGeneratorId();
+        } catch (RecordDecodingException e) {
+            return UNKNOWN_GENERATOR;
+        }
     }
 
     private long value(String key, long absent) {

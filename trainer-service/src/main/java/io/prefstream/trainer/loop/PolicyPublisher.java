@@ -59,17 +59,14 @@ final class PolicyPublisher {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot stat checkpoint " + entry.dir(), e);
         }
-        var update = PolicyUpdate.newBuilder()
-                .setPolicy(policy)
-                .setVersion(version)
-                .setCheckpointUri(entry.dir().toUri().toString())
-                .setSha256(entry.manifest().weightsSha256())
-                .setBytes(bytes)
-                .setTrainerStep(entry.state().step())
-                .setMetrics(values)
-                .setCreatedAtMs(System.currentTimeMillis())
-                .setConsumedBatchSequence(entry.state().batchSequence())
-                .build();
+        var update = update(
+                policy,
+                version,
+                entry.dir().toUri().toString(),
+                entry.manifest().weightsSha256(),
+                bytes,
+                entry.state(),
+                values);
         await(Topics.POLICY_UPDATES, producer.send(Topics.POLICY_UPDATES, policy, update));
         log.info(
                 "Published policy {} version {} (step {}, {}, sha256 {})",
@@ -79,6 +76,33 @@ final class PolicyPublisher {
                 entry.dir(),
                 entry.manifest().weightsSha256());
         return update;
+    }
+
+    /**
+     * The update announcing a checkpoint: the trainer's progress ({@code consumed_batch_sequence},
+     * the batcher's back-pressure signal, and {@code online_accounted}, the generators') comes from
+     * the checkpoint's {@code state}.
+     */
+    static PolicyUpdate update(
+            String policy,
+            long version,
+            String uri,
+            String sha256,
+            long bytes,
+            TrainerState state,
+            Map<String, Double> metrics) {
+        return PolicyUpdate.newBuilder()
+                .setPolicy(policy)
+                .setVersion(version)
+                .setCheckpointUri(uri)
+                .setSha256(sha256)
+                .setBytes(bytes)
+                .setTrainerStep(state.step())
+                .setMetrics(metrics)
+                .setCreatedAtMs(System.currentTimeMillis())
+                .setConsumedBatchSequence(state.batchSequence())
+                .setOnlineAccounted(state.onlineAccounted())
+                .build();
     }
 
     /**

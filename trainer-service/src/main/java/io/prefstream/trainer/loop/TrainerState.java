@@ -1,9 +1,15 @@
 package io.prefstream.trainer.loop;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.net.URLDecoder;
+import java.net.URLEncoder;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The trainer's position, stored in every checkpoint's metadata so a restart resumes exactly: the
@@ -26,6 +32,9 @@ import java.util.Map;
  * @param deadLettered         sequences dead-lettered since the previous checkpoint (−1 when undecodable)
  * @param skipped              sequences skipped since the previous checkpoint: valid batches none of whose
  *                             items yielded an input (e.g. every online group tied); absent in older checkpoints
+ * @param onlineAccounted      {@code TrainingBatch.online_accounted} of the last consumed batch that carried it
+ *                             (per generator id: online rollouts batched, routed stale or dead-lettered), reported
+ *                             on policy updates; null when none did (absent in older checkpoints)
  */
 public record TrainerState(
         long step,
@@ -37,9 +46,11 @@ public record TrainerState(
         String referenceSha256,
         List<Long> segment,
         List<Long> deadLettered,
-        List<Long> skipped) {
+        List<Long> skipped,
+        Map<String, Long> onlineAccounted) {
 
     public TrainerState {
+        onlineAccounted = onlineAccounted == null ? null : Map.copyOf(onlineAccounted);
         segment = List.copyOf(segment);
         deadLettered = List.copyOf(deadLettered);
         skipped = List.copyOf(skipped);
@@ -47,7 +58,7 @@ public record TrainerState(
 
     /** The state of a run that has not consumed anything yet. */
     public static TrainerState initial(String referenceSha256) {
-        return new TrainerState(0, 0, 0, -1, -1, -1, referenceSha256, List.of(), List.of(), List.of());
+        return new TrainerState(0, 0, 0, -1, -1, -1, referenceSha256, List.of(), List.of(), List.of(), null);
     }
 
     Map<String, String> toMetadata() {
@@ -62,6 +73,9 @@ public record TrainerState(
         m.put("segment", join(segment));
         m.put("dead_lettered", join(deadLettered));
         m.put("skipped", join(skipped));
+        if (onlineAccounted != null) {
+            m.put("online_accounted", joinCounts(onlineAccounted));
+        }
         return m;
     }
 
@@ -77,7 +91,8 @@ public record TrainerState(
                     get(m, "reference_sha256", where),
                     split(m.getOrDefault("segment", "")),
                     split(m.getOrDefault("dead_lettered", "")),
-                    split(m.getOrDefault("skipped", "")));
+                    split(m.getOrDefault("skipped", "")),
+                    m.containsKey("online_accounted") ? splitCounts(m.get("online_accounted")) : null);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("checkpoint " + where + " has malformed trainer metadata " + m, e);
         }
@@ -94,6 +109,26 @@ public record TrainerState(
 
     private static String join(List<Long> values) {
         return String.join(",", values.stream().map(String::valueOf).toList());
+    }
+
+    /** {@code id=count,...} with URL-encoded ids, in id order. */
+    static String joinCounts(Map<String, Long> counts) {
+        var parts = new ArrayList<String>();
+        new TreeMap<>(counts).forEach((id, n) -> parts.add(URLEncoder.encode(id, UTF_8) + "=" + n));
+        return String.join(",", parts);
+    }
+
+    static Map<String, Long> splitCounts(String text) {
+        var counts = new LinkedHashMap<String, Long>();
+        if (!text.isBlank()) {
+            for (String part : text.split(",")) {
+                int eq = part.lastIndexOf('=');
+                counts.put(
+                        URLDecoder.decode(part.substring(0, eq).trim(), UTF_8),
+                        Long.valueOf(part.substring(eq + 1).trim()));
+            }
+        }
+        return counts;
     }
 
     private static List<Long> split(String text) {

@@ -115,6 +115,9 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
     private long publishedStep;
     private long lastOffset = -1;
     private long lastSequence = -1;
+    /** {@code online_accounted} of the last consumed batch that carried it; reported on policy updates. */
+    private Map<String, Long> onlineAccounted;
+
     private long referenceStep = -1;
     private String referenceSha;
     private long lastCheckpointStep = -1;
@@ -255,6 +258,7 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
         publishedStep = s.publishedStep();
         lastOffset = s.batchOffset();
         lastSequence = s.batchSequence();
+        onlineAccounted = s.onlineAccounted();
         referenceStep = s.referenceStep();
         lastCheckpointStep = step;
         log.info(
@@ -383,6 +387,11 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
             deadLetter(record, ConsumerLoop.UNDECODABLE, e, -1, control);
             return;
         }
+        if (batch.getOnlineAccounted() != null) {
+            synchronized (progress) {
+                onlineAccounted = batch.getOnlineAccounted();
+            }
+        }
         if (lastSequence >= 0 && batch.getSequence() != lastSequence + 1) {
             log.warn(
                     "Batch sequence {} at offset {} follows {}: the batcher's output has a {}",
@@ -508,7 +517,8 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
                 referenceSha,
                 segment,
                 deadLettered,
-                skipped);
+                skipped,
+                onlineAccounted);
         CheckpointStore.Entry entry = store.save(policy, optimizer, state);
         if (publish) {
             publisher.publish(entry, newVersion, lastTrain);

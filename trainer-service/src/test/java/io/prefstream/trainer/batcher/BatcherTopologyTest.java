@@ -191,6 +191,31 @@ class BatcherTopologyTest {
         assertEquals(3L, batches.get(0).getMinPolicyVersion());
         assertEquals(5L, batches.get(0).getMaxPolicyVersion());
         assertEquals(0, batches.get(0).getOfflinePairs().size());
+        assertEquals(
+                java.util.Map.of("test", 6L),
+                batches.get(0).getOnlineAccounted(),
+                "accounted for: 2 routed stale + 4 in this batch, all by generator 'test'");
+    }
+
+    /** Per generator id and cumulative over batches; a stale record counts for its own generator. */
+    @Test
+    void batchesCarryEachGeneratorsCumulativeAccountedCount() {
+        var t = driver(config(2, 1.0, OnlineSource.PREFERENCES, 1, 100));
+        t.update(2, null);
+        t.labeled(from("gen-a", labeled("a0", 0))); // 2 versions behind: stale on arrival
+        t.labeled(from("gen-a", labeled("a1", 2)));
+        t.labeled(from("gen-b", labeled("b1", 2)));
+        t.labeled(from("gen-b", labeled("b2", 2)));
+        t.labeled(from("gen-b", labeled("b3", 2)));
+        List<TrainingBatch> batches = t.batches();
+        assertEquals(2, batches.size());
+        assertEquals(java.util.Map.of("gen-a", 2L, "gen-b", 1L), batches.get(0).getOnlineAccounted());
+        assertEquals(java.util.Map.of("gen-a", 2L, "gen-b", 3L), batches.get(1).getOnlineAccounted());
+    }
+
+    private static LabeledRollout from(String generatorId, LabeledRollout labeled) {
+        labeled.getRollout().setGeneratorId(generatorId);
+        return labeled;
     }
 
     @Test
