@@ -649,8 +649,8 @@ public final class ConsumerLoop implements AutoCloseable, LoopControl {
         try {
             CompletableFuture<?> output = processor.process(record, this);
             ledger.add(record, output == null ? CompletableFuture.completedFuture(null) : output);
-        } catch (FatalProcessingException e) {
-            throw e;
+        } catch (FatalProcessingException | WakeupException e) {
+            throw e; // not the record's fault: the loop stops (or, woken by close(), ends)
         } catch (Exception e) {
             log.warn(
                     "{} failed on {}-{}@{}: {}",

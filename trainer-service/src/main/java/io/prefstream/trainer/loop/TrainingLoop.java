@@ -347,6 +347,8 @@ public final class TrainingLoop implements AutoCloseable, RecordProcessor {
                 finish(control);
                 control.stop();
             }
+        } catch (org.apache.kafka.common.errors.WakeupException e) {
+            throw e; // close() woke a checkpoint's commit: the loop stops, it did not fail
         } catch (RuntimeException e) {
             throw new FatalProcessingException(e);
         }
