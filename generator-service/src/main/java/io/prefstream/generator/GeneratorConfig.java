@@ -208,42 +208,19 @@ public record GeneratorConfig(
 
     /** A copy reading and writing {@code newTopics}. */
     public GeneratorConfig withTopics(GeneratorTopics newTopics) {
-        return new GeneratorConfig(
-                common,
-                newTopics,
-                groupId,
-                policy,
-                mode,
-                batchSize,
-                maxWait,
-                samplesPerPrompt,
-                temperature,
-                topK,
-                topP,
-                maxNewTokens,
-                seed,
-                budgetPerVersion,
-                maxStaleness,
-                maxTrainerLag,
-                boundUntrained,
-                untrainedStall,
-                trainerGroup,
-                trainerLagTopics,
-                lagCheckInterval,
-                initialPolicy,
-                initialPolicyVersion,
-                device,
-                generatorId,
-                recordTokenLogProbs,
-                pollTimeout,
-                commitInterval);
+        return with(common, newTopics);
     }
 
     /** A copy with other common settings (e.g. the launcher's per-service id). */
     public GeneratorConfig withCommon(CommonConfig newCommon) {
+        return with(newCommon, topics);
+    }
+
+    /** A copy with {@code newCommon} and {@code newTopics}, every other value the same. */
+    private GeneratorConfig with(CommonConfig newCommon, GeneratorTopics newTopics) {
         return new GeneratorConfig(
                 newCommon,
-                topics,
+                newTopics,
                 groupId,
                 policy,
                 mode,

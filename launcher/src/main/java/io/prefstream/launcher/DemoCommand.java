@@ -389,18 +389,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     /** Every setting input of the run (base, derived values, then --set), as the generator process gets them. */
-    private Map<String, String> settingInputs(
-            RunProfile profile,
-            Task task,
-            String objective,
-            long totalSteps,
-            Double fraction,
-            LoopMode runMode,
-            Path reference,
-            Path rewardModel,
-            String humanToken) {
+    private Map<String, String> settingInputs(Plan plan, Path reference, Path rewardModel) {
         var inputs = new java.util.LinkedHashMap<>(RunSettings.derive(
-                base(profile, task, objective, totalSteps, fraction, runMode, reference, rewardModel, humanToken),
+                base(
+                        plan.profile(),
+                        plan.task(),
+                        plan.objective(),
+                        plan.steps(),
+                        plan.fraction(),
+                        plan.mode(),
+                        reference,
+                        rewardModel,
+                        plan.humanToken()),
                 stack.configFile,
                 stack.overrides));
         inputs.putAll(stack.overrides);
@@ -627,16 +627,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         try {
             generatorProcess = GeneratorProcess.start(
                     generatorCpus,
-                    settingInputs(
-                            plan.profile(),
-                            plan.task(),
-                            plan.objective(),
-                            plan.steps(),
-                            plan.fraction(),
-                            plan.mode(),
-                            prepared.referenceCheckpoint(),
-                            prepared.rewardModel(),
-                            plan.humanToken()),
+                    settingInputs(plan, prepared.referenceCheckpoint(), prepared.rewardModel()),
                     infra.config(),
                     freePort(),
                     plan.dir().resolve("generator.log"));
