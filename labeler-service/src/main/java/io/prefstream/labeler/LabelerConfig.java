@@ -26,7 +26,7 @@ import java.util.Optional;
  * @param human   human routing, the request queue and the HTTP API
  * @param join    the label join's policy and timeouts
  */
-public record LabelerConfig(CommonConfig common, Machine machine, Human human, Join join) {
+public record LabelerConfig(CommonConfig common, Machine machine, Human human, Join join, String labelerId) {
 
     /** Application id of the label join's Kafka Streams app (fixed: all instances share its state). */
     public static final String JOIN_APPLICATION_ID = "prefstream-label-join";
@@ -35,6 +35,7 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
         Objects.requireNonNull(common, "common");
         Objects.requireNonNull(machine, "machine");
         Objects.requireNonNull(human, "human");
+        Objects.requireNonNull(labelerId, "labelerId");
         Objects.requireNonNull(join, "join");
         if (human.route() == HumanRoute.UNCERTAIN && join.scoreKinds().isEmpty()) {
             throw ConfigException.invalid(
@@ -57,6 +58,15 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                     join.minHumanVotes(),
                     "at most labeler.human.votes (" + human.votes() + "), the votes a request solicits");
         }
+    }
+
+    /**
+     * The {@code group.instance.id} of this labeler's consumer in {@code role} ({@code label-join},
+     * {@code rule}, ...) when {@code labeler.id} is set: static membership, so a restarted labeler
+     * takes its partitions back at once. Empty without {@code labeler.id}.
+     */
+    public java.util.Optional<String> staticMemberId(String role) {
+        return labelerId.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(labelerId + "-" + role);
     }
 
     /** Reads every labeler setting; {@code config} must come from a loader given {@link LabelerSettings#ALL}. */
@@ -111,7 +121,8 @@ public record LabelerConfig(CommonConfig common, Machine machine, Human human, J
                 Duration.ofMillis(config.get(JOIN_ORPHAN_TIMEOUT_MS)),
                 Duration.ofMillis(config.get(JOIN_RETENTION_MS)),
                 Duration.ofMillis(config.get(JOIN_PUNCTUATE_MS)));
-        return new LabelerConfig(common, machine, human, join);
+        return new LabelerConfig(
+                common, machine, human, join, config.get(LABELER_ID).trim());
     }
 
     private static URI parseUrl(String url) {

@@ -156,13 +156,12 @@ public final class LabelerService implements AutoCloseable {
         var deadLetters = new DeadLetterPublisher(producer, meters);
 
         for (MachineKind kind : config.machine().kinds()) {
+            var defaults = new java.util.HashMap<String, Object>();
+            defaults.put(
+                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 4 * config.machine().batchSize());
+            config.staticMemberId(kind.id()).ifPresent(id -> defaults.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
             var source = ConsumerLoop.builder()
-                    .group(
-                            clients,
-                            kind.consumerGroup(),
-                            Map.of(
-                                    ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                                    4 * config.machine().batchSize()))
+                    .group(clients, kind.consumerGroup(), defaults)
                     .deadLetters(deadLetters);
             var loop = new MachineLabelingLoop(
                     labeler(kind),
@@ -189,7 +188,13 @@ public final class LabelerService implements AutoCloseable {
                 meters);
         feed = new LabelRequestFeed(
                         ConsumerLoop.builder()
-                                .group(clients, LabelRequestFeed.GROUP)
+                                .group(
+                                        clients,
+                                        LabelRequestFeed.GROUP,
+                                        config.staticMemberId("request-feed")
+                                                .<Map<String, Object>>map(
+                                                        id -> Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id))
+                                                .orElse(Map.of()))
                                 .deadLetters(deadLetters)
                                 .registry(meters),
                         queue,
@@ -244,7 +249,14 @@ public final class LabelerService implements AutoCloseable {
             }
         }
         var topology = LabelJoinTopology.build(config, registry, joinMetrics);
-        streams = new KafkaStreams(topology, clients.streamsProperties(LabelerConfig.JOIN_APPLICATION_ID));
+        var props = clients.streamsProperties(LabelerConfig.JOIN_APPLICATION_ID);
+        // Static membership (labeler.id set): a restarted labeler takes its join tasks back at once
+        // instead of waiting out the old member's session, while its rollouts' join.timeout-ms runs.
+        config.staticMemberId("label-join")
+                .ifPresent(id -> props.putIfAbsent(
+                        org.apache.kafka.streams.StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+                        id));
+        streams = new KafkaStreams(topology, props);
         var running = new CountDownLatch(1);
         var joinHealth = new StreamsHealth("label join", STREAMS_PATIENCE);
         streams.setStateListener((now, before) -> {

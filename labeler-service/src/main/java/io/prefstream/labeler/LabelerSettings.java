@@ -32,6 +32,17 @@ public final class LabelerSettings {
             "Machine labelers to run, each consuming prefstream.rollouts in group prefstream-labeler-<kind>",
             v -> true,
             "a comma-separated list of " + MachineKind.choices() + ", or none");
+    public static final Setting<String> LABELER_ID = new Setting<>(
+            "labeler.id",
+            "string",
+            v -> v,
+            "",
+            "Stable identity of this labeler process, one per replica: when set, its Kafka consumers (machine "
+                    + "labelers, label join, request feed) use static membership (group.instance.id <id>-<role>), so a "
+                    + "restarted labeler takes its partitions back at once instead of after a rebalance and the "
+                    + "session timeout; empty: dynamic membership",
+            v -> v.isEmpty() || v.matches("[A-Za-z0-9._-]+"),
+            "letters, digits, '.', '_' or '-' only, or empty for none");
     public static final Setting<Integer> BATCH_SIZE = Setting.integer(
             "labeler.batch-size", 32, 1, 4096, "Most rollouts a reward-model or remote labeler scores in one call");
     public static final Setting<Integer> BATCH_LINGER_MS = Setting.integer(
@@ -218,6 +229,7 @@ public final class LabelerSettings {
 
     /** The labeler's settings after the common ones. */
     public static final SettingSet ALL = CommonSettings.ALL.plus(
+            LABELER_ID,
             MACHINE,
             BATCH_SIZE,
             BATCH_LINGER_MS,

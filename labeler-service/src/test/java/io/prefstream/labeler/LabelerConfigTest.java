@@ -53,6 +53,16 @@ class LabelerConfigTest {
     }
 
     @Test
+    void anExplicitLabelerIdGivesEachConsumerAStaticMemberIdAndNoneWithout() {
+        assertEquals(Optional.empty(), TestData.config(Map.of()).staticMemberId("label-join"));
+        var c = TestData.config(Map.of("labeler.id", "labeler-2"));
+        assertEquals(Optional.of("labeler-2-label-join"), c.staticMemberId("label-join"));
+        assertEquals(Optional.of("labeler-2-rule"), c.staticMemberId("rule"));
+        var e = assertThrows(ConfigException.class, () -> TestData.config(Map.of("labeler.id", "two words")));
+        assertEquals("labeler.id", e.key());
+    }
+
+    @Test
     void badServerLimitsAreRejectedNamingTheKey() {
         for (var bad : Map.of(
                         "labeler.http.idle-timeout-ms", "0",

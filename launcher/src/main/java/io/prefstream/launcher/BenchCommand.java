@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
             // one line per benchmark subcommand class, in alphabetical order
             BenchGeneratorCommand.class,
             BenchSamplerCommand.class,
+            BenchSoakCommand.class,
             BenchStaleCommand.class,
         })
 public final class BenchCommand extends CommandGroup {}

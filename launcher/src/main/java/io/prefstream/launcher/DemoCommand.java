@@ -10,10 +10,10 @@ import io.prefstream.launcher.progress.StatusLine;
 import io.prefstream.launcher.report.ReportWriter;
 import io.prefstream.launcher.report.RunSummary;
 import io.prefstream.launcher.stack.EmbeddedStack;
-import io.prefstream.launcher.stack.GeneratorProcess;
 import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.PromptFeeder;
 import io.prefstream.launcher.stack.RunSettings;
+import io.prefstream.launcher.stack.ServiceProcess;
 import io.prefstream.launcher.stack.ServiceStack;
 import io.prefstream.model.checkpoint.Checkpoints;
 import io.prefstream.model.eval.EvalReport;
@@ -260,11 +260,11 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
     /** {@code --generator-cpus}: a CPU list, taskset on the PATH, and settings that can be passed on. */
     private void checkGeneratorCpus() {
-        if (!GeneratorProcess.CPU_LIST.matcher(generatorCpus).matches()) {
+        if (!ServiceProcess.CPU_LIST.matcher(generatorCpus).matches()) {
             throw new UsageException(
                     "--generator-cpus: expected a CPU list such as 0, 0-3 or 0,2, found '" + generatorCpus + "'");
         }
-        var missing = GeneratorProcess.missingCpus(generatorCpus);
+        var missing = ServiceProcess.missingCpus(generatorCpus);
         if (!missing.isEmpty()) {
             throw new UsageException("--generator-cpus " + generatorCpus + ": CPU " + missing
                     + " is not online on this machine (online: see /sys/devices/system/cpu/online)");
@@ -560,7 +560,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
             onlineStartedMs = System.currentTimeMillis();
             ServiceStack services =
                     ServiceStack.start(settings, infra.config(), -1, generatorCpus == null, latestCheckpoint::set);
-            GeneratorProcess generatorProcess =
+            ServiceProcess generatorProcess =
                     generatorCpus != null ? startGenerator(plan, prepared, infra, services, out) : null;
             phase = Phase.ONLINE;
             online.complete(null);
@@ -621,11 +621,11 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     }
 
     /** {@code --generator-cpus}: the generator as a process of its own; closes {@code services} if it cannot start. */
-    private GeneratorProcess startGenerator(
+    private ServiceProcess startGenerator(
             Plan plan, Prepared prepared, EmbeddedStack infra, ServiceStack services, PrintWriter out) {
-        GeneratorProcess generatorProcess;
+        ServiceProcess generatorProcess;
         try {
-            generatorProcess = GeneratorProcess.start(
+            generatorProcess = ServiceProcess.startGenerator(
                     generatorCpus,
                     settingInputs(plan, prepared.referenceCheckpoint(), prepared.rewardModel()),
                     infra.config(),
@@ -648,7 +648,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
      */
     private String watch(
             ServiceStack services,
-            GeneratorProcess generatorProcess,
+            ServiceProcess generatorProcess,
             PromptFeeder feeder,
             StatusLine status,
             ConsumerLagReader lagReader,

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.launcher.experiment.ExperimentReport;
 import io.prefstream.launcher.experiment.ExperimentRunner;
 import io.prefstream.launcher.experiment.ExperimentSpec;
-import io.prefstream.launcher.stack.GeneratorProcess;
+import io.prefstream.launcher.stack.ServiceProcess;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,11 +182,11 @@ public final class ExperimentCommand implements Callable<Integer> {
         for (var arm : spec.arms()) {
             String where = "arm '" + arm.name() + "'";
             String cpus = spec.optionsOf(arm).get(ExperimentRunner.CPUS);
-            if (cpus != null && !GeneratorProcess.CPU_LIST.matcher(cpus).matches()) {
+            if (cpus != null && !ServiceProcess.CPU_LIST.matcher(cpus).matches()) {
                 throw new UsageException(where + ": cpus: expected a CPU list such as 0 or 0-3, found '" + cpus + "'");
             }
-            if (cpus != null && !GeneratorProcess.missingCpus(cpus).isEmpty()) {
-                throw new UsageException(where + ": cpus " + cpus + ": CPU " + GeneratorProcess.missingCpus(cpus)
+            if (cpus != null && !ServiceProcess.missingCpus(cpus).isEmpty()) {
+                throw new UsageException(where + ": cpus " + cpus + ": CPU " + ServiceProcess.missingCpus(cpus)
                         + " is not online on this machine");
             }
             List<String> args = runner.demoArgs(arm, spec.seeds().get(0));

@@ -50,7 +50,7 @@ public enum Labeling {
      * @param rewardModel the reward model's checkpoint ({@link #REWARD_MODEL} only, else null)
      * @param humanToken  the labeling API token of {@link #LOCAL_LABELER} ({@link #HUMAN} only)
      */
-    Map<String, String> settings(Path rewardModel, String humanToken) {
+    public Map<String, String> settings(Path rewardModel, String humanToken) {
         var m = new LinkedHashMap<String, String>();
         switch (this) {
             case RULE -> {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.prefstream.launcher.progress.StatusLine;
 import io.prefstream.launcher.report.ReportWriter;
-import io.prefstream.launcher.stack.GeneratorProcess;
+import io.prefstream.launcher.stack.ServiceProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -263,7 +263,7 @@ public final class ExperimentRunner {
             if (p.cpus() != null) {
                 command.addAll(List.of("taskset", "-c", p.cpus()));
             }
-            command.addAll(GeneratorProcess.javaCommand());
+            command.addAll(ServiceProcess.javaCommand());
             command.addAll(p.demoArgs());
             Path outFile = p.dir().getParent().resolve(p.dir().getFileName() + ".out");
             log.info("Experiment {}: {}", spec.name(), String.join(" ", command));

@@ -76,11 +76,11 @@ class GeneratorCrashTest {
             settings.put(GeneratorSettings.DEVICE.key(), "cpu");
             Path log = dir.resolve("generator.log");
             for (int kill = 0; kill < KILLS; kill++) {
-                var generator = GeneratorProcess.start(null, settings, stack.config(), 0, log);
+                var generator = ServiceProcess.startGenerator(null, settings, stack.config(), 0, log);
                 awaitSampled(stack, generator, log, writtenSoFar(stack) + PROMPTS / (KILLS + 2));
                 generator.kill(); // mid-stream: sends in flight, a transaction open, offsets uncommitted
             }
-            var last = GeneratorProcess.start(null, settings, stack.config(), 0, log);
+            var last = ServiceProcess.startGenerator(null, settings, stack.config(), 0, log);
             try {
                 long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
                 while (committedRollouts(stack).size() < PROMPTS) {
@@ -103,7 +103,7 @@ class GeneratorCrashTest {
     }
 
     /** Waits until at least {@code rollouts} rollout records were written, committed or not. */
-    private static void awaitSampled(EmbeddedStack stack, GeneratorProcess generator, Path log, long rollouts)
+    private static void awaitSampled(EmbeddedStack stack, ServiceProcess generator, Path log, long rollouts)
             throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (writtenSoFar(stack) < rollouts) {

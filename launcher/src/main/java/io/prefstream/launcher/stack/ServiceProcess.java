@@ -1,8 +1,11 @@
 package io.prefstream.launcher.stack;
 
 import io.prefstream.generator.GeneratorSettings;
+import io.prefstream.labeler.LabelerSettings;
 import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.config.CommonSettings;
+import io.prefstream.platform.config.SettingSet;
+import io.prefstream.trainer.TrainerSettings;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -24,15 +27,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The generator as a process of its own ({@code prefstream generator} in a second JVM), pinned to
- * CPUs with {@code taskset}, as it runs when deployed on its own machine or GPU: sampling and
- * training then do not compete for the same cores. It gets the run's generator settings as
- * {@code --set} flags, serves {@code /metrics} on a port of its own (how its sampling time is
- * read), and writes its output to a log file in the run directory.
+ * One service as a process of its own ({@code prefstream generator}, {@code labeler} or
+ * {@code trainer} in another JVM), as it runs when deployed on its own machine: the generator
+ * pinned to CPUs with {@code taskset} so that sampling and training do not compete for the same
+ * cores ({@code demo --generator-cpus}), every service in {@code prefstream bench soak} so that it
+ * can be killed. It gets the run's settings for that service as {@code --set} flags, serves
+ * {@code /metrics} on a port of its own (how the generator's sampling time is read), and appends
+ * its output to a log file.
  */
-public final class GeneratorProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(GeneratorProcess.class);
+    /** A service that runs as a process: its subcommand, its settings and its service id. */
+    public enum Service {
+        GENERATOR("generator", GeneratorSettings.ALL),
+        LABELER("labeler", LabelerSettings.ALL),
+        TRAINER("trainer", TrainerSettings.ALL);
+
+        private final String command;
+        private final SettingSet settings;
+
+        Service(String command, SettingSet settings) {
+            this.command = command;
+            this.settings = settings;
+        }
+
+        /** The {@code prefstream} subcommand that runs it, also its name in logs. */
+        public String command() {
+            return command;
+        }
+
+        /** {@code prefstream-generator}, ...: the service id every all-in-one command gives it. */
+        public String serviceId() {
+            return "prefstream-" + command;
+        }
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceProcess.class);
     /** A CPU list as taskset takes it: {@code 0}, {@code 0-3}, {@code 0,2}. */
     public static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
 
@@ -40,30 +70,45 @@ public final class GeneratorProcess implements AutoCloseable {
             Pattern.compile("(?m)^prefstream_generator_sampling_seconds_sum(\\{[^}]*})?\\s+([0-9.eE+-]+)");
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
 
-    private final Process process;
+    private final Service service;
+    private final List<String> command;
     private final int metricsPort;
     private final Path logFile;
+    private Process process;
 
-    private GeneratorProcess(Process process, int metricsPort, Path logFile) {
-        this.process = process;
+    private ServiceProcess(Service service, List<String> command, int metricsPort, Path logFile) {
+        this.service = service;
+        this.command = List.copyOf(command);
         this.metricsPort = metricsPort;
         this.logFile = logFile;
     }
 
+    /** The generator as a process: {@link #start(Service, String, Map, CommonConfig, int, Path)}. */
+    public static ServiceProcess startGenerator(
+            String cpus, Map<String, String> inputs, CommonConfig common, int metricsPort, Path logFile) {
+        return start(Service.GENERATOR, cpus, inputs, common, metricsPort, logFile);
+    }
+
     /**
-     * Starts the generator.
+     * Starts {@code service}.
      *
+     * @param service     which service
      * @param cpus        taskset CPU list, or null to run on every CPU
      * @param inputs      the run's setting inputs (profile, options, derived values, then {@code --set});
-     *                    the generator's keys among them are passed on
+     *                    the service's keys among them are passed on
      * @param common      the cluster and data directory of the run
-     * @param metricsPort a free port for the child's {@code /metrics}
+     * @param metricsPort a free port for the child's {@code /metrics}, 0 for none
      * @param logFile     where the child's output goes
      */
-    public static GeneratorProcess start(
-            String cpus, Map<String, String> inputs, CommonConfig common, int metricsPort, Path logFile) {
+    public static ServiceProcess start(
+            Service service,
+            String cpus,
+            Map<String, String> inputs,
+            CommonConfig common,
+            int metricsPort,
+            Path logFile) {
         var settings = new LinkedHashMap<String, String>();
-        for (String key : GeneratorSettings.ALL.keys()) {
+        for (String key : service.settings.keys()) {
             if (inputs.containsKey(key)) {
                 settings.put(key, inputs.get(key));
             }
@@ -72,29 +117,58 @@ public final class GeneratorProcess implements AutoCloseable {
         settings.put(CommonSettings.SCHEMA_REGISTRY_URL.key(), common.schemaRegistryUrl());
         settings.put(
                 CommonSettings.DATA_DIR.key(), common.dataDir().toAbsolutePath().toString());
-        settings.put(CommonSettings.SERVICE_ID.key(), "prefstream-generator");
+        settings.put(CommonSettings.SERVICE_ID.key(), service.serviceId());
         settings.put(CommonSettings.METRICS_PORT.key(), Integer.toString(metricsPort));
         var command = new ArrayList<String>();
         if (cpus != null) {
             command.addAll(List.of("taskset", "-c", cpus));
         }
         command.addAll(javaCommand());
-        command.add("generator");
+        command.add(service.command);
         settings.forEach((k, v) -> {
             command.add("--set");
             command.add(k + "=" + v);
         });
-        log.info("Starting the generator process: {}", String.join(" ", command));
+        var started = new ServiceProcess(service, command, metricsPort, logFile);
+        started.launch();
+        return started;
+    }
+
+    private void launch() {
+        log.info("Starting the {} process: {}", service.command, String.join(" ", command));
         try {
-            Process p = new ProcessBuilder(command)
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
-            return new GeneratorProcess(p, metricsPort, logFile);
         } catch (IOException e) {
             throw new IllegalStateException(
-                    "cannot start the generator process (" + command.get(0) + "): " + e.getMessage(), e);
+                    "cannot start the " + service.command + " process (" + command.get(0) + "): " + e.getMessage(), e);
         }
+    }
+
+    /** Which service this process runs. */
+    public Service service() {
+        return service;
+    }
+
+    /** Whether the process runs. */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /**
+     * Starts the service again with the same command line, log file and metrics port, after the
+     * last process ended (killed, or exited on its own).
+     *
+     * @throws IllegalStateException while the last process still runs
+     */
+    public void restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(
+                    "the " + service.command + " process still runs (pid " + process.pid() + ")");
+        }
+        launch();
     }
 
     /**
@@ -153,8 +227,8 @@ public final class GeneratorProcess implements AutoCloseable {
         if (process.isAlive()) {
             return Optional.empty();
         }
-        return Optional.of(
-                "the generator process exited with " + process.exitValue() + " (log: " + logFile + "): " + tail());
+        return Optional.of("the " + service.command + " process exited with " + process.exitValue() + " (log: "
+                + logFile + "): " + tail());
     }
 
     /** Seconds the generator has spent sampling, read from its {@code /metrics}; NaN when unreadable. */
@@ -171,7 +245,7 @@ public final class GeneratorProcess implements AutoCloseable {
             Matcher m = SAMPLING_SUM.matcher(response.body());
             return m.find() ? Double.parseDouble(m.group(2)) : Double.NaN;
         } catch (IOException e) {
-            log.warn("Cannot read the generator process's metrics: {}", e.toString());
+            log.warn("Cannot read the {} process's metrics: {}", service.command, e.toString());
             return Double.NaN;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -193,13 +267,13 @@ public final class GeneratorProcess implements AutoCloseable {
         process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** Stops the process as SIGTERM does (it closes the generator cleanly), then kills it if it hangs. */
+    /** Stops the process as SIGTERM does (it closes the service cleanly), then kills it if it hangs. */
     @Override
     public void close() {
         process.destroy();
         try {
             if (!process.waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("The generator process did not stop within {}; killing it", STOP_WAIT);
+                log.warn("The {} process did not stop within {}; killing it", service.command, STOP_WAIT);
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         } catch (InterruptedException e) {
