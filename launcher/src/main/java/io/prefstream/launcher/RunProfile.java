@@ -69,6 +69,32 @@ public record RunProfile(
     /** Names accepted by {@code --profile}. */
     public static final String NAMES = "default, tiny";
 
+    /**
+     * The base settings of the reliability benchmarks ({@code bench stale}, {@code bench soak}):
+     * streaming online DPO on {@code task} with rule labels, run until stopped, no evaluations,
+     * every other value this profile's.
+     */
+    public Map<String, String> ruleLabeledStreaming(
+            io.prefstream.tasks.Task task,
+            long seed,
+            java.nio.file.Path reference,
+            io.prefstream.model.DeviceSetting device) {
+        var base = new java.util.LinkedHashMap<>(io.prefstream.launcher.stack.RunSettings.run(this)
+                .task(task.name())
+                .objective("online-dpo")
+                .steps(0)
+                .mode(io.prefstream.platform.config.LoopMode.STREAMING)
+                .seed(seed)
+                .reference(reference)
+                .device(device.name().toLowerCase(Locale.ROOT))
+                .labeling(Labeling.RULE.settings(null, null))
+                .httpPort(0)
+                .maxResponseTokens(task.maxResponseTokens())
+                .base());
+        base.put(TrainerSettings.EVAL_EVERY.key(), "0"); // evaluations are not what is measured
+        return base;
+    }
+
     /** The arithmetic profile called {@code name}. */
     public static RunProfile named(String name) {
         return forTask(name, "arithmetic");

@@ -10,7 +10,6 @@ import io.prefstream.launcher.stack.RunSettings;
 import io.prefstream.launcher.stack.ServiceStack;
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.train.ProgressListener;
-import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
@@ -190,23 +189,9 @@ public final class StaleBurstBenchmark {
     }
 
     private static ResolvedConfig settings(Options options, Path reference, boolean bound) {
-        RunProfile profile = RunProfile.named(options.profile());
-        Task task = FlagValues.task("arithmetic");
-        var base = RunSettings.run(profile)
-                .task(task.name())
-                .objective("online-dpo")
-                .steps(0)
-                .mode(LoopMode.STREAMING)
-                .seed(options.seed())
-                .reference(reference)
-                .device(options.device().name().toLowerCase(Locale.ROOT))
-                .labeling(Labeling.RULE.settings(null, null))
-                .httpPort(0)
-                .maxResponseTokens(task.maxResponseTokens())
-                .base();
-        var overrides = new LinkedHashMap<String, String>();
-        overrides.put(TrainerSettings.EVAL_EVERY.key(), "0"); // evaluations are not what is measured
-        overrides.putAll(options.overrides());
+        var base = RunProfile.named(options.profile())
+                .ruleLabeledStreaming(FlagValues.task("arithmetic"), options.seed(), reference, options.device());
+        var overrides = new LinkedHashMap<String, String>(options.overrides());
         overrides.put(GeneratorSettings.BOUND_UNTRAINED.key(), Boolean.toString(bound));
         return RunSettings.resolve(base, null, overrides);
     }

@@ -3,7 +3,6 @@ package io.prefstream.launcher.soak;
 import io.prefstream.generator.GeneratorSettings;
 import io.prefstream.generator.PromptProducer;
 import io.prefstream.labeler.LabelerSettings;
-import io.prefstream.launcher.Labeling;
 import io.prefstream.launcher.RunProfile;
 import io.prefstream.launcher.stack.Preparation;
 import io.prefstream.launcher.stack.RunSettings;
@@ -13,7 +12,6 @@ import io.prefstream.launcher.stack.ServiceStack;
 import io.prefstream.model.DeviceSetting;
 import io.prefstream.model.train.ProgressListener;
 import io.prefstream.platform.config.CommonConfig;
-import io.prefstream.platform.config.LoopMode;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.kafka.EmbeddedKafkaCluster;
 import io.prefstream.platform.kafka.KafkaClients;
@@ -291,22 +289,9 @@ public final class SoakBenchmark {
 
     /** The settings every service gets: the profile's online DPO with rule labels, streaming, a stable generator id. */
     static Map<String, String> settingInputs(Options options, Path reference) {
-        RunProfile profile = RunProfile.named(options.profile());
-        Task task = Tasks.byName("arithmetic");
-        var base = RunSettings.run(profile)
-                .task(task.name())
-                .objective("online-dpo")
-                .steps(0)
-                .mode(LoopMode.STREAMING)
-                .seed(options.seed())
-                .reference(reference)
-                .device(options.device().name().toLowerCase(Locale.ROOT))
-                .labeling(Labeling.RULE.settings(null, null))
-                .httpPort(0)
-                .maxResponseTokens(task.maxResponseTokens())
-                .base();
+        var base = RunProfile.named(options.profile())
+                .ruleLabeledStreaming(Tasks.byName("arithmetic"), options.seed(), reference, options.device());
         var overrides = new LinkedHashMap<String, String>();
-        overrides.put(TrainerSettings.EVAL_EVERY.key(), "0"); // evaluations are not what is measured
         overrides.put(GeneratorSettings.GENERATOR_ID.key(), "soak-generator"); // restarts fence the old one
         overrides.put(LabelerSettings.LABELER_ID.key(), "soak-labeler"); // static membership, as for the generator
         overrides.putAll(options.overrides());
