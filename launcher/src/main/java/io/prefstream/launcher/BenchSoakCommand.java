@@ -1,12 +1,9 @@
 package io.prefstream.launcher;
 
-import io.prefstream.launcher.logging.RunLog;
 import io.prefstream.launcher.soak.SoakBenchmark;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -101,28 +98,14 @@ public final class BenchSoakCommand implements Callable<Integer> {
                 Duration.ofSeconds(brokerDownSeconds),
                 Duration.ofSeconds(timeoutSeconds),
                 overrides);
-        Path work = Files.createTempDirectory("prefstream-bench-soak-");
-        SoakBenchmark.Result result;
-        try (var runLog = RunLog.to(work.resolve("prefstream.log"))) {
-            result = SoakBenchmark.run(options, work, line -> {
-                out.println(line);
-                out.flush();
-            });
-        } catch (RuntimeException | Error e) {
-            spec.commandLine()
-                    .getErr()
-                    .println("bench soak failed; its work directory (every process's log) is " + work);
-            throw e;
-        }
+        SoakBenchmark.checkSettings(options); // a bad --set fails here, before a broker starts
+        SoakBenchmark.Result result = BenchWorkDir.run(
+                spec,
+                "prefstream-bench-soak-",
+                (work, messages) -> SoakBenchmark.run(options, work, messages),
+                r -> !r.failures().isEmpty());
         out.println(result.toText());
         boolean passed = result.failures().isEmpty();
-        if (passed) {
-            try (var paths = Files.walk(work)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        } else {
-            out.println("work directory kept (every process's log): " + work);
-        }
         if (json) {
             out.println(result.toJson());
         }

@@ -1,8 +1,6 @@
 package io.prefstream.launcher;
 
-import io.prefstream.launcher.logging.RunLog;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -66,6 +64,16 @@ public final class BenchStaleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (prompts < 1) {
+            throw new UsageException("--prompts: expected at least 1, found " + prompts);
+        }
+        if (timeoutSeconds < 1 || quietSeconds < 1) {
+            throw new UsageException(
+                    timeoutSeconds < 1
+                            ? "--timeout-s: expected at least 1, found " + timeoutSeconds
+                            : "--quiet-s: expected at least 1, found " + quietSeconds);
+        }
+        RunProfile.named(profile); // names --profile when unknown
         PrintWriter out = spec.commandLine().getOut();
         var options = new StaleBurstBenchmark.Options(
                 profile,
@@ -76,23 +84,12 @@ public final class BenchStaleCommand implements Callable<Integer> {
                 Duration.ofSeconds(timeoutSeconds),
                 Duration.ofSeconds(quietSeconds),
                 overrides);
-        Path work = Files.createTempDirectory("prefstream-bench-stale-");
-        StaleBurstBenchmark.Result result;
-        try (var runLog = RunLog.to(work.resolve("prefstream.log"))) {
-            result = StaleBurstBenchmark.run(options, work, line -> {
-                out.println(line);
-                out.flush();
-            });
-        } catch (RuntimeException | Error e) {
-            spec.commandLine()
-                    .getErr()
-                    .println("bench stale failed; the services' log is " + work.resolve("prefstream.log"));
-            throw e;
-        }
-        try (var paths = Files.walk(work)) { // kept only when the run failed
-            paths.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        }
+        StaleBurstBenchmark.checkSettings(options); // a bad --set fails here, before a broker starts
+        StaleBurstBenchmark.Result result = BenchWorkDir.run(
+                spec,
+                "prefstream-bench-stale-",
+                (work, messages) -> StaleBurstBenchmark.run(options, work, messages),
+                r -> false);
         out.println(result.toText());
         if (json) {
             out.println(result.toJson());

@@ -188,6 +188,16 @@ public final class StaleBurstBenchmark {
                 bounded);
     }
 
+    /**
+     * Resolves the services' settings with a stand-in π_ref, so that a bad {@code --set} is reported
+     * before a broker starts or π_ref is trained.
+     *
+     * @throws io.prefstream.platform.config.ConfigException naming the setting and the flag
+     */
+    public static void checkSettings(Options options) {
+        settings(options, Path.of("pi_ref"), true);
+    }
+
     private static ResolvedConfig settings(Options options, Path reference, boolean bound) {
         var base = RunProfile.named(options.profile())
                 .ruleLabeledStreaming(FlagValues.task("arithmetic"), options.seed(), reference, options.device());

@@ -64,6 +64,18 @@ class BenchSoakCommandTest {
     }
 
     @Test
+    void aBadSettingIsRefusedBeforeAnythingStarts() {
+        for (String bench : new String[] {"soak", "stale"}) {
+            var result =
+                    Cli.run("bench", bench, "--cache-dir", dir.resolve("none").toString(), "--set", "trainer.beta=-1");
+            assertEquals(2, result.exitCode(), result.out() + result.err());
+            assertTrue(result.err().contains("--set trainer.beta=-1"), result.err());
+            // no progress line: neither a broker nor pi_ref was started (before, both were, then the error came)
+            assertTrue(result.out().isEmpty(), "nothing started: " + result.out());
+        }
+    }
+
+    @Test
     void tooFewPromptsAreRefusedNamingTheFlag() {
         var result = Cli.run("bench", "soak", "--prompts", "20");
         assertEquals(2, result.exitCode(), result.out() + result.err());

@@ -15,10 +15,12 @@ import io.prefstream.platform.config.CommonConfig;
 import io.prefstream.platform.config.ResolvedConfig;
 import io.prefstream.platform.kafka.EmbeddedKafkaCluster;
 import io.prefstream.platform.kafka.KafkaClients;
+import io.prefstream.platform.kafka.TopicProducer;
 import io.prefstream.platform.topics.TopicProvisioner;
 import io.prefstream.schemas.Prompt;
 import io.prefstream.schemas.registry.SchemaRegistries;
 import io.prefstream.schemas.registry.SchemaRegistryServer;
+import io.prefstream.schemas.topics.Topics;
 import io.prefstream.tasks.Task;
 import io.prefstream.tasks.Tasks;
 import io.prefstream.trainer.TrainerSettings;
@@ -300,6 +302,16 @@ public final class SoakBenchmark {
         return inputs;
     }
 
+    /**
+     * Resolves the services' settings with a stand-in π_ref, so that a bad {@code --set} is reported
+     * before a broker starts or π_ref is trained.
+     *
+     * @throws io.prefstream.platform.config.ConfigException naming the setting and the flag
+     */
+    public static void checkSettings(Options options) {
+        ServiceStack.settings(settingInputs(options, Path.of("pi_ref")), null, Map.of());
+    }
+
     /** Runs the soak with everything under {@code workDir}; {@code messages} hears progress lines. */
     public static Result run(Options options, Path workDir, Consumer<String> messages) throws InterruptedException {
         Task task = Tasks.byName("arithmetic");
@@ -341,31 +353,8 @@ public final class SoakBenchmark {
                     settings.get(TrainerSettings.BATCH_SIZE) * settings.get(TrainerSettings.ONLINE_FRACTION));
             long budget = settings.get(GeneratorSettings.BUDGET_PER_VERSION);
             long maxStaleness = settings.get(GeneratorSettings.MAX_STALENESS);
-            try (var registryClient = SchemaRegistries.forUrl(registry.url(), Map.of());
-                    var producer = clients.topicProducer(registryClient);
-                    var prompts = new PromptProducer(producer, io.prefstream.schemas.topics.Topics.PROMPTS)) {
-                List<Prompt> tracked = PromptProducer.taskPrompts(task, options.prompts(), options.seed() * 1_000_003L);
-                var ledger = new SoakLedger(tracked.stream().map(Prompt::getId).toList());
-                var corrupt = new CorruptRecords(producer, options.seed());
-                try (var audit = new SoakAudit(clients, registryClient, ledger)) {
-                    var run = new Run(
-                            options,
-                            task,
-                            cluster,
-                            common,
-                            inputs,
-                            workDir,
-                            ledger,
-                            audit,
-                            corrupt,
-                            producer,
-                            prompts,
-                            tracked,
-                            2 * budget,
-                            messages);
-                    return run.execute(online, budget, maxStaleness);
-                }
-            }
+            return new Run(options, task, cluster, common, inputs, workDir, messages)
+                    .execute(registry.url(), online, budget, maxStaleness);
         }
     }
 
@@ -377,14 +366,14 @@ public final class SoakBenchmark {
         private final CommonConfig common;
         private final Map<String, String> inputs;
         private final Path workDir;
-        private final SoakLedger ledger;
-        private final SoakAudit audit;
-        private final CorruptRecords corrupt;
-        private final io.prefstream.platform.kafka.TopicProducer producer;
-        private final PromptProducer prompts;
-        private final List<Prompt> tracked;
-        private final long window;
         private final Consumer<String> messages;
+        private final List<Prompt> tracked;
+        private final SoakLedger ledger;
+        private SoakAudit audit;
+        private CorruptRecords corrupt;
+        private TopicProducer producer;
+        private PromptProducer prompts;
+        private long window;
         private final Map<Service, ServiceProcess> services = new EnumMap<>(Service.class);
         private final List<String> ownExits = new ArrayList<>();
         private final List<Applied> applied = new ArrayList<>();
@@ -399,13 +388,6 @@ public final class SoakBenchmark {
                 CommonConfig common,
                 Map<String, String> inputs,
                 Path workDir,
-                SoakLedger ledger,
-                SoakAudit audit,
-                CorruptRecords corrupt,
-                io.prefstream.platform.kafka.TopicProducer producer,
-                PromptProducer prompts,
-                List<Prompt> tracked,
-                long window,
                 Consumer<String> messages) {
             this.options = options;
             this.task = task;
@@ -413,17 +395,28 @@ public final class SoakBenchmark {
             this.common = common;
             this.inputs = inputs;
             this.workDir = workDir;
-            this.ledger = ledger;
-            this.audit = audit;
-            this.corrupt = corrupt;
-            this.producer = producer;
-            this.prompts = prompts;
-            this.tracked = tracked;
-            this.window = Math.max(4L * CHUNK, window);
             this.messages = messages;
+            this.tracked = PromptProducer.taskPrompts(task, options.prompts(), options.seed() * 1_000_003L);
+            this.ledger = new SoakLedger(tracked.stream().map(Prompt::getId).toList());
         }
 
-        Result execute(long online, long budget, long maxStaleness) throws InterruptedException {
+        /** Feeds, injects, stops the services, reads everything back; {@code budget} is B, the window 2·B. */
+        Result execute(String registryUrl, long online, long budget, long maxStaleness) throws InterruptedException {
+            var clients = new KafkaClients(common);
+            try (var registryClient = SchemaRegistries.forUrl(registryUrl, Map.of());
+                    var topicProducer = clients.topicProducer(registryClient);
+                    var promptProducer = new PromptProducer(topicProducer, Topics.PROMPTS);
+                    var reader = new SoakAudit(clients, registryClient, ledger)) {
+                producer = topicProducer;
+                prompts = promptProducer;
+                audit = reader;
+                corrupt = new CorruptRecords(topicProducer, options.seed());
+                window = Math.max(4L * CHUNK, 2 * budget); // keeps the generator busy, the prompts topic short
+                return soak(online, budget, maxStaleness);
+            }
+        }
+
+        private Result soak(long online, long budget, long maxStaleness) throws InterruptedException {
             started = System.nanoTime();
             boolean settled = false;
             try {
